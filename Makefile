@@ -1,0 +1,35 @@
+# The two commands of the quick start: `make run` and `make test`. Each sets everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install migrate run test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/thidua migrate
+
+run: migrate
+	$(BIN)/thidua run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: migrate lint
+	$(BIN)/thidua check
+	$(BIN)/pytest
+
+bench: migrate
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) data/*.sqlite3* tests/artifacts .pytest_cache

@@ -1,0 +1,233 @@
+"""The `thidua` command line: run the bot, migrate, import a roster, print invite links."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import logging
+import secrets
+import signal
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from bot.db import Database
+from bot.deps import Deps, system_clock
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("thidua")
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request URL, and a URL carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+async def _wait_for_stop() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run(settings: Settings) -> None:
+    """Start the bot: on Telegram with a token, otherwise against the offline sandbox with demo data."""
+    from bot.app import build_application
+
+    db = Database(settings.database_url)
+    await db.migrate()
+    deps = Deps(settings=settings, db=db)
+    server = None
+    if settings.sandbox_mode:
+        from bot.sandbox.core import Sandbox
+        from bot.sandbox.server import SandboxServer
+        from bot.services.demo import load_demo
+
+        sandbox = Sandbox()
+        token = sandbox.token
+        if settings.sandbox_url:
+            base_url = settings.sandbox_url.rstrip("/")
+        else:
+            server = SandboxServer(sandbox, settings.sandbox_host, settings.sandbox_port)
+            try:
+                base_url = await server.start()
+            except OSError as exc:
+                raise SystemExit(
+                    f"Cannot listen on {settings.sandbox_host}:{settings.sandbox_port} ({exc.strerror}); "
+                    "set SANDBOX_PORT to a free port."
+                ) from None
+            if settings.demo_data:
+                report, personas = await load_demo(
+                    db, authority_name=settings.authority_name, now=system_clock()
+                )
+                for persona in personas:
+                    sandbox.add_user(persona.user_id, persona.first_name, last_name=persona.last_name)
+                sandbox.personas = [p.as_dict() for p in personas]
+                bloc2 = [p.user_id for p in personas if p.group == "Khối thi đua số 2"]
+                sandbox.add_group(-1002, "Khối thi đua số 2", bloc2)
+                for line in report.lines("vi"):
+                    log.info("demo: %s", line)
+    else:
+        assert settings.telegram_bot_token is not None
+        token = settings.telegram_bot_token.get_secret_value()
+        base_url = None
+
+    application = build_application(deps, token=token, base_url=base_url)
+    await application.initialize()
+    assert application.updater is not None
+    if settings.webhook_url and not settings.sandbox_mode:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        await application.updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
+            secret_token=secret,
+        )
+        mode = f"webhook {settings.webhook_url}"
+    else:
+        await application.updater.start_polling(poll_interval=0, timeout=10, drop_pending_updates=False)
+        mode = "long polling"
+    await application.start()
+    if server is not None:
+        print(
+            f"Thi đua Bot is running offline. Open {server.url} to chat with it as the demo people.",
+            flush=True,
+        )
+    elif settings.sandbox_mode:
+        print(f"Thi đua Bot is running against the sandbox at {settings.sandbox_url}.", flush=True)
+    else:
+        print(f"Thi đua Bot @{application.bot.username} is running on Telegram ({mode}).", flush=True)
+    try:
+        await _wait_for_stop()
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        if server is not None:
+            await server.stop()
+        await db.dispose()
+
+
+async def migrate(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    await db.migrate()
+    await db.dispose()
+    print(f"Database is at the latest schema ({db.backend}).")
+
+
+async def check(settings: Settings) -> int:
+    db = Database(settings.database_url)
+    drift = await db.schema_drift()
+    await db.dispose()
+    if drift:
+        print("The models and the migrations differ; write a migration:")
+        for item in drift:
+            print(f"  {item}")
+        return 1
+    print("No differences between the models and the migrations.")
+    return 0
+
+
+async def roster_import(settings: Settings, path: Path, data: bytes, year: str | None) -> int:
+    from bot.services.roster import import_roster, parse_roster
+    from models.school_year import school_year_of
+
+    db = Database(settings.database_url)
+    await db.migrate()
+    report = await import_roster(
+        db,
+        parse_roster(data, path.name),
+        school_year=year or school_year_of(system_clock().astimezone(settings.zone).date()),
+        authority_name=settings.authority_name,
+    )
+    await db.dispose()
+    for line in report.lines(settings.default_language):
+        print(line)
+    return 0 if report.ok else 1
+
+
+async def invite(settings: Settings, bloc: int, units: list[str], year: str | None) -> int:
+    from bot.services import invites
+
+    db = Database(settings.database_url)
+    try:
+        batch = await invites.issue_invites(
+            db,
+            bloc_number=bloc,
+            now=system_clock(),
+            ttl=timedelta(hours=settings.invite_ttl_hours),
+            school_year=year,
+            unit_names=units or None,
+        )
+    except invites.NotFoundError as exc:
+        print(f"Không tìm thấy: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    username = settings.telegram_bot_username or "thidua_sandbox_bot"
+    print(
+        f"{batch.bloc_name} — link dùng một lần, hết hạn {batch.expires_at.astimezone(settings.zone):%H:%M %d/%m/%Y}"
+    )
+    for item in batch.invites:
+        print(f"{item.unit_name}\t{invites.invite_link(username, item.token)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="thidua", description="Thi đua Bot")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the bot (offline sandbox with demo data when no token is set)")
+    commands.add_parser("migrate", help="bring the database to the latest schema")
+    commands.add_parser("check", help="fail if the models and the migrations differ (alembic check)")
+    commands.add_parser("keygen", help="print a new BALLOT_MASTER_KEY")
+    roster = commands.add_parser("roster", help="the roster of blocs and units").add_subparsers(
+        dest="action", required=True
+    )
+    importer = roster.add_parser("import", help="import a CSV or XLSX roster (Khối, Đơn vị, Vai trò …)")
+    importer.add_argument("file", type=Path)
+    importer.add_argument("--year", help="school year, e.g. 2024-2025 (default: the current one)")
+    inviter = commands.add_parser("invite", help="print single-use invite links for a bloc's units")
+    inviter.add_argument("--bloc", type=int, required=True)
+    inviter.add_argument("--unit", action="append", default=[], help="only this unit (repeatable)")
+    inviter.add_argument("--year")
+    args = parser.parse_args(argv)
+
+    if args.command == "keygen":
+        print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        return 0
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+    if args.command == "run":
+        asyncio.run(run(settings))
+        return 0
+    if args.command == "migrate":
+        asyncio.run(migrate(settings))
+        return 0
+    if args.command == "check":
+        return asyncio.run(check(settings))
+    if args.command == "roster":
+        try:
+            data = args.file.read_bytes()
+        except OSError as exc:
+            print(f"Không đọc được tệp {args.file}: {exc.strerror}", file=sys.stderr)
+            return 2
+        return asyncio.run(roster_import(settings, args.file, data, args.year))
+    if args.command == "invite":
+        return asyncio.run(invite(settings, args.bloc, args.unit, args.year))
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

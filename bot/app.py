@@ -1,0 +1,62 @@
+"""Builds the PTB Application: handlers, persistence, rate limiter, error handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+import handlers
+from bot.deps import Deps
+from bot.persistence import DatabasePersistence
+from handlers.common import ThiduaContext
+from handlers.menu import set_default_menu
+
+
+class ThiduaApplication(Application):  # type: ignore[type-arg]
+    """Writes conversation state right after each update, not once a minute.
+
+    PTB batches persistence writes on a timer; a bot killed between two messages would
+    forget which question a person was answering. One small write per update is cheap.
+    """
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        if self.persistence is not None:
+            await self.update_persistence()
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    await set_default_menu(application.bot)
+
+
+def build_application(
+    deps: Deps,
+    *,
+    token: str,
+    base_url: str | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    rate_limiter: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The bot, for Telegram (default base_url), the sandbox over HTTP (base_url) or in process (request)."""
+    builder: Any = (
+        ApplicationBuilder()
+        .application_class(ThiduaApplication)
+        .token(token)
+        .persistence(DatabasePersistence(deps.db))
+        .context_types(ContextTypes(context=ThiduaContext))
+        .post_init(_post_init)
+    )
+    if rate_limiter:
+        # Telegram's flood limits; a 429 is waited out and retried, never dropped.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=8))
+    if base_url is not None:
+        builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    application = builder.build()
+    application.bot_data["deps"] = deps
+    handlers.register_all(application)
+    return application

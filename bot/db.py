@@ -1,0 +1,101 @@
+"""Engine, sessions and migrations. SQLite file by default, PostgreSQL by DATABASE_URL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from bot.settings import ROOT, async_database_url
+
+MIGRATIONS = ROOT / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Foreign keys are off by default in SQLite; WAL lets the sandbox web page read while the bot writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    url = async_database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class Database:
+    """One engine and its session factory; services open one transaction per use case."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = async_database_url(url)
+        self.engine = make_engine(self.url, **engine_kwargs)
+        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session whose work is committed on success and rolled back on any exception."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A read-mostly session (no implicit commit)."""
+        async with self._sessions() as session:
+            yield session
+
+    async def migrate(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade_head)
+
+    async def schema_drift(self) -> list[Any]:
+        """Differences between the models and the migrated schema (what `alembic check` reports)."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(_compare)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade_head(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+def _compare(connection: Connection) -> list[Any]:
+    from alembic.autogenerate import compare_metadata
+
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "render_as_batch": connection.dialect.name == "sqlite"}
+    )
+    return list(compare_metadata(context, SQLModel.metadata))

@@ -1,0 +1,242 @@
+"""Acting as simulated people against a running sandbox, over HTTP.
+
+    async with SandboxClient(url) as sandbox:
+        rep = await sandbox.person(1001, "Lan")
+        await rep.send("/whoami")
+        reply = await rep.next_message()
+        await rep.press(reply, "English")
+
+Used by the end-to-end tests, the benchmarks and demos; it speaks only the control API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+
+class SandboxTimeoutError(AssertionError):
+    """The bot did not answer in time (an AssertionError, so a test reads it as a failure)."""
+
+
+@dataclass
+class BotMessage:
+    """One message from the bot, or an edit of one, as the person's screen shows it."""
+
+    raw: dict[str, Any]
+    edited: bool = False
+    reply_keyboard: dict[str, Any] | None = None
+
+    @property
+    def id(self) -> int:
+        return int(self.raw["message_id"])
+
+    @property
+    def text(self) -> str:
+        return str(self.raw.get("text") or self.raw.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        return [b for row in self.raw.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+
+    @property
+    def button_texts(self) -> list[str]:
+        return [b["text"] for b in self.buttons]
+
+    @property
+    def keyboard_texts(self) -> list[str]:
+        rows = (self.reply_keyboard or {}).get("keyboard", [])
+        return [b["text"] if isinstance(b, dict) else str(b) for row in rows for b in row]
+
+    @property
+    def document(self) -> dict[str, Any] | None:
+        return self.raw.get("document")
+
+
+@dataclass
+class Person:
+    client: SandboxClient
+    user_id: int
+    chat_id: int
+    cursor: int = 0
+    seen: list[BotMessage] = field(default_factory=list)
+
+    async def send(self, text: str) -> dict[str, Any]:
+        return await self.client._post(
+            "/sandbox/api/send", {"from_id": self.user_id, "chat_id": self.chat_id, "text": text}
+        )
+
+    async def upload(
+        self, filename: str, content: bytes, *, caption: str | None = None, mime: str | None = None
+    ) -> dict[str, Any]:
+        data: dict[str, Any] = {"from_id": str(self.user_id), "chat_id": str(self.chat_id)}
+        if caption:
+            data["caption"] = caption
+        response = await self.client.http.post(
+            "/sandbox/api/upload",
+            data=data,
+            files={"file": (filename, content, mime or "application/octet-stream")},
+        )
+        return self.client._result(response)
+
+    async def press(
+        self,
+        message: BotMessage | int,
+        label: str | None = None,
+        *,
+        data: str | None = None,
+        forge: bool = False,
+    ) -> dict[str, Any]:
+        message_id = message.id if isinstance(message, BotMessage) else message
+        body: dict[str, Any] = {
+            "from_id": self.user_id,
+            "chat_id": self.chat_id,
+            "message_id": message_id,
+            "forge": forge,
+        }
+        if label is not None:
+            body["text"] = label
+        if data is not None:
+            body["data"] = data
+        return await self.client._post("/sandbox/api/press", body)
+
+    async def events(self, wait_seconds: float) -> list[dict[str, Any]]:
+        response = await self.client.http.get(
+            "/sandbox/api/events",
+            params={"chat_id": self.chat_id, "after": self.cursor, "timeout": wait_seconds},
+            timeout=wait_seconds + 10,
+        )
+        return list(self.client._result(response))
+
+    async def next_event(self, kinds: tuple[str, ...], wait_seconds: float = 15.0) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise SandboxTimeoutError(
+                    f"no {kinds} from the bot in chat {self.chat_id} within {wait_seconds}s"
+                )
+            for event in await self.events(min(remaining, 10.0)):
+                self.cursor = max(self.cursor, event["seq"])
+                from_bot = (
+                    event.get("message", {}).get("from", {}).get("is_bot", event["type"] == "callback_answer")
+                )
+                if event["type"] in kinds and from_bot:
+                    return event
+
+    async def next_message(self, wait_seconds: float = 15.0, *, edits: bool = True) -> BotMessage:
+        """The bot's next new message (or edit) in this chat, after everything already read."""
+        kinds = ("message", "edit") if edits else ("message",)
+        event = await self.next_event(kinds, wait_seconds)
+        message = BotMessage(
+            event["message"], edited=event["type"] == "edit", reply_keyboard=event.get("reply_keyboard")
+        )
+        self.seen.append(message)
+        return message
+
+    async def expect(self, *fragments: str, wait_seconds: float = 15.0) -> BotMessage:
+        """Skip bot messages until one contains every fragment; fail with what was seen instead."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        skipped: list[str] = []
+        while True:
+            remaining = deadline - loop.time()
+            try:
+                message = await self.next_message(max(remaining, 0.01))
+            except SandboxTimeoutError:
+                raise SandboxTimeoutError(f"expected {fragments!r}; the bot said: {skipped!r}") from None
+            if all(fragment in message.text for fragment in fragments):
+                return message
+            skipped.append(message.text)
+
+    async def callback_answer(self, wait_seconds: float = 15.0) -> dict[str, Any]:
+        event = await self.next_event(("callback_answer",), wait_seconds)
+        return dict(event["answer"])
+
+    async def transcript(self) -> list[dict[str, Any]]:
+        response = await self.client.http.get(f"/sandbox/api/chats/{self.chat_id}")
+        return list(self.client._result(response))
+
+    async def skip_to_now(self) -> None:
+        response = await self.client.http.get(
+            "/sandbox/api/events", params={"chat_id": self.chat_id, "after": self.cursor}
+        )
+        body = response.json()
+        self.cursor = max([self.cursor, body.get("last_seq", 0)])
+
+
+class SandboxClient:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=30)
+
+    async def __aenter__(self) -> SandboxClient:
+        return self
+
+    async def __aexit__(self, *exc: tuple[type[BaseException], BaseException, TracebackType] | Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    @staticmethod
+    def _result(response: httpx.Response) -> Any:
+        body = response.json()
+        if not body.get("ok"):
+            raise SandboxRequestError(response.status_code, body.get("description", ""))
+        return body["result"]
+
+    async def _post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._result(await self.http.post(path, json=body))
+
+    async def person(
+        self, user_id: int, first_name: str, *, last_name: str | None = None, language_code: str = "vi"
+    ) -> Person:
+        await self._post(
+            "/sandbox/api/users",
+            {"id": user_id, "first_name": first_name, "last_name": last_name, "language_code": language_code},
+        )
+        person = Person(self, user_id, user_id)
+        await person.skip_to_now()
+        return person
+
+    async def in_group(self, person: Person, group_id: int) -> Person:
+        member = Person(self, person.user_id, group_id)
+        await member.skip_to_now()
+        return member
+
+    async def group(self, group_id: int, title: str, member_ids: list[int]) -> dict[str, Any]:
+        return dict(
+            await self._post(
+                "/sandbox/api/groups", {"id": group_id, "title": title, "member_ids": member_ids}
+            )
+        )
+
+    async def block(self, user_id: int, blocked: bool = True) -> None:
+        await self._post("/sandbox/api/block", {"user_id": user_id, "blocked": blocked})
+
+    async def commands(self, chat_id: int, language_code: str = "") -> list[dict[str, str]]:
+        response = await self.http.get(
+            "/sandbox/api/commands", params={"chat_id": chat_id, "language_code": language_code}
+        )
+        return list(self._result(response))
+
+    async def info(self) -> dict[str, Any]:
+        return dict(self._result(await self.http.get("/sandbox/api/info")))
+
+    async def download(self, file_id: str) -> bytes:
+        response = await self.http.get(f"/sandbox/api/files/{file_id}")
+        response.raise_for_status()
+        return response.content
+
+
+class SandboxRequestError(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(f"{status}: {description}")
+        self.status = status
+        self.description = description

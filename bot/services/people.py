@@ -1,0 +1,210 @@
+"""Who is talking: the person behind a chat id, their roles, and their own details."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import Database
+from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
+from models.permissions import Capacity
+from models.text import nfc
+
+
+@dataclass(frozen=True)
+class RoleView:
+    kind: RoleKind
+    school_year: str
+    bloc_id: int
+    bloc_number: int
+    bloc_name: str
+    unit_id: int | None = None
+    unit_name: str | None = None
+    position: Position | None = None  # the unit's place in the bloc, for a representative
+
+
+@dataclass(frozen=True)
+class Profile:
+    person_id: int
+    telegram_id: int | None
+    full_name: str
+    phone: str | None
+    language: str
+    is_admin: bool
+    roles: tuple[RoleView, ...] = ()
+
+    @property
+    def capacities(self) -> frozenset[Capacity]:
+        held: set[Capacity] = {Capacity.ADMIN} if self.is_admin else set()
+        for role in self.roles:
+            if role.kind is RoleKind.REP:
+                held.add(Capacity.REP)
+                if role.position is Position.HEAD:
+                    held.add(Capacity.HEAD)
+                elif role.position is Position.DEPUTY:
+                    held.add(Capacity.DEPUTY)
+            else:
+                held.add(Capacity(role.kind.value))
+        return frozenset(held)
+
+    def led_bloc_ids(self) -> list[int]:
+        """Blocs this person runs: as the head's or deputy's representative, or the head's office."""
+        return sorted(
+            {
+                role.bloc_id
+                for role in self.roles
+                if role.kind is RoleKind.HEAD_OFFICE
+                or (role.kind is RoleKind.REP and role.position in (Position.HEAD, Position.DEPUTY))
+            }
+        )
+
+
+async def _person_by_telegram(session: AsyncSession, telegram_id: int) -> Person | None:
+    return (await session.exec(select(Person).where(Person.telegram_id == telegram_id))).first()
+
+
+async def identify(
+    db: Database,
+    telegram_id: int,
+    *,
+    display_name: str,
+    language: str,
+    admin_ids: Iterable[int] = (),
+) -> Person:
+    """The person for a Telegram user, created on first contact with their Telegram name."""
+    async with db.transaction() as session:
+        person = await _person_by_telegram(session, telegram_id)
+        admin = telegram_id in set(admin_ids)
+        if person is None:
+            person = Person(
+                telegram_id=telegram_id, full_name=nfc(display_name)[:255], language=language, is_admin=admin
+            )
+            session.add(person)
+        elif admin and not person.is_admin:
+            person.is_admin = True
+            session.add(person)
+        await session.flush()
+        return person
+
+
+async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[RoleView, ...]:
+    """Roles in the latest school year that has begun and in which this person holds one."""
+    rows = (
+        await session.exec(
+            select(PersonRole, SchoolYear)
+            .join(SchoolYear, col(SchoolYear.id) == PersonRole.school_year_id)
+            .where(PersonRole.person_id == person_id, col(PersonRole.revoked_at).is_(None))
+            .where(SchoolYear.starts_on <= today)
+            .order_by(col(SchoolYear.starts_on).desc(), col(PersonRole.id))
+        )
+    ).all()
+    if not rows:
+        return ()
+    latest = rows[0][1].id
+    views: list[RoleView] = []
+    for role, year in rows:
+        if year.id != latest:
+            continue
+        if role.kind == RoleKind.REP:
+            memberships = (
+                await session.exec(
+                    select(BlocMembership, Bloc, Unit)
+                    .join(Bloc, col(Bloc.id) == BlocMembership.bloc_id)
+                    .join(Unit, col(Unit.id) == BlocMembership.unit_id)
+                    .where(BlocMembership.unit_id == role.unit_id, BlocMembership.school_year_id == year.id)
+                    .order_by(col(Bloc.number))
+                )
+            ).all()
+            views += [
+                RoleView(
+                    kind=RoleKind.REP,
+                    school_year=year.name,
+                    bloc_id=bloc.id,
+                    bloc_number=bloc.number,
+                    bloc_name=bloc.name,
+                    unit_id=unit.id,
+                    unit_name=unit.name,
+                    position=Position(membership.position),
+                )
+                for membership, bloc, unit in memberships
+            ]
+        else:
+            bloc = await session.get(Bloc, role.bloc_id)
+            assert bloc is not None and bloc.id is not None
+            views.append(
+                RoleView(
+                    kind=RoleKind(role.kind),
+                    school_year=year.name,
+                    bloc_id=bloc.id,
+                    bloc_number=bloc.number,
+                    bloc_name=bloc.name,
+                )
+            )
+    return tuple(views)
+
+
+async def profile(db: Database, telegram_id: int, today: date) -> Profile | None:
+    async with db.session() as session:
+        person = await _person_by_telegram(session, telegram_id)
+        if person is None or person.id is None:
+            return None
+        return Profile(
+            person_id=person.id,
+            telegram_id=person.telegram_id,
+            full_name=person.full_name,
+            phone=person.phone,
+            language=person.language,
+            is_admin=person.is_admin,
+            roles=await roles_of(session, person.id, today),
+        )
+
+
+async def set_language(db: Database, telegram_id: int, language: str) -> None:
+    async with db.transaction() as session:
+        person = await _person_by_telegram(session, telegram_id)
+        if person is not None:
+            person.language = language
+            session.add(person)
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+_PHONE_JUNK = re.compile(r"[\s.\-()]")
+
+
+def clean_full_name(text: str) -> str | None:
+    """A plausible full name, NFC; None when it is not one (too short, too long, no letters)."""
+    name = nfc(text)
+    if not 2 <= len(name) <= 100 or not _LETTER.search(name) or name.startswith("/"):
+        return None
+    return name
+
+
+def clean_phone(text: str) -> str | None:
+    """A Vietnamese phone number in national form (0 + 9 or 10 digits), from '+84 912.345.678' etc."""
+    digits = _PHONE_JUNK.sub("", nfc(text))
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if digits.isdigit() and digits.startswith("0") and len(digits) in (10, 11):
+        return digits
+    return None
+
+
+async def update_details(
+    db: Database, telegram_id: int, *, full_name: str | None = None, phone: str | None = None
+) -> None:
+    async with db.transaction() as session:
+        person = await _person_by_telegram(session, telegram_id)
+        if person is None:
+            return
+        if full_name is not None:
+            person.full_name = full_name
+        if phone is not None:
+            person.phone = phone
+        session.add(person)

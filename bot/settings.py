@@ -1,0 +1,118 @@
+"""Settings, read from the environment and `.env` (documented in `.env.example`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_username: str | None = Field(
+        default=None, description="Used in invite links printed by the command line."
+    )
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'data' / 'thidua.sqlite3'}"
+    default_language: Literal["vi", "en"] = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    admin_telegram_ids: Annotated[list[int], NoDecode] = []
+    authority_name: str = "Sở Giáo dục và Đào tạo thành phố Cần Thơ"
+    authority_place: str = "Cần Thơ"
+
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = Field(default=8080, ge=0, le=65535)
+    sandbox_url: str | None = Field(
+        default=None, description="Use an already running sandbox instead of starting one."
+    )
+    demo_data: bool = True
+
+    ballot_master_key: SecretStr | None = None
+    invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("admin_telegram_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return async_database_url(value)
+
+    @field_validator("ballot_master_key")
+    @classmethod
+    def _master_key_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            import base64
+            import binascii
+
+            raw = value.get_secret_value().strip()
+            try:
+                decoded = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+            except (binascii.Error, ValueError) as exc:
+                raise ValueError("must be base64 of 32 random bytes") from exc
+            if len(decoded) != 32:
+                raise ValueError("must be base64 of exactly 32 bytes (try: thidua keygen)")
+        return value
+
+    @property
+    def sandbox_mode(self) -> bool:
+        return self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def async_database_url(url: str) -> str:
+    """Accept the URLs people write (postgresql://, sqlite:///) and pick the async drivers."""
+    for plain, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql+psycopg://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        raise ValueError("must be a sqlite:/// or postgresql:// URL")
+    return url
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line that names it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "?"
+        raise SettingsError(f"Setting {name} is invalid: {first['msg']}") from exc

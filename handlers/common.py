@@ -1,0 +1,65 @@
+"""Small helpers every handler uses: who is speaking, in which language, and how to reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, ReplyKeyboardRemove, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.deps import Deps
+from bot.i18n import normalise_language, t
+from bot.render import split_message
+from bot.services import people
+from bot.services.people import Profile
+from models.text import vietnamese_full_name
+
+
+class ThiduaContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context, with the application's dependencies at hand."""
+
+    @property
+    def deps(self) -> Deps:
+        return self.application.bot_data["deps"]  # type: ignore[no-any-return]
+
+
+def deps_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Deps:
+    return application.bot_data["deps"]  # type: ignore[no-any-return]
+
+
+async def viewer(update: Update, context: ThiduaContext) -> Profile:
+    """The person behind this update, created on first contact, with their roles."""
+    user = update.effective_user
+    assert user is not None
+    deps = context.deps
+    await people.identify(
+        deps.db,
+        user.id,
+        display_name=vietnamese_full_name(user.first_name, user.last_name),
+        language=normalise_language(user.language_code),
+        admin_ids=deps.settings.admin_telegram_ids,
+    )
+    found = await people.profile(deps.db, user.id, deps.clock().astimezone(deps.settings.zone).date())
+    assert found is not None
+    return found
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
+    """Reply in the update's chat as HTML, split into several messages if it is long."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    parts = split_message(text)
+    last: Message | None = None
+    for index, part in enumerate(parts):
+        extra = kwargs if index == len(parts) - 1 else {}
+        last = await chat.send_message(part, parse_mode=ParseMode.HTML, **extra)
+    return last
+
+
+def no_keyboard() -> ReplyKeyboardRemove:
+    return ReplyKeyboardRemove()
+
+
+__all__ = ["ThiduaContext", "deps_of", "no_keyboard", "reply", "t", "viewer"]

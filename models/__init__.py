@@ -1,0 +1,7 @@
+"""Tables and the pure rules over them. Imports nothing from bot/ or handlers/.
+
+Importing this package registers every table on SQLModel.metadata, which Alembic and the
+tests rely on: a partial import would make autogenerate want to drop tables.
+"""
+
+from models import conversation, organisation  # noqa: F401

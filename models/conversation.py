@@ -1,0 +1,13 @@
+"""Where a person is in a chat conversation, so that a restart picks up at the same step."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+class ConversationState(SQLModel, table=True):
+    __tablename__ = "conversation_state"
+
+    name: str = Field(primary_key=True, max_length=64)  # the ConversationHandler's name
+    key: str = Field(primary_key=True, max_length=128)  # JSON of PTB's key tuple (chat id, user id)
+    state: str = Field(max_length=2000)  # JSON of the state value

@@ -1,0 +1,36 @@
+"""Vietnamese text hygiene shared by every layer.
+
+Vietnamese arrives both precomposed (NFC) and decomposed (NFD, common from macOS and some
+Android keyboards); two spellings of the same school must compare equal, so every name is
+normalised before it is stored or compared.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    """NFC-normalise and collapse runs of white space; the form in which text is stored."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def name_key(text: str) -> str:
+    """A comparison key for names: NFC, case-folded, single spaces, no space around '&' and '-'."""
+    key = nfc(text).casefold()
+    key = re.sub(r"\s*([&\-–])\s*", r"\1", key)
+    return key
+
+
+def strip_diacritics(text: str) -> str:
+    """ASCII-ish fold used only for lenient header matching (Đ has no decomposition, so map it)."""
+    decomposed = unicodedata.normalize("NFD", nfc(text).replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def vietnamese_full_name(first_name: str, last_name: str | None) -> str:
+    """Family name first, as Vietnamese write it: Telegram's (Lan, Phạm Thị) is "Phạm Thị Lan"."""
+    return nfc(f"{last_name} {first_name}" if last_name else first_name)
