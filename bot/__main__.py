@@ -39,7 +39,8 @@ async def _wait_for_stop() -> None:
 
 async def run(settings: Settings) -> None:
     """Start the bot: on Telegram with a token, otherwise against the offline sandbox with demo data."""
-    from bot.app import build_application
+    from bot.app import build_application, start_bot, stop_bot
+    from handlers.menu import set_default_menu
 
     db = Database(settings.database_url)
     await db.migrate()
@@ -80,10 +81,11 @@ async def run(settings: Settings) -> None:
         base_url = None
 
     application = build_application(deps, token=token, base_url=base_url)
-    await application.initialize()
-    assert application.updater is not None
     if settings.webhook_url and not settings.sandbox_mode:
+        await application.initialize()
+        await set_default_menu(application.bot)
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        assert application.updater is not None
         await application.updater.start_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
@@ -91,11 +93,11 @@ async def run(settings: Settings) -> None:
             webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
             secret_token=secret,
         )
+        await application.start()
         mode = f"webhook {settings.webhook_url}"
     else:
-        await application.updater.start_polling(poll_interval=0, timeout=10, drop_pending_updates=False)
+        await start_bot(application)
         mode = "long polling"
-    await application.start()
     if server is not None:
         print(
             f"Thi đua Bot is running offline. Open {server.url} to chat with it as the demo people.",
@@ -108,9 +110,7 @@ async def run(settings: Settings) -> None:
     try:
         await _wait_for_stop()
     finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
+        await stop_bot(application)
         if server is not None:
             await server.stop()
         await db.dispose()

@@ -27,10 +27,6 @@ class ThiduaApplication(Application):  # type: ignore[type-arg]
             await self.update_persistence()
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    await set_default_menu(application.bot)
-
-
 def build_application(
     deps: Deps,
     *,
@@ -47,7 +43,6 @@ def build_application(
         .token(token)
         .persistence(DatabasePersistence(deps.db))
         .context_types(ContextTypes(context=ThiduaContext))
-        .post_init(_post_init)
     )
     if rate_limiter:
         # Telegram's flood limits; a 429 is waited out and retried, never dropped.
@@ -60,3 +55,24 @@ def build_application(
     application.bot_data["deps"] = deps
     handlers.register_all(application)
     return application
+
+
+async def start_bot(application: Application, *, poll_timeout: int = 10) -> None:  # type: ignore[type-arg]
+    """Initialise, publish the default command menu, and start long polling.
+
+    PTB calls `post_init` only from run_polling(); the sandbox runner and the tests manage the
+    lifecycle themselves, so start-up lives here, once.
+    """
+    await application.initialize()
+    await set_default_menu(application.bot)
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
+    await application.start()
+
+
+async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()

@@ -11,8 +11,8 @@ import asyncio
 import os
 import shutil
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from bot.app import build_application
+from bot.app import build_application, start_bot, stop_bot
 from bot.db import Database
 from bot.deps import Deps
 from bot.sandbox.client import Person, SandboxClient
@@ -178,15 +178,11 @@ class RunningBot:
         self.application = build_application(
             self.deps, token=self.server.sandbox.token, base_url=self.server.url
         )
-        await self.application.initialize()
-        await self.application.updater.start_polling(poll_interval=0, timeout=2)
-        await self.application.start()
+        await start_bot(self.application, poll_timeout=1)
 
     async def stop(self) -> None:
         if self.application is not None:
-            await self.application.updater.stop()
-            await self.application.stop()
-            await self.application.shutdown()
+            await stop_bot(self.application)
             self.application = None
 
 

@@ -157,8 +157,9 @@ class Sandbox:
         self._changed: asyncio.Condition | None = None
         self._buckets: dict[Any, _Bucket] = {}
         self.personas: list[dict[str, Any]] = []
-        self.stats = {"calls": 0, "sent": 0, "rate_limited": 0, "errors": 0}
+        self.stats = {"calls": 0, "polls": 0, "sent": 0, "rate_limited": 0, "errors": 0}
         self.acknowledged_update_id = 0
+        self.closing = False  # set on shutdown: pending long polls return at once
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -367,6 +368,11 @@ class Sandbox:
             return self.files[value]
         raise bad_request(f"there is no {name} in the request")
 
+    async def close(self) -> None:
+        """Release every waiting long poll, so a server can stop without waiting out their timeouts."""
+        self.closing = True
+        await self._notify()
+
     # ------------------------------------------------------------------ the Bot API
     async def call(self, method: str, params: dict[str, Any], files: dict[str, Upload] | None = None) -> Any:
         """Run one Bot API method; returns the result or raises ApiError."""
@@ -409,6 +415,7 @@ class Sandbox:
         return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
 
     async def api_getUpdates(self, params: dict[str, Any], files: dict[str, Upload]) -> list[dict[str, Any]]:
+        self.stats["polls"] += 1
         offset = self._int(params, "offset", required=False)
         limit = min(max(self._int(params, "limit", required=False) or 100, 1), 100)
         timeout = max(float(params.get("timeout") or 0), 0.0)
@@ -419,7 +426,7 @@ class Sandbox:
         if not self.updates and timeout > 0:
             deadline = asyncio.get_running_loop().time() + timeout
             async with self.changed:
-                while not self.updates:
+                while not self.updates and not self.closing:
                     remaining = deadline - asyncio.get_running_loop().time()
                     if remaining <= 0:
                         break
@@ -796,7 +803,7 @@ class Sandbox:
             return found
         deadline = asyncio.get_running_loop().time() + wait_seconds
         async with self.changed:
-            while not (found := pending()):
+            while not (found := pending()) and not self.closing:
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     break

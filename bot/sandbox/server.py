@@ -296,6 +296,7 @@ class SandboxServer:
         return f"{self.url}/bot"
 
     async def stop(self) -> None:
+        await self.sandbox.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

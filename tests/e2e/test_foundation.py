@@ -35,7 +35,11 @@ async def test_a_representative_joins_by_invite_and_whoami_shows_unit_and_bloc(
     bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
 ) -> None:
     batch = await invites.issue_invites(
-        db, bloc_number=2, now=clock(), ttl=timedelta(days=7), unit_names=["Trường THCS&THPT Nguyễn Bình Khiêm"]
+        db,
+        bloc_number=2,
+        now=clock(),
+        ttl=timedelta(days=7),
+        unit_names=["Trường THCS&THPT Nguyễn Bình Khiêm"],
     )
     token = batch.invites[0].token
     newcomer = await client.person(555002, "Lan", last_name="Phạm Thị")
@@ -62,7 +66,9 @@ async def test_a_representative_joins_by_invite_and_whoami_shows_unit_and_bloc(
     assert menu == ["start", "help", "language", "whoami"]
 
 
-async def test_an_invite_works_once(bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock) -> None:
+async def test_an_invite_works_once(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+) -> None:
     batch = await invites.issue_invites(db, bloc_number=3, now=clock(), ttl=timedelta(days=7))
     token = batch.invites[4].token
     first = await client.person(555003, "Hà")

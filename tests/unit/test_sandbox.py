@@ -1,0 +1,170 @@
+"""The sandbox answers as Telegram does: limits, errors, flood control, update offsets.
+
+Driven through a real python-telegram-bot `Bot` over the in-process request, so the errors
+are the exceptions the bot itself would see in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter
+
+from bot.sandbox.core import ApiError, Limits, Sandbox
+from bot.sandbox.request import SandboxRequest
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def ticks() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+def box(ticks: FakeTime) -> Sandbox:
+    sandbox = Sandbox(clock=ticks, limits=Limits(private_burst=3))
+    sandbox.add_user(42, "Lan")
+    return sandbox
+
+
+@pytest.fixture
+async def tg(box: Sandbox) -> AsyncIterator[Bot]:
+    request = SandboxRequest(box)
+    async with Bot(box.token, request=request, get_updates_request=request) as bot:
+        yield bot
+
+
+async def test_text_limit_is_4096_characters_after_parsing(tg: Bot, box: Sandbox, ticks: FakeTime) -> None:
+    box.limits.enabled = False
+    sent = await tg.send_message(42, "ệ" * 4096)
+    assert len(sent.text) == 4096
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await tg.send_message(42, "ệ" * 4097)
+    # Tags do not count, their text does.
+    await tg.send_message(42, "<b>" + "a" * 4096 + "</b>", parse_mode=ParseMode.HTML)
+    # An emoji is two UTF-16 units, as Telegram counts.
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await tg.send_message(42, "🏆" * 2049)
+    with pytest.raises(BadRequest, match="Message text is empty"):
+        await tg.send_message(42, "   ")
+
+
+async def test_callback_data_limit_is_64_bytes(tg: Bot, box: Sandbox) -> None:
+    box.limits.enabled = False
+    fits = "đ" * 32  # 64 bytes in UTF-8
+    await tg.send_message(
+        42, "ok", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data=fits)]])
+    )
+    with pytest.raises(BadRequest, match="Button_data_invalid"):
+        await tg.send_message(
+            42,
+            "no",
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data=fits + "x")]]),
+        )
+
+
+async def test_malformed_html_is_refused_like_telegram(tg: Bot) -> None:
+    with pytest.raises(BadRequest, match="Can't parse entities"):
+        await tg.send_message(42, "<b>chưa đóng", parse_mode=ParseMode.HTML)
+    with pytest.raises(BadRequest, match=r"(?i)unsupported start tag"):
+        await tg.send_message(42, "<div>x</div>", parse_mode=ParseMode.HTML)
+
+
+async def test_one_message_per_second_per_private_chat_after_a_short_burst(tg: Bot, ticks: FakeTime) -> None:
+    for _ in range(3):
+        await tg.send_message(42, "x")
+    with pytest.raises(RetryAfter) as caught:
+        await tg.send_message(42, "x")
+    assert caught.value.retry_after == 1 or caught.value.retry_after.total_seconds() == 1  # type: ignore[union-attr]
+    ticks.now += 1.0
+    await tg.send_message(42, "x")
+
+
+async def test_thirty_messages_per_second_overall(tg: Bot, box: Sandbox, ticks: FakeTime) -> None:
+    for user_id in range(100, 131):
+        box.add_user(user_id, f"U{user_id}")
+    for user_id in range(100, 130):
+        await tg.send_message(user_id, "x")
+    with pytest.raises(RetryAfter):
+        await tg.send_message(130, "x")
+    ticks.now += 1.0
+    await tg.send_message(130, "x")
+    assert box.stats["rate_limited"] == 1
+
+
+async def test_twenty_messages_per_minute_per_group(tg: Bot, box: Sandbox, ticks: FakeTime) -> None:
+    box.add_group(-100, "Khối thi đua số 2", [42])
+    for _ in range(20):
+        await tg.send_message(-100, "x")
+        ticks.now += 0.1
+    with pytest.raises(RetryAfter) as caught:
+        await tg.send_message(-100, "x")
+    wait = caught.value.retry_after
+    assert 1 <= (wait if isinstance(wait, int) else wait.total_seconds()) <= 3
+
+
+async def test_blocked_and_never_started_users_are_forbidden(tg: Bot, box: Sandbox) -> None:
+    box.add_user(43, "Hà", started=False)
+    with pytest.raises(Forbidden, match="can't initiate conversation"):
+        await tg.send_message(43, "x")
+    box.block(42)
+    with pytest.raises(Forbidden, match="blocked by the user"):
+        await tg.send_message(42, "x")
+
+
+async def test_get_updates_confirms_by_offset(tg: Bot, box: Sandbox) -> None:
+    await box.user_sends(42, "/start")
+    await box.user_sends(42, "xin chào")
+    first = await tg.get_updates(timeout=0)
+    assert [u.message.text for u in first if u.message] == ["/start", "xin chào"]
+    assert first[0].message and first[0].message.entities[0].type == "bot_command"
+    again = await tg.get_updates(offset=first[-1].update_id + 1, timeout=0)
+    assert again == ()
+    assert box.updates == []
+
+
+async def test_editing_without_change_is_refused(tg: Bot, box: Sandbox) -> None:
+    sent = await tg.send_message(42, "Chọn ngôn ngữ")
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await tg.edit_message_text("Chọn ngôn ngữ", chat_id=42, message_id=sent.message_id)
+    edited = await tg.edit_message_text("Đã chọn", chat_id=42, message_id=sent.message_id)
+    assert edited.text == "Đã chọn" and edited.edit_date is not None
+
+
+async def test_pressing_a_button_that_is_not_there_is_refused_unless_forged(box: Sandbox) -> None:
+    message = box.transcript(42)
+    assert message == []
+    await box.call(
+        "sendMessage",
+        {
+            "chat_id": 42,
+            "text": "x",
+            "reply_markup": '{"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}',
+        },
+    )
+    with pytest.raises(ApiError, match="no such button"):
+        await box.user_presses(42, 1, data="b")
+    forged = await box.user_presses(42, 1, data="b", forge=True)
+    assert box.updates[-1]["callback_query"]["data"] == "b" and forged["callback_query_id"]
+
+
+async def test_documents_round_trip(tg: Bot, box: Sandbox) -> None:
+    box.limits.enabled = False
+    sent = await tg.send_document(
+        42, document=b"TT,Ho va ten\n1,An\n", filename="danh-sach.csv", caption="Danh sách"
+    )
+    assert sent.document is not None and sent.document.file_name == "danh-sach.csv"
+    file = await tg.get_file(sent.document.file_id)
+    assert (
+        file.file_path and box.file_by_path(file.file_path.rsplit("/file/bot0:sandbox/", 1)[-1]) is not None
+    )
