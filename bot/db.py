@@ -23,12 +23,21 @@ MIGRATIONS = ROOT / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Foreign keys are off by default in SQLite; WAL lets the sandbox web page read while the bot writes.
+    # Foreign keys are off by default in SQLite; WAL lets readers go on while the bot writes.
+    # The driver's own transaction handling is turned off so that _sqlite_begin decides.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front: two transactions that read then write
+    # (a vote, an audit entry) wait for each other (busy_timeout) instead of failing with
+    # SQLITE_BUSY_SNAPSHOT. SQLite has one writer anyway; this makes the queue explicit.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -39,6 +48,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import account, errors, invites, joining
+from handlers import account, errors, invites, joining, meetings, registration, reminders, scoring, voting
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     joining.register(application)
+    registration.register(application)
+    scoring.register(application)
+    meetings.register(application)
+    voting.register(application)
+    reminders.register(application)
     account.register(application)
     invites.register(application)
     errors.register(application)  # last: catches what nothing else did

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.i18n import en, vi
+from bot.i18n.messages import load
 
-LANGUAGES: dict[str, dict[str, str]] = {"vi": vi.MESSAGES, "en": en.MESSAGES}
+LANGUAGES: dict[str, dict[str, str]] = load()
 DEFAULT_LANGUAGE = "vi"
 
 

@@ -1,0 +1,825 @@
+"""Secret ballots: drafting, opening, casting, closing, counting, run-offs and trackers.
+
+The order of a cast is the heart of it: validate, seal the ballot to the poll's public key,
+insert who-voted and what-was-voted in ONE transaction, commit, and only then answer
+"recorded" with the tracker. A double tap, a replayed update or two representatives of one
+unit tapping at once meet the UNIQUE (poll, unit) row and change nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import ballot_crypto
+from bot.db import Database
+from bot.services import audit, people
+from bot.services.invites import NotAllowedError, NotFoundError
+from bot.services.meetings import members_of, representatives
+from models.meetings import (
+    Attendance,
+    BlocChat,
+    Meeting,
+    MeetingStatus,
+    Participation,
+    Poll,
+    PollCandidate,
+    PollStatus,
+    PollVoter,
+    SealedBallot,
+)
+from models.organisation import Person, PersonRole, Position, RoleKind, SchoolYear
+from models.text import nfc
+from models.vote_rules import (
+    BallotKind,
+    Choice,
+    RuleSet,
+    TallyResult,
+    decode_ballot,
+    election_rules,
+    encode_ballot,
+    higher_title_rules,
+    is_quorate,
+    ordinary_title_rules,
+    runoff_rules,
+    selection_rules,
+    small_poll_warning,
+    tally,
+    validate_ballot,
+)
+
+
+class Purpose(StrEnum):
+    """What the head opens, from a menu: each brings its default rule set (DOMAIN.md "Vote rules")."""
+
+    TITLE = "title"  # approval of an ordinary title: >= 70 % agree of those present
+    HIGHER_TITLE = "higher"  # secret, >= 90 % agree of ALL members, absentee ballots
+    SELECTION = "select"  # pick k of n (2 Cờ thi đua, 3 Bằng khen)
+    ELECT_HEAD = "head"  # next year's Khối trưởng
+    ELECT_DEPUTY = "deputy"  # next year's Khối phó
+
+
+def default_rules(purpose: Purpose, seats: int = 1) -> RuleSet:
+    if purpose is Purpose.TITLE:
+        return ordinary_title_rules()
+    if purpose is Purpose.HIGHER_TITLE:
+        return higher_title_rules()
+    if purpose is Purpose.SELECTION:
+        return selection_rules(seats)
+    return election_rules()
+
+
+# ------------------------------------------------------------------ views
+@dataclass(frozen=True)
+class CandidateView:
+    position: int
+    label: str
+    unit_id: int | None
+    selected: bool
+
+
+@dataclass(frozen=True)
+class PollView:
+    id: int
+    ref: str
+    meeting_id: int
+    bloc_id: int
+    title: str
+    status: PollStatus
+    rules: RuleSet
+    candidates: tuple[CandidateView, ...]  # the selected ones once open
+    excluded: tuple[tuple[str, str], ...]  # (unit name, reason) not offered
+    members: int
+    present: int
+    voters: int  # entitled
+    voted: int
+    group_chat_id: int | None
+    runoff_of_poll_id: int | None
+    closes_at: datetime | None
+
+    @property
+    def on_ballot(self) -> tuple[CandidateView, ...]:
+        return tuple(c for c in self.candidates if c.selected)
+
+
+@dataclass(frozen=True)
+class OpenedPoll:
+    poll: PollView
+    # Who gets the ballot privately: (telegram id, present in the room) per representative.
+    recipients: tuple[tuple[int, bool], ...]
+    small_poll: bool
+
+
+class OpenRefusal(Exception):
+    """The poll cannot open; `reason` is a catalogue key suffix."""
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+async def _poll_view(
+    session: AsyncSession, poll: Poll, excluded: tuple[tuple[str, str], ...] = ()
+) -> PollView:
+    meeting = await session.get(Meeting, poll.meeting_id)
+    assert meeting is not None and poll.id is not None
+    candidates = tuple(
+        CandidateView(c.position, c.label, c.unit_id, c.selected)
+        for c in await session.exec(
+            select(PollCandidate)
+            .where(PollCandidate.poll_id == poll.id)
+            .order_by(col(PollCandidate.position))
+        )
+    )
+    voters = (
+        await session.exec(select(func.count()).select_from(PollVoter).where(PollVoter.poll_id == poll.id))
+    ).one()
+    voted = (
+        await session.exec(
+            select(func.count()).select_from(Participation).where(Participation.poll_id == poll.id)
+        )
+    ).one()
+    chat = await session.get(BlocChat, meeting.bloc_id)
+    return PollView(
+        id=poll.id,
+        ref=poll.ref,
+        meeting_id=poll.meeting_id,
+        bloc_id=meeting.bloc_id,
+        title=poll.title,
+        status=PollStatus(poll.status),
+        rules=RuleSet.from_dict(json.loads(poll.rules)),
+        candidates=candidates,
+        excluded=excluded,
+        members=poll.members,
+        present=poll.present,
+        voters=int(voters),
+        voted=int(voted),
+        group_chat_id=chat.chat_id if chat else None,
+        runoff_of_poll_id=poll.runoff_of_poll_id,
+        closes_at=poll.closes_at,
+    )
+
+
+async def poll_view(db: Database, poll_id: int) -> PollView:
+    async with db.session() as session:
+        poll = await session.get(Poll, poll_id)
+        if poll is None:
+            raise NotFoundError(f"poll {poll_id}")
+        return await _poll_view(session, poll)
+
+
+async def _officer(db: Database, telegram_id: int, meeting: Meeting, now: datetime) -> int:
+    who = await people.profile(db, telegram_id, now.date())
+    if who is None or not (who.is_admin or meeting.bloc_id in who.led_bloc_ids()):
+        raise NotAllowedError
+    return who.person_id
+
+
+async def _not_offered(db: Database, bloc_id: int, school_year_id: int) -> dict[int, str]:
+    """Units the registration/scoring capability marks "not considered" or "deferred", with why.
+
+    Read through bot.services.eligibility when that capability is present; until then every
+    member is considered.
+    """
+    try:
+        eligibility = importlib.import_module("bot.services.eligibility")
+    except ModuleNotFoundError:
+        return {}
+    statuses = await eligibility.statuses(db, bloc_id, school_year_id)
+    out: dict[int, str] = {}
+    for unit_id, view in statuses.items():
+        status = str(getattr(view, "status", "considered"))
+        if status not in ("considered", "Status.CONSIDERED") and not status.endswith("CONSIDERED"):
+            out[unit_id] = f"{status}: {getattr(view, 'reason', '') or ''}".strip(": ")
+    return out
+
+
+# ------------------------------------------------------------------ drafting
+async def create_draft(
+    db: Database,
+    *,
+    telegram_id: int,
+    meeting_id: int,
+    purpose: Purpose,
+    title: str,
+    now: datetime,
+    seats: int = 1,
+    candidate_unit_ids: list[int] | None = None,
+) -> PollView:
+    """A draft poll with its purpose's default rules; candidates are the eligible member units."""
+    async with db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFoundError(f"meeting {meeting_id}")
+    person_id = await _officer(db, telegram_id, meeting, now)
+    rules = default_rules(purpose, seats)
+    elections = purpose in (Purpose.ELECT_HEAD, Purpose.ELECT_DEPUTY)
+    skipped = {} if elections else await _not_offered(db, meeting.bloc_id, meeting.school_year_id)
+    async with db.transaction() as session:
+        members = await members_of(session, meeting.bloc_id, meeting.school_year_id)
+        wanted = set(candidate_unit_ids) if candidate_unit_ids is not None else None
+        poll = Poll(
+            ref=secrets.token_urlsafe(6)[:8],
+            meeting_id=meeting_id,
+            title=nfc(title),
+            rules=json.dumps(rules.to_dict()),
+            created_by_person_id=person_id,
+        )
+        session.add(poll)
+        await session.flush()
+        position = 0
+        excluded: list[tuple[str, str]] = []
+        for member in members:
+            if member.unit_id in skipped:
+                excluded.append((member.name, skipped[member.unit_id]))
+                continue
+            if wanted is not None and member.unit_id not in wanted:
+                continue
+            position += 1
+            session.add(
+                PollCandidate(poll_id=poll.id, position=position, unit_id=member.unit_id, label=member.name)
+            )  # type: ignore[arg-type]
+        await audit.append(
+            session,
+            action="poll.draft",
+            subject=f"poll:{poll.id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"meeting": meeting_id, "title": poll.title, "purpose": purpose.value},
+        )
+        await session.flush()
+        return await _poll_view(session, poll, tuple(excluded))
+
+
+async def _draft_for_edit(db: Database, telegram_id: int, poll_id: int, now: datetime) -> tuple[int, Poll]:
+    async with db.session() as session:
+        poll = await session.get(Poll, poll_id)
+        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
+    if poll is None or meeting is None:
+        raise NotFoundError(f"poll {poll_id}")
+    person_id = await _officer(db, telegram_id, meeting, now)
+    if poll.status != PollStatus.DRAFT:
+        raise OpenRefusal("not_draft")
+    return person_id, poll
+
+
+async def toggle_candidate(
+    db: Database, *, telegram_id: int, poll_id: int, position: int, now: datetime
+) -> PollView:
+    await _draft_for_edit(db, telegram_id, poll_id, now)
+    async with db.transaction() as session:
+        candidate = (
+            await session.exec(
+                select(PollCandidate).where(
+                    PollCandidate.poll_id == poll_id, PollCandidate.position == position
+                )
+            )
+        ).first()
+        if candidate is None:
+            raise NotFoundError(f"candidate {position}")
+        candidate.selected = not candidate.selected
+        session.add(candidate)
+        poll = await session.get(Poll, poll_id)
+        assert poll is not None
+        return await _poll_view(session, poll)
+
+
+async def change_rules(
+    db: Database, *, telegram_id: int, poll_id: int, now: datetime, **changes: Any
+) -> PollView:
+    """Edit the rule set; only while the poll is a draft (an open poll's rules are frozen)."""
+    person_id, _ = await _draft_for_edit(db, telegram_id, poll_id, now)
+    async with db.transaction() as session:
+        poll = await session.get(Poll, poll_id)
+        assert poll is not None
+        rules = RuleSet.from_dict(json.loads(poll.rules)).with_changes(**changes)
+        poll.rules = json.dumps(rules.to_dict())
+        session.add(poll)
+        await audit.append(
+            session,
+            action="poll.rules",
+            subject=f"poll:{poll_id}",
+            at=now,
+            actor_person_id=person_id,
+            details=rules.to_dict(),
+        )
+        return await _poll_view(session, poll)
+
+
+# ------------------------------------------------------------------ opening
+async def open_poll(
+    db: Database,
+    *,
+    telegram_id: int,
+    poll_id: int,
+    master_key: bytes,
+    now: datetime,
+    closes_at: datetime | None = None,
+) -> OpenedPoll:
+    """Freeze the rules and candidates, snapshot the entitled list, and make the poll's keys.
+
+    Refused when the meeting is not quorate (2/3 of all members present, exactly), when it is
+    not running, or when the ballot would be empty.
+    """
+    async with db.session() as session:
+        poll = await session.get(Poll, poll_id)
+        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
+    if poll is None or meeting is None:
+        raise NotFoundError(f"poll {poll_id}")
+    person_id = await _officer(db, telegram_id, meeting, now)
+    async with db.transaction() as session:
+        poll = await session.get(Poll, poll_id)
+        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
+        assert poll is not None and meeting is not None
+        if poll.status != PollStatus.DRAFT:
+            raise OpenRefusal("not_draft")
+        if meeting.status != MeetingStatus.OPEN:
+            raise OpenRefusal("meeting_not_open")
+        rules = RuleSet.from_dict(json.loads(poll.rules))
+        members = await members_of(session, meeting.bloc_id, meeting.school_year_id)
+        present_ids = {
+            a.unit_id
+            for a in await session.exec(
+                select(Attendance).where(
+                    Attendance.meeting_id == meeting.id, col(Attendance.present).is_(True)
+                )
+            )
+        }
+        if not is_quorate(len(present_ids), len(members), rules):
+            raise OpenRefusal("no_quorum", present=len(present_ids), members=len(members))
+        selected = list(
+            await session.exec(
+                select(PollCandidate).where(
+                    PollCandidate.poll_id == poll_id, col(PollCandidate.selected).is_(True)
+                )
+            )
+        )
+        if not selected:
+            raise OpenRefusal("no_candidates")
+        if rules.seats is not None and rules.kind is not BallotKind.APPROVAL and len(selected) < 1:
+            raise OpenRefusal("no_candidates")
+        keys = ballot_crypto.generate_poll_keys(master_key, poll_id)
+        poll.public_key, poll.sealed_private_key = keys.public_key, keys.encrypted_private_key
+        poll.status, poll.opened_at, poll.closes_at = PollStatus.OPEN, now, closes_at
+        poll.members, poll.present = len(members), len(present_ids)
+        entitled = [m for m in members if m.unit_id in present_ids or rules.absentee_allowed]
+        for member in entitled:
+            session.add(
+                PollVoter(poll_id=poll_id, unit_id=member.unit_id, present=member.unit_id in present_ids)
+            )
+        session.add(poll)
+        await audit.append(
+            session,
+            action="poll.open",
+            subject=f"poll:{poll_id}",
+            at=now,
+            actor_person_id=person_id,
+            details={
+                "rules": rules.to_dict(),
+                "candidates": [c.label for c in selected],
+                "members": len(members),
+                "present": len(present_ids),
+                "entitled": len(entitled),
+            },
+        )
+        await session.flush()
+        reps = await representatives(session, [m.unit_id for m in entitled], meeting.school_year_id)
+        recipients = tuple(
+            (telegram_id_, member.unit_id in present_ids)
+            for member in entitled
+            for telegram_id_ in reps[member.unit_id]
+        )
+        return OpenedPoll(await _poll_view(session, poll), recipients, small_poll_warning(len(entitled)))
+
+
+async def remember_progress_message(db: Database, poll_id: int, chat_id: int, message_id: int) -> None:
+    async with db.transaction() as session:
+        poll = await session.get(Poll, poll_id)
+        if poll is not None:
+            poll.progress_chat_id, poll.progress_message_id = chat_id, message_id
+            session.add(poll)
+
+
+# ------------------------------------------------------------------ casting
+class CastStatus(StrEnum):
+    RECORDED = "recorded"
+    ALREADY = "already"  # this unit's ballot is in already
+    CLOSED = "closed"
+    NOT_ENTITLED = "not_entitled"
+    INVALID = "invalid"
+    UNKNOWN = "unknown"  # no such poll
+
+
+@dataclass(frozen=True)
+class CastResult:
+    status: CastStatus
+    tracker: str | None = None
+    invalid_reason: str | None = None
+    unit_name: str | None = None
+
+
+@dataclass(frozen=True)
+class VoterBallot:
+    """What one voter's ballot screen needs (nothing about anybody's choice)."""
+
+    poll: PollView
+    unit_id: int | None
+    unit_name: str | None
+    own_position: int | None  # the voter's own unit on the ballot
+    already_voted: bool
+
+
+async def _voter_unit(session: AsyncSession, poll: Poll, telegram_id: int) -> tuple[int, str] | None:
+    """The unit this person votes for in this poll: one they represent that is on the entitled list."""
+    from models.organisation import Unit
+
+    rows = (
+        await session.exec(
+            select(Unit.id, Unit.name)
+            .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
+            .join(Person, col(Person.id) == PersonRole.person_id)
+            .join(PollVoter, col(PollVoter.unit_id) == Unit.id)
+            .where(
+                Person.telegram_id == telegram_id,
+                PersonRole.kind == RoleKind.REP,
+                col(PersonRole.revoked_at).is_(None),
+                PollVoter.poll_id == poll.id,
+            )
+            .order_by(col(Unit.id))
+        )
+    ).all()
+    return (rows[0][0], rows[0][1]) if rows else None  # type: ignore[return-value]
+
+
+async def ballot_for(db: Database, *, poll_ref: str, telegram_id: int) -> VoterBallot | None:
+    async with db.session() as session:
+        poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
+        if poll is None:
+            return None
+        unit = await _voter_unit(session, poll, telegram_id)
+        view = await _poll_view(session, poll)
+        own = next((c.position for c in view.on_ballot if unit and c.unit_id == unit[0]), None)
+        voted = False
+        if unit is not None:
+            voted = (
+                await session.exec(
+                    select(Participation).where(
+                        Participation.poll_id == poll.id, Participation.unit_id == unit[0]
+                    )
+                )
+            ).first() is not None
+        return VoterBallot(view, unit[0] if unit else None, unit[1] if unit else None, own, voted)
+
+
+async def cast(
+    db: Database,
+    *,
+    poll_ref: str,
+    telegram_id: int,
+    ballot: dict[int, Choice] | frozenset[int],
+    now: datetime,
+) -> CastResult:
+    """Record one unit's ballot: sealed, counted once, answered only after the commit."""
+    try:
+        async with db.transaction() as session:
+            poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
+            if poll is None:
+                return CastResult(CastStatus.UNKNOWN)
+            if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
+                return CastResult(CastStatus.CLOSED)
+            unit = await _voter_unit(session, poll, telegram_id)
+            if unit is None:
+                return CastResult(CastStatus.NOT_ENTITLED)
+            unit_id, unit_name = unit
+            done = (
+                await session.exec(
+                    select(Participation).where(
+                        Participation.poll_id == poll.id, Participation.unit_id == unit_id
+                    )
+                )
+            ).first()
+            if done is not None:
+                return CastResult(CastStatus.ALREADY, unit_name=unit_name)
+            rules = RuleSet.from_dict(json.loads(poll.rules))
+            candidates = [
+                c.position
+                for c in await session.exec(
+                    select(PollCandidate)
+                    .where(PollCandidate.poll_id == poll.id, col(PollCandidate.selected).is_(True))
+                    .order_by(col(PollCandidate.position))
+                )
+            ]
+            own = next(
+                (
+                    c.position
+                    for c in await session.exec(
+                        select(PollCandidate).where(
+                            PollCandidate.poll_id == poll.id, PollCandidate.unit_id == unit_id
+                        )
+                    )
+                ),
+                None,
+            )
+            problem = validate_ballot(rules, ballot, candidates, voter_candidate=own)
+            if problem is not None:
+                return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
+            assert poll.public_key is not None and poll.id is not None
+            sealed = ballot_crypto.seal(poll.public_key, encode_ballot(rules.kind, ballot), poll.id)
+            tracker = ballot_crypto.tracker(sealed)
+            session.add(Participation(poll_id=poll.id, unit_id=unit_id))
+            session.add(SealedBallot(poll_id=poll.id, sealed=sealed, tracker=tracker))
+            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
+            await audit.append(
+                session, action="poll.cast", subject=f"poll:{poll.id}", at=now, details={"unit": unit_id}
+            )
+    except IntegrityError:
+        return CastResult(CastStatus.ALREADY)
+    return CastResult(CastStatus.RECORDED, tracker=tracker, unit_name=unit_name)
+
+
+# ------------------------------------------------------------------ progress
+@dataclass(frozen=True)
+class Progress:
+    poll_id: int
+    title: str
+    voted: int
+    voters: int
+    chat_id: int | None
+    message_id: int | None
+
+
+async def progress_to_post(db: Database) -> list[Progress]:
+    """Open polls whose "X of Y have voted" line has changed since it was last posted.
+
+    Posted by a periodic job, in batches, never per vote: a post right after each tap would
+    tell the room who just voted.
+    """
+    out: list[Progress] = []
+    async with db.transaction() as session:
+        for poll in await session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)):
+            view = await _poll_view(session, poll)
+            if view.voted != poll.progress_shown:
+                poll.progress_shown = view.voted
+                session.add(poll)
+                out.append(
+                    Progress(
+                        view.id,
+                        view.title,
+                        view.voted,
+                        view.voters,
+                        poll.progress_chat_id,
+                        poll.progress_message_id,
+                    )
+                )
+    return out
+
+
+# ------------------------------------------------------------------ closing and counting
+@dataclass(frozen=True)
+class ClosedPoll:
+    poll: PollView
+    result: TallyResult
+    labels: dict[int, str]
+    trackers: tuple[str, ...]
+    chain_head: str
+    audit_head: tuple[int, str]
+
+
+def _result_json(result: TallyResult) -> str:
+    """Only aggregate counts are stored: the tally never keeps a ballot."""
+
+    def fraction(value: Fraction) -> str:
+        return f"{value.numerator}/{value.denominator}"
+
+    return json.dumps(
+        {
+            "members": result.members,
+            "present": result.present,
+            "absentee_voted": result.absentee_voted,
+            "voted": result.voted,
+            "invalid": result.invalid,
+            "blank_ballots": result.blank_ballots,
+            "quorum_needed": result.quorum_needed,
+            "quorate": result.quorate,
+            "base": result.base.value,
+            "base_size": result.base_size,
+            "needed": result.needed,
+            "elected": list(result.elected),
+            "tie": None
+            if result.tie is None
+            else {
+                "candidates": list(result.tie.candidates),
+                "seats_left": result.tie.seats_left,
+                "votes": result.tie.votes,
+            },
+            "unfilled_seats": result.unfilled_seats,
+            "small_poll": result.small_poll,
+            "candidates": [
+                {
+                    "position": c.candidate,
+                    "votes": c.votes,
+                    "disagree": c.disagree,
+                    "abstain": c.abstain,
+                    "blank": c.blank,
+                    "share": fraction(c.share),
+                    "passed": c.passed,
+                    "elected": c.elected,
+                }
+                for c in result.candidates
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+async def close_poll(
+    db: Database, *, poll_id: int, master_key: bytes, now: datetime, telegram_id: int | None = None
+) -> ClosedPoll:
+    """Close, open every sealed ballot, count, publish the trackers, and destroy the private key.
+
+    `telegram_id` None means the deadline closed it (the periodic job).
+    """
+    person_id: int | None = None
+    async with db.session() as session:
+        poll = await session.get(Poll, poll_id)
+        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
+    if poll is None or meeting is None:
+        raise NotFoundError(f"poll {poll_id}")
+    if telegram_id is not None:
+        person_id = await _officer(db, telegram_id, meeting, now)
+    async with db.transaction() as session:
+        poll = await session.get(Poll, poll_id)
+        assert poll is not None and poll.id is not None
+        if poll.status != PollStatus.OPEN:
+            raise OpenRefusal("not_open")
+        rules = RuleSet.from_dict(json.loads(poll.rules))
+        assert poll.sealed_private_key is not None
+        private_key = ballot_crypto.open_private_key(master_key, poll.id, poll.sealed_private_key)
+        sealed_rows = list(await session.exec(select(SealedBallot).where(SealedBallot.poll_id == poll.id)))
+        ballots = [
+            decode_ballot(rules.kind, ballot_crypto.unseal(private_key, row.sealed, poll.id))
+            for row in sealed_rows
+        ]
+        candidates = list(
+            await session.exec(
+                select(PollCandidate)
+                .where(PollCandidate.poll_id == poll.id, col(PollCandidate.selected).is_(True))
+                .order_by(col(PollCandidate.position))
+            )
+        )
+        absentee_voted = (
+            await session.exec(
+                select(func.count())
+                .select_from(Participation)
+                .join(
+                    PollVoter,
+                    (col(PollVoter.unit_id) == Participation.unit_id)
+                    & (col(PollVoter.poll_id) == Participation.poll_id),
+                )
+                .where(Participation.poll_id == poll.id, col(PollVoter.present).is_(False))
+            )
+        ).one()
+        result = tally(
+            rules,
+            [c.position for c in candidates],
+            ballots,  # type: ignore[arg-type]
+            members=poll.members,
+            present=poll.present,
+            absentee_voted=int(absentee_voted),
+            women_preferred={c.position: c.women_preferred for c in candidates},
+        )
+        published = ballot_crypto.published_list(row.tracker for row in sealed_rows)
+        head = ballot_crypto.chain_head(published, poll.id)
+        poll.status, poll.closed_at = PollStatus.CLOSED, now
+        poll.result, poll.trackers, poll.chain_head = _result_json(result), json.dumps(published), head
+        poll.sealed_private_key = None  # nobody can open these ballots again, whoever holds the master key
+        session.add(poll)
+        await audit.append(
+            session,
+            action="poll.close",
+            subject=f"poll:{poll.id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"voted": result.voted, "chain_head": head, "by": "chair" if person_id else "deadline"},
+        )
+        await audit.append(
+            session,
+            action="poll.tally",
+            subject=f"poll:{poll.id}",
+            at=now,
+            actor_person_id=person_id,
+            details={
+                "elected": list(result.elected),
+                "tie": list(result.tie.candidates) if result.tie else [],
+            },
+        )
+        audit_head = await audit.head(session)
+        view = await _poll_view(session, poll)
+    return ClosedPoll(
+        view, result, {c.position: c.label for c in candidates}, tuple(published), head, audit_head
+    )
+
+
+async def due_for_closing(db: Database, now: datetime) -> list[int]:
+    async with db.session() as session:
+        rows = await session.exec(
+            select(Poll.id).where(
+                Poll.status == PollStatus.OPEN, col(Poll.closes_at).is_not(None), col(Poll.closes_at) <= now
+            )
+        )
+        return [int(poll_id) for poll_id in rows if poll_id is not None]
+
+
+async def start_runoff(db: Database, *, telegram_id: int, poll_id: int, now: datetime) -> PollView:
+    """A draft run-off between the candidates tied at the last seat, with the run-off rules."""
+    async with db.session() as session:
+        poll = await session.get(Poll, poll_id)
+        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
+    if poll is None or meeting is None or poll.result is None:
+        raise NotFoundError(f"poll {poll_id}")
+    person_id = await _officer(db, telegram_id, meeting, now)
+    stored = json.loads(poll.result)
+    if not stored.get("tie"):
+        raise OpenRefusal("no_tie")
+    from models.vote_rules import Tie
+
+    tie = Tie(tuple(stored["tie"]["candidates"]), stored["tie"]["seats_left"], stored["tie"]["votes"])
+    rules = runoff_rules(RuleSet.from_dict(json.loads(poll.rules)), tie)
+    async with db.transaction() as session:
+        existing = (await session.exec(select(Poll).where(Poll.runoff_of_poll_id == poll_id))).first()
+        if existing is not None:
+            return await _poll_view(session, existing)
+        old = {
+            c.position: c
+            for c in await session.exec(select(PollCandidate).where(PollCandidate.poll_id == poll_id))
+        }
+        runoff = Poll(
+            ref=secrets.token_urlsafe(6)[:8],
+            meeting_id=poll.meeting_id,
+            title=nfc(f"{poll.title} — bầu lại"),
+            rules=json.dumps(rules.to_dict()),
+            runoff_of_poll_id=poll_id,
+            created_by_person_id=person_id,
+        )
+        session.add(runoff)
+        await session.flush()
+        for index, position in enumerate(tie.candidates, start=1):
+            source = old[int(position)]
+            session.add(
+                PollCandidate(
+                    poll_id=runoff.id,
+                    position=index,
+                    unit_id=source.unit_id,
+                    label=source.label,  # type: ignore[arg-type]
+                    women_preferred=source.women_preferred,
+                )
+            )
+        await audit.append(
+            session,
+            action="poll.runoff",
+            subject=f"poll:{runoff.id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"of": poll_id, "candidates": [old[int(p)].label for p in tie.candidates]},
+        )
+        await session.flush()
+        return await _poll_view(session, runoff)
+
+
+@dataclass(frozen=True)
+class TrackerMatch:
+    poll_title: str
+    tracker: str
+    chain_head: str
+    counted: int
+
+
+async def verify_tracker(db: Database, code: str) -> list[TrackerMatch]:
+    """Find a tracker (or its short code) in the published lists of closed polls."""
+    matches: list[TrackerMatch] = []
+    async with db.session() as session:
+        for poll in await session.exec(select(Poll).where(Poll.status == PollStatus.CLOSED)):
+            published = json.loads(poll.trackers or "[]")
+            for found in ballot_crypto.match_short_code(code, published):
+                matches.append(TrackerMatch(poll.title, found, poll.chain_head or "", len(published)))
+    return matches
+
+
+async def school_year_id_of(db: Database, name: str) -> int | None:
+    async with db.session() as session:
+        year = (await session.exec(select(SchoolYear).where(SchoolYear.name == name))).first()
+        return year.id if year else None
+
+
+__all__ = ["Position"]

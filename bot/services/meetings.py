@@ -1,0 +1,412 @@
+"""Bloc meetings: creating them, opening them, and who is in the room.
+
+Presence is what quorum and ballots are computed from, so checking in takes a short code the
+chair reads out in the room (a forwarded button would let someone "attend" from home).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import Database
+from bot.services import audit, people
+from bot.services.invites import NotAllowedError, NotFoundError
+from models.meetings import Attendance, BlocChat, Meeting, MeetingKind, MeetingStatus
+from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
+from models.school_year import school_year_of
+from models.text import nfc
+from models.vote_rules import is_quorate, ordinary_title_rules, quorum_needed
+
+
+@dataclass(frozen=True)
+class MemberUnit:
+    unit_id: int
+    name: str
+    position: Position
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: int
+    bloc_id: int
+    bloc_name: str
+    school_year: str
+    kind: MeetingKind
+    status: MeetingStatus
+    starts_at: datetime
+    place: str
+    agenda: str
+    checkin_code: str | None
+    members: tuple[MemberUnit, ...]
+    present_unit_ids: frozenset[int]
+    group_chat_id: int | None
+    card_chat_id: int | None
+    card_message_id: int | None
+
+    @property
+    def present(self) -> int:
+        return len(self.present_unit_ids)
+
+    @property
+    def quorum_needed(self) -> int:
+        return quorum_needed(len(self.members), ordinary_title_rules())
+
+    @property
+    def quorate(self) -> bool:
+        return bool(self.members) and is_quorate(self.present, len(self.members), ordinary_title_rules())
+
+    @property
+    def absent(self) -> tuple[MemberUnit, ...]:
+        return tuple(m for m in self.members if m.unit_id not in self.present_unit_ids)
+
+
+async def members_of(session: AsyncSession, bloc_id: int, school_year_id: int) -> tuple[MemberUnit, ...]:
+    rows = (
+        await session.exec(
+            select(BlocMembership, Unit)
+            .join(Unit, col(Unit.id) == BlocMembership.unit_id)
+            .where(BlocMembership.bloc_id == bloc_id, BlocMembership.school_year_id == school_year_id)
+            .order_by(col(BlocMembership.id))
+        )
+    ).all()
+    return tuple(MemberUnit(unit.id, unit.name, Position(m.position)) for m, unit in rows)  # type: ignore[arg-type]
+
+
+async def representatives(
+    session: AsyncSession, unit_ids: list[int], school_year_id: int
+) -> dict[int, list[int]]:
+    """Telegram ids of the active representatives of each unit."""
+    rows = (
+        await session.exec(
+            select(PersonRole.unit_id, Person.telegram_id)
+            .join(Person, col(Person.id) == PersonRole.person_id)
+            .where(
+                col(PersonRole.unit_id).in_(unit_ids),
+                PersonRole.kind == RoleKind.REP,
+                PersonRole.school_year_id == school_year_id,
+                col(PersonRole.revoked_at).is_(None),
+                col(Person.telegram_id).is_not(None),
+            )
+            .order_by(col(PersonRole.id))
+        )
+    ).all()
+    found: dict[int, list[int]] = {unit_id: [] for unit_id in unit_ids}
+    for unit_id, telegram_id in rows:
+        if unit_id is not None and telegram_id is not None:
+            found[unit_id].append(telegram_id)
+    return found
+
+
+async def _view(session: AsyncSession, meeting: Meeting) -> MeetingView:
+    bloc = await session.get(Bloc, meeting.bloc_id)
+    year = await session.get(SchoolYear, meeting.school_year_id)
+    assert bloc is not None and year is not None and meeting.id is not None
+    present = {
+        a.unit_id
+        for a in await session.exec(
+            select(Attendance).where(Attendance.meeting_id == meeting.id, col(Attendance.present).is_(True))
+        )
+    }
+    chat = await session.get(BlocChat, meeting.bloc_id)
+    return MeetingView(
+        id=meeting.id,
+        bloc_id=bloc.id,  # type: ignore[arg-type]
+        bloc_name=bloc.name,
+        school_year=year.name,
+        kind=MeetingKind(meeting.kind),
+        status=MeetingStatus(meeting.status),
+        starts_at=meeting.starts_at,
+        place=meeting.place,
+        agenda=meeting.agenda,
+        checkin_code=meeting.checkin_code,
+        members=await members_of(session, bloc.id, year.id),  # type: ignore[arg-type]
+        present_unit_ids=frozenset(present),
+        group_chat_id=chat.chat_id if chat else None,
+        card_chat_id=meeting.card_chat_id,
+        card_message_id=meeting.card_message_id,
+    )
+
+
+async def view(db: Database, meeting_id: int) -> MeetingView:
+    async with db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFoundError(f"meeting {meeting_id}")
+        return await _view(session, meeting)
+
+
+async def _officer_person_id(db: Database, telegram_id: int, bloc_id: int, today: date) -> int:
+    """The person, if they run this bloc (head, deputy, head's office) or are an admin."""
+    who = await people.profile(db, telegram_id, today)
+    if who is None or not (who.is_admin or bloc_id in who.led_bloc_ids()):
+        raise NotAllowedError
+    return who.person_id
+
+
+async def led_blocs(db: Database, telegram_id: int, today: date) -> list[tuple[int, str]]:
+    """(bloc id, name) of every bloc this person runs this year."""
+    who = await people.profile(db, telegram_id, today)
+    if who is None:
+        return []
+    ids = who.led_bloc_ids()
+    if not ids and who.is_admin:
+        async with db.session() as session:
+            return [(b.id, b.name) for b in await session.exec(select(Bloc).order_by(col(Bloc.number)))]  # type: ignore[misc]
+    names = {role.bloc_id: role.bloc_name for role in who.roles}
+    return [(bloc_id, names[bloc_id]) for bloc_id in ids]
+
+
+async def default_place(db: Database, bloc_id: int, kind: MeetingKind, today: date) -> str | None:
+    """Seed 000 §II.2.5: the mid-year review at the deputy's unit, the year-end one at the head's."""
+    wanted = {
+        MeetingKind.MIDYEAR: Position.DEPUTY,
+        MeetingKind.YEAREND: Position.HEAD,
+        MeetingKind.PACT: Position.HEAD,
+    }
+    position = wanted.get(kind)
+    if position is None:
+        return None
+    async with db.session() as session:
+        year = (
+            await session.exec(select(SchoolYear).where(SchoolYear.name == school_year_of(today)))
+        ).first()
+        if year is None:
+            return None
+        for member in await members_of(session, bloc_id, year.id):  # type: ignore[arg-type]
+            if member.position is position:
+                return member.name
+    return None
+
+
+async def create_meeting(
+    db: Database,
+    *,
+    telegram_id: int,
+    bloc_id: int,
+    kind: MeetingKind,
+    starts_at: datetime,
+    place: str,
+    agenda: str,
+    now: datetime,
+    today: date,
+) -> MeetingView:
+    person_id = await _officer_person_id(db, telegram_id, bloc_id, today)
+    async with db.transaction() as session:
+        year = (
+            await session.exec(select(SchoolYear).where(SchoolYear.name == school_year_of(today)))
+        ).first()
+        if year is None:
+            raise NotFoundError(school_year_of(today))
+        meeting = Meeting(
+            bloc_id=bloc_id,
+            school_year_id=year.id,  # type: ignore[arg-type]
+            kind=kind,
+            starts_at=starts_at,
+            place=nfc(place),
+            agenda=nfc(agenda),
+            chair_person_id=person_id,
+            created_by_person_id=person_id,
+        )
+        session.add(meeting)
+        await session.flush()
+        await audit.append(
+            session,
+            action="meeting.create",
+            subject=f"meeting:{meeting.id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"kind": kind.value, "starts_at": starts_at.isoformat()},
+        )
+        return await _view(session, meeting)
+
+
+async def open_meeting(
+    db: Database, *, telegram_id: int, meeting_id: int, now: datetime, today: date
+) -> MeetingView:
+    """Start the meeting: a fresh check-in code for the chair to read out."""
+    async with db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFoundError(f"meeting {meeting_id}")
+    person_id = await _officer_person_id(db, telegram_id, meeting.bloc_id, today)
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        if meeting.status == MeetingStatus.PLANNED:
+            meeting.status = MeetingStatus.OPEN
+            meeting.opened_at = now
+            meeting.checkin_code = f"{secrets.randbelow(10_000):04d}"
+            session.add(meeting)
+            await audit.append(
+                session,
+                action="meeting.open",
+                subject=f"meeting:{meeting_id}",
+                at=now,
+                actor_person_id=person_id,
+            )
+        return await _view(session, meeting)
+
+
+async def close_meeting(
+    db: Database, *, telegram_id: int, meeting_id: int, now: datetime, today: date
+) -> MeetingView:
+    async with db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFoundError(f"meeting {meeting_id}")
+    person_id = await _officer_person_id(db, telegram_id, meeting.bloc_id, today)
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        if meeting.status != MeetingStatus.CLOSED:
+            meeting.status = MeetingStatus.CLOSED
+            meeting.closed_at = now
+            meeting.checkin_code = None
+            session.add(meeting)
+            await audit.append(
+                session,
+                action="meeting.close",
+                subject=f"meeting:{meeting_id}",
+                at=now,
+                actor_person_id=person_id,
+            )
+        return await _view(session, meeting)
+
+
+async def remember_card(db: Database, meeting_id: int, chat_id: int, message_id: int) -> None:
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is not None:
+            meeting.card_chat_id, meeting.card_message_id = chat_id, message_id
+            session.add(meeting)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    status: str  # "present", "already", "bad_code", "no_meeting", "not_member"
+    meeting: MeetingView | None = None
+    unit_name: str = ""
+
+
+async def check_in(db: Database, *, telegram_id: int, code: str, now: datetime, today: date) -> CheckIn:
+    """Check the person's unit in to the open meeting of their bloc whose code they typed."""
+    who = await people.profile(db, telegram_id, today)
+    units_by_bloc = {
+        role.bloc_id: (role.unit_id, role.unit_name)
+        for role in (who.roles if who else ())
+        if role.kind is RoleKind.REP and role.unit_id is not None
+    }
+    if not units_by_bloc:
+        return CheckIn("not_member")
+    async with db.transaction() as session:
+        meetings = list(
+            await session.exec(
+                select(Meeting).where(
+                    col(Meeting.bloc_id).in_(list(units_by_bloc)), Meeting.status == MeetingStatus.OPEN
+                )
+            )
+        )
+        if not meetings:
+            return CheckIn("no_meeting")
+        meeting = next(
+            (m for m in meetings if m.checkin_code and secrets.compare_digest(m.checkin_code, code.strip())),
+            None,
+        )
+        if meeting is None:
+            return CheckIn("bad_code")
+        unit_id, unit_name = units_by_bloc[meeting.bloc_id]
+        assert unit_id is not None and who is not None
+        row = (
+            await session.exec(
+                select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.unit_id == unit_id)
+            )
+        ).first()
+        if row is not None and row.present:
+            return CheckIn("already", await _view(session, meeting), unit_name or "")
+        if row is None:
+            row = Attendance(
+                meeting_id=meeting.id, unit_id=unit_id, checked_in_at=now, by_person_id=who.person_id
+            )  # type: ignore[arg-type]
+        else:
+            row.present, row.checked_in_at, row.checked_out_at = True, now, None
+        session.add(row)
+        await session.flush()
+        await audit.append(
+            session,
+            action="meeting.checkin",
+            subject=f"meeting:{meeting.id}",
+            at=now,
+            actor_person_id=who.person_id,
+            details={"unit": unit_id},
+        )
+        return CheckIn("present", await _view(session, meeting), unit_name or "")
+
+
+async def check_out(
+    db: Database, *, telegram_id: int, meeting_id: int, unit_id: int, now: datetime, today: date
+) -> MeetingView:
+    """The chair records that a unit left the room."""
+    async with db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFoundError(f"meeting {meeting_id}")
+    person_id = await _officer_person_id(db, telegram_id, meeting.bloc_id, today)
+    async with db.transaction() as session:
+        row = (
+            await session.exec(
+                select(Attendance).where(Attendance.meeting_id == meeting_id, Attendance.unit_id == unit_id)
+            )
+        ).first()
+        if row is not None and row.present:
+            row.present, row.checked_out_at = False, now
+            session.add(row)
+            await audit.append(
+                session,
+                action="meeting.checkout",
+                subject=f"meeting:{meeting_id}",
+                at=now,
+                actor_person_id=person_id,
+                details={"unit": unit_id},
+            )
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        return await _view(session, meeting)
+
+
+async def link_group(db: Database, *, telegram_id: int, chat_id: int, today: date, now: datetime) -> str:
+    """Make this Telegram group the bloc's group (announcements, progress, results)."""
+    blocs = await led_blocs(db, telegram_id, today)
+    if not blocs:
+        raise NotAllowedError
+    bloc_id, bloc_name = blocs[0]
+    async with db.transaction() as session:
+        for stale in await session.exec(select(BlocChat).where(BlocChat.chat_id == chat_id)):
+            await session.delete(stale)
+        await session.flush()
+        existing = await session.get(BlocChat, bloc_id)
+        if existing is None:
+            session.add(BlocChat(bloc_id=bloc_id, chat_id=chat_id, linked_at=now))
+        else:
+            existing.chat_id, existing.linked_at = chat_id, now
+            session.add(existing)
+    return bloc_name
+
+
+async def meetings_of(db: Database, bloc_id: int, today: date) -> list[MeetingView]:
+    async with db.session() as session:
+        year = (
+            await session.exec(select(SchoolYear).where(SchoolYear.name == school_year_of(today)))
+        ).first()
+        if year is None:
+            return []
+        rows = await session.exec(
+            select(Meeting)
+            .where(Meeting.bloc_id == bloc_id, Meeting.school_year_id == year.id)
+            .order_by(col(Meeting.starts_at).desc())
+        )
+        return [await _view(session, m) for m in rows]

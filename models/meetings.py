@@ -1,0 +1,170 @@
+"""Tables for meetings, attendance, polls, ballots, trackers and the audit log (issue 5).
+
+Secrecy is in the shape of the tables: who voted (`participation`) and what was voted
+(`sealed_ballot`) share no key, carry no timestamp, and have random primary keys; on SQLite they
+are WITHOUT ROWID tables so that not even the hidden row number follows the order of casting.
+A sealed ballot can be opened only with the poll's private key, which is kept encrypted under
+the ballot master key and destroyed once the poll is counted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+
+class MeetingKind(StrEnum):
+    PACT = "pact"  # ký kết giao ước thi đua
+    MIDYEAR = "midyear"  # sơ kết học kỳ I (by 15/01, at the deputy's unit)
+    YEAREND = "yearend"  # tổng kết, bình xét (by 15/06, at the head's unit)
+    COUNCIL = "council"  # họp Hội đồng Thi đua – Khen thưởng
+
+
+class MeetingStatus(StrEnum):
+    PLANNED = "planned"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class PollStatus(StrEnum):
+    DRAFT = "draft"  # candidates and rules may still change
+    OPEN = "open"
+    CLOSED = "closed"  # counted; the private key is gone
+
+
+def random_id() -> str:
+    return uuid.uuid4().hex
+
+
+class BlocChat(SQLModel, table=True):
+    """The bloc's Telegram group, where meetings and results are announced."""
+
+    __tablename__ = "bloc_chat"
+
+    bloc_id: int = Field(foreign_key="bloc.id", primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger, unique=True)
+    linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Meeting(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    bloc_id: int = Field(foreign_key="bloc.id", index=True)
+    school_year_id: int = Field(foreign_key="school_year.id", index=True)
+    kind: str = Field(max_length=16)
+    status: str = Field(default=MeetingStatus.PLANNED, max_length=16)
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    place: str = Field(max_length=255)
+    agenda: str = Field(default="", sa_type=Text)
+    checkin_code: str | None = Field(default=None, max_length=8)  # read out by the chair
+    chair_person_id: int | None = Field(default=None, foreign_key="person.id")
+    secretary_person_id: int | None = Field(default=None, foreign_key="person.id")
+    created_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The chair's live card (edited as people check in).
+    card_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    card_message_id: int | None = Field(default=None)
+
+
+class Attendance(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("meeting_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    present: bool = Field(default=True)
+    checked_in_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    checked_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    by_person_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class Poll(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, max_length=8)  # short random id for buttons (callback data ≤ 64 bytes)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    title: str = Field(max_length=255)
+    rules: str = Field(sa_type=Text)  # RuleSet.to_dict() as JSON, frozen when the poll opens
+    status: str = Field(default=PollStatus.DRAFT, max_length=16)
+    runoff_of_poll_id: int | None = Field(default=None, foreign_key="poll.id")
+    public_key: bytes | None = Field(default=None, sa_type=LargeBinary)
+    sealed_private_key: bytes | None = Field(default=None, sa_type=LargeBinary)
+    members: int = Field(default=0)  # snapshot at opening
+    present: int = Field(default=0)  # snapshot at opening
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    result: str | None = Field(default=None, sa_type=Text)  # the tally, JSON; counts only
+    trackers: str | None = Field(default=None, sa_type=Text)  # published list, JSON, sorted
+    chain_head: str | None = Field(default=None, max_length=64)
+    progress_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    progress_message_id: int | None = Field(default=None)
+    progress_shown: int = Field(default=-1)  # the count last posted ("7 of 10 have voted")
+    created_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class PollCandidate(SQLModel, table=True):
+    __tablename__ = "poll_candidate"
+    __table_args__ = (UniqueConstraint("poll_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    position: int
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    label: str = Field(max_length=255)
+    selected: bool = Field(default=True)  # the head may drop a candidate while the poll is a draft
+    women_preferred: bool = Field(default=False)  # the optional tie rule (DOMAIN.md)
+
+
+class PollVoter(SQLModel, table=True):
+    """The entitled list, snapshotted when the poll opens: present units, and absentees if allowed."""
+
+    __tablename__ = "poll_voter"
+    __table_args__ = (UniqueConstraint("poll_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    present: bool
+
+
+class Participation(SQLModel, table=True):
+    """Who voted: one row per (poll, unit). No time, no choice, a random key."""
+
+    __table_args__ = (UniqueConstraint("poll_id", "unit_id"), {"sqlite_with_rowid": False})
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+
+
+class SealedBallot(SQLModel, table=True):
+    """What was voted: the sealed ballot and its tracker. No voter, no time, a random key."""
+
+    __tablename__ = "sealed_ballot"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    poll_id: int = Field(foreign_key="poll.id", index=True)
+    sealed: bytes = Field(sa_type=LargeBinary)
+    tracker: str = Field(unique=True, max_length=64)
+
+
+class AuditEntry(SQLModel, table=True):
+    """An append-only, hash-chained log of meeting and ballot actions (never a ballot's content)."""
+
+    __tablename__ = "audit_entry"
+
+    seq: int = Field(primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor_person_id: int | None = Field(default=None)
+    action: str = Field(max_length=32)
+    subject: str = Field(max_length=64)  # "meeting:3", "poll:7"
+    details: str = Field(default="{}", sa_type=Text)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -1,0 +1,3 @@
+"""Tables for the timetable, milestones, reminders and their sends (issue 6)."""
+
+from __future__ import annotations
