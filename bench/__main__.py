@@ -7,7 +7,7 @@ import importlib
 import json
 import sys
 
-BENCHMARKS = ("roundtrip", "roster_import")
+BENCHMARKS = ("roundtrip", "roster_import", "ballots", "broadcast", "exports")
 
 
 def main(argv: list[str]) -> int:

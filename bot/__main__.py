@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.db import Database
 from bot.deps import Deps, system_clock
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, master_key
 
 log = logging.getLogger("thidua")
 
@@ -23,8 +23,6 @@ def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    # httpx logs every request URL, and a URL carries the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -44,7 +42,7 @@ async def run(settings: Settings) -> None:
 
     db = Database(settings.database_url)
     await db.migrate()
-    deps = Deps(settings=settings, db=db)
+    deps = Deps(settings=settings, db=db, master_key=master_key(settings))
     server = None
     if settings.sandbox_mode:
         from bot.sandbox.core import Sandbox
@@ -154,6 +152,71 @@ async def roster_import(settings: Settings, path: Path, data: bytes, year: str |
     return 0 if report.ok else 1
 
 
+async def audit_verify(settings: Settings) -> int:
+    from bot.services import audit
+
+    db = Database(settings.database_url)
+    check = await audit.verify(db)
+    await db.dispose()
+    for problem in check.problems:
+        print(f"Nhật ký #{problem.seq}: {problem.what}")
+    verdict = "NGUYÊN VẸN" if check.ok else "BỊ SỬA HOẶC XOÁ"
+    print(f"Nhật ký {verdict}: {check.entries} mục, đầu chuỗi #{check.head_seq} {check.head_hash}")
+    return 0 if check.ok else 1
+
+
+async def timetable_import(
+    settings: Settings, path: Path, data: bytes, bloc: int | None, year: str | None
+) -> int:
+    from bot.services import timetable
+    from bot.services.notices import Notice
+
+    lang = settings.default_language
+    cells = timetable.read_table(data, path.name)
+    if isinstance(cells, Notice):
+        print(cells.render(lang), file=sys.stderr)
+        return 1
+    if len(cells) == 1 and len(cells[0]) == 1 and isinstance(cells[0][0], str):
+        cells = timetable.text_to_cells(cells[0][0])  # a .txt file: the table as pasted text
+    db = Database(settings.database_url)
+    await db.migrate()
+    try:
+        result = await timetable.save_for_cli(
+            db, cells, bloc_number=bloc, school_year=year, now=system_clock(), zone=settings.zone
+        )
+    finally:
+        await db.dispose()
+    if isinstance(result, Notice):
+        print(result.render(lang), file=sys.stderr)
+        return 1
+    if not result.ok:
+        assert result.preview is not None
+        if result.preview.problem is not None:
+            print(result.preview.problem.render(lang), file=sys.stderr)
+        refused = Notice("timetable.refused", {"count": len(result.preview.refused)}).render(lang)
+        print(refused.replace("<b>", "").replace("</b>", ""), file=sys.stderr)
+        for row in result.preview.refused:
+            print(f"  Dòng {row.row}: {row.text}\n    → {row.reason(lang)}", file=sys.stderr)
+        return 1
+    print(
+        Notice(
+            "timetable.saved",
+            {
+                "year": result.school_year,
+                "added": result.added,
+                "changed": result.changed,
+                "removed": result.removed,
+                "unchanged": result.unchanged,
+                "reminders": result.reminders,
+            },
+        )
+        .render(lang)
+        .replace("<b>", "")
+        .replace("</b>", "")
+    )
+    return 0
+
+
 async def invite(settings: Settings, bloc: int, units: list[str], year: str | None) -> int:
     from bot.services import invites
 
@@ -181,6 +244,54 @@ async def invite(settings: Settings, bloc: int, units: list[str], year: str | No
     return 0
 
 
+async def export_files(
+    settings: Settings, kind: str, bloc: int, year: str | None, meeting: int | None, out: Path
+) -> int:
+    """Write one export of a bloc's dossier to `out` (the operator at the shell may export any bloc)."""
+    from sqlmodel import select
+
+    from bot.services import exports
+    from models.organisation import Bloc, SchoolYear
+    from models.school_year import school_year_of
+
+    db = Database(settings.database_url)
+    try:
+        today = system_clock().astimezone(settings.zone).date()
+        async with db.session() as session:
+            found = (await session.exec(select(Bloc).where(Bloc.number == bloc))).first()
+            school_year = (
+                await session.exec(
+                    select(SchoolYear).where(SchoolYear.name == (year or school_year_of(today)))
+                )
+            ).first()
+        if found is None or found.id is None or school_year is None or school_year.id is None:
+            print(f"Không tìm thấy khối {bloc} năm học {year or school_year_of(today)}", file=sys.stderr)
+            return 1
+        context = exports.Context(settings.authority_name, settings.authority_place, settings.zone)
+        files = await exports.export(
+            db,
+            exports.Scope(found.id, school_year.id),
+            exports.Kind(kind),
+            context,
+            today=today,
+            meeting_id=meeting,
+        )
+    finally:
+        await db.dispose()
+    if not files:
+        print("Chưa có dữ liệu để xuất.", file=sys.stderr)
+        return 1
+    _write_files(out, [(item.name, item.data) for item in files])
+    return 0
+
+
+def _write_files(out: Path, files: list[tuple[str, bytes]]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files:
+        (out / name).write_bytes(data)
+        print(out / name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="thidua", description="Thi đua Bot")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +305,34 @@ def main(argv: list[str] | None = None) -> int:
     importer = roster.add_parser("import", help="import a CSV or XLSX roster (Khối, Đơn vị, Vai trò …)")
     importer.add_argument("file", type=Path)
     importer.add_argument("--year", help="school year, e.g. 2024-2025 (default: the current one)")
+    auditor = commands.add_parser("audit", help="the hash-chained audit log").add_subparsers(
+        dest="action", required=True
+    )
+    auditor.add_parser("verify", help="recompute the chain; exit 1 if any entry was edited or deleted")
+    timetable = commands.add_parser(
+        "timetable", help="the school year's timetable of deadlines"
+    ).add_subparsers(dest="action", required=True)
+    loader = timetable.add_parser(
+        "import",
+        help="import a timetable (XLSX, CSV or TXT: TT, Nội dung, Thời gian hoàn thành, Đơn vị thực hiện)",
+    )
+    loader.add_argument("file", type=Path)
+    scope = loader.add_mutually_exclusive_group()
+    scope.add_argument("--bloc", type=int, help="one bloc's own timetable")
+    scope.add_argument(
+        "--all", action="store_true", help="the department's timetable, for every bloc (default)"
+    )
+    loader.add_argument("--year", help="school year, e.g. 2023-2024 (default: the one the dates fall in)")
+    exporter = commands.add_parser("export", help="the council's dossier: XLSX, DOCX, PDF, PNG, CSV files")
+    exporter.add_argument(
+        "kind", choices=["reg", "scores", "minutes", "proposal", "nominees", "chart", "csv", "all"]
+    )
+    exporter.add_argument("--bloc", type=int, required=True, help="the bloc's number")
+    exporter.add_argument("--year", help="school year, e.g. 2026-2027 (default: the current one)")
+    exporter.add_argument(
+        "--meeting", type=int, help="the meeting's id for the minutes (default: the latest)"
+    )
+    exporter.add_argument("--out", type=Path, default=Path("."), help="folder to write into (default: here)")
     inviter = commands.add_parser("invite", help="print single-use invite links for a bloc's units")
     inviter.add_argument("--bloc", type=int, required=True)
     inviter.add_argument("--unit", action="append", default=[], help="only this unit (repeatable)")
@@ -210,6 +349,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _configure_logging(settings)
     if args.command == "run":
+        try:
+            master_key(settings)
+        except (SettingsError, ValueError) as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
         asyncio.run(run(settings))
         return 0
     if args.command == "migrate":
@@ -224,8 +368,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Không đọc được tệp {args.file}: {exc.strerror}", file=sys.stderr)
             return 2
         return asyncio.run(roster_import(settings, args.file, data, args.year))
+    if args.command == "audit":
+        return asyncio.run(audit_verify(settings))
+    if args.command == "timetable":
+        try:
+            data = args.file.read_bytes()
+        except OSError as exc:
+            print(f"Không đọc được tệp {args.file}: {exc.strerror}", file=sys.stderr)
+            return 2
+        return asyncio.run(timetable_import(settings, args.file, data, args.bloc, args.year))
     if args.command == "invite":
         return asyncio.run(invite(settings, args.bloc, args.unit, args.year))
+    if args.command == "export":
+        return asyncio.run(export_files(settings, args.kind, args.bloc, args.year, args.meeting, args.out))
     return 2
 
 

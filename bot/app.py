@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
@@ -12,6 +13,20 @@ from bot.deps import Deps
 from bot.persistence import DatabasePersistence
 from handlers.common import ThiduaContext
 from handlers.menu import set_default_menu
+
+
+def quiet_library_logs() -> None:
+    """Never let libraries log update contents: at DEBUG, python-telegram-bot prints every update,
+    and a ballot button's callback data carries the voter's unfinished choices next to their id.
+    httpx logs request URLs, which carry the bot token."""
+    for name, level in (
+        ("telegram", logging.INFO),
+        ("httpx", logging.WARNING),
+        ("httpcore", logging.WARNING),
+    ):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < level:
+            logger.setLevel(level)
 
 
 class ThiduaApplication(Application):  # type: ignore[type-arg]
@@ -51,6 +66,7 @@ def build_application(
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
+    quiet_library_logs()
     application = builder.build()
     application.bot_data["deps"] = deps
     handlers.register_all(application)

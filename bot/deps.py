@@ -19,3 +19,4 @@ class Deps:
     settings: Settings
     db: Database
     clock: Callable[[], datetime] = field(default=system_clock)
+    master_key: bytes | None = None  # the ballot master key (bot.settings.master_key)

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
 
     ballot_master_key: SecretStr | None = None
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    poll_progress_seconds: float = Field(default=15, gt=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("admin_telegram_ids", mode="before")
@@ -103,6 +104,27 @@ def async_database_url(url: str) -> str:
     if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
         raise ValueError("must be a sqlite:/// or postgresql:// URL")
     return url
+
+
+def master_key(settings: Settings) -> bytes:
+    """The ballot master key: from BALLOT_MASTER_KEY, or, offline only, a key kept in data/.
+
+    On Telegram it is required: a poll opened under a key that is later lost can never be counted.
+    """
+    from bot.ballot_crypto import new_master_key, parse_master_key
+
+    if settings.ballot_master_key is not None:
+        return parse_master_key(settings.ballot_master_key.get_secret_value())
+    if not settings.sandbox_mode:
+        raise SettingsError(
+            "Setting BALLOT_MASTER_KEY is required on Telegram (make one with: thidua keygen)"
+        )
+    path = ROOT / "data" / "ballot-master.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(new_master_key() + "\n", encoding="ascii")
+        path.chmod(0o600)
+    return parse_master_key(path.read_text(encoding="ascii").strip())
 
 
 class SettingsError(Exception):

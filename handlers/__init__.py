@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import account, errors, invites, joining, meetings, registration, reminders, scoring, voting
+from handlers import (
+    account,
+    errors,
+    exports,
+    invites,
+    joining,
+    meetings,
+    registration,
+    reminders,
+    scoring,
+    voting,
+)
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
@@ -17,6 +28,7 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     meetings.register(application)
     voting.register(application)
     reminders.register(application)
+    exports.register(application)
     account.register(application)
     invites.register(application)
     errors.register(application)  # last: catches what nothing else did

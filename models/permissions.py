@@ -22,6 +22,30 @@ PUBLIC_COMMANDS: tuple[str, ...] = ("start", "help", "language")
 COMMANDS_BY_CAPACITY: dict[str, frozenset[Capacity]] = {
     "whoami": frozenset(Capacity),
     "invite": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    # Registration, the pact, criteria, scoring, review and ranking (issue 4).
+    "dangky": frozenset({Capacity.REP}),
+    "kyketgiaouoc": frozenset({Capacity.REP}),
+    "tieuchi": frozenset({Capacity.REP, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    "chamdiem": frozenset({Capacity.REP}),
+    "tinhhinh": frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE, Capacity.SECRETARIAT}),
+    "duyet": frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE, Capacity.SECRETARIAT}),
+    "xephang": frozenset(
+        {Capacity.REP, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE, Capacity.SECRETARIAT}
+    ),
+    "hanchot": frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    "mohan": frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    "xetthidua": frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    # Meetings and ballots (issue 5).
+    "hop": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    "diemdanh": frozenset({Capacity.REP}),
+    "kiemtra": frozenset(Capacity),
+    "nhomkhoi": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    # The timetable and deadline pings (issue 6).
+    "lich": frozenset(Capacity),
+    "nhacviec": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    "nhaplich": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    # The council's dossier (issue 7): officers export the bloc's files, a unit its own.
+    "xuat": frozenset(Capacity),
 }
 
 # Capacities that run a bloc (review, invite, export); a plain representative does not.

@@ -24,13 +24,14 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from bot.app import build_application, start_bot, stop_bot
+from bot.ballot_crypto import new_master_key
 from bot.db import Database
 from bot.deps import Deps
 from bot.sandbox.client import Person, SandboxClient
 from bot.sandbox.core import Limits, Sandbox
 from bot.sandbox.server import SandboxServer
 from bot.services.demo import Persona, load_demo
-from bot.settings import Settings
+from bot.settings import Settings, master_key
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = bool(os.environ.get("CI"))
@@ -143,8 +144,12 @@ def clock() -> Clock:
     return Clock()
 
 
+TEST_MASTER_KEY = new_master_key()
+
+
 def make_settings(db: Database, **overrides: Any) -> Settings:
-    return Settings(_env_file=None, database_url=db.url, telegram_bot_token=None, **overrides)  # type: ignore[call-arg]
+    values: dict[str, Any] = {"ballot_master_key": TEST_MASTER_KEY, "poll_progress_seconds": 0.5, **overrides}
+    return Settings(_env_file=None, database_url=db.url, telegram_bot_token=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -188,7 +193,10 @@ class RunningBot:
 
 @pytest.fixture
 async def bot(db: Database, sandbox_server: SandboxServer, clock: Clock) -> AsyncIterator[RunningBot]:
-    running = RunningBot(Deps(settings=make_settings(db), db=db, clock=clock), sandbox_server)
+    settings = make_settings(db)
+    running = RunningBot(
+        Deps(settings=settings, db=db, clock=clock, master_key=master_key(settings)), sandbox_server
+    )
     await running.start()
     yield running
     await running.stop()

@@ -174,6 +174,17 @@ async def control_events(request: web.Request) -> web.Response:
     return _json({"ok": True, "result": events, "last_seq": sandbox.last_seq()})
 
 
+async def control_chats(request: web.Request) -> web.Response:
+    """The group chats, with their members' ids: the web chat's picker lists them."""
+    sandbox = request.app[SANDBOX_KEY]
+    groups = [
+        {**chat.info, "member_ids": sorted(chat.members)}
+        for chat_id, chat in sorted(sandbox.chats.items(), reverse=True)
+        if chat_id < 0
+    ]
+    return _json({"ok": True, "result": groups})
+
+
 async def control_transcript(request: web.Request) -> web.Response:
     sandbox = request.app[SANDBOX_KEY]
     chat_id = int(request.match_info["chat_id"])
@@ -257,6 +268,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app.router.add_post("/sandbox/api/press", control_press)
     app.router.add_post("/sandbox/api/block", control_block)
     app.router.add_get("/sandbox/api/events", control_events)
+    app.router.add_get("/sandbox/api/chats", control_chats)
     app.router.add_get("/sandbox/api/chats/{chat_id}", control_transcript)
     app.router.add_get("/sandbox/api/commands", control_commands)
     app.router.add_get("/sandbox/api/files/{file_id}", control_file)

@@ -8,7 +8,6 @@ unit tapping at once meet the UNIQUE (poll, unit) row and change nothing.
 
 from __future__ import annotations
 
-import importlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ballot_crypto
 from bot.db import Database
-from bot.services import audit, people
+from bot.services import audit, eligibility, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import members_of, representatives
 from models.meetings import (
@@ -98,7 +97,7 @@ class PollView:
     status: PollStatus
     rules: RuleSet
     candidates: tuple[CandidateView, ...]  # the selected ones once open
-    excluded: tuple[tuple[str, str], ...]  # (unit name, reason) not offered
+    excluded: tuple[tuple[str, tuple[str, ...]], ...]  # (unit name, reason codes or texts) not offered
     members: int
     present: int
     voters: int  # entitled
@@ -186,23 +185,14 @@ async def _officer(db: Database, telegram_id: int, meeting: Meeting, now: dateti
     return who.person_id
 
 
-async def _not_offered(db: Database, bloc_id: int, school_year_id: int) -> dict[int, str]:
-    """Units the registration/scoring capability marks "not considered" or "deferred", with why.
-
-    Read through bot.services.eligibility when that capability is present; until then every
-    member is considered.
-    """
-    try:
-        eligibility = importlib.import_module("bot.services.eligibility")
-    except ModuleNotFoundError:
-        return {}
-    statuses = await eligibility.statuses(db, bloc_id, school_year_id)
-    out: dict[int, str] = {}
-    for unit_id, view in statuses.items():
-        status = str(getattr(view, "status", "considered"))
-        if status not in ("considered", "Status.CONSIDERED") and not status.endswith("CONSIDERED"):
-            out[unit_id] = f"{status}: {getattr(view, 'reason', '') or ''}".strip(": ")
-    return out
+async def _not_offered(db: Database, bloc_id: int, school_year_id: int) -> dict[int, tuple[str, ...]]:
+    """Units not offered as candidates, with why: "not considered" (not registered, pact not
+    signed, party rating) or "deferred" (an open inspection), as registration computes them."""
+    return {
+        unit_id: view.reasons
+        for unit_id, view in (await eligibility.statuses(db, bloc_id, school_year_id)).items()
+        if not view.considered
+    }
 
 
 # ------------------------------------------------------------------ drafting
@@ -239,7 +229,7 @@ async def create_draft(
         session.add(poll)
         await session.flush()
         position = 0
-        excluded: list[tuple[str, str]] = []
+        excluded: list[tuple[str, tuple[str, ...]]] = []
         for member in members:
             if member.unit_id in skipped:
                 excluded.append((member.name, skipped[member.unit_id]))

@@ -161,3 +161,79 @@ async def load_demo(
             given, family = who.full_name.rsplit(" ", 1)[1], who.full_name.rsplit(" ", 1)[0]
             personas.append(Persona(user_id, given, family, label, "Khác"))
     return report, personas
+
+
+DEMO_SCALE = """Mã;Nội dung / Tiêu chí;Điểm tối đa;Bước điểm;Bổ sung của khối;Số tiêu chí Sở quy định
+1;Thực hiện nhiệm vụ chính trị;60;;;3
+1.1;Kết quả thực hiện kế hoạch năm học;25;0,5;;
+1.2;Chất lượng giáo dục toàn diện;20;0,5;;
+1.3;Đổi mới phương pháp dạy học, chuyển đổi số;15;0,5;;
+2;Công tác thi đua, khen thưởng;20;;;2
+2.1;Đăng ký, ký kết giao ước thi đua đúng hạn;10;;;
+2.2;Phát hiện, nhân rộng điển hình tiên tiến;10;;;
+3;Xây dựng tổ chức, đoàn thể vững mạnh;20;;;2
+3.1;Tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ;10;;;
+3.2;Công đoàn, Đoàn thanh niên vững mạnh;10;;;"""
+
+
+async def load_demo_progress(db: Database, *, bloc_number: int, now: datetime) -> int:
+    """Bring one bloc to the end of the year: the scale published, every unit registered and signed.
+
+    The demo shows bloc 2 this way, ready for its year-end meeting and ballots, while the other
+    blocs stay at the start of the year to try registration. Returns how many units it advanced;
+    running it again advances none.
+    """
+    from bot.services import criteria, eligibility, pact, registration
+    from bot.services.registration import Person as Individual
+
+    today = now.date()
+    async with db.session() as session:
+        year = await get_or_create_year(session, school_year_of(today))
+        bloc = (await session.exec(select(Bloc).where(Bloc.number == bloc_number))).first()
+        if bloc is None or year.id is None or bloc.id is None:
+            return 0
+        rows = (
+            await session.exec(
+                select(BlocMembership, Person)
+                .join(
+                    PersonRole,
+                    (col(PersonRole.unit_id) == BlocMembership.unit_id) & (PersonRole.kind == RoleKind.REP),
+                )
+                .join(Person, col(Person.id) == PersonRole.person_id)
+                .where(BlocMembership.bloc_id == bloc.id, BlocMembership.school_year_id == year.id)
+                .order_by(col(BlocMembership.id), col(Person.id))
+            )
+        ).all()
+    reps: dict[int, int] = {}
+    head_person: int | None = None
+    for membership, who in rows:
+        reps.setdefault(membership.unit_id, who.id)  # type: ignore[arg-type]
+        if membership.position == Position.HEAD and head_person is None:
+            head_person = who.id
+    if head_person is None:
+        return 0
+    status = await eligibility.statuses(db, bloc.id, year.id)
+    if all(view.considered for view in status.values()):
+        return 0
+    async with db.session() as session:
+        scale = await criteria.current_scale(session, bloc.id, year.id)
+    if scale is None:
+        scale = await criteria.publish(db, head_person, criteria.check_text(DEMO_SCALE), today=today, now=now)
+    advanced = 0
+    for unit_id, person_id in reps.items():
+        view = status.get(unit_id)
+        if view is None or view.considered:
+            continue
+        if eligibility.NOT_REGISTERED in view.reasons:
+            await registration.start(db, person_id, today=today, now=now)
+            for change in (
+                registration.set_title(1),
+                registration.add_target("100% cán bộ, giáo viên hoàn thành tốt nhiệm vụ"),
+                registration.add_people([Individual("Nguyễn Văn An", "Giáo viên", "Lao động tiên tiến")]),
+            ):
+                await registration.edit(db, person_id, today=today, now=now, change=change)
+            await registration.submit(db, person_id, today=today, now=now)
+        if eligibility.NOT_SIGNED in view.reasons:
+            await pact.sign(db, person_id, scale_id=scale.scale_id, today=today, now=now)
+        advanced += 1
+    return advanced

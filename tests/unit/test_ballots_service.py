@@ -16,7 +16,7 @@ from bot import ballot_crypto
 from bot.db import Database
 from bot.services import audit, ballots, meetings
 from bot.services.ballots import CastStatus, OpenRefusal, Purpose
-from bot.services.demo import Persona, load_demo
+from bot.services.demo import Persona, load_demo, load_demo_progress
 from models.meetings import MeetingKind, Poll, SealedBallot
 from models.vote_rules import Choice
 from tests.conftest import Clock
@@ -38,14 +38,25 @@ class Bloc2:
     async def meeting(self, present: int) -> meetings.MeetingView:
         now = self.clock()
         view = await meetings.create_meeting(
-            self.db, telegram_id=self.head, bloc_id=await self._bloc_id(), kind=MeetingKind.YEAREND,
-            starts_at=now, place="Trường THPT Bùi Hữu Nghĩa", agenda="Bình xét", now=now, today=now.date(),
+            self.db,
+            telegram_id=self.head,
+            bloc_id=await self._bloc_id(),
+            kind=MeetingKind.YEAREND,
+            starts_at=now,
+            place="Trường THPT Bùi Hữu Nghĩa",
+            agenda="Bình xét",
+            now=now,
+            today=now.date(),
         )
         self.meeting_id = view.id
-        view = await meetings.open_meeting(self.db, telegram_id=self.head, meeting_id=view.id, now=now, today=now.date())
+        view = await meetings.open_meeting(
+            self.db, telegram_id=self.head, meeting_id=view.id, now=now, today=now.date()
+        )
         assert view.checkin_code and len(view.checkin_code) == 4
         for rep in self.reps[:present]:
-            done = await meetings.check_in(self.db, telegram_id=rep.user_id, code=view.checkin_code, now=now, today=now.date())
+            done = await meetings.check_in(
+                self.db, telegram_id=rep.user_id, code=view.checkin_code, now=now, today=now.date()
+            )
             assert done.status == "present"
         return await meetings.view(self.db, view.id)
 
@@ -56,15 +67,24 @@ class Bloc2:
     async def poll(self, purpose: Purpose, title: str, seats: int = 1) -> ballots.PollView:
         now = self.clock()
         draft = await ballots.create_draft(
-            self.db, telegram_id=self.head, meeting_id=self.meeting_id, purpose=purpose, title=title, now=now, seats=seats
+            self.db,
+            telegram_id=self.head,
+            meeting_id=self.meeting_id,
+            purpose=purpose,
+            title=title,
+            now=now,
+            seats=seats,
         )
-        opened = await ballots.open_poll(self.db, telegram_id=self.head, poll_id=draft.id, master_key=MASTER, now=now)
+        opened = await ballots.open_poll(
+            self.db, telegram_id=self.head, poll_id=draft.id, master_key=MASTER, now=now
+        )
         return opened.poll
 
 
 @pytest.fixture
 async def bloc2(db: Database, clock: Clock) -> Bloc2:
     _, personas = await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
+    assert await load_demo_progress(db, bloc_number=2, now=clock()) == 13  # registered and signed: eligible
     return Bloc2(db, clock, personas)
 
 
@@ -72,27 +92,41 @@ async def test_quorum_is_two_thirds_of_all_members_exactly(bloc2: Bloc2) -> None
     view = await bloc2.meeting(present=8)
     assert (view.present, len(view.members), view.quorum_needed, view.quorate) == (8, 13, 9, False)
     draft = await ballots.create_draft(
-        bloc2.db, telegram_id=bloc2.head, meeting_id=view.id, purpose=Purpose.TITLE,
-        title="Tập thể lao động xuất sắc", now=bloc2.clock(),
+        bloc2.db,
+        telegram_id=bloc2.head,
+        meeting_id=view.id,
+        purpose=Purpose.TITLE,
+        title="Tập thể lao động xuất sắc",
+        now=bloc2.clock(),
     )
     with pytest.raises(OpenRefusal) as refused:
-        await ballots.open_poll(bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=bloc2.clock())
+        await ballots.open_poll(
+            bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=bloc2.clock()
+        )
     assert refused.value.reason == "no_quorum"
     code = view.checkin_code or ""
-    await meetings.check_in(bloc2.db, telegram_id=bloc2.reps[8].user_id, code=code, now=bloc2.clock(), today=bloc2.clock().date())
-    opened = await ballots.open_poll(bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=bloc2.clock())
+    await meetings.check_in(
+        bloc2.db, telegram_id=bloc2.reps[8].user_id, code=code, now=bloc2.clock(), today=bloc2.clock().date()
+    )
+    opened = await ballots.open_poll(
+        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=bloc2.clock()
+    )
     assert (opened.poll.present, opened.poll.members, opened.poll.voters) == (9, 13, 9)
 
 
 async def test_a_wrong_code_checks_nobody_in(bloc2: Bloc2) -> None:
     view = await bloc2.meeting(present=0)
     wrong = "0000" if view.checkin_code != "0000" else "1111"
-    result = await meetings.check_in(bloc2.db, telegram_id=bloc2.reps[3].user_id, code=wrong, now=bloc2.clock(), today=bloc2.clock().date())
+    result = await meetings.check_in(
+        bloc2.db, telegram_id=bloc2.reps[3].user_id, code=wrong, now=bloc2.clock(), today=bloc2.clock().date()
+    )
     assert result.status == "bad_code"
     assert (await meetings.view(bloc2.db, view.id)).present == 0
 
 
-async def test_selection_counts_match_a_hand_count_and_trackers_are_published(bloc2: Bloc2, caplog: pytest.LogCaptureFixture) -> None:
+async def test_selection_counts_match_a_hand_count_and_trackers_are_published(
+    bloc2: Bloc2, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     await bloc2.meeting(present=10)
     poll = await bloc2.poll(Purpose.SELECTION, "Bằng khen UBND thành phố", seats=3)
@@ -102,17 +136,21 @@ async def test_selection_counts_match_a_hand_count_and_trackers_are_published(bl
     cast_picks: list[frozenset[int]] = []
     trackers = []
     for index, rep in enumerate(bloc2.reps[:10]):
-        voter_unit = (await ballots.ballot_for(bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id))
+        voter_unit = await ballots.ballot_for(bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id)
         assert voter_unit is not None and voter_unit.unit_id is not None
         mine = own[voter_unit.unit_id]
         others = [p for p in positions if p != mine]
         picks = frozenset(others[(index + k) % 3] for k in range(3)) if index % 4 else frozenset(others[:2])
         hand.update(picks)
         cast_picks.append(picks)
-        result = await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot=picks, now=bloc2.clock())
+        result = await ballots.cast(
+            bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot=picks, now=bloc2.clock()
+        )
         assert result.status is CastStatus.RECORDED and result.tracker
         trackers.append(result.tracker)
-    closed = await ballots.close_poll(bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head)
+    closed = await ballots.close_poll(
+        bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+    )
     assert {c.candidate: c.votes for c in closed.result.candidates} == {p: hand[p] for p in positions}
     assert closed.result.voted == 10 and closed.result.quorate
     assert sorted(trackers) == list(closed.trackers)
@@ -134,7 +172,9 @@ async def test_selection_counts_match_a_hand_count_and_trackers_are_published(bl
                 if table.name in ("participation", "audit_entry"):
                     assert "sealed" not in line
     messages = [record.getMessage() for record in caplog.records]
-    assert not any(str(rep.user_id) in m and ("picks" in m or "frozenset" in m) for m in messages for rep in bloc2.reps)
+    assert not any(
+        str(rep.user_id) in m and ("picks" in m or "frozenset" in m) for m in messages for rep in bloc2.reps
+    )
     assert not encoded & {m for m in messages}
 
 
@@ -144,12 +184,17 @@ async def test_fifty_simultaneous_casts_for_one_unit_record_one_ballot(bloc2: Bl
     voter = bloc2.reps[4].user_id
     ballot = {c.position: Choice.AGREE for c in poll.on_ballot if c.label != bloc2.reps[4].label}
     results = await asyncio.gather(
-        *(ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=voter, ballot=ballot, now=bloc2.clock()) for _ in range(50))
+        *(
+            ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=voter, ballot=ballot, now=bloc2.clock())
+            for _ in range(50)
+        )
     )
     statuses = Counter(r.status for r in results)
     assert statuses[CastStatus.RECORDED] == 1 and statuses[CastStatus.ALREADY] == 49
     async with bloc2.db.session() as session:
-        assert len((await session.exec(select(SealedBallot).where(SealedBallot.poll_id == poll.id))).all()) == 1
+        assert (
+            len((await session.exec(select(SealedBallot).where(SealedBallot.poll_id == poll.id))).all()) == 1
+        )
 
 
 async def test_bad_casts_are_refused_and_store_nothing(bloc2: Bloc2) -> None:
@@ -157,15 +202,37 @@ async def test_bad_casts_are_refused_and_store_nothing(bloc2: Bloc2) -> None:
     poll = await bloc2.poll(Purpose.SELECTION, "Cờ thi đua", seats=2)
     rep = bloc2.reps[2].user_id
     too_many = frozenset(c.position for c in poll.on_ballot[3:6])
-    assert (await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=too_many, now=bloc2.clock())).invalid_reason == "too_many_choices"
-    assert (await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=frozenset({99}), now=bloc2.clock())).invalid_reason == "unknown_candidate"
+    assert (
+        await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=too_many, now=bloc2.clock())
+    ).invalid_reason == "too_many_choices"
+    assert (
+        await ballots.cast(
+            bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=frozenset({99}), now=bloc2.clock()
+        )
+    ).invalid_reason == "unknown_candidate"
     own = next(c.position for c in poll.on_ballot if c.label == bloc2.reps[2].label.split(" — ")[-1])
-    assert (await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=frozenset({own}), now=bloc2.clock())).invalid_reason == "self_vote"
+    assert (
+        await ballots.cast(
+            bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=frozenset({own}), now=bloc2.clock()
+        )
+    ).invalid_reason == "self_vote"
     absent = bloc2.reps[11].user_id  # did not check in, and this poll has no absentee ballots
-    assert (await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=absent, ballot=frozenset(), now=bloc2.clock())).status is CastStatus.NOT_ENTITLED
-    assert (await ballots.cast(bloc2.db, poll_ref="nope", telegram_id=rep, ballot=frozenset(), now=bloc2.clock())).status is CastStatus.UNKNOWN
-    await ballots.close_poll(bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head)
-    assert (await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=frozenset(), now=bloc2.clock())).status is CastStatus.CLOSED
+    assert (
+        await ballots.cast(
+            bloc2.db, poll_ref=poll.ref, telegram_id=absent, ballot=frozenset(), now=bloc2.clock()
+        )
+    ).status is CastStatus.NOT_ENTITLED
+    assert (
+        await ballots.cast(bloc2.db, poll_ref="nope", telegram_id=rep, ballot=frozenset(), now=bloc2.clock())
+    ).status is CastStatus.UNKNOWN
+    await ballots.close_poll(
+        bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+    )
+    assert (
+        await ballots.cast(
+            bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=frozenset(), now=bloc2.clock()
+        )
+    ).status is CastStatus.CLOSED
     assert (await ballots.poll_view(bloc2.db, poll.id)).voted == 0
 
 
@@ -176,8 +243,12 @@ async def test_higher_title_needs_ninety_percent_of_all_members_with_absentee_ba
     first = poll.on_ballot[0].position
     for index, rep in enumerate(bloc2.reps):
         answer = Choice.AGREE if index < 11 else Choice.ABSTAIN
-        await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot={first: answer}, now=bloc2.clock())
-    closed = await ballots.close_poll(bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head)
+        await ballots.cast(
+            bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot={first: answer}, now=bloc2.clock()
+        )
+    closed = await ballots.close_poll(
+        bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+    )
     line = closed.result.by_id[first]
     assert (line.votes, line.base_size, line.needed, line.passed) == (11, 13, 12, False)  # 11/13 < 90 %
     assert closed.result.absentee_voted == 3
@@ -191,8 +262,12 @@ async def test_a_tie_at_the_last_seat_is_reported_and_a_runoff_decides(bloc2: Bl
     # Voters 0..9 (none of them is a, b or c); d is voter 9's own unit, so voter 9 never picks d.
     plan = [{a, b, c}] * 2 + [{a, b, d}] * 5 + [{a, c, d}] * 2 + [{a, b, c}]
     for rep, picks in zip(bloc2.reps[:10], plan, strict=True):
-        await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot=frozenset(picks), now=bloc2.clock())
-    closed = await ballots.close_poll(bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head)
+        await ballots.cast(
+            bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot=frozenset(picks), now=bloc2.clock()
+        )
+    closed = await ballots.close_poll(
+        bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+    )
     # a: 10, b: 8, c: 5+... let the hand count speak: c = 2+2+1 = 5, d = 5+2 = 7; threshold 7 of 10.
     votes = {line.candidate: line.votes for line in closed.result.candidates}
     assert (votes[a], votes[b], votes[c], votes[d]) == (10, 8, 5, 7)
@@ -202,25 +277,55 @@ async def test_a_tie_at_the_last_seat_is_reported_and_a_runoff_decides(bloc2: Bl
     poll2 = await bloc2.poll(Purpose.SELECTION, "Bằng khen (lần 2)", seats=3)
     plan2 = [{b, c, d}] * 2 + [{a, c, d}] * 2 + [{a, b, d}] * 3 + [{a, b, c}] * 3
     for rep, picks in zip(bloc2.reps[:10], plan2, strict=True):
-        await ballots.cast(bloc2.db, poll_ref=poll2.ref, telegram_id=rep.user_id, ballot=frozenset(picks), now=bloc2.clock())
-    closed2 = await ballots.close_poll(bloc2.db, poll_id=poll2.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head)
+        await ballots.cast(
+            bloc2.db, poll_ref=poll2.ref, telegram_id=rep.user_id, ballot=frozenset(picks), now=bloc2.clock()
+        )
+    closed2 = await ballots.close_poll(
+        bloc2.db, poll_id=poll2.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+    )
     assert set(closed2.result.elected) == {a, b} and closed2.result.tie is not None
-    assert set(closed2.result.tie.candidates) == {c, d} and closed2.result.tie.seats_left == 1  # never broken silently
+    assert (
+        set(closed2.result.tie.candidates) == {c, d} and closed2.result.tie.seats_left == 1
+    )  # never broken silently
     runoff = await ballots.start_runoff(bloc2.db, telegram_id=bloc2.head, poll_id=poll2.id, now=bloc2.clock())
     labels = {position: label for label, position in by_label.items()}
     assert [cand.label for cand in runoff.on_ballot] == [labels[p] for p in closed2.result.tie.candidates]
-    opened = await ballots.open_poll(bloc2.db, telegram_id=bloc2.head, poll_id=runoff.id, master_key=MASTER, now=bloc2.clock())
+    opened = await ballots.open_poll(
+        bloc2.db, telegram_id=bloc2.head, poll_id=runoff.id, master_key=MASTER, now=bloc2.clock()
+    )
     for index, rep in enumerate(bloc2.reps[:10]):
-        await ballots.cast(bloc2.db, poll_ref=opened.poll.ref, telegram_id=rep.user_id, ballot=frozenset({1 if index < 6 else 2}), now=bloc2.clock())
-    final = await ballots.close_poll(bloc2.db, poll_id=runoff.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head)
+        await ballots.cast(
+            bloc2.db,
+            poll_ref=opened.poll.ref,
+            telegram_id=rep.user_id,
+            ballot=frozenset({1 if index < 6 else 2}),
+            now=bloc2.clock(),
+        )
+    final = await ballots.close_poll(
+        bloc2.db, poll_id=runoff.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+    )
     assert final.result.elected == (1,) and final.result.tie is None
 
 
 async def test_a_poll_closes_at_its_deadline(bloc2: Bloc2) -> None:
     await bloc2.meeting(present=10)
     now = bloc2.clock()
-    draft = await ballots.create_draft(bloc2.db, telegram_id=bloc2.head, meeting_id=bloc2.meeting_id, purpose=Purpose.TITLE, title="LĐTT", now=now)
-    await ballots.open_poll(bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=now, closes_at=now + timedelta(minutes=10))
+    draft = await ballots.create_draft(
+        bloc2.db,
+        telegram_id=bloc2.head,
+        meeting_id=bloc2.meeting_id,
+        purpose=Purpose.TITLE,
+        title="LĐTT",
+        now=now,
+    )
+    await ballots.open_poll(
+        bloc2.db,
+        telegram_id=bloc2.head,
+        poll_id=draft.id,
+        master_key=MASTER,
+        now=now,
+        closes_at=now + timedelta(minutes=10),
+    )
     assert await ballots.due_for_closing(bloc2.db, now + timedelta(minutes=9)) == []
     assert await ballots.due_for_closing(bloc2.db, now + timedelta(minutes=10)) == [draft.id]
 

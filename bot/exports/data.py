@@ -1,0 +1,204 @@
+"""Plain data the export renderers take: the service fills them, the renderers never query.
+
+Datetimes here are already in the bot's time zone. Ballot data are the aggregates the ballots
+recorded (Poll.result), never a single voter's choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+
+@dataclass(frozen=True)
+class Issuer:
+    authority: str  # "Sở Giáo dục và Đào tạo thành phố Cần Thơ"
+    place: str  # "Cần Thơ"
+    bloc_name: str  # "Khối thi đua số 2"
+    bloc_number: int
+    school_year: str  # "2026-2027"
+    head_unit: str = ""
+    head_name: str = ""
+
+
+# ------------------------------------------------------------------ registration summary
+@dataclass(frozen=True)
+class RegistrationRow:
+    unit_name: str
+    position: str  # head | deputy | member
+    title: str  # the collective title registered, "" when not registered
+    targets: tuple[str, ...]
+    individuals: dict[str, int]  # individual title -> how many people registered for it
+    new_model: str
+    projects: tuple[str, ...]
+    submitted_at: datetime | None
+    version: int
+    signed_at: datetime | None
+    status: str  # considered | not_considered | deferred
+    reasons: tuple[str, ...]
+
+
+# ------------------------------------------------------------------ scores
+@dataclass(frozen=True)
+class CriterionColumn:
+    code: str
+    content_code: str
+    content_title: str
+    title: str
+    max_points: Decimal
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    self_score: Decimal | None
+    proposed: Decimal | None
+    reason: str | None
+    answer: str | None
+    final: Decimal | None
+    review: str
+    evidence: tuple[str, ...]  # links, notes, file names
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    who: str
+    what: str
+    old: str
+    new: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class UnitScores:
+    unit_id: int
+    unit_name: str
+    status: str | None  # draft | submitted | final; None: no sheet yet
+    cells: dict[str, ScoreCell]  # by criterion code
+    history: tuple[HistoryRow, ...] = ()
+    rank: int | None = None  # final sheets only
+
+    @property
+    def self_total(self) -> Decimal:
+        return sum((c.self_score for c in self.cells.values() if c.self_score is not None), Decimal(0))
+
+    @property
+    def final_total(self) -> Decimal:
+        return sum((c.final for c in self.cells.values() if c.final is not None), Decimal(0))
+
+
+@dataclass(frozen=True)
+class ScoreBook:
+    issuer: Issuer
+    criteria: tuple[CriterionColumn, ...]
+    units: tuple[UnitScores, ...]  # ranked finals first, then the others in bloc order
+
+
+# ------------------------------------------------------------------ ballots and the minutes
+@dataclass(frozen=True)
+class BallotLine:
+    position: int
+    label: str
+    votes: int  # agree (approval) or picked (selection, election)
+    disagree: int
+    abstain: int
+    blank: int
+    share: Fraction
+    passed: bool
+    elected: bool
+
+
+@dataclass(frozen=True)
+class BallotRecord:
+    title: str
+    kind: str  # approval | selection | election
+    secret: bool
+    absentee_allowed: bool
+    threshold: Fraction
+    threshold_base: str  # present | voted | all_members
+    seats: int | None
+    members: int
+    present: int
+    entitled: int
+    voted: int
+    absentee_voted: int
+    invalid: int
+    blank_ballots: int
+    quorum_needed: int
+    quorate: bool
+    base_size: int
+    needed: int
+    lines: tuple[BallotLine, ...]
+    elected: tuple[str, ...]  # labels, best first
+    tie: tuple[str, ...]  # labels level at the last seat
+    tie_seats: int
+    unfilled_seats: int
+    trackers: int
+    chain_head: str
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MinutesData:
+    issuer: Issuer
+    meeting_id: int
+    kind_title: str  # "Họp tổng kết, bình xét thi đua"
+    starts_at: datetime
+    ends_at: datetime | None
+    place: str
+    agenda: str
+    chair: str
+    chair_unit: str
+    secretary: str
+    members: tuple[str, ...]
+    present: tuple[str, ...]
+    absent: tuple[str, ...]
+    quorum_needed: int
+    ballots: tuple[BallotRecord, ...]
+
+    @property
+    def quorate(self) -> bool:
+        return bool(self.members) and len(self.present) >= self.quorum_needed
+
+    @property
+    def held_on(self) -> date:
+        return self.starts_at.date()
+
+
+# ------------------------------------------------------------------ nominees and the proposal
+@dataclass(frozen=True)
+class Nominee:
+    name: str  # a person's name, or a unit's for a collective
+    unit: str  # Đơn vị công tác
+    seniority: str  # Thâm niên giảng dạy: not kept by the bot, left for the unit to fill
+    summary: str  # Tóm tắt thành tích
+    contact: str  # Số điện thoại / email
+    title: str  # the title proposed
+
+
+@dataclass(frozen=True)
+class NomineeList:
+    issuer: Issuer
+    collectives: tuple[Nominee, ...]
+    individuals: tuple[Nominee, ...]
+    issued_on: date
+
+
+@dataclass(frozen=True)
+class ProposalData:
+    issuer: Issuer
+    issued_on: date
+    minutes_date: date | None
+    meeting_kind: str
+    ballots: tuple[BallotRecord, ...]
+    nominees: NomineeList
+    extra: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RankBar:
+    unit_name: str
+    total: Decimal
+    rank: int

@@ -1,0 +1,820 @@
+"""The council's dossier: who may export what, the read-only queries, and the files as bytes.
+
+The head, deputy, head's office and secretariat export their bloc's files, admins any bloc's; a
+unit's representative exports its own registration and score sheet only. Ballot data are read
+from the tally each closed poll recorded (`Poll.result`): there is nothing per voter to read.
+Documents are always in Vietnamese: they are official papers, whatever the reader's language.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import Database
+from bot.exports import chart, minutes, nominees, proposal, registration_summary, score_workbook
+from bot.exports import csv as csv_export
+from bot.exports.common import CSV_MIME, DOCX_MIME, PDF_MIME, PNG_MIME, XLSX_MIME, slug
+from bot.exports.data import (
+    BallotLine,
+    BallotRecord,
+    CriterionColumn,
+    HistoryRow,
+    Issuer,
+    MinutesData,
+    Nominee,
+    NomineeList,
+    ProposalData,
+    RankBar,
+    RegistrationRow,
+    ScoreBook,
+    ScoreCell,
+    UnitScores,
+)
+from bot.i18n import t
+from bot.services import people
+from bot.services.invites import NotAllowedError, NotFoundError
+from models.meetings import Attendance, Meeting, MeetingKind, Poll, PollCandidate, PollStatus, PollVoter
+from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
+from models.permissions import BLOC_OFFICERS, Capacity
+from models.registration import (
+    ChangeHistory,
+    CriteriaScale,
+    PactSignature,
+    Registration,
+    RegistrationIndividual,
+    RegistrationProject,
+    RegistrationTarget,
+    ScaleContent,
+    ScaleCriterion,
+    ScoreEvidence,
+    ScoreLine,
+    ScoreSheet,
+    SheetStatus,
+)
+from models.school_year import school_year_of
+from models.scoring_rules import rank
+from models.vote_rules import RuleSet, ordinary_title_rules, quorum_needed
+
+INDIVIDUAL_TITLES: tuple[str, ...] = (
+    "Lao động tiên tiến",
+    "Chiến sĩ thi đua cơ sở",
+    "Chiến sĩ thi đua cấp thành phố",
+    "Bằng khen",
+)
+
+
+class Kind(StrEnum):
+    REGISTRATION = "reg"
+    SCORES = "scores"
+    MINUTES = "minutes"
+    PROPOSAL = "proposal"
+    NOMINEES = "nominees"
+    CHART = "chart"
+    CSV = "csv"
+    ALL = "all"
+
+
+BLOC_KINDS: tuple[Kind, ...] = tuple(Kind)
+# "Everything" is the dossier the council receives; CSV copies are asked for on their own.
+DOSSIER: tuple[Kind, ...] = (
+    Kind.REGISTRATION,
+    Kind.SCORES,
+    Kind.MINUTES,
+    Kind.PROPOSAL,
+    Kind.NOMINEES,
+    Kind.CHART,
+)
+UNIT_KINDS: tuple[Kind, ...] = (Kind.REGISTRATION, Kind.SCORES)
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    data: bytes
+    mime: str
+
+    @property
+    def photo(self) -> bool:
+        return self.mime == PNG_MIME
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one person may export: a whole bloc, or one unit of it (`unit_id`)."""
+
+    bloc_id: int
+    school_year_id: int
+    unit_id: int | None = None
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        return BLOC_KINDS if self.unit_id is None else UNIT_KINDS
+
+
+@dataclass(frozen=True)
+class Context:
+    """Settings the documents need: the department, its town, the time zone."""
+
+    authority: str
+    place: str
+    zone: ZoneInfo
+
+
+# ------------------------------------------------------------------ who may export what
+async def _year_id(session: AsyncSession, name: str) -> int | None:
+    year = (await session.exec(select(SchoolYear).where(SchoolYear.name == name))).first()
+    return year.id if year else None
+
+
+async def scopes_for(db: Database, telegram_id: int, today: date) -> list[tuple[Scope, str]]:
+    """Every (scope, bloc name) this person may export from, the bloc-wide ones first."""
+    who = await people.profile(db, telegram_id, today)
+    if who is None:
+        return []
+    found: dict[tuple[int, int | None], tuple[Scope, str]] = {}
+    async with db.session() as session:
+        for role in who.roles:
+            year_id = await _year_id(session, role.school_year)
+            if year_id is None:
+                continue
+            officer = role.kind in (RoleKind.SECRETARIAT, RoleKind.HEAD_OFFICE) or (
+                role.kind is RoleKind.REP and role.position in (Position.HEAD, Position.DEPUTY)
+            )
+            if officer:
+                found[(role.bloc_id, None)] = (Scope(role.bloc_id, year_id), role.bloc_name)
+            elif role.kind is RoleKind.REP and role.unit_id is not None:
+                found.setdefault(
+                    (role.bloc_id, role.unit_id), (Scope(role.bloc_id, year_id, role.unit_id), role.bloc_name)
+                )
+        if who.is_admin:
+            year_id = await _year_id(session, school_year_of(today))
+            if year_id is not None:
+                for bloc in await session.exec(select(Bloc).order_by(col(Bloc.number))):
+                    assert bloc.id is not None
+                    found[(bloc.id, None)] = (Scope(bloc.id, year_id), bloc.name)
+    # A unit scope is pointless where the person already has the whole bloc.
+    blocs = {bloc for bloc, unit in found if unit is None}
+    kept = [value for (bloc, unit), value in found.items() if unit is None or bloc not in blocs]
+    return sorted(kept, key=lambda item: (item[0].unit_id is not None, item[1], item[0].bloc_id))
+
+
+async def scope_for(db: Database, telegram_id: int, today: date, bloc_id: int | None = None) -> Scope:
+    """The scope for this person (in `bloc_id` when given); NotAllowedError if there is none."""
+    for scope, _ in await scopes_for(db, telegram_id, today):
+        if bloc_id is None or scope.bloc_id == bloc_id:
+            return scope
+    raise NotAllowedError
+
+
+def may_export(capacities: frozenset[Capacity]) -> bool:
+    return bool(capacities & (BLOC_OFFICERS | {Capacity.ADMIN, Capacity.REP}))
+
+
+# ------------------------------------------------------------------ shared queries
+def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone)
+
+
+async def _issuer(session: AsyncSession, scope: Scope, context: Context) -> Issuer:
+    bloc = await session.get(Bloc, scope.bloc_id)
+    year = await session.get(SchoolYear, scope.school_year_id)
+    if bloc is None or year is None:
+        raise NotFoundError(f"bloc {scope.bloc_id}")
+    head = (
+        await session.exec(
+            select(Unit)
+            .join(BlocMembership, col(BlocMembership.unit_id) == Unit.id)
+            .where(
+                BlocMembership.bloc_id == scope.bloc_id,
+                BlocMembership.school_year_id == scope.school_year_id,
+                BlocMembership.position == Position.HEAD,
+            )
+        )
+    ).first()
+    head_name = ""
+    if head is not None:
+        person = (
+            await session.exec(
+                select(Person)
+                .join(PersonRole, col(PersonRole.person_id) == Person.id)
+                .where(
+                    PersonRole.unit_id == head.id,
+                    PersonRole.kind == RoleKind.REP,
+                    PersonRole.school_year_id == scope.school_year_id,
+                    col(PersonRole.revoked_at).is_(None),
+                )
+                .order_by(col(PersonRole.id))
+            )
+        ).first()
+        head_name = person.full_name if person else ""
+    return Issuer(
+        authority=context.authority,
+        place=context.place,
+        bloc_name=bloc.name,
+        bloc_number=bloc.number,
+        school_year=year.name,
+        head_unit=head.name if head else "",
+        head_name=head_name,
+    )
+
+
+async def _members(session: AsyncSession, scope: Scope) -> list[tuple[int, str, str]]:
+    """(unit id, name, position) of the bloc's units this year, in roster order."""
+    rows = await session.exec(
+        select(BlocMembership, Unit)
+        .join(Unit, col(Unit.id) == BlocMembership.unit_id)
+        .where(BlocMembership.bloc_id == scope.bloc_id, BlocMembership.school_year_id == scope.school_year_id)
+        .order_by(col(BlocMembership.id))
+    )
+    return [(unit.id, unit.name, membership.position) for membership, unit in rows if unit.id is not None]
+
+
+def _moment(values: list[datetime | None], fallback: date) -> datetime:
+    """The newest timestamp of the data, so the same data gives the same document properties."""
+    present = [v for v in values if v is not None]
+    if present:
+        return max(v.astimezone(UTC) if v.tzinfo else v.replace(tzinfo=UTC) for v in present)
+    return datetime.combine(fallback, time(0), tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ registration summary
+async def registration_rows(
+    db: Database, scope: Scope, context: Context
+) -> tuple[Issuer, list[RegistrationRow]]:
+    from bot.services import eligibility
+
+    statuses = await eligibility.statuses(db, scope.bloc_id, scope.school_year_id)
+    async with db.session() as session:
+        issuer = await _issuer(session, scope, context)
+        members = [m for m in await _members(session, scope) if scope.unit_id in (None, m[0])]
+        registrations = {
+            r.unit_id: r
+            for r in await session.exec(
+                select(Registration).where(
+                    Registration.bloc_id == scope.bloc_id, Registration.school_year_id == scope.school_year_id
+                )
+            )
+        }
+        ids = [r.id for r in registrations.values()]
+        targets: dict[int, list[str]] = defaultdict(list)
+        people_by: dict[int, dict[str, int]] = defaultdict(dict)
+        projects: dict[int, list[str]] = defaultdict(list)
+        if ids:
+            for target in await session.exec(
+                select(RegistrationTarget)
+                .where(col(RegistrationTarget.registration_id).in_(ids))
+                .order_by(col(RegistrationTarget.registration_id), col(RegistrationTarget.position))
+            ):
+                targets[target.registration_id].append(target.text)
+            for person in await session.exec(
+                select(RegistrationIndividual).where(col(RegistrationIndividual.registration_id).in_(ids))
+            ):
+                counts = people_by[person.registration_id]
+                counts[person.title] = counts.get(person.title, 0) + 1
+            for project in await session.exec(
+                select(RegistrationProject)
+                .where(col(RegistrationProject.registration_id).in_(ids))
+                .order_by(col(RegistrationProject.registration_id), col(RegistrationProject.position))
+            ):
+                word = "Công trình" if project.kind == "project" else "Chuyên đề"
+                projects[project.registration_id].append(f"{word}: {project.title}")
+        signed = await _signatures(session, scope)
+    rows = []
+    for unit_id, name, position in members:
+        registration = registrations.get(unit_id)
+        rid = registration.id if registration else None
+        status = statuses.get(unit_id)
+        rows.append(
+            RegistrationRow(
+                unit_name=name,
+                position=position,
+                title=registration.collective_title if registration else "",
+                targets=tuple(targets.get(rid, [])) if rid else (),
+                individuals=dict(people_by.get(rid, {})) if rid else {},
+                new_model=(registration.new_model or "") if registration else "",
+                projects=tuple(projects.get(rid, [])) if rid else (),
+                submitted_at=_local(registration.submitted_at, context.zone) if registration else None,
+                version=registration.version if registration else 0,
+                signed_at=_local(signed.get(unit_id), context.zone),
+                status=status.status.value if status else "not_considered",
+                reasons=status.reasons if status else (),
+            )
+        )
+    return issuer, rows
+
+
+async def _signatures(session: AsyncSession, scope: Scope) -> dict[int, datetime]:
+    """When each unit signed the pact (the first signature of the year, on any scale version)."""
+    rows = await session.exec(
+        select(PactSignature.unit_id, func.min(PactSignature.signed_at))
+        .join(CriteriaScale, col(CriteriaScale.id) == PactSignature.scale_id)
+        .where(CriteriaScale.bloc_id == scope.bloc_id, CriteriaScale.school_year_id == scope.school_year_id)
+        .group_by(col(PactSignature.unit_id))
+    )
+    return {unit_id: signed_at for unit_id, signed_at in rows}
+
+
+# ------------------------------------------------------------------ scores
+def _evidence_text(row: ScoreEvidence) -> str:
+    if row.kind in ("link", "note"):
+        return row.value
+    return row.file_name or ("(ảnh)" if row.kind == "photo" else "(tệp)")
+
+
+async def score_book(db: Database, scope: Scope, context: Context, *, history: bool = True) -> ScoreBook:
+    """The latest scale's sheets of the bloc, read in a handful of queries (not one per sheet)."""
+    async with db.session() as session:
+        issuer = await _issuer(session, scope, context)
+        members = [m for m in await _members(session, scope) if scope.unit_id in (None, m[0])]
+        scale = (
+            await session.exec(
+                select(CriteriaScale)
+                .where(
+                    CriteriaScale.bloc_id == scope.bloc_id,
+                    CriteriaScale.school_year_id == scope.school_year_id,
+                )
+                .order_by(col(CriteriaScale.version).desc())
+            )
+        ).first()
+        if scale is None:
+            return ScoreBook(issuer, (), tuple(UnitScores(u, n, None, {}) for u, n, _ in members))
+        contents = {
+            c.code: c.title
+            for c in await session.exec(select(ScaleContent).where(ScaleContent.scale_id == scale.id))
+        }
+        criteria = tuple(
+            CriterionColumn(c.code, c.content_code, contents.get(c.content_code, ""), c.title, c.max_points)
+            for c in await session.exec(
+                select(ScaleCriterion)
+                .where(ScaleCriterion.scale_id == scale.id)
+                .order_by(col(ScaleCriterion.position))
+            )
+        )
+        wanted = {m[0] for m in members}
+        sheets = {
+            s.unit_id: s
+            for s in await session.exec(select(ScoreSheet).where(ScoreSheet.scale_id == scale.id))
+            if s.unit_id in wanted
+        }
+        evidence: dict[int, list[str]] = defaultdict(list)
+        for row in await session.exec(
+            select(ScoreEvidence)
+            .join(ScoreLine, col(ScoreLine.id) == ScoreEvidence.line_id)
+            .join(ScoreSheet, col(ScoreSheet.id) == ScoreLine.sheet_id)
+            .where(ScoreSheet.scale_id == scale.id)
+            .order_by(col(ScoreEvidence.id))
+        ):
+            evidence[row.line_id].append(_evidence_text(row))
+        lines: dict[int, dict[str, ScoreCell]] = defaultdict(dict)
+        for line in await session.exec(
+            select(ScoreLine)
+            .join(ScoreSheet, col(ScoreSheet.id) == ScoreLine.sheet_id)
+            .where(ScoreSheet.scale_id == scale.id)
+        ):
+            lines[line.sheet_id][line.criterion_code] = ScoreCell(
+                line.self_score,
+                line.proposed_score,
+                line.proposed_reason,
+                line.unit_answer,
+                line.final_score,
+                line.review,
+                tuple(evidence.get(line.id or 0, ())),
+            )
+        changes: dict[int, list[HistoryRow]] = defaultdict(list)
+        if history:
+            for change, name in await session.exec(
+                select(ChangeHistory, Person.full_name)
+                .join(Person, col(Person.id) == ChangeHistory.person_id, isouter=True)
+                .where(
+                    ChangeHistory.bloc_id == scope.bloc_id,
+                    ChangeHistory.school_year_id == scope.school_year_id,
+                    col(ChangeHistory.entity).in_(["score_line", "score_sheet"]),
+                )
+                .order_by(col(ChangeHistory.id))
+            ):
+                if change.unit_id in wanted:
+                    changes[change.unit_id].append(
+                        HistoryRow(
+                            _local(change.at, context.zone) or change.at,
+                            name or "",
+                            change.field,
+                            change.old_value or "",
+                            change.new_value or "",
+                            change.reason or "",
+                        )
+                    )
+    names = {unit_id: name for unit_id, name, _ in members}
+    units = []
+    for unit_id, name, _ in members:
+        sheet = sheets.get(unit_id)
+        units.append(
+            UnitScores(
+                unit_id,
+                name,
+                sheet.status if sheet else None,
+                dict(lines.get(sheet.id or 0, {})) if sheet else {},
+                tuple(changes.get(unit_id, ())),
+            )
+        )
+    finals = {u.unit_id: u.final_total for u in units if u.status == SheetStatus.FINAL}
+    ranked = rank(finals, tiebreak=lambda unit_id: names.get(int(unit_id), ""))
+    ranks = {int(row.unit_id): row.rank for row in ranked}
+    order = {int(row.unit_id): index for index, row in enumerate(ranked)}
+    by_id = {u.unit_id: u for u in units}
+    ordered = [
+        UnitScores(u.unit_id, u.unit_name, u.status, u.cells, u.history, ranks[u.unit_id])
+        for u in sorted((by_id[i] for i in order), key=lambda u: order[u.unit_id])
+    ] + [u for u in units if u.unit_id not in ranks]
+    return ScoreBook(issuer, criteria, tuple(ordered))
+
+
+def _book_moment(book: ScoreBook, fallback: date) -> datetime:
+    stamps: list[datetime | None] = [h.at for u in book.units for h in u.history]
+    return _moment(stamps, fallback)
+
+
+# ------------------------------------------------------------------ meetings and ballots
+def _fraction(text: str) -> Fraction:
+    numerator, denominator = text.split("/")
+    return Fraction(int(numerator), int(denominator))
+
+
+def ballot_record(poll: Poll, candidates: list[PollCandidate], entitled: int, zone: ZoneInfo) -> BallotRecord:
+    """A closed poll as the minutes show it: its rules and the tally it recorded, nothing else."""
+    assert poll.result is not None
+    result = json.loads(poll.result)
+    rules = RuleSet.from_dict(json.loads(poll.rules))
+    labels = {c.position: c.label for c in candidates}
+
+    def label(position: object) -> str:
+        return labels.get(int(position), str(position))  # type: ignore[call-overload]
+
+    lines = tuple(
+        BallotLine(
+            position=int(c["position"]),
+            label=label(c["position"]),
+            votes=int(c["votes"]),
+            disagree=int(c["disagree"]),
+            abstain=int(c["abstain"]),
+            blank=int(c["blank"]),
+            share=_fraction(c["share"]),
+            passed=bool(c["passed"]),
+            elected=bool(c["elected"]),
+        )
+        for c in result["candidates"]
+    )
+    tie = result.get("tie") or {}
+    return BallotRecord(
+        title=poll.title,
+        kind=rules.kind.value,
+        secret=rules.secret,
+        absentee_allowed=rules.absentee_allowed,
+        threshold=rules.threshold_fraction,
+        threshold_base=rules.threshold_base.value,
+        seats=rules.seats,
+        members=int(result["members"]),
+        present=int(result["present"]),
+        entitled=entitled,
+        voted=int(result["voted"]),
+        absentee_voted=int(result["absentee_voted"]),
+        invalid=int(result["invalid"]),
+        blank_ballots=int(result["blank_ballots"]),
+        quorum_needed=int(result["quorum_needed"]),
+        quorate=bool(result["quorate"]),
+        base_size=int(result["base_size"]),
+        needed=int(result["needed"]),
+        lines=lines,
+        elected=tuple(label(p) for p in result["elected"]),
+        tie=tuple(label(p) for p in tie.get("candidates", [])),
+        tie_seats=int(tie.get("seats_left", 0)),
+        unfilled_seats=int(result.get("unfilled_seats", 0)),
+        trackers=len(json.loads(poll.trackers or "[]")),
+        chain_head=poll.chain_head or "",
+        closed_at=_local(poll.closed_at, zone),
+    )
+
+
+async def closed_ballots(session: AsyncSession, meeting_id: int, zone: ZoneInfo) -> list[BallotRecord]:
+    polls = list(
+        await session.exec(
+            select(Poll)
+            .where(Poll.meeting_id == meeting_id, Poll.status == PollStatus.CLOSED)
+            .order_by(col(Poll.closed_at), col(Poll.id))
+        )
+    )
+    records = []
+    for poll in polls:
+        candidates = list(
+            await session.exec(
+                select(PollCandidate)
+                .where(PollCandidate.poll_id == poll.id)
+                .order_by(col(PollCandidate.position))
+            )
+        )
+        entitled = (
+            await session.exec(
+                select(func.count()).select_from(PollVoter).where(PollVoter.poll_id == poll.id)
+            )
+        ).one()
+        records.append(ballot_record(poll, candidates, int(entitled), zone))
+    return records
+
+
+async def latest_meeting(db: Database, scope: Scope) -> int | None:
+    """The meeting the dossier is about: the latest with a counted ballot, else the latest one."""
+    async with db.session() as session:
+        with_ballots = (
+            await session.exec(
+                select(Meeting.id)
+                .join(Poll, col(Poll.meeting_id) == Meeting.id)
+                .where(
+                    Meeting.bloc_id == scope.bloc_id,
+                    Meeting.school_year_id == scope.school_year_id,
+                    Poll.status == PollStatus.CLOSED,
+                )
+                .order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
+            )
+        ).first()
+        if with_ballots is not None:
+            return with_ballots
+        return (
+            await session.exec(
+                select(Meeting.id)
+                .where(Meeting.bloc_id == scope.bloc_id, Meeting.school_year_id == scope.school_year_id)
+                .order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
+            )
+        ).first()
+
+
+async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id: int) -> MinutesData:
+    async with db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None or meeting.bloc_id != scope.bloc_id:
+            raise NotFoundError(f"meeting {meeting_id}")
+        issuer = await _issuer(session, Scope(meeting.bloc_id, meeting.school_year_id), context)
+        members = await _members(session, Scope(meeting.bloc_id, meeting.school_year_id))
+        present_ids = set(
+            await session.exec(
+                select(Attendance.unit_id).where(
+                    Attendance.meeting_id == meeting_id, col(Attendance.present).is_(True)
+                )
+            )
+        )
+        chair = await session.get(Person, meeting.chair_person_id) if meeting.chair_person_id else None
+        secretary = (
+            await session.get(Person, meeting.secretary_person_id) if meeting.secretary_person_id else None
+        )
+        chair_unit = ""
+        if chair is not None:
+            role = (
+                await session.exec(
+                    select(Unit.name)
+                    .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
+                    .where(
+                        PersonRole.person_id == chair.id,
+                        PersonRole.kind == RoleKind.REP,
+                        PersonRole.school_year_id == meeting.school_year_id,
+                    )
+                )
+            ).first()
+            chair_unit = role or ""
+        ballots = await closed_ballots(session, meeting_id, context.zone)
+    starts = _local(meeting.starts_at, context.zone)
+    assert starts is not None
+    ends = _local(meeting.closed_at, context.zone)
+    names = [name for _, name, _ in members]
+    return MinutesData(
+        issuer=issuer,
+        meeting_id=meeting_id,
+        kind_title=t("vi", f"meeting.kind.{MeetingKind(meeting.kind).value}"),
+        starts_at=starts,
+        ends_at=ends,
+        place=meeting.place,
+        agenda=meeting.agenda,
+        chair=chair.full_name if chair else "",
+        chair_unit=chair_unit,
+        secretary=secretary.full_name if secretary else "",
+        members=tuple(names),
+        present=tuple(name for unit_id, name, _ in members if unit_id in present_ids),
+        absent=tuple(name for unit_id, name, _ in members if unit_id not in present_ids),
+        quorum_needed=quorum_needed(len(members), ordinary_title_rules()),
+        ballots=tuple(ballots),
+    )
+
+
+# ------------------------------------------------------------------ nominees and the proposal
+async def nominee_list(
+    db: Database, scope: Scope, context: Context, ballots: list[BallotRecord], issued_on: date
+) -> NomineeList:
+    """Collectives: the units the ballots chose (approval, selection; not elections of officers).
+    Individuals: the people registered by units that are considered this year."""
+    from bot.services import eligibility
+
+    statuses = await eligibility.statuses(db, scope.bloc_id, scope.school_year_id)
+    async with db.session() as session:
+        issuer = await _issuer(session, scope, context)
+        units = {
+            u.id: u
+            for u in await session.exec(
+                select(Unit)
+                .join(BlocMembership, col(BlocMembership.unit_id) == Unit.id)
+                .where(
+                    BlocMembership.bloc_id == scope.bloc_id,
+                    BlocMembership.school_year_id == scope.school_year_id,
+                )
+            )
+        }
+        by_name = {u.name: u for u in units.values()}
+        individuals: list[Nominee] = []
+        rows = await session.exec(
+            select(RegistrationIndividual, Registration)
+            .join(Registration, col(Registration.id) == RegistrationIndividual.registration_id)
+            .where(Registration.bloc_id == scope.bloc_id, Registration.school_year_id == scope.school_year_id)
+            .order_by(col(Registration.unit_id), col(RegistrationIndividual.position))
+        )
+        order = {unit_id: index for index, (unit_id, _, _) in enumerate(await _members(session, scope))}
+        found = []
+        for person, registration in rows:
+            status = statuses.get(registration.unit_id)
+            if status is None or not status.considered:
+                continue
+            unit = units.get(registration.unit_id)
+            found.append((order.get(registration.unit_id, 0), person.position, person, unit))
+        for _, _, person, unit in sorted(found, key=lambda item: (item[0], item[1])):
+            summary = f"Đề nghị: {person.title}" + (f"; chức vụ: {person.job}" if person.job else "")
+            individuals.append(
+                Nominee(
+                    person.full_name, unit.name if unit else "", "", summary, _contact(unit), person.title
+                )
+            )
+    collectives: list[Nominee] = []
+    for ballot in ballots:
+        if ballot.kind == "election":
+            continue
+        lines = {line.label: line for line in ballot.lines}
+        for label in ballot.elected:
+            line = lines[label]
+            unit = by_name.get(label)
+            summary = f"Đề nghị: {ballot.title}; bình xét đạt {line.votes}/{ballot.base_size} phiếu ({_pct(line.share)})"
+            collectives.append(Nominee(label, issuer.bloc_name, "", summary, _contact(unit), ballot.title))
+    return NomineeList(issuer, tuple(collectives), tuple(individuals), issued_on)
+
+
+def _pct(share: Fraction) -> str:
+    from bot.exports.common import percent
+
+    return percent(share)
+
+
+def _contact(unit: Unit | None) -> str:
+    if unit is None:
+        return ""
+    parts = [f"ĐT: {unit.contact_phone}" if unit.contact_phone else "", unit.contact_email or ""]
+    return "\n".join(p for p in parts if p)
+
+
+# ------------------------------------------------------------------ the files
+def _name(kind: str, issuer: Issuer, extension: str, unit: str | None = None) -> str:
+    parts = [kind, f"khoi-{issuer.bloc_number}", issuer.school_year]
+    if unit:
+        parts.insert(1, slug(unit)[:40])
+    return "_".join(parts) + f".{extension}"
+
+
+async def export(
+    db: Database, scope: Scope, kind: Kind, context: Context, *, today: date, meeting_id: int | None = None
+) -> list[ExportFile]:
+    """The files of one export, in the order they are sent. Refuses what the scope does not allow."""
+    if kind not in scope.kinds:
+        raise NotAllowedError
+    files: list[ExportFile] = []
+    wanted = DOSSIER if kind is Kind.ALL else (kind,)
+    book: ScoreBook | None = None
+    ballots: list[BallotRecord] | None = None
+    minutes_at: MinutesData | None = None
+
+    async def get_book() -> ScoreBook:
+        nonlocal book
+        if book is None:
+            book = await score_book(db, scope, context)
+        return book
+
+    async def get_minutes() -> MinutesData | None:
+        nonlocal minutes_at, ballots
+        if ballots is None:
+            chosen = meeting_id if meeting_id is not None else await latest_meeting(db, scope)
+            if chosen is None:
+                ballots = []
+            else:
+                minutes_at = await minutes_data(db, scope, context, chosen)
+                ballots = list(minutes_at.ballots)
+        return minutes_at
+
+    unit_name: str | None = None
+    for item in wanted:
+        if item is Kind.REGISTRATION:
+            issuer, rows = await registration_rows(db, scope, context)
+            unit_name = rows[0].unit_name if scope.unit_id is not None and rows else None
+            moment = _moment([r.submitted_at for r in rows] + [r.signed_at for r in rows], today)
+            files.append(
+                ExportFile(
+                    _name("dang-ky-thi-dua", issuer, "xlsx", unit_name),
+                    registration_summary.render(issuer, rows, INDIVIDUAL_TITLES, moment),
+                    XLSX_MIME,
+                )
+            )
+        elif item is Kind.SCORES:
+            found = await get_book()
+            unit_name = found.units[0].unit_name if scope.unit_id is not None and found.units else None
+            files.append(
+                ExportFile(
+                    _name("bang-diem", found.issuer, "xlsx", unit_name),
+                    score_workbook.render(found, _book_moment(found, today)),
+                    XLSX_MIME,
+                )
+            )
+        elif item is Kind.MINUTES:
+            data = await get_minutes()
+            if data is None:
+                continue
+            document = minutes.render(data)
+            name = _name("bien-ban-hop-binh-xet", data.issuer, "docx")
+            files.append(ExportFile(name, document, DOCX_MIME))
+            pdf = await minutes.to_pdf(document, name.removesuffix(".docx"))
+            if pdf is not None:
+                files.append(ExportFile(name.replace(".docx", ".pdf"), pdf, PDF_MIME))
+        elif item in (Kind.PROPOSAL, Kind.NOMINEES):
+            data = await get_minutes()
+            assert ballots is not None
+            moment = datetime.combine(today, time(0), tzinfo=UTC)
+            listing = await nominee_list(db, scope, context, ballots, today)
+            if item is Kind.NOMINEES:
+                files.append(
+                    ExportFile(
+                        _name("danh-sach-de-nghi", listing.issuer, "xlsx"),
+                        nominees.render_xlsx(listing, moment),
+                        XLSX_MIME,
+                    )
+                )
+                files.append(
+                    ExportFile(
+                        _name("danh-sach-de-nghi", listing.issuer, "docx"),
+                        nominees.render_docx(listing, moment),
+                        DOCX_MIME,
+                    )
+                )
+            else:
+                paper = ProposalData(
+                    issuer=listing.issuer,
+                    issued_on=today,
+                    minutes_date=data.held_on if data else None,
+                    meeting_kind=data.kind_title if data else "",
+                    ballots=tuple(ballots),
+                    nominees=listing,
+                )
+                files.append(
+                    ExportFile(
+                        _name("to-trinh", listing.issuer, "docx"), proposal.render(paper, moment), DOCX_MIME
+                    )
+                )
+        elif item is Kind.CHART:
+            found = await get_book()
+            bars = [RankBar(u.unit_name, u.final_total, u.rank) for u in found.units if u.rank is not None]
+            title = f"Xếp hạng thi đua — {found.issuer.bloc_name} — năm học {found.issuer.school_year}"
+            files.append(
+                ExportFile(_name("xep-hang", found.issuer, "png"), chart.render(title, bars), PNG_MIME)
+            )
+        elif item is Kind.CSV:
+            issuer, rows = await registration_rows(db, scope, context)
+            header, body = registration_summary.table(rows, INDIVIDUAL_TITLES)
+            files.append(
+                ExportFile(_name("dang-ky-thi-dua", issuer, "csv"), csv_export.render(header, body), CSV_MIME)
+            )
+            found = await get_book()
+            header, body = score_workbook.table(found)
+            files.append(
+                ExportFile(_name("bang-diem", found.issuer, "csv"), csv_export.render(header, body), CSV_MIME)
+            )
+            await get_minutes()
+            assert ballots is not None
+            listing = await nominee_list(db, scope, context, ballots, today)
+            header, body = nominees.table(listing)
+            files.append(
+                ExportFile(
+                    _name("danh-sach-de-nghi", issuer, "csv"), csv_export.render(header, body), CSV_MIME
+                )
+            )
+    return files

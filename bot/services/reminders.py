@@ -1,0 +1,1257 @@
+"""Deadline pings: the sweep that sends what is due, and what people do with a ping.
+
+One periodic job calls `sweep()`. It never sleeps and takes `now` from the caller (the bot's
+clock), so tests move time by hand. Sending goes through a `Sender` the chat layer provides:
+this module never imports telegram.
+
+Delivery is at-least-once with a per-row claim, so that two sweeps (two workers, or a slow sweep
+and the next) and restarts neither lose nor repeat a ping:
+
+1. expand: a due `reminder` becomes one `reminder_send` per person, in one transaction guarded by
+   a conditional UPDATE (pending -> expanded) and UNIQUE (reminder, person);
+2. claim: right before it is sent, a send gets a random claim token and time in its own commit
+   (a conditional UPDATE); another sweep skips a row whose claim is younger than LEASE;
+3. send, then mark the row sent in its own commit, matching the claim token.
+
+A crash between 2 and 3 leaves a claimed row that is sent again once its lease runs out: the
+only window in which a person could get a ping twice (Telegram has no idempotency key), and
+the price of never losing one. A crash anywhere else repeats nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import Database
+from bot.i18n import Raw
+from bot.services import people, progress
+from bot.services.notices import Notice
+from bot.services.progress import Task, task_button_data
+from bot.services.timetable import HEADS, UNITS, audiences_for, blocs_of_year, schedule_of
+from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
+from models.reminders import (
+    Milestone,
+    MilestoneMute,
+    PersonReach,
+    Reminder,
+    ReminderKind,
+    ReminderSend,
+    ReminderStatus,
+    SendStatus,
+)
+from models.school_year import school_year_of
+from models.timetable import format_date, next_allowed
+
+log = logging.getLogger("thidua.reminders")
+
+LEASE = timedelta(minutes=10)  # longer than any one send, 429 waits included
+MAX_ATTEMPTS = 5
+SNOOZE = timedelta(days=1)
+SNOOZE_SAME_DAY = timedelta(hours=3)  # when tomorrow would be past the deadline
+ADHOC_LOOKBACK_DAYS = 30
+AGENDA_OVERDUE_DAYS = 30
+MAX_DIGEST_BUTTONS = 6
+PING_KINDS = (ReminderKind.PING, ReminderKind.SNOOZE, ReminderKind.ADHOC)
+
+
+# --------------------------------------------------------------------------- what the chat layer sees
+
+
+class Delivery(StrEnum):
+    SENT = "sent"
+    BLOCKED = "blocked"  # 403: the person blocked the bot or never started it
+    RETRY = "retry"  # a network error or a 429 the rate limiter gave up on
+    FAILED = "failed"  # refused for good (400)
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    send_id: int
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery: Delivery
+    message_id: int | None = None
+    retry_after: float | None = None
+    detail: str = ""
+
+
+Sender = Callable[[Outgoing], Awaitable[Outcome]]
+
+
+@dataclass
+class SweepReport:
+    overdue_lists: int = 0
+    expanded: int = 0
+    superseded: int = 0
+    irrelevant: int = 0
+    sent: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    unreachable: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    send_id: int
+    token: str
+    outgoing: Outgoing
+    person_id: int
+    unit_id: int | None
+    bloc_id: int
+    school_year_id: int
+    kind: str
+
+
+class _DoneCache:
+    """units_done per (task, bloc, year), asked once per sweep: the answer comes from issue 4's tables."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.known: dict[tuple[str, int, int], set[int]] = {}
+
+    async def get(self, task: str | None, bloc_id: int, school_year_id: int) -> set[int]:
+        if task is None:
+            return set()
+        key = (task, bloc_id, school_year_id)
+        if key not in self.known:
+            self.known[key] = await progress.units_done(
+                self.db, Task(task), bloc_id=bloc_id, school_year_id=school_year_id
+            )
+        return self.known[key]
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+async def sweep(
+    db: Database,
+    send: Sender,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    concurrency: int = 30,
+    batch: int = 200,
+    lease: timedelta = LEASE,
+) -> SweepReport:
+    """Send every ping that is due at `now`; safe to run from several places at once."""
+    report = SweepReport()
+    done = _DoneCache(db)
+    await _plan_overdue(db, now, zone, done, report)
+    await _expand_due(db, now, zone, done, report)
+    limit = asyncio.Semaphore(concurrency)
+    stopping = False
+
+    async def deliver_one(item: _Claimed) -> None:
+        nonlocal stopping
+        async with limit:
+            if stopping:
+                return  # shutting down: claim nothing new, the next sweep has these rows
+            try:
+                if await _claim(db, item, now, lease):  # else another sweep has it
+                    await _deliver(db, send, item, now, report)
+            except BaseException:
+                stopping = True
+                raise
+
+    for _ in range(2):  # a second round tells the heads about the people found unreachable in the first
+        blocked_before = report.unreachable
+        while True:
+            claimed = await _claim_batch(db, now, zone, done, report, batch, lease)
+            if not claimed:
+                break
+            await asyncio.gather(*(deliver_one(item) for item in claimed))
+        if report.unreachable == blocked_before:
+            break
+        await _expand_due(db, now, zone, done, report)
+    return report
+
+
+def _today(now: datetime, zone: ZoneInfo) -> date:
+    return now.astimezone(zone).date()
+
+
+async def _plan_overdue(
+    db: Database, now: datetime, zone: ZoneInfo, done: _DoneCache, report: SweepReport
+) -> None:
+    """Once a day per bloc, at its send time, list the overdue items to its head (if there are any)."""
+    today = _today(now, zone)
+    async with db.session() as session:
+        year = (
+            await session.exec(select(SchoolYear).where(SchoolYear.name == school_year_of(today)))
+        ).first()
+        if year is None or year.id is None:
+            return
+        milestones = list(
+            await session.exec(
+                select(Milestone).where(Milestone.school_year_id == year.id, col(Milestone.due_on) < today)
+            )
+        )
+        if not milestones:
+            return
+        planned = set(
+            await session.exec(
+                select(Reminder.dedupe_key).where(
+                    col(Reminder.dedupe_key).like(f"overdue:%:{today.isoformat()}")
+                )
+            )
+        )
+        blocs = await blocs_of_year(session, year.id)
+        schedules = {bloc.id: await schedule_of(session, bloc.id) for bloc in blocs if bloc.id is not None}
+    for bloc in blocs:
+        assert bloc.id is not None
+        key = f"overdue:{bloc.id}:{today.isoformat()}"
+        if key in planned:
+            continue
+        if not await _overdue_items(db, bloc, year.id, milestones, done, muted=set()):
+            continue
+        schedule = schedules[bloc.id]
+        due_at = next_allowed(
+            datetime.combine(today, schedule.send_at, tzinfo=zone),
+            schedule.quiet_start,
+            schedule.quiet_end,
+            zone,
+        )
+        try:
+            async with db.transaction() as session:
+                session.add(
+                    Reminder(
+                        dedupe_key=key,
+                        kind=ReminderKind.OVERDUE,
+                        school_year_id=year.id,
+                        bloc_id=bloc.id,
+                        audience=HEADS,
+                        due_at=due_at,
+                        created_at=now,
+                    )
+                )
+            report.overdue_lists += 1
+        except IntegrityError:
+            pass  # another sweep planned it first
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    milestone_id: int
+    number: int
+    title: str
+    due_on: date
+    missing: int | None  # units not done, when the bot knows
+    total: int | None
+
+
+async def _overdue_items(
+    db: Database,
+    bloc: Bloc,
+    school_year_id: int,
+    milestones: Sequence[Milestone],
+    done: _DoneCache,
+    *,
+    muted: set[int],
+) -> list[OverdueItem]:
+    """Overdue milestones of a bloc not yet resolved: some unit has not done it, or the bot cannot tell."""
+    assert bloc.id is not None
+    items: list[OverdueItem] = []
+    members: set[int] | None = None
+    for m in sorted(milestones, key=lambda m: (m.due_on, m.number)):
+        if m.id in muted or (m.bloc_id is not None and m.bloc_id != bloc.id):
+            continue
+        if not audiences_for(m, bloc.number):
+            continue
+        missing = total = None
+        if m.task is not None and UNITS in audiences_for(m, bloc.number):
+            if members is None:
+                async with db.session() as session:
+                    members = set(
+                        await session.exec(
+                            select(BlocMembership.unit_id).where(
+                                BlocMembership.bloc_id == bloc.id,
+                                BlocMembership.school_year_id == school_year_id,
+                            )
+                        )
+                    )
+            finished = await done.get(m.task, bloc.id, school_year_id)
+            total, missing = len(members), len(members - finished)
+            if missing == 0:
+                continue  # resolved: everybody did it
+        assert m.id is not None
+        items.append(OverdueItem(m.id, m.number, m.title, m.due_on, missing, total))
+    return items
+
+
+async def _expand_due(
+    db: Database, now: datetime, zone: ZoneInfo, done: _DoneCache, report: SweepReport
+) -> None:
+    async with db.session() as session:
+        due = list(
+            await session.exec(
+                select(Reminder)
+                .where(Reminder.status == ReminderStatus.PENDING, col(Reminder.due_at) <= now)
+                .order_by(col(Reminder.due_at), col(Reminder.id))
+            )
+        )
+        milestones = {
+            m.id: m
+            for m in await session.exec(
+                select(Milestone).where(
+                    col(Milestone.id).in_({r.milestone_id for r in due if r.milestone_id})
+                )
+            )
+        }
+    for reminder in due:
+        milestone = milestones.get(reminder.milestone_id) if reminder.milestone_id else None
+        finished: set[int] = set()
+        if milestone is not None and reminder.audience == UNITS:
+            finished = await done.get(milestone.task, reminder.bloc_id, reminder.school_year_id)
+        await _expand_one(db, reminder, milestone, finished, now, zone, report)
+
+
+async def _expand_one(
+    db: Database,
+    reminder: Reminder,
+    milestone: Milestone | None,
+    finished: set[int],
+    now: datetime,
+    zone: ZoneInfo,
+    report: SweepReport,
+) -> None:
+    today = _today(now, zone)
+    async with db.transaction() as session:
+        # The conditional UPDATE is the claim: of two sweeps, one expands, the other finds nothing.
+        taken = await session.exec(
+            update(Reminder)
+            .where(col(Reminder.id) == reminder.id, col(Reminder.status) == ReminderStatus.PENDING)
+            .values(status=ReminderStatus.EXPANDED, expanded_at=now)
+        )
+        if taken.rowcount != 1:
+            return
+        verdict = await _relevance(session, reminder, milestone, now, today, zone)
+        if verdict is not None:
+            await session.exec(update(Reminder).where(col(Reminder.id) == reminder.id).values(status=verdict))
+            if verdict == ReminderStatus.SUPERSEDED:
+                report.superseded += 1
+            else:
+                report.irrelevant += 1
+            return
+        targets = await _targets(session, reminder, milestone, finished)
+        if milestone is not None and reminder.kind in PING_KINDS and targets:
+            # A person with an older ping still waiting (deferred by quiet hours) gets only this one.
+            older = select(Reminder.id).where(
+                col(Reminder.milestone_id) == milestone.id, col(Reminder.id) != reminder.id
+            )
+            await session.exec(
+                update(ReminderSend)
+                .where(
+                    col(ReminderSend.reminder_id).in_(older),
+                    col(ReminderSend.person_id).in_([p for p, _ in targets]),
+                    col(ReminderSend.status) == SendStatus.PENDING,
+                    col(ReminderSend.claim_token).is_(None),
+                )
+                .values(status=SendStatus.SKIPPED, skip_reason="superseded")
+            )
+        for person_id, unit_id in targets:
+            session.add(
+                ReminderSend(
+                    reminder_id=reminder.id,  # type: ignore[arg-type]
+                    person_id=person_id,
+                    unit_id=unit_id,
+                    not_before=now,
+                )
+            )
+        report.expanded += 1
+
+
+async def _relevance(
+    session: AsyncSession,
+    reminder: Reminder,
+    milestone: Milestone | None,
+    now: datetime,
+    today: date,
+    zone: ZoneInfo,
+) -> str | None:
+    """Why a reminder that came due should not be sent (None: send it).
+
+    "No longer relevant" after downtime: its milestone is gone; a pre-deadline ping found after
+    the deadline (the overdue list takes over); a ping overtaken by a later ping for the same
+    thing that is also due (only the latest goes); yesterday's overdue list.
+    """
+    if reminder.kind in PING_KINDS and milestone is None:
+        return ReminderStatus.IRRELEVANT
+    if reminder.kind in (ReminderKind.PING, ReminderKind.SNOOZE) and milestone and milestone.due_on < today:
+        return ReminderStatus.IRRELEVANT
+    if reminder.kind == ReminderKind.PING:
+        later = (
+            await session.exec(
+                select(func.count())
+                .select_from(Reminder)
+                .where(
+                    Reminder.milestone_id == reminder.milestone_id,
+                    Reminder.bloc_id == reminder.bloc_id,
+                    Reminder.audience == reminder.audience,
+                    Reminder.kind == ReminderKind.PING,
+                    col(Reminder.due_at) > reminder.due_at,
+                    col(Reminder.due_at) <= now,
+                )
+            )
+        ).one()
+        if later:
+            return ReminderStatus.SUPERSEDED
+    if reminder.kind == ReminderKind.OVERDUE and reminder.due_at.astimezone(zone).date() < today:
+        return ReminderStatus.SUPERSEDED
+    return None
+
+
+async def _targets(
+    session: AsyncSession, reminder: Reminder, milestone: Milestone | None, finished: set[int]
+) -> list[tuple[int, int | None]]:
+    """(person, unit) pairs to ping, from the roster of this moment; one row per person."""
+    year, bloc = reminder.school_year_id, reminder.bloc_id
+    pairs: list[tuple[int, int | None]] = []
+    if reminder.audience == UNITS:
+        units = set(
+            await session.exec(
+                select(BlocMembership.unit_id).where(
+                    BlocMembership.bloc_id == bloc, BlocMembership.school_year_id == year
+                )
+            )
+        )
+        if reminder.unit_id is not None:
+            units &= {reminder.unit_id}
+        units -= finished
+        if units:
+            rows = await session.exec(
+                select(PersonRole.person_id, PersonRole.unit_id)
+                .where(
+                    PersonRole.kind == RoleKind.REP,
+                    PersonRole.school_year_id == year,
+                    col(PersonRole.unit_id).in_(units),
+                    col(PersonRole.revoked_at).is_(None),
+                )
+                .order_by(col(PersonRole.id))
+            )
+            pairs = [(p, u) for p, u in rows]
+    else:
+        head_unit = (
+            await session.exec(
+                select(BlocMembership.unit_id).where(
+                    BlocMembership.bloc_id == bloc,
+                    BlocMembership.school_year_id == year,
+                    BlocMembership.position == Position.HEAD,
+                )
+            )
+        ).first()
+        heads = or_(
+            (col(PersonRole.kind) == RoleKind.REP) & (col(PersonRole.unit_id) == head_unit),
+            (col(PersonRole.kind) == RoleKind.HEAD_OFFICE) & (col(PersonRole.bloc_id) == bloc),
+        )
+        rows = await session.exec(
+            select(PersonRole.person_id)
+            .where(heads, PersonRole.school_year_id == year, col(PersonRole.revoked_at).is_(None))
+            .order_by(col(PersonRole.id))
+        )
+        pairs = [(p, head_unit) for p in rows]
+    if reminder.person_id is not None:
+        pairs = [pair for pair in pairs if pair[0] == reminder.person_id]
+    if reminder.subject_person_id is not None:
+        pairs = [pair for pair in pairs if pair[0] != reminder.subject_person_id]
+    if not pairs:
+        return []
+    ids = {p for p, _ in pairs}
+    with_chat = set(
+        await session.exec(
+            select(Person.id).where(col(Person.id).in_(ids), col(Person.telegram_id).is_not(None))
+        )
+    )
+    muted: set[int] = set()
+    if milestone is not None:
+        muted = set(
+            await session.exec(
+                select(MilestoneMute.person_id).where(
+                    MilestoneMute.milestone_id == milestone.id, col(MilestoneMute.person_id).in_(ids)
+                )
+            )
+        )
+    already = set(
+        await session.exec(select(ReminderSend.person_id).where(ReminderSend.reminder_id == reminder.id))
+    )
+    seen: set[int] = set()
+    chosen: list[tuple[int, int | None]] = []
+    for person_id, unit_id in pairs:
+        if person_id in seen or person_id not in with_chat or person_id in muted or person_id in already:
+            continue
+        seen.add(person_id)
+        chosen.append((person_id, unit_id))
+    return chosen
+
+
+def _claim_free(lease_start: datetime) -> Any:
+    return or_(col(ReminderSend.claim_token).is_(None), col(ReminderSend.claimed_at) < lease_start)
+
+
+async def _claim_batch(
+    db: Database,
+    now: datetime,
+    zone: ZoneInfo,
+    done: _DoneCache,
+    report: SweepReport,
+    batch: int,
+    lease: timedelta,
+) -> list[_Claimed]:
+    """Decide each due send: skip it, defer it to a civil hour, or return it to be claimed and sent."""
+    today = _today(now, zone)
+    lease_start = now - lease
+    async with db.session() as session:
+        rows = (
+            await session.exec(
+                select(ReminderSend, Reminder, Person)
+                .join(Reminder, col(Reminder.id) == ReminderSend.reminder_id)
+                .join(Person, col(Person.id) == ReminderSend.person_id)
+                .where(
+                    ReminderSend.status == SendStatus.PENDING,
+                    col(ReminderSend.not_before) <= now,
+                    _claim_free(lease_start),
+                )
+                .order_by(col(ReminderSend.not_before), col(ReminderSend.id))
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return []
+        person_ids = {p.id for _, _, p in rows}
+        milestone_ids = {r.milestone_id for _, r, _ in rows if r.milestone_id}
+        milestones = {
+            m.id: m for m in await session.exec(select(Milestone).where(col(Milestone.id).in_(milestone_ids)))
+        }
+        unreachable = set(
+            await session.exec(
+                select(PersonReach.person_id).where(col(PersonReach.person_id).in_(person_ids))
+            )
+        )
+        mutes = {
+            (m.milestone_id, m.person_id)
+            for m in await session.exec(
+                select(MilestoneMute).where(col(MilestoneMute.person_id).in_(person_ids))
+            )
+        }
+        blocs = {
+            b.id: b
+            for b in await session.exec(select(Bloc).where(col(Bloc.id).in_({r.bloc_id for _, r, _ in rows})))
+        }
+        units = {
+            u.id: u
+            for u in await session.exec(
+                select(Unit).where(col(Unit.id).in_({s.unit_id for s, _, _ in rows if s.unit_id}))
+            )
+        }
+        schedules = {bloc_id: await schedule_of(session, bloc_id) for bloc_id in blocs}
+    decisions: dict[
+        int, tuple[str, str | None, datetime | None]
+    ] = {}  # send id -> (status, reason, not_before)
+    to_send: list[tuple[ReminderSend, Reminder, Person, str, tuple[tuple[Button, ...], ...]]] = []
+    for send, reminder, person in rows:
+        assert send.id is not None
+        milestone = milestones.get(reminder.milestone_id) if reminder.milestone_id else None
+        schedule = schedules[reminder.bloc_id]
+        civil = next_allowed(now, schedule.quiet_start, schedule.quiet_end, zone)
+        if person.id in unreachable:
+            decisions[send.id] = (SendStatus.UNREACHABLE, "blocked", None)
+            continue
+        if milestone is not None and (milestone.id, person.id) in mutes:
+            decisions[send.id] = (SendStatus.SKIPPED, "muted", None)
+            continue
+        if reminder.kind in PING_KINDS and (
+            milestone is None or (reminder.kind != ReminderKind.ADHOC and milestone.due_on < today)
+        ):
+            decisions[send.id] = (SendStatus.SKIPPED, "irrelevant", None)
+            continue
+        if reminder.kind == ReminderKind.OVERDUE and reminder.due_at.astimezone(zone).date() < today:
+            decisions[send.id] = (SendStatus.SKIPPED, "superseded", None)
+            continue
+        if (
+            milestone is not None
+            and send.unit_id is not None
+            and reminder.audience == UNITS
+            and send.unit_id in await done.get(milestone.task, reminder.bloc_id, reminder.school_year_id)
+        ):
+            decisions[send.id] = (SendStatus.SKIPPED, "done", None)
+            continue
+        if civil > now:  # quiet hours: wait for the morning, never drop
+            decisions[send.id] = (SendStatus.PENDING, None, civil)
+            continue
+        rendered = await _render(
+            db, send, reminder, person, milestone, blocs[reminder.bloc_id], units, done, now, zone
+        )
+        if rendered is None:
+            decisions[send.id] = (SendStatus.SKIPPED, "irrelevant", None)
+            continue
+        to_send.append((send, reminder, person, *rendered))
+    async with db.transaction() as session:
+        for send_id, (status, reason, not_before) in decisions.items():
+            values: dict[str, Any] = {"status": status, "skip_reason": reason}
+            if not_before is not None:
+                values = {"not_before": not_before}
+                report.deferred += 1
+            elif status == SendStatus.UNREACHABLE:
+                report.unreachable += 1
+            else:
+                report.skipped += 1
+            await session.exec(
+                update(ReminderSend)
+                .where(
+                    col(ReminderSend.id) == send_id,
+                    col(ReminderSend.status) == SendStatus.PENDING,
+                    _claim_free(lease_start),
+                )
+                .values(**values)
+            )
+    if not to_send:
+        # Only decisions this round; look again in case the batch limit hid more due rows.
+        return [] if not decisions else await _claim_batch(db, now, zone, done, report, batch, lease)
+    claimed: list[_Claimed] = []
+    for send, reminder, person, text, buttons in to_send:
+        assert send.id is not None and person.telegram_id is not None
+        claimed.append(
+            _Claimed(
+                send_id=send.id,
+                token=secrets.token_hex(8),
+                outgoing=Outgoing(send.id, person.telegram_id, text, buttons),
+                person_id=person.id,  # type: ignore[arg-type]
+                unit_id=send.unit_id,
+                bloc_id=reminder.bloc_id,
+                school_year_id=reminder.school_year_id,
+                kind=reminder.kind,
+            )
+        )
+    return claimed
+
+
+async def _claim(db: Database, item: _Claimed, now: datetime, lease: timedelta) -> bool:
+    """Take one send for this sweep, in its own commit, just before sending it.
+
+    Claiming row by row (not a whole batch) means a crash strands at most the rows in flight,
+    which wait out the lease; every other row is free for the next sweep at once.
+    """
+    async with db.transaction() as session:
+        taken = await session.exec(
+            update(ReminderSend)
+            .where(
+                col(ReminderSend.id) == item.send_id,
+                col(ReminderSend.status) == SendStatus.PENDING,
+                _claim_free(now - lease),
+            )
+            .values(claim_token=item.token, claimed_at=now)
+        )
+        return bool(taken.rowcount == 1)
+
+
+async def _deliver(db: Database, send: Sender, item: _Claimed, now: datetime, report: SweepReport) -> None:
+    try:
+        outcome = await send(item.outgoing)
+    except Exception as exc:  # the sender should map errors; anything else is retried later
+        log.warning("send %s raised %s", item.send_id, type(exc).__name__)
+        outcome = Outcome(Delivery.RETRY, detail=type(exc).__name__)
+    mine = (col(ReminderSend.id) == item.send_id) & (col(ReminderSend.claim_token) == item.token)
+    async with db.transaction() as session:
+        if outcome.delivery == Delivery.SENT:
+            await session.exec(
+                update(ReminderSend)
+                .where(mine)
+                .values(
+                    status=SendStatus.SENT,
+                    sent_at=now,
+                    chat_id=item.outgoing.chat_id,
+                    message_id=outcome.message_id,
+                    attempts=ReminderSend.attempts + 1,
+                )
+            )
+            report.sent += 1
+        elif outcome.delivery == Delivery.BLOCKED:
+            await session.exec(
+                update(ReminderSend)
+                .where(mine)
+                .values(
+                    status=SendStatus.UNREACHABLE, skip_reason="blocked", attempts=ReminderSend.attempts + 1
+                )
+            )
+            report.unreachable += 1
+        else:
+            row = await session.get(ReminderSend, item.send_id)
+            if row is None or row.claim_token != item.token:
+                return
+            row.attempts += 1
+            if outcome.delivery == Delivery.FAILED or row.attempts >= MAX_ATTEMPTS:
+                row.status = SendStatus.FAILED
+                row.skip_reason = (outcome.detail or "failed")[:32]
+                report.failed += 1
+            else:
+                backoff = max(outcome.retry_after or 0, 60 * 2 ** (row.attempts - 1))
+                row.not_before = now + timedelta(seconds=min(backoff, 3600))
+                row.claim_token = None
+                row.claimed_at = None
+                report.retried += 1
+            session.add(row)
+    if outcome.delivery == Delivery.BLOCKED:
+        await _record_unreachable(db, item, outcome.detail, now)
+
+
+async def _record_unreachable(db: Database, item: _Claimed, detail: str, now: datetime) -> None:
+    """Stop sending to a person who blocked the bot, and tell the bloc's head once per episode."""
+    try:
+        async with db.transaction() as session:
+            reach = await session.get(PersonReach, item.person_id)
+            if reach is None:
+                reach = PersonReach(
+                    person_id=item.person_id, unreachable_since=now, reason=detail[:255] or "403"
+                )
+                session.add(reach)
+                await session.flush()
+            if item.kind == ReminderKind.UNREACHABLE:
+                return  # a head who blocked the bot is not reported to themselves
+            key = f"unreachable:{item.person_id}:{item.bloc_id}:{reach.unreachable_since:%Y%m%d%H%M%S}"
+            exists = (await session.exec(select(Reminder.id).where(Reminder.dedupe_key == key))).first()
+            if exists is None:
+                session.add(
+                    Reminder(
+                        dedupe_key=key,
+                        kind=ReminderKind.UNREACHABLE,
+                        school_year_id=item.school_year_id,
+                        bloc_id=item.bloc_id,
+                        audience=HEADS,
+                        subject_person_id=item.person_id,
+                        unit_id=item.unit_id,
+                        due_at=now,
+                        created_at=now,
+                    )
+                )
+    except IntegrityError:
+        pass  # a parallel sweep recorded it first
+
+
+async def mark_reachable(db: Database, telegram_id: int) -> bool:
+    """The person wrote to the bot again (unblocked it): pings may go to them again."""
+    async with db.session() as session:
+        found = (
+            await session.exec(
+                select(PersonReach.person_id)
+                .join(Person, col(Person.id) == PersonReach.person_id)
+                .where(Person.telegram_id == telegram_id)
+            )
+        ).first()
+    if found is None:
+        return False
+    async with db.transaction() as session:
+        await session.exec(delete(PersonReach).where(col(PersonReach.person_id) == found))
+    return True
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _t(lang: str, key: str, **params: Any) -> str:
+    return Notice(key, params).render(lang)
+
+
+def days_left_text(lang: str, due_on: date, today: date) -> str:
+    days = (due_on - today).days
+    if days > 0:
+        return _t(lang, "reminders.days_left", days=days)
+    if days == 0:
+        return _t(lang, "reminders.due_today")
+    return _t(lang, "reminders.overdue_by", days=-days)
+
+
+async def _render(
+    db: Database,
+    send: ReminderSend,
+    reminder: Reminder,
+    person: Person,
+    milestone: Milestone | None,
+    bloc: Bloc,
+    units: dict[int | None, Unit],
+    done: _DoneCache,
+    now: datetime,
+    zone: ZoneInfo,
+) -> tuple[str, tuple[tuple[Button, ...], ...]] | None:
+    """The message in the person's language and its buttons; None when there is nothing to say."""
+    lang = person.language
+    today = _today(now, zone)
+    assert send.id is not None
+    if reminder.kind in PING_KINDS and milestone is not None:
+        head = {
+            ReminderKind.PING: "reminders.ping.title",
+            ReminderKind.SNOOZE: "reminders.snooze.title",
+            ReminderKind.ADHOC: "reminders.adhoc.title",
+        }[ReminderKind(reminder.kind)]
+        lines = [
+            _t(lang, head, bloc=bloc.name),
+            _t(lang, "reminders.ping.milestone", number=milestone.number, title=milestone.title),
+            _t(lang, "reminders.ping.due", due=format_date(milestone.due_on), written=milestone.due_text),
+            days_left_text(lang, milestone.due_on, today),
+        ]
+        unit = units.get(send.unit_id)
+        if unit is not None and reminder.audience == UNITS:
+            lines.append(_t(lang, "reminders.ping.unit", unit=unit.name))
+        rows: list[tuple[Button, ...]] = []
+        if milestone.task is not None and reminder.audience == UNITS:
+            rows.append(
+                (
+                    Button(
+                        _t(lang, f"reminders.button.{milestone.task}"), task_button_data(Task(milestone.task))
+                    ),
+                )
+            )
+        actions = []
+        if reminder.kind != ReminderKind.SNOOZE:
+            actions.append(Button(_t(lang, "reminders.button.snooze"), f"rm:sn:{send.id}"))
+        actions.append(Button(_t(lang, "reminders.button.mute"), f"rm:mu:{send.id}"))
+        rows.append(tuple(actions))
+        return "\n".join(lines), tuple(rows)
+    if reminder.kind == ReminderKind.OVERDUE:
+        async with db.session() as session:
+            milestones = list(
+                await session.exec(
+                    select(Milestone).where(
+                        Milestone.school_year_id == reminder.school_year_id, col(Milestone.due_on) < today
+                    )
+                )
+            )
+            muted = set(
+                await session.exec(
+                    select(MilestoneMute.milestone_id).where(MilestoneMute.person_id == person.id)
+                )
+            )
+        items = await _overdue_items(db, bloc, reminder.school_year_id, milestones, done, muted=muted)
+        if not items:
+            return None
+        lines = [_t(lang, "reminders.overdue.title", bloc=bloc.name)]
+        buttons: list[tuple[Button, ...]] = []
+        for item in items:
+            missing = (
+                _t(lang, "reminders.overdue.missing", missing=item.missing, total=item.total)
+                if item.missing is not None
+                else ""
+            )
+            lines.append(
+                _t(
+                    lang,
+                    "reminders.overdue.line",
+                    number=item.number,
+                    title=item.title,
+                    due=format_date(item.due_on),
+                    missing=Raw(missing),
+                )
+            )
+            if len(buttons) < MAX_DIGEST_BUTTONS:
+                buttons.append(
+                    (
+                        Button(
+                            _t(lang, "reminders.button.remind_units", number=item.number),
+                            f"rm:ad:{item.milestone_id}:{bloc.id}",
+                        ),
+                        Button(
+                            _t(lang, "reminders.button.resolved", number=item.number),
+                            f"rm:ok:{item.milestone_id}",
+                        ),
+                    )
+                )
+        lines.append(_t(lang, "reminders.overdue.footer"))
+        return "\n".join(lines), tuple(buttons)
+    if reminder.kind == ReminderKind.UNREACHABLE and reminder.subject_person_id is not None:
+        async with db.session() as session:
+            subject = await session.get(Person, reminder.subject_person_id)
+        if subject is None:
+            return None
+        unit = units.get(reminder.unit_id)
+        if unit is None and reminder.unit_id is not None:
+            async with db.session() as session:
+                unit = await session.get(Unit, reminder.unit_id)
+        text = _t(
+            lang,
+            "reminders.unreachable",
+            name=subject.full_name or "?",
+            unit=unit.name if unit else bloc.name,
+            phone=subject.phone or _t(lang, "reminders.no_phone"),
+        )
+        return text, ()
+    return None
+
+
+# --------------------------------------------------------------------------- buttons on a ping
+
+
+class Answer(StrEnum):
+    OK = "ok"
+    ALREADY = "already"
+    GONE = "gone"  # stale or forged button: nothing changed
+    NOT_ALLOWED = "not_allowed"
+
+
+@dataclass(frozen=True)
+class ButtonResult:
+    answer: Answer
+    when: datetime | None = None  # a snooze: when the ping comes again
+    count: int = 0  # an ad-hoc reminder: how many units it goes to
+
+
+async def _own_send(
+    session: AsyncSession, send_id: int, telegram_id: int
+) -> tuple[ReminderSend, Reminder] | None:
+    row = (
+        await session.exec(
+            select(ReminderSend, Reminder)
+            .join(Reminder, col(Reminder.id) == ReminderSend.reminder_id)
+            .join(Person, col(Person.id) == ReminderSend.person_id)
+            .where(ReminderSend.id == send_id, Person.telegram_id == telegram_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def snooze(
+    db: Database, send_id: int, telegram_id: int, *, now: datetime, zone: ZoneInfo
+) -> ButtonResult:
+    """Remind me again later, once per ping: tomorrow, or in a few hours when tomorrow is too late."""
+    today = _today(now, zone)
+    async with db.transaction() as session:
+        found = await _own_send(session, send_id, telegram_id)
+        if found is None or found[1].milestone_id is None:
+            return ButtonResult(Answer.GONE)
+        send, reminder = found
+        if reminder.kind == ReminderKind.SNOOZE:
+            return ButtonResult(Answer.ALREADY)
+        milestone = await session.get(Milestone, reminder.milestone_id)
+        if milestone is None or milestone.due_on < today:
+            return ButtonResult(Answer.GONE)
+        key = f"snooze:{send_id}"
+        existing = (await session.exec(select(Reminder).where(Reminder.dedupe_key == key))).first()
+        if existing is not None:
+            return ButtonResult(Answer.ALREADY, when=existing.due_at)
+        schedule = await schedule_of(session, reminder.bloc_id)
+        later = now + SNOOZE
+        if later.astimezone(zone).date() > milestone.due_on:
+            later = now + SNOOZE_SAME_DAY
+        when = next_allowed(later, schedule.quiet_start, schedule.quiet_end, zone)
+        session.add(
+            Reminder(
+                dedupe_key=key,
+                kind=ReminderKind.SNOOZE,
+                school_year_id=reminder.school_year_id,
+                bloc_id=reminder.bloc_id,
+                milestone_id=reminder.milestone_id,
+                audience=reminder.audience,
+                unit_id=send.unit_id,
+                person_id=send.person_id,
+                due_at=when,
+                created_at=now,
+            )
+        )
+        return ButtonResult(Answer.OK, when=when)
+
+
+async def _mute(session: AsyncSession, milestone_id: int, person_id: int, now: datetime) -> Answer:
+    existing = (
+        await session.exec(
+            select(MilestoneMute).where(
+                MilestoneMute.milestone_id == milestone_id, MilestoneMute.person_id == person_id
+            )
+        )
+    ).first()
+    if existing is not None:
+        return Answer.ALREADY
+    session.add(MilestoneMute(milestone_id=milestone_id, person_id=person_id, muted_at=now))
+    # Its pings already waiting for this person are dropped too.
+    await session.exec(
+        update(ReminderSend)
+        .where(
+            col(ReminderSend.person_id) == person_id,
+            col(ReminderSend.status) == SendStatus.PENDING,
+            col(ReminderSend.claim_token).is_(None),
+            col(ReminderSend.reminder_id).in_(
+                select(Reminder.id).where(Reminder.milestone_id == milestone_id)
+            ),
+        )
+        .values(status=SendStatus.SKIPPED, skip_reason="muted")
+    )
+    return Answer.OK
+
+
+async def mute_from_send(db: Database, send_id: int, telegram_id: int, *, now: datetime) -> ButtonResult:
+    """No more pings about this milestone for me (the head's daily list leaves it out too)."""
+    try:
+        async with db.transaction() as session:
+            found = await _own_send(session, send_id, telegram_id)
+            if found is None or found[1].milestone_id is None:
+                return ButtonResult(Answer.GONE)
+            return ButtonResult(await _mute(session, found[1].milestone_id, found[0].person_id, now))
+    except IntegrityError:
+        return ButtonResult(Answer.ALREADY)  # a double tap raced itself
+
+
+async def mute_milestone(db: Database, milestone_id: int, telegram_id: int, *, now: datetime) -> ButtonResult:
+    """The head takes a milestone off their overdue list (done outside the bot, or not theirs)."""
+    try:
+        async with db.transaction() as session:
+            person = await people._person_by_telegram(session, telegram_id)
+            milestone = await session.get(Milestone, milestone_id)
+            if person is None or person.id is None or milestone is None:
+                return ButtonResult(Answer.GONE)
+            return ButtonResult(await _mute(session, milestone_id, person.id, now))
+    except IntegrityError:
+        return ButtonResult(Answer.ALREADY)
+
+
+# --------------------------------------------------------------------------- the head's ad-hoc reminder
+
+
+@dataclass(frozen=True)
+class AdhocOption:
+    milestone_id: int
+    bloc_id: int
+    bloc_name: str
+    number: int
+    title: str
+    due_on: date
+    missing: int | None
+    total: int
+
+
+async def _led_blocs(db: Database, telegram_id: int, today: date) -> tuple[list[int], int | None] | None:
+    profile = await people.profile(db, telegram_id, today)
+    if profile is None:
+        return None
+    led = profile.led_bloc_ids()
+    if not led and profile.is_admin:
+        async with db.session() as session:
+            year = (
+                await session.exec(select(SchoolYear).where(SchoolYear.name == school_year_of(today)))
+            ).first()
+            if year is None or year.id is None:
+                return [], None
+            led = [b.id for b in await blocs_of_year(session, year.id) if b.id is not None]
+    return led, profile.person_id
+
+
+async def adhoc_options(
+    db: Database, telegram_id: int, *, now: datetime, zone: ZoneInfo
+) -> list[AdhocOption] | None:
+    """Milestones of the blocs this person leads that units must do, not long past; None: not a bloc officer."""
+    today = _today(now, zone)
+    led = await _led_blocs(db, telegram_id, today)
+    if led is None or not led[0]:
+        return None
+    done = _DoneCache(db)
+    options: list[AdhocOption] = []
+    async with db.session() as session:
+        blocs = list(
+            await session.exec(select(Bloc).where(col(Bloc.id).in_(led[0])).order_by(col(Bloc.number)))
+        )
+        year = (
+            await session.exec(select(SchoolYear).where(SchoolYear.name == school_year_of(today)))
+        ).first()
+        if year is None or year.id is None:
+            return []
+        milestones = list(
+            await session.exec(
+                select(Milestone)
+                .where(
+                    Milestone.school_year_id == year.id,
+                    col(Milestone.due_on) >= today - timedelta(days=ADHOC_LOOKBACK_DAYS),
+                )
+                .order_by(col(Milestone.due_on), col(Milestone.number))
+            )
+        )
+        members = {
+            bloc.id: set(
+                await session.exec(
+                    select(BlocMembership.unit_id).where(
+                        BlocMembership.bloc_id == bloc.id, BlocMembership.school_year_id == year.id
+                    )
+                )
+            )
+            for bloc in blocs
+        }
+    for bloc in blocs:
+        assert bloc.id is not None
+        for m in milestones:
+            if (m.bloc_id is not None and m.bloc_id != bloc.id) or UNITS not in audiences_for(m, bloc.number):
+                continue
+            assert m.id is not None
+            total = len(members[bloc.id])
+            missing = None
+            if m.task is not None:
+                missing = len(members[bloc.id] - await done.get(m.task, bloc.id, year.id))
+                if missing == 0:
+                    continue
+            options.append(AdhocOption(m.id, bloc.id, bloc.name, m.number, m.title, m.due_on, missing, total))
+    return options
+
+
+async def send_adhoc(
+    db: Database, telegram_id: int, milestone_id: int, bloc_id: int, *, now: datetime, zone: ZoneInfo
+) -> ButtonResult:
+    """The head reminds the bloc's units that have not done a milestone; once per milestone a day."""
+    today = _today(now, zone)
+    led = await _led_blocs(db, telegram_id, today)
+    if led is None or bloc_id not in led[0]:
+        return ButtonResult(Answer.NOT_ALLOWED)
+    async with db.session() as session:
+        found = await session.get(Milestone, milestone_id)
+    # units_done opens its own session: ask before the write transaction (SQLite has one writer).
+    finished = await _DoneCache(db).get(found.task, bloc_id, found.school_year_id) if found else set()
+    try:
+        async with db.transaction() as session:
+            milestone = await session.get(Milestone, milestone_id)
+            bloc = await session.get(Bloc, bloc_id)
+            if (
+                milestone is None
+                or bloc is None
+                or (milestone.bloc_id is not None and milestone.bloc_id != bloc_id)
+                or UNITS not in audiences_for(milestone, bloc.number)
+            ):
+                return ButtonResult(Answer.GONE)
+            key = f"adhoc:{milestone_id}:{bloc_id}:{today.isoformat()}"
+            if (
+                await session.exec(select(Reminder.id).where(Reminder.dedupe_key == key))
+            ).first() is not None:
+                return ButtonResult(Answer.ALREADY)
+            members = set(
+                await session.exec(
+                    select(BlocMembership.unit_id).where(
+                        BlocMembership.bloc_id == bloc_id,
+                        BlocMembership.school_year_id == milestone.school_year_id,
+                    )
+                )
+            )
+            schedule = await schedule_of(session, bloc_id)
+            when = next_allowed(now, schedule.quiet_start, schedule.quiet_end, zone)
+            session.add(
+                Reminder(
+                    dedupe_key=key,
+                    kind=ReminderKind.ADHOC,
+                    school_year_id=milestone.school_year_id,
+                    bloc_id=bloc_id,
+                    milestone_id=milestone_id,
+                    audience=UNITS,
+                    due_at=now,
+                    created_by_person_id=led[1],
+                    created_at=now,
+                )
+            )
+            return ButtonResult(Answer.OK, when=when, count=len(members - finished))
+    except IntegrityError:
+        return ButtonResult(Answer.ALREADY)
+
+
+# --------------------------------------------------------------------------- /lich
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    milestone_id: int
+    number: int
+    title: str
+    due_on: date
+    due_text: str
+    bloc_name: str
+    unit_name: str | None
+    done: bool
+    muted: bool
+    task: str | None
+
+
+@dataclass
+class Agenda:
+    has_role: bool
+    items: list[AgendaItem] = field(default_factory=list)
+
+
+async def agenda(db: Database, telegram_id: int, *, now: datetime, zone: ZoneInfo) -> Agenda:
+    """A person's own items: upcoming ones, and recent overdue ones not done, soonest first."""
+    today = _today(now, zone)
+    profile = await people.profile(db, telegram_id, today)
+    if profile is None or not profile.roles:
+        return Agenda(has_role=False)
+    done = _DoneCache(db)
+    result = Agenda(has_role=True)
+    async with db.session() as session:
+        year = (
+            await session.exec(select(SchoolYear).where(SchoolYear.name == profile.roles[0].school_year))
+        ).first()
+        if year is None or year.id is None:
+            return result
+        milestones = list(
+            await session.exec(
+                select(Milestone)
+                .where(
+                    Milestone.school_year_id == year.id,
+                    col(Milestone.due_on) >= today - timedelta(days=AGENDA_OVERDUE_DAYS),
+                )
+                .order_by(col(Milestone.due_on), col(Milestone.number))
+            )
+        )
+        muted = set(
+            await session.exec(
+                select(MilestoneMute.milestone_id).where(MilestoneMute.person_id == profile.person_id)
+            )
+        )
+    # (bloc id, bloc number, bloc name, unit) for each hat: a unit's representative, or a head.
+    hats: list[tuple[int, int, str, int | None, str | None, str]] = []
+    for role in profile.roles:
+        if role.kind is RoleKind.REP:
+            hats.append((role.bloc_id, role.bloc_number, role.bloc_name, role.unit_id, role.unit_name, UNITS))
+        if role.kind is RoleKind.HEAD_OFFICE or (
+            role.kind is RoleKind.REP and role.position is Position.HEAD
+        ):
+            hats.append((role.bloc_id, role.bloc_number, role.bloc_name, None, None, HEADS))
+    seen: set[tuple[int, int | None]] = set()
+    for m in milestones:
+        assert m.id is not None
+        for bloc_id, number, bloc_name, unit_id, unit_name, audience in hats:
+            if (m.bloc_id is not None and m.bloc_id != bloc_id) or audience not in audiences_for(m, number):
+                continue
+            if (m.id, unit_id) in seen:
+                continue
+            is_done = unit_id is not None and unit_id in await done.get(m.task, bloc_id, year.id)
+            if m.due_on < today and (is_done or m.task is None):
+                continue  # past and done (or the bot cannot tell): the head's overdue list has it
+            seen.add((m.id, unit_id))
+            result.items.append(
+                AgendaItem(
+                    m.id,
+                    m.number,
+                    m.title,
+                    m.due_on,
+                    m.due_text,
+                    bloc_name,
+                    unit_name,
+                    is_done,
+                    m.id in muted,
+                    m.task,
+                )
+            )
+    return result

@@ -1,0 +1,109 @@
+"""/xuat (/export): a menu of the dossier's files, then the files sent as documents (the chart as a photo)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.i18n import t
+from bot.services import exports
+from bot.services.exports import Context, Kind, Scope
+from bot.services.invites import NotAllowedError
+from handlers.common import ThiduaContext, reply, viewer
+
+
+def _context(context: ThiduaContext) -> Context:
+    settings = context.deps.settings
+    return Context(settings.authority_name, settings.authority_place, settings.zone)
+
+
+def menu(lang: str, scope: Scope) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, f"export.btn.{kind.value}"), callback_data=f"xuat:{kind.value}:{scope.bloc_id}"
+                )
+            ]
+            for kind in scope.kinds
+        ]
+    )
+
+
+async def export_command(update: Update, context: ThiduaContext) -> None:
+    profile = await viewer(update, context)
+    lang, deps = profile.language, context.deps
+    today = deps.clock().astimezone(deps.settings.zone).date()
+    scopes = await exports.scopes_for(deps.db, profile.telegram_id or 0, today)
+    if not scopes:
+        await reply(update, t(lang, "error.not_allowed"))
+        return
+    if len(scopes) > 1:  # an admin, or someone acting in two blocs: pick the bloc first
+        buttons = [
+            [InlineKeyboardButton(name, callback_data=f"xuat:b:{scope.bloc_id}")] for scope, name in scopes
+        ]
+        await reply(update, t(lang, "export.pick_bloc"), reply_markup=InlineKeyboardMarkup(buttons))
+        return
+    scope, bloc = scopes[0]
+    key = "export.menu" if scope.unit_id is None else "export.menu_unit"
+    await reply(update, t(lang, key, bloc=bloc), reply_markup=menu(lang, scope))
+
+
+async def export_chosen(update: Update, context: ThiduaContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    profile = await viewer(update, context)
+    lang, deps = profile.language, context.deps
+    today = deps.clock().astimezone(deps.settings.zone).date()
+    parts = query.data.split(":")
+    try:
+        what, bloc_id = parts[1], int(parts[2])
+    except (IndexError, ValueError):
+        await query.answer(t(lang, "error.stale_button"), show_alert=True)
+        return
+    # The button says which bloc and file; whether this person may have them is decided here.
+    try:
+        scope = await exports.scope_for(deps.db, profile.telegram_id or 0, today, bloc_id)
+    except NotAllowedError:
+        await query.answer(t(lang, "error.not_allowed"), show_alert=True)
+        return
+    names = dict(
+        (s.bloc_id, name) for s, name in await exports.scopes_for(deps.db, profile.telegram_id or 0, today)
+    )
+    bloc = names.get(bloc_id, "")
+    if what == "b":
+        await query.answer()
+        key = "export.menu" if scope.unit_id is None else "export.menu_unit"
+        await query.edit_message_text(
+            t(lang, key, bloc=bloc), parse_mode=ParseMode.HTML, reply_markup=menu(lang, scope)
+        )
+        return
+    try:
+        kind = Kind(what)
+    except ValueError:
+        await query.answer(t(lang, "error.stale_button"), show_alert=True)
+        return
+    if kind not in scope.kinds:
+        await query.answer(t(lang, "error.not_allowed"), show_alert=True)
+        return
+    await query.answer(t(lang, "export.working"))
+    chat = update.effective_chat
+    assert chat is not None
+    files = await exports.export(deps.db, scope, kind, _context(context), today=today)
+    if not files:
+        await reply(update, t(lang, "export.nothing"))
+        return
+    for item in files:
+        if item.photo:
+            await chat.send_photo(
+                item.data, filename=item.name, caption=t(lang, "export.caption.chart", bloc=bloc)
+            )
+        else:
+            await chat.send_document(item.data, filename=item.name)
+    await reply(update, t(lang, "export.sent", count=len(files)))
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler(["xuat", "export"], export_command))
+    application.add_handler(CallbackQueryHandler(export_chosen, pattern=r"^xuat:"))

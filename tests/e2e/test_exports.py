@@ -1,0 +1,95 @@
+"""/xuat through the sandbox: the head receives the dossier as documents, a unit only its own files."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from bot.db import Database
+from bot.sandbox.client import BotMessage, Person, SandboxClient
+from tests.conftest import Clock, RunningBot
+from tests.unit.test_exports import Dossier, build
+
+pytestmark = [pytest.mark.e2e, pytest.mark.export]
+HEAD = "Khối trưởng — Trường Trung học phổ thông Bùi Hữu Nghĩa"
+
+
+async def press(person: Person, message: BotMessage, fragment: str) -> None:
+    button = next((b for b in message.buttons if fragment in b["text"]), None)
+    assert button is not None, f"no button with {fragment!r} in {message.button_texts}"
+    await person.press(message, data=button["callback_data"])
+
+
+async def person(client: SandboxClient, d: Dossier, label: str) -> Person:
+    # The dossier loads the demo roster itself (its people are the sandbox's people).
+    found = next(p for p in d.world.personas if p.label == label)
+    return await client.person(found.user_id, found.first_name, last_name=found.last_name)
+
+
+async def collect(person: Person, until: str, wait_seconds: float = 90.0) -> list[BotMessage]:
+    received = []
+    while True:
+        message = await person.next_message(wait_seconds, edits=False)
+        received.append(message)
+        if until in message.text:
+            return received
+
+
+async def test_the_head_receives_the_dossier_as_documents(
+    db: Database, bot: RunningBot, client: SandboxClient, clock: Clock
+) -> None:
+    head = await person(client, await build(db, clock), HEAD)
+    await head.send("/xuat")
+    menu = await head.expect("Xuất hồ sơ", "Khối thi đua số 2")
+    assert len(menu.buttons) == 8
+    await press(head, menu, "Cả bộ hồ sơ")
+    received = await collect(head, "Đã gửi")
+    documents = {m.document["file_name"]: m.document for m in received if m.document}
+    photos = [m for m in received if m.raw.get("photo")]
+    assert len(photos) == 1 and "Xếp hạng" in photos[0].text
+    names = sorted(documents)
+    assert any(n.startswith("dang-ky-thi-dua") and n.endswith(".xlsx") for n in names), names
+    assert any(n.startswith("bang-diem") for n in names)
+    assert any(n.startswith("bien-ban-hop-binh-xet") and n.endswith(".docx") for n in names)
+    assert any(n.startswith("to-trinh") for n in names)
+    assert sum(n.startswith("danh-sach-de-nghi") for n in names) == 2
+    for name, document in documents.items():
+        data = await client.download(document["file_id"])
+        if name.endswith(".xlsx"):
+            load_workbook(io.BytesIO(data))
+        elif name.endswith(".docx"):
+            text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+            if name.startswith("bien-ban"):
+                assert "BIÊN BẢN" in text and "Cần Thơ, ngày 05 tháng 6 năm 2027" in "\n".join(
+                    c.text for t in Document(io.BytesIO(data)).tables for r in t.rows for c in r.cells
+                )
+        elif name.endswith(".pdf"):
+            assert data.startswith(b"%PDF")
+    assert "Đã gửi 9 tệp" in received[-1].text or "Đã gửi 8 tệp" in received[-1].text
+
+
+async def test_a_unit_exports_only_its_own_files(
+    db: Database, bot: RunningBot, client: SandboxClient, clock: Clock
+) -> None:
+    d = await build(db, clock)
+    scored = [p for p in d.world.personas if p.group == "Khối thi đua số 2"][1:5]  # their sheets are final
+    unit = next(p.label for p in scored if " — " not in p.label)  # a plain member, not the deputy
+    rep = await person(client, d, unit)
+    await rep.send("/xuat")
+    menu = await rep.expect("Xuất hồ sơ của đơn vị")
+    assert len(menu.buttons) == 2
+    bloc_id = menu.buttons[0]["callback_data"].split(":")[2]
+    await rep.press(menu, data=f"xuat:minutes:{bloc_id}", forge=True)  # a forged button
+    answer = await rep.callback_answer()
+    assert "không có quyền" in answer.get("text", "")
+    await press(rep, menu, "Bảng điểm")
+    received = await collect(rep, "Đã gửi 1 tệp")
+    [document] = [m.document for m in received if m.document]
+    book = load_workbook(io.BytesIO(await client.download(document["file_id"])))
+    assert len(book.sheetnames) == 4
+    summary = book["Tổng hợp"]
+    assert summary.cell(row=5, column=2).value == unit
+    assert summary.cell(row=6, column=2).value is None
