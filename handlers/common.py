@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.deps import Deps
@@ -58,8 +59,19 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     return last
 
 
+async def edit_pressed(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the message whose button was pressed; pressing twice to the same screen is not an error."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
 def no_keyboard() -> ReplyKeyboardRemove:
     return ReplyKeyboardRemove()
 
 
-__all__ = ["ThiduaContext", "deps_of", "no_keyboard", "reply", "t", "viewer"]
+__all__ = ["ThiduaContext", "deps_of", "edit_pressed", "no_keyboard", "reply", "t", "viewer"]

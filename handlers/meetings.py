@@ -10,6 +10,7 @@ Callback data (all ≤ 64 bytes, all re-checked on the server):
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -25,13 +26,14 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.i18n import LANGUAGES, format_datetime, t
 from bot.services import ballots, meetings
 from bot.services.ballots import OpenRefusal, Purpose
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MeetingView
-from handlers.common import ThiduaContext, reply, viewer
+from handlers.common import ThiduaContext, edit_pressed, reply, viewer
 from models.meetings import MeetingKind, MeetingStatus
 from models.vote_rules import BallotKind, RuleSet, ThresholdBase, format_percent
 
@@ -188,16 +190,6 @@ def draft_card(poll: ballots.PollView, lang: str) -> tuple[str, InlineKeyboardMa
     return text, InlineKeyboardMarkup(rows)
 
 
-async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in str(error).lower():
-            raise
-
-
 async def refresh_card(context: ThiduaContext, view: MeetingView, lang: str) -> None:
     """Keep the chair's card live: edited in place when someone checks in."""
     if view.card_chat_id is None or view.card_message_id is None:
@@ -260,7 +252,7 @@ async def new_meeting(update: Update, context: ThiduaContext) -> int:
         ]
         for kind in MeetingKind
     ]
-    await _edit(update, t(profile.language, "meeting.ask_kind"), InlineKeyboardMarkup(rows))
+    await edit_pressed(update, t(profile.language, "meeting.ask_kind"), InlineKeyboardMarkup(rows))
     return 1
 
 
@@ -274,7 +266,7 @@ async def kind_chosen(update: Update, context: ThiduaContext) -> int:
         await query.answer(t(profile.language, "error.stale_button"), show_alert=True)
         return ConversationHandler.END
     await query.answer()
-    await _edit(update, t(profile.language, "meeting.ask_when"), None)
+    await edit_pressed(update, t(profile.language, "meeting.ask_when"), None)
     return WHEN_STATE[kind]
 
 
@@ -372,7 +364,7 @@ async def card_action(update: Update, context: ThiduaContext) -> None:
                 [InlineKeyboardButton(t(lang, "meeting.btn.back"), callback_data=f"mt:{meeting_id}:refresh")]
             )
             await query.answer()
-            await _edit(update, t(lang, "ballot.menu"), InlineKeyboardMarkup(rows))
+            await edit_pressed(update, t(lang, "ballot.menu"), InlineKeyboardMarkup(rows))
             return
         elif action == "out":
             view = await _led_meeting(context, query.from_user.id, meeting_id)
@@ -385,7 +377,7 @@ async def card_action(update: Update, context: ThiduaContext) -> None:
                 [InlineKeyboardButton(t(lang, "meeting.btn.back"), callback_data=f"mt:{meeting_id}:refresh")]
             )
             await query.answer()
-            await _edit(update, t(lang, "meeting.checkout_pick"), InlineKeyboardMarkup(rows))
+            await edit_pressed(update, t(lang, "meeting.checkout_pick"), InlineKeyboardMarkup(rows))
             return
         else:
             await query.answer(t(lang, "error.stale_button"), show_alert=True)
@@ -395,7 +387,7 @@ async def card_action(update: Update, context: ThiduaContext) -> None:
         return
     await query.answer()
     text, markup = card(view, lang, context)
-    await _edit(update, text, markup)
+    await edit_pressed(update, text, markup)
     if query.message is not None:
         await meetings.remember_card(db, view.id, query.message.chat.id, query.message.message_id)
 
@@ -448,7 +440,7 @@ async def checkout(update: Update, context: ThiduaContext) -> None:
         return
     await query.answer()
     text, markup = card(view, profile.language, context)
-    await _edit(update, text, markup)
+    await edit_pressed(update, text, markup)
 
 
 # ------------------------------------------------------------------ check-in and the group
@@ -581,7 +573,7 @@ async def edit_draft(update: Update, context: ThiduaContext) -> None:
         return
     await query.answer()
     text, markup = draft_card(poll, lang)
-    await _edit(update, text, markup)
+    await edit_pressed(update, text, markup)
 
 
 async def open_ballot(update: Update, context: ThiduaContext, poll_id: int) -> None:
@@ -614,7 +606,7 @@ async def open_ballot(update: Update, context: ThiduaContext, poll_id: int) -> N
     close = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t(lang, "ballot.btn.close"), callback_data=f"pc:{poll.id}:close")]]
     )
-    await _edit(update, "\n".join(lines), close)
+    await edit_pressed(update, "\n".join(lines), close)
     await send_ballots(context, opened, query.message.chat.id if query.message else None)
 
 
@@ -626,6 +618,11 @@ async def cancel_setup(update: Update, context: ThiduaContext) -> int:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     text_only = filters.TEXT & ~filters.COMMAND
+    # Deliberate: the meeting set-up is tracked per chat and user, not per message (its one button
+    # step edits the message the /hop list came in); PTB warns about that combination, so say so.
+    warnings.filterwarnings(
+        "ignore", message="If 'per_message=False'", category=PTBUserWarning, module=__name__
+    )
     application.add_handler(
         ConversationHandler(
             entry_points=[CallbackQueryHandler(new_meeting, pattern=r"^mt:new$")],

@@ -25,7 +25,7 @@ from bot.i18n import LANGUAGES, Raw, t
 from bot.services import ballots, meetings
 from bot.services.ballots import CastStatus, ClosedPoll, OpenedPoll, OpenRefusal, VoterBallot
 from bot.services.invites import NotAllowedError, NotFoundError
-from handlers.common import ThiduaContext, reply, viewer
+from handlers.common import ThiduaContext, edit_pressed, reply, viewer
 from handlers.meetings import draft_card, rules_text
 from models.vote_rules import BallotKind, Choice, format_percent
 
@@ -158,16 +158,6 @@ async def send_ballots(context: ThiduaContext, opened: OpenedPoll, chair_chat_id
         await ballots.remember_progress_message(context.deps.db, poll.id, sent.chat_id, sent.message_id)
 
 
-async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    query = update.callback_query
-    assert query is not None
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
-    except BadRequest as error:
-        if "not modified" not in str(error).lower():
-            raise
-
-
 # ------------------------------------------------------------------ a voter's press
 async def vote_press(update: Update, context: ThiduaContext) -> None:
     query = update.callback_query
@@ -188,7 +178,7 @@ async def vote_press(update: Update, context: ThiduaContext) -> None:
         return
     if voter.poll.status.value != "open":
         await query.answer(t(lang, "vote.closed"), show_alert=True)
-        await _edit(update, t(lang, "vote.closed"), None)
+        await edit_pressed(update, t(lang, "vote.closed"), None)
         return
     if voter.already_voted and op != "n":
         await query.answer(t(lang, "vote.already", unit=voter.unit_name or ""), show_alert=True)
@@ -206,7 +196,7 @@ async def vote_press(update: Update, context: ThiduaContext) -> None:
         letter = "-" if state[index] == op[2] else op[2]  # a second tap clears the answer
         state = state[:index] + letter + state[index + 1 :]
         await query.answer()
-        await _edit(update, *ballot_screen(voter, state, lang))
+        await edit_pressed(update, *ballot_screen(voter, state, lang))
         return
     if op.startswith("t") and not approval and len(op) == 2 and 0 <= DIGITS.find(op[1]) < size:
         index = DIGITS.find(op[1])
@@ -224,15 +214,15 @@ async def vote_press(update: Update, context: ThiduaContext) -> None:
             picked.add(index)
         state = "".join(DIGITS[i] for i in sorted(picked))
         await query.answer()
-        await _edit(update, *ballot_screen(voter, state, lang))
+        await edit_pressed(update, *ballot_screen(voter, state, lang))
         return
     if op == "r":
         await query.answer()
-        await _edit(update, *review_screen(voter, state, lang))
+        await edit_pressed(update, *review_screen(voter, state, lang))
         return
     if op == "e":
         await query.answer()
-        await _edit(update, *ballot_screen(voter, state, lang))
+        await edit_pressed(update, *ballot_screen(voter, state, lang))
         return
     if op == "x":
         await cast(update, context, voter, state, lang)
@@ -254,7 +244,7 @@ async def cast(update: Update, context: ThiduaContext, voter: VoterBallot, state
         # Only now, after the commit, does the voter hear "recorded".
         await query.answer()
         code = ballot_crypto.short_code(result.tracker)
-        await _edit(
+        await edit_pressed(
             update,
             t(lang, "vote.recorded", unit=result.unit_name or "", title=voter.poll.title, code=code),
             None,
@@ -416,7 +406,7 @@ async def poll_card_press(update: Update, context: ThiduaContext) -> None:
                 )
             from bot.render import split_message
 
-            await _edit(update, split_message(text)[0], markup)
+            await edit_pressed(update, split_message(text)[0], markup)
         else:
             runoff = await ballots.start_runoff(
                 context.deps.db, telegram_id=query.from_user.id, poll_id=poll_id, now=context.deps.clock()

@@ -40,7 +40,6 @@ from models.meetings import (
 from models.organisation import Person, PersonRole, Position, RoleKind, SchoolYear
 from models.text import nfc
 from models.vote_rules import (
-    BallotKind,
     Choice,
     RuleSet,
     TallyResult,
@@ -185,6 +184,27 @@ async def _officer(db: Database, telegram_id: int, meeting: Meeting, now: dateti
     return who.person_id
 
 
+async def _poll_and_officer(db: Database, telegram_id: int, poll_id: int, now: datetime) -> tuple[Poll, int]:
+    """The poll and the acting person's id, if they run the bloc whose meeting holds it."""
+    async with db.session() as session:
+        poll = await session.get(Poll, poll_id)
+        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
+    if poll is None or meeting is None:
+        raise NotFoundError(f"poll {poll_id}")
+    return poll, await _officer(db, telegram_id, meeting, now)
+
+
+async def _selected_candidates(session: AsyncSession, poll_id: int) -> list[PollCandidate]:
+    """The candidates on the ballot, in ballot order (the head may have dropped some in the draft)."""
+    return list(
+        await session.exec(
+            select(PollCandidate)
+            .where(PollCandidate.poll_id == poll_id, col(PollCandidate.selected).is_(True))
+            .order_by(col(PollCandidate.position))
+        )
+    )
+
+
 async def _not_offered(db: Database, bloc_id: int, school_year_id: int) -> dict[int, tuple[str, ...]]:
     """Units not offered as candidates, with why: "not considered" (not registered, pact not
     signed, party rating) or "deferred" (an open inspection), as registration computes them."""
@@ -253,12 +273,7 @@ async def create_draft(
 
 
 async def _draft_for_edit(db: Database, telegram_id: int, poll_id: int, now: datetime) -> tuple[int, Poll]:
-    async with db.session() as session:
-        poll = await session.get(Poll, poll_id)
-        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
-    if poll is None or meeting is None:
-        raise NotFoundError(f"poll {poll_id}")
-    person_id = await _officer(db, telegram_id, meeting, now)
+    poll, person_id = await _poll_and_officer(db, telegram_id, poll_id, now)
     if poll.status != PollStatus.DRAFT:
         raise OpenRefusal("not_draft")
     return person_id, poll
@@ -322,12 +337,7 @@ async def open_poll(
     Refused when the meeting is not quorate (2/3 of all members present, exactly), when it is
     not running, or when the ballot would be empty.
     """
-    async with db.session() as session:
-        poll = await session.get(Poll, poll_id)
-        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
-    if poll is None or meeting is None:
-        raise NotFoundError(f"poll {poll_id}")
-    person_id = await _officer(db, telegram_id, meeting, now)
+    poll, person_id = await _poll_and_officer(db, telegram_id, poll_id, now)
     async with db.transaction() as session:
         poll = await session.get(Poll, poll_id)
         meeting = await session.get(Meeting, poll.meeting_id) if poll else None
@@ -348,16 +358,8 @@ async def open_poll(
         }
         if not is_quorate(len(present_ids), len(members), rules):
             raise OpenRefusal("no_quorum", present=len(present_ids), members=len(members))
-        selected = list(
-            await session.exec(
-                select(PollCandidate).where(
-                    PollCandidate.poll_id == poll_id, col(PollCandidate.selected).is_(True)
-                )
-            )
-        )
+        selected = await _selected_candidates(session, poll_id)
         if not selected:
-            raise OpenRefusal("no_candidates")
-        if rules.seats is not None and rules.kind is not BallotKind.APPROVAL and len(selected) < 1:
             raise OpenRefusal("no_candidates")
         keys = ballot_crypto.generate_poll_keys(master_key, poll_id)
         poll.public_key, poll.sealed_private_key = keys.public_key, keys.encrypted_private_key
@@ -502,14 +504,7 @@ async def cast(
             if done is not None:
                 return CastResult(CastStatus.ALREADY, unit_name=unit_name)
             rules = RuleSet.from_dict(json.loads(poll.rules))
-            candidates = [
-                c.position
-                for c in await session.exec(
-                    select(PollCandidate)
-                    .where(PollCandidate.poll_id == poll.id, col(PollCandidate.selected).is_(True))
-                    .order_by(col(PollCandidate.position))
-                )
-            ]
+            candidates = [c.position for c in await _selected_candidates(session, poll.id)]
             own = next(
                 (
                     c.position
@@ -661,13 +656,7 @@ async def close_poll(
             decode_ballot(rules.kind, ballot_crypto.unseal(private_key, row.sealed, poll.id))
             for row in sealed_rows
         ]
-        candidates = list(
-            await session.exec(
-                select(PollCandidate)
-                .where(PollCandidate.poll_id == poll.id, col(PollCandidate.selected).is_(True))
-                .order_by(col(PollCandidate.position))
-            )
-        )
+        candidates = await _selected_candidates(session, poll.id)
         absentee_voted = (
             await session.exec(
                 select(func.count())

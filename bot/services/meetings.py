@@ -148,6 +148,15 @@ async def _officer_person_id(db: Database, telegram_id: int, bloc_id: int, today
     return who.person_id
 
 
+async def _chair_of(db: Database, telegram_id: int, meeting_id: int, today: date) -> int:
+    """The acting person's id, if they run the bloc of this meeting; NotFound/NotAllowed otherwise."""
+    async with db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFoundError(f"meeting {meeting_id}")
+    return await _officer_person_id(db, telegram_id, meeting.bloc_id, today)
+
+
 async def led_blocs(db: Database, telegram_id: int, today: date) -> list[tuple[int, str]]:
     """(bloc id, name) of every bloc this person runs this year."""
     who = await people.profile(db, telegram_id, today)
@@ -229,11 +238,7 @@ async def open_meeting(
     db: Database, *, telegram_id: int, meeting_id: int, now: datetime, today: date
 ) -> MeetingView:
     """Start the meeting: a fresh check-in code for the chair to read out."""
-    async with db.session() as session:
-        meeting = await session.get(Meeting, meeting_id)
-        if meeting is None:
-            raise NotFoundError(f"meeting {meeting_id}")
-    person_id = await _officer_person_id(db, telegram_id, meeting.bloc_id, today)
+    person_id = await _chair_of(db, telegram_id, meeting_id, today)
     async with db.transaction() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
@@ -255,11 +260,7 @@ async def open_meeting(
 async def close_meeting(
     db: Database, *, telegram_id: int, meeting_id: int, now: datetime, today: date
 ) -> MeetingView:
-    async with db.session() as session:
-        meeting = await session.get(Meeting, meeting_id)
-        if meeting is None:
-            raise NotFoundError(f"meeting {meeting_id}")
-    person_id = await _officer_person_id(db, telegram_id, meeting.bloc_id, today)
+    person_id = await _chair_of(db, telegram_id, meeting_id, today)
     async with db.transaction() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
@@ -351,11 +352,7 @@ async def check_out(
     db: Database, *, telegram_id: int, meeting_id: int, unit_id: int, now: datetime, today: date
 ) -> MeetingView:
     """The chair records that a unit left the room."""
-    async with db.session() as session:
-        meeting = await session.get(Meeting, meeting_id)
-        if meeting is None:
-            raise NotFoundError(f"meeting {meeting_id}")
-    person_id = await _officer_person_id(db, telegram_id, meeting.bloc_id, today)
+    person_id = await _chair_of(db, telegram_id, meeting_id, today)
     async with db.transaction() as session:
         row = (
             await session.exec(

@@ -47,10 +47,11 @@ class Meeting:
     async def ballot(self, person: Person, title: str) -> BotMessage:
         return await person.expect("Phiếu bầu", title)
 
-    async def pick(self, person: Person, title: str, labels: list[str]) -> str:
+    async def cast(self, person: Person, title: str, fragments: list[str]) -> str:
+        """Press each button named by a fragment on the ballot, review, cast; return the tracker."""
         ballot = await self.ballot(person, title)
-        for label in labels:
-            await self.press(person, ballot, f". {label}")
+        for fragment in fragments:
+            await self.press(person, ballot, fragment)
             ballot = await person.next_message()
         await self.press(person, ballot, "Xem lại")
         review = await person.expect("Xem lại phiếu")
@@ -58,16 +59,11 @@ class Meeting:
         recorded = await person.expect("Đã ghi nhận phiếu")
         return re.search(r"Mã kiểm tra: (\S+)", recorded.text).group(1)  # type: ignore[union-attr]
 
+    async def pick(self, person: Person, title: str, labels: list[str]) -> str:
+        return await self.cast(person, title, [f". {label}" for label in labels])
+
     async def answer(self, person: Person, title: str, answers: dict[int, str]) -> str:
-        ballot = await self.ballot(person, title)
-        for number, word in answers.items():
-            await self.press(person, ballot, f"{number}. {word}")
-            ballot = await person.next_message()
-        await self.press(person, ballot, "Xem lại")
-        review = await person.expect("Xem lại phiếu")
-        await self.press(person, review, "Bỏ phiếu")
-        recorded = await person.expect("Đã ghi nhận phiếu")
-        return re.search(r"Mã kiểm tra: (\S+)", recorded.text).group(1)  # type: ignore[union-attr]
+        return await self.cast(person, title, [f"{number}. {word}" for number, word in answers.items()])
 
     async def chair_card(self) -> BotMessage:
         """The chair reopens the meeting's card from /hop (the last one was turned into a menu)."""
