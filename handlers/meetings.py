@@ -414,8 +414,8 @@ async def announce_meeting(context: ThiduaContext, view: MeetingView) -> None:
         for telegram_id in telegram_ids:
             try:
                 await context.bot.send_message(telegram_id, text, parse_mode=ParseMode.HTML)
-            except Forbidden:
-                continue  # blocked the bot or never opened it: the group post still reaches them
+            except (Forbidden, BadRequest):
+                continue  # blocked the bot, never opened it, or gone: the group post still reaches them
 
 
 async def checkout(update: Update, context: ThiduaContext) -> None:

@@ -146,7 +146,8 @@ async def send_ballots(context: ThiduaContext, opened: OpenedPoll, chair_chat_id
         text, markup = ballot_screen(voter, empty_state(voter), "vi", absentee=not present)
         try:
             await context.bot.send_message(telegram_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
-        except Forbidden:
+        except (Forbidden, BadRequest):
+            # Blocked the bot, never opened it, or the account is gone: the others still get theirs.
             log.warning("poll %s: a representative could not be reached", poll.id)
     chat_id = poll.group_chat_id or chair_chat_id
     if chat_id is not None:
