@@ -47,7 +47,7 @@ async def run(settings: Settings) -> None:
     if settings.sandbox_mode:
         from bot.sandbox.core import Sandbox
         from bot.sandbox.server import SandboxServer
-        from bot.services.demo import load_demo
+        from bot.services.demo import load_demo, load_demo_progress
 
         sandbox = Sandbox()
         token = sandbox.token
@@ -66,6 +66,8 @@ async def run(settings: Settings) -> None:
                 report, personas = await load_demo(
                     db, authority_name=settings.authority_name, now=system_clock()
                 )
+                # Bloc 2 is shown at the end of the year (registered, pact signed): ready for its meeting.
+                await load_demo_progress(db, bloc_number=2, now=system_clock())
                 for persona in personas:
                     sandbox.add_user(persona.user_id, persona.first_name, last_name=persona.last_name)
                 sandbox.personas = [p.as_dict() for p in personas]
