@@ -147,6 +147,14 @@ def _reason(code: str, lang: str) -> str:
     return t(lang, key) if key in LANGUAGES["vi"] else code
 
 
+def duration_text(minutes: int | None, lang: str) -> str:
+    if minutes is None:
+        return t(lang, "ballot.deadline.none")
+    if minutes % 60 == 0:
+        return t(lang, "ballot.deadline.hours", hours=minutes // 60)
+    return t(lang, "ballot.deadline.minutes", minutes=minutes)
+
+
 def draft_card(poll: ballots.PollView, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     text = t(lang, "ballot.draft", title=poll.title, rules=rules_text(poll.rules, lang))
     if poll.excluded:
@@ -184,9 +192,13 @@ def draft_card(poll: ballots.PollView, lang: str) -> tuple[str, InlineKeyboardMa
                 t(lang, "ballot.btn.secret", value=t(lang, "ballot.yes" if rules.secret else "ballot.no")),
                 callback_data=f"pd:{poll.id}:sec",
             ),
-            InlineKeyboardButton(t(lang, "ballot.btn.open"), callback_data=f"pd:{poll.id}:open"),
+            InlineKeyboardButton(
+                t(lang, "ballot.btn.deadline", value=duration_text(poll.duration_minutes, lang)),
+                callback_data=f"pd:{poll.id}:dl",
+            ),
         ]
     )
+    rows.append([InlineKeyboardButton(t(lang, "ballot.btn.open"), callback_data=f"pd:{poll.id}:open")])
     return text, InlineKeyboardMarkup(rows)
 
 
@@ -559,6 +571,17 @@ async def edit_draft(update: Update, context: ThiduaContext) -> None:
             poll = await ballots.change_rules(
                 db, telegram_id=query.from_user.id, poll_id=poll_id, now=now, **changes
             )
+        elif action == "dl":
+            current_minutes = (await ballots.poll_view(db, poll_id)).duration_minutes
+            options = ballots.DURATIONS
+            following = (
+                options[(options.index(current_minutes) + 1) % len(options)]
+                if current_minutes in options
+                else None
+            )
+            poll = await ballots.set_duration(
+                db, telegram_id=query.from_user.id, poll_id=poll_id, now=now, minutes=following
+            )
         elif action == "open":
             await open_ballot(update, context, poll_id)
             return
@@ -601,6 +624,10 @@ async def open_ballot(update: Update, context: ThiduaContext, poll_id: int) -> N
     await query.answer()
     poll = opened.poll
     lines = [t(lang, "ballot.opened", title=poll.title, voters=poll.voters), rules_text(poll.rules, lang)]
+    if poll.closes_at is not None:
+        lines.append(
+            t(lang, "ballot.closes_at", when=format_datetime(poll.closes_at, context.deps.settings.zone))
+        )
     if opened.small_poll:
         lines.append(t(lang, "ballot.small_poll"))
     close = InlineKeyboardMarkup(

@@ -97,6 +97,7 @@ class Poll(SQLModel, table=True):
     members: int = Field(default=0)  # snapshot at opening
     present: int = Field(default=0)  # snapshot at opening
     opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    duration_minutes: int | None = Field(default=None)  # chosen in the draft; the deadline starts at opening
     closes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     result: str | None = Field(default=None, sa_type=Text)  # the tally, JSON; counts only

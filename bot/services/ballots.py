@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
@@ -104,6 +104,7 @@ class PollView:
     group_chat_id: int | None
     runoff_of_poll_id: int | None
     closes_at: datetime | None
+    duration_minutes: int | None = None
 
     @property
     def on_ballot(self) -> tuple[CandidateView, ...]:
@@ -166,6 +167,7 @@ async def _poll_view(
         group_chat_id=chat.chat_id if chat else None,
         runoff_of_poll_id=poll.runoff_of_poll_id,
         closes_at=poll.closes_at,
+        duration_minutes=poll.duration_minutes,
     )
 
 
@@ -300,6 +302,32 @@ async def toggle_candidate(
         return await _poll_view(session, poll)
 
 
+DURATIONS: tuple[int | None, ...] = (None, 15, 60, 24 * 60)  # minutes; None: the chair closes it
+
+
+async def set_duration(
+    db: Database, *, telegram_id: int, poll_id: int, now: datetime, minutes: int | None
+) -> PollView:
+    """How long the poll stays open once opened (then the periodic job closes and counts it)."""
+    person_id, _ = await _draft_for_edit(db, telegram_id, poll_id, now)
+    if minutes is not None and not 1 <= minutes <= 7 * 24 * 60:
+        raise OpenRefusal("bad_duration")
+    async with db.transaction() as session:
+        poll = await session.get(Poll, poll_id)
+        assert poll is not None
+        poll.duration_minutes = minutes
+        session.add(poll)
+        await audit.append(
+            session,
+            action="poll.deadline",
+            subject=f"poll:{poll_id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"minutes": minutes},
+        )
+        return await _poll_view(session, poll)
+
+
 async def change_rules(
     db: Database, *, telegram_id: int, poll_id: int, now: datetime, **changes: Any
 ) -> PollView:
@@ -363,6 +391,8 @@ async def open_poll(
             raise OpenRefusal("no_candidates")
         keys = ballot_crypto.generate_poll_keys(master_key, poll_id)
         poll.public_key, poll.sealed_private_key = keys.public_key, keys.encrypted_private_key
+        if closes_at is None and poll.duration_minutes:
+            closes_at = now + timedelta(minutes=poll.duration_minutes)
         poll.status, poll.opened_at, poll.closes_at = PollStatus.OPEN, now, closes_at
         poll.members, poll.present = len(members), len(present_ids)
         entitled = [m for m in members if m.unit_id in present_ids or rules.absentee_allowed]

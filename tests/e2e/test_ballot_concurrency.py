@@ -7,7 +7,6 @@ times at once (double taps, impatient colleagues, a flaky network replaying pres
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -48,9 +47,8 @@ async def test_fifty_simultaneous_casts_for_one_unit_record_one_ballot(
     clock: Clock,
     sandbox_server: SandboxServer,
 ) -> None:
-    now, today = clock(), clock().date()
+    now = clock()
     reps = [p for p in demo.personas if p.group == "Khối thi đua số 2"]
-    head = reps[0].user_id
     school = reps[4].label  # one member school, represented by five people
     colleagues = [reps[4].user_id]
     for index in range(4):
@@ -65,6 +63,37 @@ async def test_fifty_simultaneous_casts_for_one_unit_record_one_ballot(
         if rep.user_id not in colleagues:
             await client.person(rep.user_id, rep.first_name, last_name=rep.last_name)
 
+    opened = await _open_deputy_election(db, clock, reps, sandbox_server)
+    candidate = opened.poll.on_ballot[0].label
+    reviews = [await _review(screen, candidate) for screen in screens]
+    presses = [
+        screen.press(review, data=next(b["callback_data"] for b in review.buttons if "Bỏ phiếu" in b["text"]))
+        for screen, review in zip(screens, reviews, strict=True)
+        for _ in range(10)
+    ]
+    await asyncio.gather(*presses)  # 50 presses, all in flight at once
+
+    # Every press is answered: one "recorded" (its answer is silent), 49 "already voted".
+    answers = [
+        (await screen.callback_answer(wait_seconds=30))["text"] or "" for screen in screens for _ in range(10)
+    ]
+    assert sum("đã bỏ phiếu rồi" in text for text in answers) == 49
+    assert answers.count("") == 1
+    transcripts = [await screen.transcript() for screen in screens]
+    recorded = [m for messages in transcripts for m in messages if "Đã ghi nhận" in m.get("text", "")]
+    assert len(recorded) == 1
+    async with db.session() as session:
+        assert (await session.exec(select(func.count()).select_from(Participation))).one() == 1
+        assert (await session.exec(select(func.count()).select_from(SealedBallot))).one() == 1
+
+
+async def _open_deputy_election(
+    db: Database, clock: Clock, reps: list, sandbox_server: SandboxServer, *, minutes: int | None = None
+) -> ballots.OpenedPoll:
+    """Bloc 2 in session with its first ten units present, and next year's deputy on the ballot,
+    sent to the voters by the production code path (a bot that is not polling)."""
+    now, today = clock(), clock().date()
+    head = reps[0].user_id
     view = await meetings.create_meeting(
         db,
         telegram_id=head,
@@ -89,10 +118,9 @@ async def test_fifty_simultaneous_casts_for_one_unit_record_one_ballot(
         title="Khối phó năm học tới",
         now=now,
     )
-    opened = await ballots.open_poll(
-        db, telegram_id=head, poll_id=draft.id, master_key=MASTER, now=now, closes_at=now + timedelta(hours=1)
-    )
-    assert sum(1 for telegram_id, _ in opened.recipients if telegram_id in colleagues) == 5
+    if minutes is not None:
+        await ballots.set_duration(db, telegram_id=head, poll_id=draft.id, now=now, minutes=minutes)
+    opened = await ballots.open_poll(db, telegram_id=head, poll_id=draft.id, master_key=MASTER, now=now)
     sender = build_application(
         Deps(settings=make_settings(db), db=db, master_key=MASTER),
         token="0:sandbox",
@@ -100,25 +128,34 @@ async def test_fifty_simultaneous_casts_for_one_unit_record_one_ballot(
     )
     async with sender:
         await send_ballots(SimpleNamespace(bot=sender.bot, deps=sender.bot_data["deps"]), opened)  # type: ignore[arg-type]
+    return opened
 
-    candidate = opened.poll.on_ballot[0].label
-    reviews = [await _review(screen, candidate) for screen in screens]
-    presses = [
-        screen.press(review, data=next(b["callback_data"] for b in review.buttons if "Bỏ phiếu" in b["text"]))
-        for screen, review in zip(screens, reviews, strict=True)
-        for _ in range(10)
-    ]
-    await asyncio.gather(*presses)  # 50 presses, all in flight at once
 
-    # Every press is answered: one "recorded" (its answer is silent), 49 "already voted".
-    answers = [
-        (await screen.callback_answer(wait_seconds=30))["text"] or "" for screen in screens for _ in range(10)
-    ]
-    assert sum("đã bỏ phiếu rồi" in text for text in answers) == 49
-    assert answers.count("") == 1
-    transcripts = [await screen.transcript() for screen in screens]
-    recorded = [m for messages in transcripts for m in messages if "Đã ghi nhận" in m.get("text", "")]
-    assert len(recorded) == 1
-    async with db.session() as session:
-        assert (await session.exec(select(func.count()).select_from(Participation))).one() == 1
-        assert (await session.exec(select(func.count()).select_from(SealedBallot))).one() == 1
+async def test_a_ballot_closes_at_its_deadline_and_the_result_is_posted(
+    bot: RunningBot,
+    client: SandboxClient,
+    demo: Demo,
+    db: Database,
+    clock: Clock,
+    sandbox_server: SandboxServer,
+) -> None:
+    reps = [p for p in demo.personas if p.group == "Khối thi đua số 2"]
+    voters = [await client.person(p.user_id, p.first_name, last_name=p.last_name) for p in reps]
+    await client.group(-1002, "Khối thi đua số 2", [p.user_id for p in reps])
+    group = await client.in_group(voters[0], -1002)
+    await group.send("/nhomkhoi")
+    await group.expect("đã được gắn")
+    opened = await _open_deputy_election(db, clock, reps, sandbox_server, minutes=15)
+    candidate = opened.poll.on_ballot[2].label
+    for voter in voters[:3]:
+        review = await _review(voter, candidate)
+        await voter.press(
+            review, data=next(b["callback_data"] for b in review.buttons if "Bỏ phiếu" in b["text"])
+        )
+        await voter.expect("Đã ghi nhận")
+    await group.expect("3/10 đơn vị đã bỏ phiếu")  # the batched progress line
+    clock.advance(minutes=15)  # the deadline passes: the periodic job closes and counts
+    result = await group.expect("Kết quả: Khối phó năm học tới")
+    assert f"✅ {candidate}: 3 phiếu" not in result.text  # 3 of 10 present is below half
+    assert f"❌ {candidate}: 3 phiếu (30,00%)" in result.text and "Số phiếu: 3/10" in result.text
+    assert await ballots.due_for_closing(db, clock()) == []
