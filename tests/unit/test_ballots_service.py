@@ -349,16 +349,28 @@ async def test_a_deadline_chosen_in_the_draft_starts_when_the_poll_opens(bloc2: 
     await bloc2.meeting(present=10)
     drafted_at = bloc2.clock()
     draft = await ballots.create_draft(
-        bloc2.db, telegram_id=bloc2.head, meeting_id=bloc2.meeting_id, purpose=Purpose.HIGHER_TITLE,
-        title="Cờ thi đua của Chính phủ", now=drafted_at,
+        bloc2.db,
+        telegram_id=bloc2.head,
+        meeting_id=bloc2.meeting_id,
+        purpose=Purpose.HIGHER_TITLE,
+        title="Cờ thi đua của Chính phủ",
+        now=drafted_at,
     )
-    edited = await ballots.set_duration(bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=drafted_at, minutes=15)
+    edited = await ballots.set_duration(
+        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=drafted_at, minutes=15
+    )
     assert edited.duration_minutes == 15
     with pytest.raises(OpenRefusal):
-        await ballots.set_duration(bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=drafted_at, minutes=0)
+        await ballots.set_duration(
+            bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=drafted_at, minutes=0
+        )
     bloc2.clock.advance(minutes=30)  # the chair opens it half an hour later
-    opened = await ballots.open_poll(bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=bloc2.clock())
+    opened = await ballots.open_poll(
+        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=bloc2.clock()
+    )
     assert opened.poll.closes_at == bloc2.clock() + timedelta(minutes=15)
     with pytest.raises(OpenRefusal):  # frozen once open
-        await ballots.set_duration(bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=bloc2.clock(), minutes=60)
+        await ballots.set_duration(
+            bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=bloc2.clock(), minutes=60
+        )
     assert await ballots.due_for_closing(bloc2.db, bloc2.clock() + timedelta(minutes=15)) == [draft.id]
