@@ -25,6 +25,9 @@ def _configure_logging(settings: Settings) -> None:
     )
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    from bot.app import quiet_library_logs
+
+    quiet_library_logs()  # for every command, not only `run`: `export` and `audit` read ballots too
 
 
 async def _wait_for_stop() -> None:
@@ -78,7 +81,9 @@ async def run(settings: Settings) -> None:
     else:
         assert settings.telegram_bot_token is not None
         token = settings.telegram_bot_token.get_secret_value()
-        base_url = None
+        # None is api.telegram.org; TELEGRAM_API_URL names a self-hosted Bot API server, or the
+        # sandbox in tests/e2e/test_webhook.py, which runs this very code path with a token.
+        base_url = settings.telegram_api_url
 
     application = build_application(deps, token=token, base_url=base_url)
     if settings.webhook_url and not settings.sandbox_mode:
@@ -106,7 +111,10 @@ async def run(settings: Settings) -> None:
     elif settings.sandbox_mode:
         print(f"Thi đua Bot is running against the sandbox at {settings.sandbox_url}.", flush=True)
     else:
-        print(f"Thi đua Bot @{application.bot.username} is running on Telegram ({mode}).", flush=True)
+        where = (
+            "Telegram" if settings.telegram_api_url is None else f"the Bot API at {settings.telegram_api_url}"
+        )
+        print(f"Thi đua Bot @{application.bot.username} is running on {where} ({mode}).", flush=True)
     try:
         await _wait_for_stop()
     finally:
@@ -252,6 +260,7 @@ async def export_files(
     """Write one export of a bloc's dossier to `out` (the operator at the shell may export any bloc)."""
     from sqlmodel import select
 
+    from bot.i18n import t
     from bot.services import exports
     from models.organisation import Bloc, SchoolYear
     from models.school_year import school_year_of
@@ -270,7 +279,7 @@ async def export_files(
             print(f"Không tìm thấy khối {bloc} năm học {year or school_year_of(today)}", file=sys.stderr)
             return 1
         context = exports.Context(settings.authority_name, settings.authority_place, settings.zone)
-        files = await exports.export(
+        result = await exports.export(
             db,
             exports.Scope(found.id, school_year.id),
             exports.Kind(kind),
@@ -280,10 +289,11 @@ async def export_files(
         )
     finally:
         await db.dispose()
-    if not files:
-        print("Chưa có dữ liệu để xuất.", file=sys.stderr)
+    for kind_missing in result.missing:
+        print(t("vi", f"export.missing.{kind_missing.value}").removeprefix("• "), file=sys.stderr)
+    if not result.files:
         return 1
-    _write_files(out, [(item.name, item.data) for item in files])
+    _write_files(out, [(item.name, item.data) for item in result.files])
     return 0
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,10 +22,18 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = Field(
         default=None, description="Used in invite links printed by the command line."
     )
+    telegram_api_url: str | None = Field(
+        default=None,
+        description=(
+            "Root of the Bot API server (default https://api.telegram.org): a self-hosted "
+            "telegram-bot-api server, or the sandbox when the webhook path is tested with a token."
+        ),
+    )
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
-    webhook_secret: SecretStr | None = None
+    # Checked even when absent (validate_default): a webhook without a secret is refused.
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'data' / 'thidua.sqlite3'}"
     default_language: Literal["vi", "en"] = "vi"
@@ -45,12 +54,38 @@ class Settings(BaseSettings):
     poll_progress_seconds: float = Field(default=15, gt=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_needs_a_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Without the secret, anyone who learns the webhook URL can post updates as any user,
+        # a ballot's cast button included.
+        if value is None:
+            if info.data.get("webhook_url"):
+                raise ValueError("is required when WEBHOOK_URL is set (1-256 of A-Z a-z 0-9 _ -)")
+            return value
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram refuses others)")
+        return value
+
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_root(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        root = value.strip().rstrip("/")
+        if not root.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:8081")
+        if root.endswith("/bot"):
+            # The bot appends /bot<token>/<method> itself; a copied PTB base_url would double it.
+            raise ValueError("must be the server's root, without the trailing /bot")
+        return root
 
     @field_validator("timezone")
     @classmethod

@@ -4,6 +4,10 @@
 codes and descriptions, same limits). The HTTP server (`server.py`) and the in-process
 request (`request.py`) are two thin transports over it. The `user_*` methods are the control
 side: simulated people sending text, files and button presses.
+
+Updates reach the bot as at Telegram: by getUpdates, or, once setWebhook is called, POSTed as
+JSON to the webhook by the sandbox's own delivery task (one at a time, oldest first, retried
+until the webhook answers 2xx), while getUpdates answers 409 Conflict.
 """
 
 from __future__ import annotations
@@ -12,12 +16,16 @@ import asyncio
 import itertools
 import json
 import math
+import re
 import secrets
 import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
 
 from bot.sandbox.html import EntityParseError, parse_html, utf16_len
 
@@ -26,6 +34,11 @@ MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 MAX_UPLOAD = 50 * 1024 * 1024  # Telegram's bot upload limit
 MAX_BOT_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses larger files, as Telegram does
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # setWebhook's secret_token, as documented
+WEBHOOK_PORTS = {80, 88, 443, 8443}  # the only ports Telegram posts to
+# Offline, nothing but this machine is reachable, so plain HTTP on any port is allowed here only.
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 
 
 class ApiError(Exception):
@@ -114,6 +127,19 @@ class CallbackQuery:
     answer: dict[str, Any] | None = None
 
 
+@dataclass
+class Webhook:
+    """What setWebhook stored, and the most recent delivery error, as getWebhookInfo reports it."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int = 40
+    allowed_updates: list[str] | None = None
+    has_custom_certificate: bool = False
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
 SEND_METHODS = {"sendMessage", "sendDocument", "sendPhoto"}
 
 
@@ -128,6 +154,9 @@ class Sandbox:
         limits: Limits | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        webhook_retry: float = 1.0,
+        webhook_retry_max: float = 30.0,
+        webhook_timeout: float = 10.0,
     ) -> None:
         self.token = token
         self.bot = {
@@ -157,9 +186,23 @@ class Sandbox:
         self._changed: asyncio.Condition | None = None
         self._buckets: dict[Any, _Bucket] = {}
         self.personas: list[dict[str, Any]] = []
-        self.stats = {"calls": 0, "polls": 0, "sent": 0, "rate_limited": 0, "errors": 0}
+        self.stats = {
+            "calls": 0,
+            "polls": 0,
+            "sent": 0,
+            "rate_limited": 0,
+            "errors": 0,
+            "webhook_deliveries": 0,
+        }
         self.acknowledged_update_id = 0
         self.closing = False  # set on shutdown: pending long polls return at once
+        self.webhook: Webhook | None = None
+        # A failed delivery waits webhook_retry seconds, doubling up to webhook_retry_max: Telegram
+        # backs off too, and tests pass a short delay instead of sleeping for real seconds.
+        self.webhook_retry = webhook_retry
+        self.webhook_retry_max = webhook_retry_max
+        self.webhook_timeout = webhook_timeout
+        self._delivery: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -372,6 +415,7 @@ class Sandbox:
         """Release every waiting long poll, so a server can stop without waiting out their timeouts."""
         self.closing = True
         await self._notify()
+        await self._stop_delivery()
 
     # ------------------------------------------------------------------ the Bot API
     async def call(self, method: str, params: dict[str, Any], files: dict[str, Upload] | None = None) -> Any:
@@ -405,16 +449,147 @@ class Sandbox:
     async def api_close(self, params: dict[str, Any], files: dict[str, Upload]) -> bool:
         return True
 
+    @staticmethod
+    def _flag(params: dict[str, Any], name: str) -> bool:
+        # Booleans arrive as "true"/"false" in form data and as JSON true in a JSON body.
+        return str(params.get(name)).lower() == "true"
+
+    def _drop_pending_updates(self) -> None:
+        if self.updates:
+            self.acknowledged_update_id = max(self.acknowledged_update_id, self.updates[-1]["update_id"])
+        self.updates.clear()
+
+    @staticmethod
+    def _check_webhook_url(url: str) -> None:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise bad_request("bad webhook: Wrong port number specified in the URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if parts.hostname in LOOPBACK_HOSTS:
+            return
+        if parts.scheme != "https":
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if (port or 443) not in WEBHOOK_PORTS:
+            raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+
     async def api_deleteWebhook(self, params: dict[str, Any], files: dict[str, Upload]) -> bool:
+        if self._flag(params, "drop_pending_updates"):
+            self._drop_pending_updates()
+        self.webhook = None
+        await self._stop_delivery()
         return True
 
     async def api_setWebhook(self, params: dict[str, Any], files: dict[str, Upload]) -> bool:
-        raise bad_request("the sandbox delivers updates by getUpdates only")
+        url = str(params.get("url") or "").strip()
+        if not url:  # Telegram: "use an empty string to remove webhook integration"
+            return await self.api_deleteWebhook(params, files)
+        self._check_webhook_url(url)
+        secret = params.get("secret_token")
+        secret = None if secret in (None, "") else str(secret)
+        if secret is not None and not WEBHOOK_SECRET.fullmatch(secret):
+            raise bad_request("secret token contains unallowed characters")
+        max_connections = self._int(params, "max_connections", required=False) or 40
+        allowed = params.get("allowed_updates")
+        if self._flag(params, "drop_pending_updates"):
+            self._drop_pending_updates()
+        self.webhook = Webhook(
+            url=url,
+            secret_token=secret,
+            max_connections=min(max(max_connections, 1), 100),
+            allowed_updates=[str(kind) for kind in allowed] if isinstance(allowed, list) else None,
+            has_custom_certificate="certificate" in files,
+        )
+        await self._stop_delivery()
+        self._delivery = asyncio.get_running_loop().create_task(
+            self._deliver(self.webhook), name="sandbox-webhook-delivery"
+        )
+        return True
 
     async def api_getWebhookInfo(self, params: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self.updates)}
+        info: dict[str, Any] = {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        hook = self.webhook
+        if hook is not None:
+            info.update(
+                url=hook.url,
+                has_custom_certificate=hook.has_custom_certificate,
+                max_connections=hook.max_connections,
+            )
+            if hook.allowed_updates is not None:
+                info["allowed_updates"] = hook.allowed_updates
+            if hook.last_error_date is not None:
+                info["last_error_date"] = hook.last_error_date
+                info["last_error_message"] = hook.last_error_message
+        return info
+
+    async def _stop_delivery(self) -> None:
+        task, self._delivery = self._delivery, None
+        if task is not None and not task.done():
+            task.cancel()
+            # asyncio.wait, not `await task`: the task's CancelledError must not pass for ours.
+            await asyncio.wait({task})
+
+    async def _deliver(self, hook: Webhook) -> None:
+        """POST pending updates to the webhook one at a time, oldest first, as long as it is set.
+
+        An update leaves the queue only when the webhook answered 2xx; a refused connection or any
+        other status is recorded for getWebhookInfo and the same update is tried again after a pause,
+        so nothing is lost and nothing overtakes it (the bot handles a person's updates in order).
+        Telegram may post in parallel up to max_connections and gives up after many failures; the
+        sandbox keeps strict order and never gives up, which is the stricter test of the bot.
+        """
+        failures = 0
+        async with httpx.AsyncClient(timeout=self.webhook_timeout, follow_redirects=False) as http:
+            while True:
+                async with self.changed:
+                    while not self.updates and not self.closing:
+                        await self.changed.wait()
+                if self.closing:
+                    return
+                update = self.updates[0]
+                error = await self._post_update(http, hook, update)
+                if error is None:
+                    failures = 0
+                    self.stats["webhook_deliveries"] += 1
+                    # Checked, not assumed: drop_pending_updates may have emptied the queue meanwhile.
+                    if self.updates and self.updates[0]["update_id"] == update["update_id"]:
+                        self.updates.pop(0)
+                        self.acknowledged_update_id = max(self.acknowledged_update_id, update["update_id"])
+                    continue
+                failures += 1
+                hook.last_error_date = self._now()
+                hook.last_error_message = error
+                await asyncio.sleep(min(self.webhook_retry * 2 ** (failures - 1), self.webhook_retry_max))
+
+    @staticmethod
+    async def _post_update(http: httpx.AsyncClient, hook: Webhook, update: dict[str, Any]) -> str | None:
+        """One delivery attempt: None when the webhook took it, else Telegram's words for the failure."""
+        # Exactly "application/json", as Telegram sends: PTB's webhook server refuses anything else.
+        headers = {"Content-Type": "application/json"}
+        if hook.secret_token is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+        body = json.dumps(update, ensure_ascii=False).encode("utf-8")
+        try:
+            response = await http.post(hook.url, content=body, headers=headers)
+        except httpx.ConnectError:
+            return "Connection refused"
+        except httpx.TimeoutException:
+            return "Read timeout expired"
+        except httpx.HTTPError as exc:
+            return f"Connection failed: {type(exc).__name__}"
+        if 200 <= response.status_code < 300:
+            return None
+        return f"Wrong response from the webhook: {response.status_code} {response.reason_phrase}"
 
     async def api_getUpdates(self, params: dict[str, Any], files: dict[str, Upload]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         self.stats["polls"] += 1
         offset = self._int(params, "offset", required=False)
         limit = min(max(self._int(params, "limit", required=False) or 100, 1), 100)
@@ -426,7 +601,7 @@ class Sandbox:
         if not self.updates and timeout > 0:
             deadline = asyncio.get_running_loop().time() + timeout
             async with self.changed:
-                while not self.updates and not self.closing:
+                while not self.updates and not self.closing and self.webhook is None:
                     remaining = deadline - asyncio.get_running_loop().time()
                     if remaining <= 0:
                         break
@@ -434,6 +609,9 @@ class Sandbox:
                         await asyncio.wait_for(self.changed.wait(), remaining)
                     except TimeoutError:
                         break
+            if self.webhook is not None:
+                # A webhook set during the long poll ends it, as at Telegram; the webhook now owns the updates.
+                raise ApiError(409, "Conflict: terminated by setWebhook request")
         return [dict(u) for u in self.updates[:limit]]
 
     async def api_sendMessage(self, params: dict[str, Any], files: dict[str, Upload]) -> dict[str, Any]:

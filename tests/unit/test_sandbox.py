@@ -6,12 +6,16 @@ are the exceptions the bot itself would see in production.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from aiohttp import web
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, WebhookInfo
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Conflict, Forbidden, RetryAfter
 
 from bot.sandbox.core import ApiError, Limits, Sandbox
 from bot.sandbox.request import SandboxRequest
@@ -168,3 +172,148 @@ async def test_documents_round_trip(tg: Bot, box: Sandbox) -> None:
     assert (
         file.file_path and box.file_by_path(file.file_path.rsplit("/file/bot0:sandbox/", 1)[-1]) is not None
     )
+
+
+# ------------------------------------------------------------------ webhooks
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def until(check: Callable[[], bool], seconds: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("the sandbox never reached the expected state")
+        await asyncio.sleep(0.01)
+
+
+async def webhook_info_when(
+    tg: Bot, condition: Callable[[WebhookInfo], bool], seconds: float = 10.0
+) -> WebhookInfo:
+    """getWebhookInfo, asked again until `condition` holds: delivery runs in the sandbox's own task."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        info = await tg.get_webhook_info()
+        if condition(info):
+            return info
+        if loop.time() > deadline:
+            raise AssertionError(f"webhook info never reached the expected state: {info}")
+        await asyncio.sleep(0.02)
+
+
+@dataclass
+class Posted:
+    text: str
+    secret: str | None
+    content_type: str
+    status: int
+
+
+class Receiver:
+    """The other end of the webhook, standing in for the bot's server: records every POST and
+    answers 500 to the first `failures` of them."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.posted: list[Posted] = []
+        self._runner: web.AppRunner | None = None
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        update = await request.json()
+        status = 500 if self.failures > 0 else 200
+        self.failures -= 1
+        self.posted.append(
+            Posted(
+                text=update["message"]["text"],
+                secret=request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
+                content_type=request.headers.get("Content-Type", ""),
+                status=status,
+            )
+        )
+        return web.Response(status=status)
+
+    async def start(self, port: int) -> None:
+        app = web.Application()
+        app.router.add_post("/telegram", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+async def test_get_updates_is_refused_while_a_webhook_is_set(tg: Bot, box: Sandbox) -> None:
+    url = f"http://127.0.0.1:{free_port()}/telegram"
+    try:
+        long_poll = asyncio.create_task(tg.get_updates(timeout=5))
+        await until(lambda: box.stats["polls"] == 1)  # the long poll is waiting in the sandbox
+        assert await tg.set_webhook(url, secret_token="bi-mat_123")
+        # The waiting long poll is ended at once, not left to run out its 5 seconds.
+        with pytest.raises(Conflict, match=r"(?i)terminated by setWebhook request"):
+            await asyncio.wait_for(long_poll, 2)
+        with pytest.raises(
+            Conflict,
+            match=r"(?i)can't use getUpdates method while webhook is active; use deleteWebhook to delete",
+        ):
+            await tg.get_updates()
+
+        info = await tg.get_webhook_info()
+        assert info.url == url
+        assert info.pending_update_count == 0
+        assert info.last_error_date is None and info.last_error_message is None
+
+        # Telegram's own checks on setWebhook; a refused call leaves the webhook as it was.
+        with pytest.raises(BadRequest, match=r"(?i)secret token contains unallowed characters"):
+            await tg.set_webhook(url, secret_token="bí mật")
+        with pytest.raises(BadRequest, match=r"(?i)an https url must be provided"):
+            await tg.set_webhook("http://example.org/telegram")
+        with pytest.raises(BadRequest, match=r"(?i)only on ports 80, 88, 443 or 8443"):
+            await tg.set_webhook("https://example.org:9000/telegram")
+        assert (await tg.get_webhook_info()).url == url
+
+        assert await tg.delete_webhook()
+        assert (await tg.get_webhook_info()).url == ""
+        await box.user_sends(42, "/start")
+        assert [u.message.text for u in await tg.get_updates(timeout=0) if u.message] == ["/start"]
+
+        # drop_pending_updates forgets what is waiting instead of posting it.
+        assert await tg.set_webhook(url, drop_pending_updates=True)
+        assert (await tg.get_webhook_info()).pending_update_count == 0
+    finally:
+        await box.close()
+
+
+async def test_a_failed_delivery_is_retried_in_order_and_reported(tg: Bot, box: Sandbox) -> None:
+    box.webhook_retry, box.webhook_retry_max = 0.05, 0.2  # keep the test fast; the order is the point
+    port = free_port()
+    receiver = Receiver(failures=1)
+    try:
+        # As PTB's start_webhook does: the webhook is set before its server listens.
+        assert await tg.set_webhook(f"http://127.0.0.1:{port}/telegram", secret_token="bi-mat_123")
+        await box.user_sends(42, "một")
+        info = await webhook_info_when(tg, lambda i: i.last_error_message is not None)
+        assert info.last_error_message == "Connection refused"
+        assert info.last_error_date is not None
+        assert info.pending_update_count == 1
+
+        await box.user_sends(42, "hai")  # must wait behind the undelivered "một"
+        assert (await tg.get_webhook_info()).pending_update_count == 2
+        with pytest.raises(Conflict):  # no falling back to getUpdates while the webhook fails
+            await tg.get_updates()
+
+        await receiver.start(port)
+        info = await webhook_info_when(tg, lambda i: i.pending_update_count == 0)
+        assert [(p.text, p.status) for p in receiver.posted] == [("một", 500), ("một", 200), ("hai", 200)]
+        assert {p.secret for p in receiver.posted} == {"bi-mat_123"}
+        assert {p.content_type for p in receiver.posted} == {"application/json"}
+        assert info.last_error_message == "Wrong response from the webhook: 500 Internal Server Error"
+        assert box.updates == []
+    finally:
+        await box.close()
+        await receiver.stop()
