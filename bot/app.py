@@ -18,11 +18,15 @@ from handlers.menu import set_default_menu
 def quiet_library_logs() -> None:
     """Never let libraries log update contents: at DEBUG, python-telegram-bot prints every update,
     and a ballot button's callback data carries the voter's unfinished choices next to their id.
-    httpx logs request URLs, which carry the bot token."""
+    httpx logs request URLs, which carry the bot token. aiosqlite, at DEBUG, prints every SQL
+    statement with its parameters: a cast's participation row and its sealed ballot side by side.
+    (SQLAlchemy's own loggers start at WARNING unless someone turns them up.)"""
     for name, level in (
         ("telegram", logging.INFO),
         ("httpx", logging.WARNING),
         ("httpcore", logging.WARNING),
+        ("aiosqlite", logging.WARNING),
+        ("sqlalchemy", logging.WARNING),
     ):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < level:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot.settings import ROOT, async_database_url
 
 MIGRATIONS = ROOT / "migrations"
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -30,6 +32,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted cells are zeroed, not left in free pages: a ballot rewritten at close leaves no copy.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -37,6 +41,8 @@ def _sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: two transactions that read then write
     # (a vote, an audit entry) wait for each other (busy_timeout) instead of failing with
     # SQLITE_BUSY_SNAPSHOT. SQLite has one writer anyway; this makes the queue explicit.
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # maintenance (a WAL checkpoint) runs outside any transaction
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -76,6 +82,21 @@ class Database:
         """A read-mostly session (no implicit commit)."""
         async with self._sessions() as session:
             yield session
+
+    async def purge_dead_rows(self, *tables: str) -> None:
+        """Make the old versions of deleted or rewritten rows unreadable now, not at some later
+        autovacuum or checkpoint: PostgreSQL keeps them in the heap until VACUUM, SQLite keeps
+        page images in its write-ahead log until a checkpoint. Best effort: a failure is logged."""
+        try:
+            async with self.engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                if self.backend == "postgresql":
+                    for table in tables:
+                        await conn.exec_driver_sql(f'VACUUM "{table}"')
+                elif self.backend == "sqlite":
+                    await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception:
+            log.warning("could not purge dead rows of %s", ", ".join(tables), exc_info=True)
 
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:

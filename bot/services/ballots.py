@@ -710,6 +710,7 @@ async def close_poll(
         )
         published = ballot_crypto.published_list(row.tracker for row in sealed_rows)
         head = ballot_crypto.chain_head(published, poll.id)
+        await _rewrite_shuffled(session, sealed_rows)
         poll.status, poll.closed_at = PollStatus.CLOSED, now
         poll.result, poll.trackers, poll.chain_head = _result_json(result), json.dumps(published), head
         poll.sealed_private_key = None  # nobody can open these ballots again, whoever holds the master key
@@ -735,9 +736,28 @@ async def close_poll(
         )
         audit_head = await audit.head(session)
         view = await _poll_view(session, poll)
+    await db.purge_dead_rows(SealedBallot.__tablename__)
     return ClosedPoll(
         view, result, {c.position: c.label for c in candidates}, tuple(published), head, audit_head
     )
+
+
+async def _rewrite_shuffled(session: AsyncSession, sealed_rows: list[SealedBallot]) -> None:
+    """Write the poll's sealed ballots again, in a random order, within the closing transaction.
+
+    Each cast inserted its participation row and its sealed ballot in one transaction, so on
+    PostgreSQL the two rows share a creating transaction id (xmin) and sit at matching places of
+    their tables' heaps: anyone reading the raw tables could pair a unit with its sealed ballot.
+    Rewritten here, every sealed ballot of the poll carries the close's transaction id and a
+    place that says nothing of when it was cast. (On SQLite, WITHOUT ROWID tables keyed by random
+    ids keep no order and no transaction id to begin with.)"""
+    fresh = [SealedBallot(poll_id=row.poll_id, sealed=row.sealed, tracker=row.tracker) for row in sealed_rows]
+    secrets.SystemRandom().shuffle(fresh)
+    for row in sealed_rows:
+        await session.delete(row)
+    await session.flush()  # the trackers are unique: the old rows must be gone first
+    session.add_all(fresh)
+    await session.flush()
 
 
 async def due_for_closing(db: Database, now: datetime) -> list[int]:
