@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import t
+from bot.i18n import Raw, t
 from bot.services import exports
 from bot.services.exports import Context, Kind, Scope
 from bot.services.invites import NotAllowedError
@@ -90,18 +90,19 @@ async def export_chosen(update: Update, context: ThiduaContext) -> None:
     await query.answer(t(lang, "export.working"))
     chat = update.effective_chat
     assert chat is not None
-    files = await exports.export(deps.db, scope, kind, _context(context), today=today)
-    if not files:
-        await reply(update, t(lang, "export.nothing"))
-        return
-    for item in files:
+    result = await exports.export(deps.db, scope, kind, _context(context), today=today)
+    for item in result.files:
         if item.photo:
             await chat.send_photo(
                 item.data, filename=item.name, caption=t(lang, "export.caption.chart", bloc=bloc)
             )
         else:
             await chat.send_document(item.data, filename=item.name)
-    await reply(update, t(lang, "export.sent", count=len(files)))
+    if result.files:
+        await reply(update, t(lang, "export.sent", count=len(result.files)))
+    if result.missing:
+        reasons = "\n".join(t(lang, f"export.missing.{kind.value}") for kind in result.missing)
+        await reply(update, t(lang, "export.missing", reasons=Raw(reasons)))
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

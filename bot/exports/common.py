@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from models.text import strip_diacritics
+from models.text import nfc, strip_diacritics
 
 # The moment written into every archive entry (zip's epoch) when a document has no date of its own.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -23,6 +23,33 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 PDF_MIME = "application/pdf"
 PNG_MIME = "image/png"
 CSV_MIME = "text/csv"
+
+
+# The usual short forms of school and centre names, longest first ("Trường THPT Châu Văn Liêm").
+_SHORT_FORMS: tuple[tuple[str, str], ...] = (
+    ("trường trung học phổ thông", "THPT"),
+    ("trường trung học cơ sở", "THCS"),
+    ("trường tiểu học", "TH"),
+    ("trường mầm non", "MN"),
+    ("trường phổ thông", "PT"),
+    ("trung tâm giáo dục nghề nghiệp - giáo dục thường xuyên", "TT GDNN-GDTX"),
+    ("trung tâm giáo dục thường xuyên", "TT GDTX"),
+    ("trung tâm", "TT"),
+    ("trường ", ""),
+)
+
+
+def short_unit_name(name: str) -> str:
+    """A unit's name with its kind abbreviated as offices write it: "Trường Trung học phổ thông
+    Châu Văn Liêm" → "THPT Châu Văn Liêm". For tight spaces such as a sheet tab (31 characters),
+    where thirteen tabs all reading "Trường Trung học phổ thông" tell a clerk nothing."""
+    text = nfc(name).strip()
+    folded = text.casefold()
+    for long, short in _SHORT_FORMS:
+        if folded.startswith(long):
+            rest = text[len(long) :].strip()
+            return f"{short} {rest}".strip() if short else rest
+    return text
 
 
 def two_digits_if_needed(day: int, month: int) -> tuple[str, str]:

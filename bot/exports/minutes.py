@@ -7,6 +7,7 @@ chain's head): the minutes cannot say how any unit voted because they never see 
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,6 +17,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from bot.exports.common import dmy, percent, place_and_date, spelled_date
 from bot.exports.data import BallotRecord, MinutesData
 from bot.exports.docx_layout import Heading, grid, header_block, new_document, paragraph, signatures, to_bytes
+
+log = logging.getLogger(__name__)
 
 BASE_WORDS = {
     "present": "số đơn vị có mặt",
@@ -232,13 +235,19 @@ async def to_pdf(docx: bytes, name: str = "bien-ban") -> bytes | None:
             str(work),
             str(source),
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
-            await asyncio.wait_for(process.wait(), PDF_TIMEOUT_SECONDS)
+            _, errors = await asyncio.wait_for(process.communicate(), PDF_TIMEOUT_SECONDS)
         except TimeoutError:
             process.kill()
             await process.wait()
+            log.warning("LibreOffice did not convert %s within %d s", name, PDF_TIMEOUT_SECONDS)
             return None
         target = work / f"{name}.pdf"
-        return target.read_bytes() if target.exists() else None
+        if not target.exists():
+            # The operator needs LibreOffice's own words to mend it; the DOCX is still sent.
+            detail = errors.decode(errors="replace").strip().splitlines()[-1:] or [""]
+            log.warning("LibreOffice could not convert %s (exit %s): %s", name, process.returncode, detail[0])
+            return None
+        return target.read_bytes()

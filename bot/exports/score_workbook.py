@@ -12,7 +12,7 @@ from datetime import datetime
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.exports.common import hm_dmy
+from bot.exports.common import hm_dmy, short_unit_name
 from bot.exports.data import ScoreBook, UnitScores
 from bot.exports.xlsx_layout import (
     BOLD,
@@ -205,7 +205,9 @@ def render(book: ScoreBook, moment: datetime, *, unit_sheets: bool = True) -> by
         taken = {SUMMARY.casefold(), SELF.casefold(), CRITERIA.casefold()}
         for index, unit in enumerate(book.units, start=1):
             _unit_sheet(
-                workbook.create_sheet(sheet_title(f"{index:02d}. {unit.unit_name}", taken)), book, unit
+                workbook.create_sheet(sheet_title(f"{index:02d}. {short_unit_name(unit.unit_name)}", taken)),
+                book,
+                unit,
             )
     return to_bytes(workbook, moment)
 

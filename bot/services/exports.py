@@ -8,12 +8,15 @@ Documents are always in Vietnamese: they are official papers, whatever the reade
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from fractions import Fraction
+from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, func, select
@@ -64,6 +67,9 @@ from models.school_year import school_year_of
 from models.scoring_rules import rank
 from models.vote_rules import RuleSet, ordinary_title_rules, quorum_needed
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 INDIVIDUAL_TITLES: tuple[str, ...] = (
     "Lao động tiên tiến",
     "Chiến sĩ thi đua cơ sở",
@@ -105,6 +111,14 @@ class ExportFile:
     @property
     def photo(self) -> bool:
         return self.mime == PNG_MIME
+
+
+@dataclass(frozen=True)
+class Export:
+    """The files of one export, and what was asked for but has nothing to show yet."""
+
+    files: list[ExportFile]
+    missing: tuple[Kind, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -687,6 +701,12 @@ def _contact(unit: Unit | None) -> str:
 
 
 # ------------------------------------------------------------------ the files
+async def off_loop(render: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Build a document in a worker thread: a 1,000-row workbook takes seconds of CPU, and on the
+    event loop it would hold up every other person's buttons (and the ballot job) meanwhile."""
+    return await asyncio.to_thread(render, *args, **kwargs)
+
+
 def _name(kind: str, issuer: Issuer, extension: str, unit: str | None = None) -> str:
     parts = [kind, f"khoi-{issuer.bloc_number}", issuer.school_year]
     if unit:
@@ -696,11 +716,16 @@ def _name(kind: str, issuer: Issuer, extension: str, unit: str | None = None) ->
 
 async def export(
     db: Database, scope: Scope, kind: Kind, context: Context, *, today: date, meeting_id: int | None = None
-) -> list[ExportFile]:
-    """The files of one export, in the order they are sent. Refuses what the scope does not allow."""
+) -> Export:
+    """The files of one export, in the order they are sent. Refuses what the scope does not allow.
+
+    A file with nothing to show yet (minutes before any meeting, a ranking before any final
+    sheet) is left out and named in `missing`, so the head learns why rather than getting an
+    empty document."""
     if kind not in scope.kinds:
         raise NotAllowedError
     files: list[ExportFile] = []
+    missing: list[Kind] = []
     wanted = DOSSIER if kind is Kind.ALL else (kind,)
     book: ScoreBook | None = None
     ballots: list[BallotRecord] | None = None
@@ -732,7 +757,7 @@ async def export(
             files.append(
                 ExportFile(
                     _name("dang-ky-thi-dua", issuer, "xlsx", unit_name),
-                    registration_summary.render(issuer, rows, INDIVIDUAL_TITLES, moment),
+                    await off_loop(registration_summary.render, issuer, rows, INDIVIDUAL_TITLES, moment),
                     XLSX_MIME,
                 )
             )
@@ -742,15 +767,16 @@ async def export(
             files.append(
                 ExportFile(
                     _name("bang-diem", found.issuer, "xlsx", unit_name),
-                    score_workbook.render(found, _book_moment(found, today)),
+                    await off_loop(score_workbook.render, found, _book_moment(found, today)),
                     XLSX_MIME,
                 )
             )
         elif item is Kind.MINUTES:
             data = await get_minutes()
             if data is None:
+                missing.append(item)
                 continue
-            document = minutes.render(data)
+            document = await off_loop(minutes.render, data)
             name = _name("bien-ban-hop-binh-xet", data.issuer, "docx")
             files.append(ExportFile(name, document, DOCX_MIME))
             pdf = await minutes.to_pdf(document, name.removesuffix(".docx"))
@@ -765,14 +791,14 @@ async def export(
                 files.append(
                     ExportFile(
                         _name("danh-sach-de-nghi", listing.issuer, "xlsx"),
-                        nominees.render_xlsx(listing, moment),
+                        await off_loop(nominees.render_xlsx, listing, moment),
                         XLSX_MIME,
                     )
                 )
                 files.append(
                     ExportFile(
                         _name("danh-sach-de-nghi", listing.issuer, "docx"),
-                        nominees.render_docx(listing, moment),
+                        await off_loop(nominees.render_docx, listing, moment),
                         DOCX_MIME,
                     )
                 )
@@ -787,15 +813,24 @@ async def export(
                 )
                 files.append(
                     ExportFile(
-                        _name("to-trinh", listing.issuer, "docx"), proposal.render(paper, moment), DOCX_MIME
+                        _name("to-trinh", listing.issuer, "docx"),
+                        await off_loop(proposal.render, paper, moment),
+                        DOCX_MIME,
                     )
                 )
         elif item is Kind.CHART:
             found = await get_book()
             bars = [RankBar(u.unit_name, u.final_total, u.rank) for u in found.units if u.rank is not None]
+            if not bars:
+                missing.append(item)
+                continue
             title = f"Xếp hạng thi đua — {found.issuer.bloc_name} — năm học {found.issuer.school_year}"
             files.append(
-                ExportFile(_name("xep-hang", found.issuer, "png"), chart.render(title, bars), PNG_MIME)
+                ExportFile(
+                    _name("xep-hang", found.issuer, "png"),
+                    await off_loop(chart.render, title, bars),
+                    PNG_MIME,
+                )
             )
         elif item is Kind.CSV:
             issuer, rows = await registration_rows(db, scope, context)
@@ -817,4 +852,4 @@ async def export(
                     _name("danh-sach-de-nghi", issuer, "csv"), csv_export.render(header, body), CSV_MIME
                 )
             )
-    return files
+    return Export(files, tuple(missing))

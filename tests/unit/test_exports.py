@@ -7,6 +7,7 @@ import io
 import json
 import re
 import subprocess
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,7 +24,7 @@ from sqlmodel import col, select
 from bot import ballot_crypto
 from bot.db import Database
 from bot.exports import chart, minutes
-from bot.exports.common import percent, place_and_date, spelled_date
+from bot.exports.common import percent, place_and_date, short_unit_name, spelled_date
 from bot.exports.score_workbook import FIRST_ROW, FIXED, HEADER_ROW, SUMMARY, summary_columns
 from bot.services import ballots, criteria, exports, meetings, pact, scoring
 from bot.services.ballots import Purpose
@@ -162,7 +163,8 @@ async def dossier(db: Database, clock: Clock) -> Dossier:
 
 async def files_of(d: Dossier, kind: Kind, scope: Scope | None = None) -> dict[str, bytes]:
     found = await exports.export(d.db, scope or d.scope, kind, _context(), today=d.world.today)
-    return {f.name: f.data for f in found}
+    assert not found.missing, found.missing
+    return {f.name: f.data for f in found.files}
 
 
 def one(files: dict[str, bytes], suffix: str) -> bytes:
@@ -192,6 +194,24 @@ def docx_text(data: bytes) -> str:
 def test_the_date_is_spelled_out_as_decree_30_says(day: date, text: str) -> None:
     assert spelled_date(day) == text
     assert place_and_date("Cần Thơ", day) == f"Cần Thơ, {text}"
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("Trường Trung học phổ thông Châu Văn Liêm", "THPT Châu Văn Liêm"),
+        ("Trường Trung học phổ thông chuyên Lý Tự Trọng", "THPT chuyên Lý Tự Trọng"),
+        ("Trường THCS&THPT Nguyễn Bỉnh Khiêm", "THCS&THPT Nguyễn Bỉnh Khiêm"),
+        ("Trường Phổ thông Việt Mỹ", "PT Việt Mỹ"),
+        ("Trung tâm Ngoại ngữ-Tin học và Bồi dưỡng Nhà giáo", "TT Ngoại ngữ-Tin học và Bồi dưỡng Nhà giáo"),
+        ("Trung tâm Giáo dục thường xuyên Ninh Kiều", "TT GDTX Ninh Kiều"),
+        ("Phòng Giáo dục và Đào tạo quận Ninh Kiều", "Phòng Giáo dục và Đào tạo quận Ninh Kiều"),
+        ("Trường Tiểu học Lê Quý Đôn", "TH Lê Quý Đôn"),
+    ],
+)
+def test_unit_names_are_shortened_as_offices_write_them(name: str, short: str) -> None:
+    assert short_unit_name(name) == short
+    assert short_unit_name(unicodedata.normalize("NFD", name)) == short
 
 
 def test_percentages_round_half_up_with_a_decimal_comma() -> None:
@@ -240,6 +260,32 @@ async def test_who_may_export_what(dossier: Dossier) -> None:
     with pytest.raises(NotAllowedError):  # someone of another bloc
         other = [p for p in d.world.personas if p.group == "Khối thi đua số 3"][-1]
         await exports.scope_for(d.db, other.user_id, today, bloc_id=d.scope.bloc_id)
+
+
+async def test_a_bloc_with_no_meeting_and_no_final_sheet_says_what_is_missing(
+    db: Database, clock: Clock
+) -> None:
+    """Early in the year the head still gets the registration and score files; the minutes and
+    the ranking chart are named as missing, with the reason, never sent empty."""
+    w = await make_world(db, clock)
+    head_tg = next(p for p in w.personas if p.label == HEAD).user_id
+    scope = await exports.scope_for(db, head_tg, w.today)
+    result = await exports.export(db, scope, Kind.ALL, _context(), today=w.today)
+    assert result.missing == (Kind.MINUTES, Kind.CHART)
+    names = [f.name for f in result.files]
+    assert not any(n.endswith((".png", ".pdf")) or n.startswith("bien-ban") for n in names), names
+    assert [n.split("_")[0] for n in names] == [
+        "dang-ky-thi-dua",
+        "bang-diem",
+        "to-trinh",
+        "danh-sach-de-nghi",
+        "danh-sach-de-nghi",
+    ]
+    book = load_workbook(io.BytesIO(next(f.data for f in result.files if f.name.startswith("bang-diem"))))
+    units = [c.value for c in book.worksheets[0]["B"][FIRST_ROW - 1 :] if c.value]
+    assert len(units) >= 13  # every unit of bloc 2 has its row, scored or not
+    chart_only = await exports.export(db, scope, Kind.CHART, _context(), today=w.today)
+    assert chart_only.files == [] and chart_only.missing == (Kind.CHART,)
 
 
 # ------------------------------------------------------------------ the score workbook
@@ -291,6 +337,11 @@ async def test_score_workbook_has_every_unit_every_score_and_formula_totals(doss
     assert "thiếu minh chứng" in texts
     assert "Lịch sử xét duyệt" in texts
     assert len(book.worksheets) == 3 + 13
+    # Each unit's tab names the unit, in the short form offices write (31 characters at most).
+    tabs = book.sheetnames[3:]
+    assert tabs[0] == f"01. {short_unit_name(sheet.cell(row=FIRST_ROW, column=2).value)}"
+    assert tabs[0].startswith("01. THPT ") and all(len(tab) <= 31 for tab in tabs)
+    assert len({tab.split(". ", 1)[1] for tab in tabs}) == 13
     # Same data, same bytes.
     assert one(await files_of(d, Kind.SCORES), ".xlsx") == data
 

@@ -15,7 +15,9 @@ VI: dict[str, str] = {
     "export.btn.all": "📦 Cả bộ hồ sơ",
     "export.working": "⏳ Đang chuẩn bị tệp…",
     "export.sent": "✅ Đã gửi {count} tệp.",
-    "export.nothing": "Chưa có dữ liệu để xuất (chưa có cuộc họp nào).",
+    "export.missing": "Chưa xuất được:\n{reasons}",
+    "export.missing.minutes": "• Biên bản: khối chưa có cuộc họp nào trong năm học này.",
+    "export.missing.chart": "• Biểu đồ xếp hạng: chưa có bảng điểm nào được Khối trưởng chốt.",
     "export.caption.chart": "Xếp hạng thi đua — {bloc}",
 }
 
@@ -34,6 +36,8 @@ EN: dict[str, str] = {
     "export.btn.all": "📦 The whole dossier",
     "export.working": "⏳ Preparing the files…",
     "export.sent": "✅ Sent {count} files.",
-    "export.nothing": "Nothing to export yet (no meeting so far).",
+    "export.missing": "Not exported yet:\n{reasons}",
+    "export.missing.minutes": "• Minutes: the bloc has held no meeting this school year.",
+    "export.missing.chart": "• Ranking chart: no score sheet has been finalised by the bloc head yet.",
     "export.caption.chart": "Ranking — {bloc}",
 }
