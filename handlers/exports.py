@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import Raw, t
+from bot.i18n import Raw, format_date, t
 from bot.services import exports
 from bot.services.exports import Context, Kind, Scope
-from bot.services.invites import NotAllowedError
+from bot.services.invites import NotAllowedError, NotFoundError
 from handlers.common import ThiduaContext, reply, viewer
 
 
@@ -27,6 +29,28 @@ def menu(lang: str, scope: Scope) -> InlineKeyboardMarkup:
                 )
             ]
             for kind in scope.kinds
+        ]
+    )
+
+
+def meeting_menu(
+    lang: str, scope: Scope, choices: list[exports.MeetingChoice], zone: ZoneInfo
+) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(
+                        lang,
+                        "export.meeting_choice",
+                        kind=t(lang, f"meeting.kind.{choice.kind.value}"),
+                        date=format_date(choice.starts_at, zone),
+                        ballots=choice.ballots,
+                    ),
+                    callback_data=f"xuat:m:{scope.bloc_id}:{choice.meeting_id}",
+                )
+            ]
+            for choice in choices
         ]
     )
 
@@ -72,6 +96,13 @@ async def export_chosen(update: Update, context: ThiduaContext) -> None:
         (s.bloc_id, name) for s, name in await exports.scopes_for(deps.db, profile.telegram_id or 0, today)
     )
     bloc = names.get(bloc_id, "")
+    meeting_id: int | None = None
+    if what == "m":  # minutes of a meeting picked from the list below
+        try:
+            meeting_id, what = int(parts[3]), Kind.MINUTES.value
+        except (IndexError, ValueError):
+            await query.answer(t(lang, "error.stale_button"), show_alert=True)
+            return
     if what == "b":
         await query.answer()
         key = "export.menu" if scope.unit_id is None else "export.menu_unit"
@@ -87,10 +118,26 @@ async def export_chosen(update: Update, context: ThiduaContext) -> None:
     if kind not in scope.kinds:
         await query.answer(t(lang, "error.not_allowed"), show_alert=True)
         return
+    if kind is Kind.MINUTES and meeting_id is None:
+        choices = await exports.meetings_of(deps.db, scope)
+        if len(choices) > 1:  # which meeting's minutes: the pact meeting's, the year-end one's…
+            await query.answer()
+            await reply(
+                update,
+                t(lang, "export.pick_meeting"),
+                reply_markup=meeting_menu(lang, scope, choices, deps.settings.zone),
+            )
+            return
     await query.answer(t(lang, "export.working"))
     chat = update.effective_chat
     assert chat is not None
-    result = await exports.export(deps.db, scope, kind, _context(context), today=today)
+    try:
+        result = await exports.export(
+            deps.db, scope, kind, _context(context), today=today, meeting_id=meeting_id
+        )
+    except NotFoundError:  # a meeting of another bloc, or one that does not exist
+        await reply(update, t(lang, "error.not_allowed"))
+        return
     for item in result.files:
         if item.photo:
             await chat.send_photo(

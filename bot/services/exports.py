@@ -547,6 +547,37 @@ async def closed_ballots(session: AsyncSession, meeting_id: int, zone: ZoneInfo)
     return records
 
 
+@dataclass(frozen=True)
+class MeetingChoice:
+    meeting_id: int
+    kind: MeetingKind
+    starts_at: datetime
+    ballots: int  # counted ballots: a meeting without any has thin minutes
+
+
+async def meetings_of(db: Database, scope: Scope) -> list[MeetingChoice]:
+    """The bloc's meetings of the year, newest first: the head picks whose minutes to export."""
+    async with db.session() as session:
+        counted = dict(
+            (meeting_id, int(count))
+            for meeting_id, count in await session.exec(
+                select(Poll.meeting_id, func.count())
+                .where(Poll.status == PollStatus.CLOSED)
+                .group_by(col(Poll.meeting_id))
+            )
+        )
+        rows = await session.exec(
+            select(Meeting)
+            .where(Meeting.bloc_id == scope.bloc_id, Meeting.school_year_id == scope.school_year_id)
+            .order_by(col(Meeting.starts_at).desc(), col(Meeting.id).desc())
+        )
+        return [
+            MeetingChoice(m.id, MeetingKind(m.kind), m.starts_at, counted.get(m.id, 0))
+            for m in rows
+            if m.id is not None
+        ]
+
+
 async def latest_meeting(db: Database, scope: Scope) -> int | None:
     """The meeting the dossier is about: the latest with a counted ballot, else the latest one."""
     async with db.session() as session:
@@ -576,7 +607,10 @@ async def latest_meeting(db: Database, scope: Scope) -> int | None:
 async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id: int) -> MinutesData:
     async with db.session() as session:
         meeting = await session.get(Meeting, meeting_id)
-        if meeting is None or meeting.bloc_id != scope.bloc_id:
+        if meeting is None or (meeting.bloc_id, meeting.school_year_id) != (
+            scope.bloc_id,
+            scope.school_year_id,
+        ):
             raise NotFoundError(f"meeting {meeting_id}")
         issuer = await _issuer(session, Scope(meeting.bloc_id, meeting.school_year_id), context)
         members = await _members(session, Scope(meeting.bloc_id, meeting.school_year_id))

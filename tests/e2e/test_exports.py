@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from docx import Document
@@ -11,6 +12,8 @@ from openpyxl import load_workbook
 from bot.db import Database
 from bot.exports import minutes
 from bot.sandbox.client import BotMessage, Person, SandboxClient
+from bot.services import meetings
+from models.meetings import MeetingKind
 from tests.conftest import Clock, RunningBot
 from tests.unit.test_exports import Dossier, build
 from tests.unit.test_registration_service import make_world
@@ -111,3 +114,42 @@ async def test_a_unit_exports_only_its_own_files(
     summary = book["Tổng hợp"]
     assert summary.cell(row=5, column=2).value == unit
     assert summary.cell(row=6, column=2).value is None
+
+
+async def test_the_head_picks_which_meetings_minutes(
+    db: Database, bot: RunningBot, client: SandboxClient, clock: Clock
+) -> None:
+    """With two meetings in the year, the minutes button asks which one; a forged meeting is refused."""
+    d = await build(db, clock)
+    await meetings.create_meeting(
+        db,
+        telegram_id=d.head_tg,
+        bloc_id=d.scope.bloc_id,
+        kind=MeetingKind.PACT,
+        starts_at=datetime(2026, 10, 2, 2, 0, tzinfo=UTC),
+        place="Trường THPT Châu Văn Liêm",
+        agenda="Ký kết giao ước thi đua",
+        now=clock(),
+        today=d.world.today,
+    )
+    head = await person(client, d, HEAD)
+    await head.send("/xuat")
+    menu = await head.expect("Xuất hồ sơ")
+    await press(head, menu, "Biên bản")
+    pick = await head.expect("Xuất biên bản của cuộc họp nào?")
+    assert [b["text"] for b in pick.buttons] == [
+        "Họp tổng kết, bình xét thi đua — 05/06/2027 (2 lượt bỏ phiếu)",
+        "Họp ký kết giao ước thi đua — 02/10/2026 (0 lượt bỏ phiếu)",
+    ]
+    bloc_id = d.scope.bloc_id
+    await head.press(pick, data=f"xuat:m:{bloc_id}:999999", forge=True)
+    assert "không có quyền" in (await head.expect("không có quyền")).text
+    await press(head, pick, "Họp ký kết")
+    received = await collect(head, "Đã gửi")
+    [docx] = [m.document for m in received if m.document and m.document["file_name"].endswith(".docx")]
+    document = Document(io.BytesIO(await client.download(docx["file_id"])))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Họp ký kết giao ước thi đua" in text and "chưa có cuộc bỏ phiếu nào được kiểm phiếu" in text
+    assert "Cần Thơ, ngày 02 tháng 10 năm 2026" in "\n".join(
+        c.text for t in document.tables for r in t.rows for c in r.cells
+    )
