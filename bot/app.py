@@ -27,6 +27,7 @@ def quiet_library_logs() -> None:
         ("httpcore", logging.WARNING),
         ("aiosqlite", logging.WARNING),
         ("sqlalchemy", logging.WARNING),
+        ("apscheduler", logging.WARNING),  # a line per job run, several a minute: noise, not news
     ):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < level:
