@@ -1,5 +1,6 @@
 """/lich (deadlines), /nhacviec (the head's ad-hoc reminder), /nhaplich (load the timetable), the
-buttons on a ping, and the periodic sweep that sends what is due.
+buttons on a ping, and the periodic sweep that sends what is due. /caidatnhac (the bloc's ping
+schedule) is in handlers.reminder_settings and registered from here.
 
 Callback data (≤ 64 bytes, every one re-checked by the service):
   rm:sn:<send_id>   snooze this ping once          rm:mu:<send_id>   mute this milestone
@@ -30,6 +31,7 @@ from telegram.ext import (
 from bot.i18n import Raw, format_date, format_datetime, t
 from bot.services import reminders, timetable
 from bot.services.reminders import Delivery, Outcome, Outgoing, Sender
+from handlers import reminder_settings
 from handlers.common import ThiduaContext, deps_of, reply, viewer
 
 log = logging.getLogger("thidua.reminders")
@@ -463,6 +465,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             allow_reentry=True,
         )
     )
+    reminder_settings.register(application)  # /caidatnhac: a conversation, so before the plain commands
     application.add_handler(CommandHandler(["lich", "deadlines"], lich))
     application.add_handler(CommandHandler(["nhacviec", "remind"], nhacviec))
     application.add_handler(CallbackQueryHandler(ping_button, pattern=r"^rm:"))

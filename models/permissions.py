@@ -44,6 +44,7 @@ COMMANDS_BY_CAPACITY: dict[str, frozenset[Capacity]] = {
     "lich": frozenset(Capacity),
     "nhacviec": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     "nhaplich": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    "caidatnhac": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     # The council's dossier (issue 7): officers export the bloc's files, a unit its own.
     "xuat": frozenset(Capacity),
 }

@@ -597,6 +597,11 @@ def _is_quiet(t: time, quiet_start: time, quiet_end: time) -> bool:
     return t >= quiet_start or t < quiet_end
 
 
+def is_quiet(t: time, quiet_start: time, quiet_end: time) -> bool:
+    """Whether local time ``t`` is inside quiet hours: the one definition the sweep and settings share."""
+    return _is_quiet(t, quiet_start, quiet_end)
+
+
 def next_allowed(
     moment: datetime,
     quiet_start: time = time(21, 0),

@@ -64,6 +64,7 @@ SNOOZE_SAME_DAY = timedelta(hours=3)  # when tomorrow would be past the deadline
 ADHOC_LOOKBACK_DAYS = 30
 AGENDA_OVERDUE_DAYS = 30
 MAX_DIGEST_BUTTONS = 6
+DIGEST_CHARS = 3500  # the unreachable list's lines per message, under Telegram's 4096 with title and footer
 PING_KINDS = (ReminderKind.PING, ReminderKind.SNOOZE, ReminderKind.ADHOC)
 
 
@@ -126,6 +127,13 @@ class _Claimed:
     bloc_id: int
     school_year_id: int
     kind: str
+    # A digest is one message for several send rows (the head's list of unreachable people):
+    # they are claimed together, all or none, and marked together.
+    more_ids: tuple[int, ...] = ()
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return (self.send_id, *self.more_ids)
 
 
 class _DoneCache:
@@ -525,23 +533,40 @@ async def _claim_batch(
     """Decide each due send: skip it, defer it to a civil hour, or return it to be claimed and sent."""
     today = _today(now, zone)
     lease_start = now - lease
+    due_sends = (
+        select(ReminderSend, Reminder, Person)
+        .join(Reminder, col(Reminder.id) == ReminderSend.reminder_id)
+        .join(Person, col(Person.id) == ReminderSend.person_id)
+        .where(
+            ReminderSend.status == SendStatus.PENDING,
+            col(ReminderSend.not_before) <= now,
+            _claim_free(lease_start),
+        )
+    )
     async with db.session() as session:
-        rows = (
-            await session.exec(
-                select(ReminderSend, Reminder, Person)
-                .join(Reminder, col(Reminder.id) == ReminderSend.reminder_id)
-                .join(Person, col(Person.id) == ReminderSend.person_id)
-                .where(
-                    ReminderSend.status == SendStatus.PENDING,
-                    col(ReminderSend.not_before) <= now,
-                    _claim_free(lease_start),
+        rows = list(
+            (
+                await session.exec(
+                    due_sends.order_by(col(ReminderSend.not_before), col(ReminderSend.id)).limit(batch)
                 )
-                .order_by(col(ReminderSend.not_before), col(ReminderSend.id))
-                .limit(batch)
-            )
-        ).all()
+            ).all()
+        )
         if not rows:
             return []
+        # A head's unreachable reports all go in one digest: fetch every one waiting for the heads
+        # in this batch, so the batch limit cannot split a digest in two.
+        reporting = {p.id for _, r, p in rows if r.kind == ReminderKind.UNREACHABLE}
+        if reporting:
+            have = {send.id for send, _, _ in rows}
+            rows += [
+                row
+                for row in await session.exec(
+                    due_sends.where(
+                        Reminder.kind == ReminderKind.UNREACHABLE, col(ReminderSend.person_id).in_(reporting)
+                    ).order_by(col(ReminderSend.id))
+                )
+                if row[0].id not in have
+            ]
         person_ids = {p.id for _, _, p in rows}
         milestone_ids = {r.milestone_id for _, r, _ in rows if r.milestone_id}
         milestones = {
@@ -572,7 +597,10 @@ async def _claim_batch(
     decisions: dict[
         int, tuple[str, str | None, datetime | None]
     ] = {}  # send id -> (status, reason, not_before)
-    to_send: list[tuple[ReminderSend, Reminder, Person, str, tuple[tuple[Button, ...], ...]]] = []
+    to_send: list[
+        tuple[ReminderSend, Reminder, Person, str, tuple[tuple[Button, ...], ...], tuple[int, ...]]
+    ] = []
+    digests: dict[int, list[tuple[ReminderSend, Reminder, Person]]] = {}  # head -> their reports
     for send, reminder, person in rows:
         assert send.id is not None
         milestone = milestones.get(reminder.milestone_id) if reminder.milestone_id else None
@@ -603,13 +631,26 @@ async def _claim_batch(
         if civil > now:  # quiet hours: wait for the morning, never drop
             decisions[send.id] = (SendStatus.PENDING, None, civil)
             continue
+        if reminder.kind == ReminderKind.UNREACHABLE:
+            assert person.id is not None
+            digests.setdefault(person.id, []).append((send, reminder, person))
+            continue
         rendered = await _render(
             db, send, reminder, person, milestone, blocs[reminder.bloc_id], units, done, now, zone
         )
         if rendered is None:
             decisions[send.id] = (SendStatus.SKIPPED, "irrelevant", None)
             continue
-        to_send.append((send, reminder, person, *rendered))
+        to_send.append((send, reminder, person, *rendered, ()))
+    for reports in digests.values():
+        by_id = {send.id: (send, reminder) for send, reminder, _ in reports if send.id is not None}
+        head = reports[0][2]
+        messages, gone = await _render_unreachable(db, head, [(i, r) for i, (_, r) in by_id.items()], blocs)
+        # A person no longer on the roster is not reported; nobody else is left out.
+        decisions.update((send_id, (SendStatus.SKIPPED, "irrelevant", None)) for send_id in gone)
+        for text, ids in messages:
+            first, first_reminder = by_id[ids[0]]
+            to_send.append((first, first_reminder, head, text, (), tuple(ids[1:])))
     async with db.transaction() as session:
         for send_id, (status, reason, not_before) in decisions.items():
             values: dict[str, Any] = {"status": status, "skip_reason": reason}
@@ -633,7 +674,7 @@ async def _claim_batch(
         # Only decisions this round; look again in case the batch limit hid more due rows.
         return [] if not decisions else await _claim_batch(db, now, zone, done, report, batch, lease)
     claimed: list[_Claimed] = []
-    for send, reminder, person, text, buttons in to_send:
+    for send, reminder, person, text, buttons, more in to_send:
         assert send.id is not None and person.telegram_id is not None
         claimed.append(
             _Claimed(
@@ -645,6 +686,7 @@ async def _claim_batch(
                 bloc_id=reminder.bloc_id,
                 school_year_id=reminder.school_year_id,
                 kind=reminder.kind,
+                more_ids=more,
             )
         )
     return claimed
@@ -656,17 +698,28 @@ async def _claim(db: Database, item: _Claimed, now: datetime, lease: timedelta) 
     Claiming row by row (not a whole batch) means a crash strands at most the rows in flight,
     which wait out the lease; every other row is free for the next sweep at once.
     """
-    async with db.transaction() as session:
-        taken = await session.exec(
-            update(ReminderSend)
-            .where(
-                col(ReminderSend.id) == item.send_id,
-                col(ReminderSend.status) == SendStatus.PENDING,
-                _claim_free(now - lease),
+    try:
+        async with db.transaction() as session:
+            taken = await session.exec(
+                update(ReminderSend)
+                .where(
+                    col(ReminderSend.id).in_(item.ids),
+                    col(ReminderSend.status) == SendStatus.PENDING,
+                    _claim_free(now - lease),
+                )
+                .values(claim_token=item.token, claimed_at=now)
             )
-            .values(claim_token=item.token, claimed_at=now)
-        )
-        return bool(taken.rowcount == 1)
+            if taken.rowcount != len(item.ids):
+                # Part of a digest was taken by another sweep: claim none of it, so nobody is
+                # reported twice; what is left is in the next sweep's digest.
+                raise _PartlyTaken
+    except _PartlyTaken:
+        return False
+    return True
+
+
+class _PartlyTaken(Exception):
+    """Rolls back a claim that could not take every row of its message."""
 
 
 async def _deliver(db: Database, send: Sender, item: _Claimed, now: datetime, report: SweepReport) -> None:
@@ -675,7 +728,7 @@ async def _deliver(db: Database, send: Sender, item: _Claimed, now: datetime, re
     except Exception as exc:  # the sender should map errors; anything else is retried later
         log.warning("send %s raised %s", item.send_id, type(exc).__name__)
         outcome = Outcome(Delivery.RETRY, detail=type(exc).__name__)
-    mine = (col(ReminderSend.id) == item.send_id) & (col(ReminderSend.claim_token) == item.token)
+    mine = col(ReminderSend.id).in_(item.ids) & (col(ReminderSend.claim_token) == item.token)
     async with db.transaction() as session:
         if outcome.delivery == Delivery.SENT:
             await session.exec(
@@ -700,21 +753,27 @@ async def _deliver(db: Database, send: Sender, item: _Claimed, now: datetime, re
             )
             report.unreachable += 1
         else:
-            row = await session.get(ReminderSend, item.send_id)
-            if row is None or row.claim_token != item.token:
+            rows = list(await session.exec(select(ReminderSend).where(mine).order_by(col(ReminderSend.id))))
+            if not rows:
                 return
-            row.attempts += 1
-            if outcome.delivery == Delivery.FAILED or row.attempts >= MAX_ATTEMPTS:
-                row.status = SendStatus.FAILED
-                row.skip_reason = (outcome.detail or "failed")[:32]
+            # A digest's rows share one message, so they share its verdict; the most-tried row counts.
+            attempts = max(row.attempts for row in rows) + 1
+            gave_up = outcome.delivery == Delivery.FAILED or attempts >= MAX_ATTEMPTS
+            backoff = max(outcome.retry_after or 0, 60 * 2 ** (attempts - 1))
+            for row in rows:
+                row.attempts = attempts
+                if gave_up:
+                    row.status = SendStatus.FAILED
+                    row.skip_reason = (outcome.detail or "failed")[:32]
+                else:
+                    row.not_before = now + timedelta(seconds=min(backoff, 3600))
+                    row.claim_token = None
+                    row.claimed_at = None
+                session.add(row)
+            if gave_up:
                 report.failed += 1
             else:
-                backoff = max(outcome.retry_after or 0, 60 * 2 ** (row.attempts - 1))
-                row.not_before = now + timedelta(seconds=min(backoff, 3600))
-                row.claim_token = None
-                row.claimed_at = None
                 report.retried += 1
-            session.add(row)
     if outcome.delivery == Delivery.BLOCKED:
         await _record_unreachable(db, item, outcome.detail, now)
 
@@ -881,24 +940,72 @@ async def _render(
                 )
         lines.append(_t(lang, "reminders.overdue.footer"))
         return "\n".join(lines), tuple(buttons)
-    if reminder.kind == ReminderKind.UNREACHABLE and reminder.subject_person_id is not None:
-        async with db.session() as session:
-            subject = await session.get(Person, reminder.subject_person_id)
-        if subject is None:
-            return None
+    return None  # UNREACHABLE reports go out as one digest per head: _render_unreachable
+
+
+async def _render_unreachable(
+    db: Database, head: Person, reports: Sequence[tuple[int, Reminder]], blocs: dict[int | None, Bloc]
+) -> tuple[list[tuple[str, list[int]]], list[int]]:
+    """The head's digest of everyone found unreachable, with unit and phone, in the head's language.
+
+    `reports` are (send id, its reminder). Returns the messages, each with the send ids it
+    covers, and the send ids about people no longer on the roster. One message unless the list
+    outgrows a Telegram message; each person appears once even when reported from two blocs.
+    """
+    subject_ids = {r.subject_person_id for _, r in reports if r.subject_person_id is not None}
+    unit_ids = {r.unit_id for _, r in reports if r.unit_id is not None}
+    async with db.session() as session:
+        subjects = {
+            p.id: p for p in await session.exec(select(Person).where(col(Person.id).in_(subject_ids)))
+        }
+        units = {u.id: u for u in await session.exec(select(Unit).where(col(Unit.id).in_(unit_ids)))}
+    lang = head.language
+    entries: dict[int, tuple[str, str, str, list[int]]] = {}  # person -> (unit, name, line, send ids)
+    gone: list[int] = []
+    for send_id, reminder in reports:
+        subject = subjects.get(reminder.subject_person_id)
+        if subject is None or subject.id is None:
+            gone.append(send_id)
+            continue
+        if subject.id in entries:
+            entries[subject.id][3].append(send_id)
+            continue
         unit = units.get(reminder.unit_id)
-        if unit is None and reminder.unit_id is not None:
-            async with db.session() as session:
-                unit = await session.get(Unit, reminder.unit_id)
-        text = _t(
+        bloc = blocs.get(reminder.bloc_id)
+        where = unit.name if unit else bloc.name if bloc else ""
+        name = subject.full_name or "?"
+        line = _t(
             lang,
-            "reminders.unreachable",
-            name=subject.full_name or "?",
-            unit=unit.name if unit else bloc.name,
+            "reminders.unreachable.line",
+            name=name,
+            unit=where,
             phone=subject.phone or _t(lang, "reminders.no_phone"),
         )
-        return text, ()
-    return None
+        entries[subject.id] = (where, name, line, [send_id])
+    chunks: list[list[tuple[str, list[int]]]] = [[]]
+    size = 0
+    for _, _, line, ids in sorted(entries.values()):  # by unit, then name
+        if chunks[-1] and size + len(line) > DIGEST_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append((line, ids))
+        size += len(line) + 1
+    footer = _t(lang, "reminders.unreachable.footer")
+    messages = [
+        (
+            "\n".join(
+                [
+                    _t(lang, "reminders.unreachable.title", count=len(chunk)),
+                    *(line for line, _ in chunk),
+                    footer,
+                ]
+            ),
+            [send_id for _, ids in chunk for send_id in ids],
+        )
+        for chunk in chunks
+        if chunk
+    ]
+    return messages, gone
 
 
 # --------------------------------------------------------------------------- buttons on a ping
@@ -1038,6 +1145,15 @@ class AdhocOption:
     due_on: date
     missing: int | None
     total: int
+
+
+async def led_blocs(db: Database, telegram_id: int, today: date) -> list[int] | None:
+    """The blocs whose reminders this person runs (None: not a bloc officer nor an admin).
+
+    The one officer check of the head's reminder commands (/nhacviec, /caidatnhac).
+    """
+    found = await _led_blocs(db, telegram_id, today)
+    return None if found is None or not found[0] else found[0]
 
 
 async def _led_blocs(db: Database, telegram_id: int, today: date) -> tuple[list[int], int | None] | None:

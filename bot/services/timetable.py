@@ -20,7 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,6 +38,7 @@ from models.reminders import (
     ReminderSchedule,
     ReminderSend,
     ReminderStatus,
+    SendStatus,
     TimetableDraft,
 )
 from models.school_year import school_year_bounds, school_year_of
@@ -47,6 +48,7 @@ from models.timetable import (
     DueKind,
     DueWindow,
     TimetableParse,
+    next_allowed,
     parse_rows,
     parse_table_text,
     ping_times,
@@ -250,23 +252,68 @@ async def set_schedule(
 ) -> int:
     """Change a bloc's ping schedule; its pings not yet due are planned again. Returns how many."""
     async with db.transaction() as session:
-        row = await session.get(ReminderSchedule, bloc_id) or ReminderSchedule(bloc_id=bloc_id)
-        row.offsets_days = ",".join(str(d) for d in schedule.offsets_days)
-        row.send_at = schedule.send_at.strftime("%H:%M")
-        row.quiet_start = schedule.quiet_start.strftime("%H:%M")
-        row.quiet_end = schedule.quiet_end.strftime("%H:%M")
-        session.add(row)
-        await session.flush()
-        await session.exec(
-            delete(Reminder).where(
-                col(Reminder.bloc_id) == bloc_id,
-                col(Reminder.kind) == ReminderKind.PING,
-                col(Reminder.status) == ReminderStatus.PENDING,
-                col(Reminder.due_at) > now,
-            )
+        return await apply_schedule(session, bloc_id, schedule, zone=zone, now=now)
+
+
+async def apply_schedule(
+    session: AsyncSession, bloc_id: int, schedule: Schedule, *, zone: ZoneInfo, now: datetime
+) -> int:
+    """Store a bloc's schedule and make what is still unsent follow it, in the caller's transaction.
+
+    Pings are rows planned ahead (`plan_pings` at import), so a change must re-plan them: the
+    bloc's pings not yet due are dropped and planned again from the new schedule. What was
+    already expanded or sent stays as history, and its dedupe key keeps an offset that already
+    fired from firing twice. A new moment already gone is planned only if it is today (today's
+    ping moved to an earlier hour must still go); one from an earlier day would arrive at once
+    as a burst about a schedule that did not exist then. Quiet hours are read at send time by
+    the sweep; only sends already held back until the old quiet end are moved. Returns how many
+    pings were planned.
+    """
+    row = await session.get(ReminderSchedule, bloc_id) or ReminderSchedule(bloc_id=bloc_id)
+    row.offsets_days = ",".join(str(d) for d in schedule.offsets_days)
+    row.send_at = schedule.send_at.strftime("%H:%M")
+    row.quiet_start = schedule.quiet_start.strftime("%H:%M")
+    row.quiet_end = schedule.quiet_end.strftime("%H:%M")
+    session.add(row)
+    await session.flush()
+    await session.exec(
+        delete(Reminder).where(
+            col(Reminder.bloc_id) == bloc_id,
+            col(Reminder.kind) == ReminderKind.PING,
+            col(Reminder.status) == ReminderStatus.PENDING,
+            col(Reminder.due_at) > now,
         )
-        milestones = list(await session.exec(select(Milestone)))
-        return await plan_pings(session, milestones, zone=zone, only_bloc=bloc_id)
+    )
+    civil = next_allowed(now, schedule.quiet_start, schedule.quiet_end, zone)
+    # Today's overdue list for the head, planned by an earlier sweep at the old hour: at the new one.
+    for overdue in await session.exec(
+        select(Reminder).where(
+            col(Reminder.bloc_id) == bloc_id,
+            col(Reminder.kind) == ReminderKind.OVERDUE,
+            col(Reminder.status) == ReminderStatus.PENDING,
+            col(Reminder.due_at) > now,
+        )
+    ):
+        day = overdue.due_at.astimezone(zone).date()
+        moment = datetime.combine(day, schedule.send_at, tzinfo=zone)
+        overdue.due_at = max(next_allowed(moment, schedule.quiet_start, schedule.quiet_end, zone), civil)
+        session.add(overdue)
+    # Sends held back by the old quiet hours (never tried: attempts = 0, so not a retry's backoff)
+    # go at the first civil moment of the new ones; the sweep checks quiet hours again anyway.
+    await session.exec(
+        update(ReminderSend)
+        .where(
+            col(ReminderSend.status) == SendStatus.PENDING,
+            col(ReminderSend.claim_token).is_(None),
+            col(ReminderSend.attempts) == 0,
+            col(ReminderSend.not_before) > now,
+            col(ReminderSend.reminder_id).in_(select(Reminder.id).where(col(Reminder.bloc_id) == bloc_id)),
+        )
+        .values(not_before=civil)
+    )
+    milestones = list(await session.exec(select(Milestone)))
+    today_starts = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
+    return await plan_pings(session, milestones, zone=zone, only_bloc=bloc_id, skip_before=today_starts)
 
 
 def audiences_for(milestone: Milestone, bloc_number: int) -> set[str]:
@@ -302,9 +349,18 @@ def ping_key(milestone: Milestone, bloc_id: int, audience: str, offset: int) -> 
 
 
 async def plan_pings(
-    session: AsyncSession, milestones: Sequence[Milestone], *, zone: ZoneInfo, only_bloc: int | None = None
+    session: AsyncSession,
+    milestones: Sequence[Milestone],
+    *,
+    zone: ZoneInfo,
+    only_bloc: int | None = None,
+    skip_before: datetime | None = None,
 ) -> int:
-    """Create the missing `reminder` rows (a week before, two days before, on the day) for milestones."""
+    """Create the missing `reminder` rows (a week before, two days before, on the day) for milestones.
+
+    Moments already past are planned too (the sweep sends only the latest still relevant), unless
+    they fall before `skip_before`.
+    """
     if not milestones:
         return 0
     existing = set(
@@ -336,6 +392,8 @@ async def plan_pings(
                     at = ping_times(
                         due, (offset,), schedule.send_at, schedule.quiet_start, schedule.quiet_end, zone
                     )[0]
+                    if skip_before is not None and at < skip_before:
+                        continue
                     session.add(
                         Reminder(
                             dedupe_key=key,

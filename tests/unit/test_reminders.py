@@ -372,6 +372,71 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_reported_to_the_head_o
     assert fake.chats()[blocked] == 1
 
 
+async def test_the_head_gets_one_digest_of_everyone_unreachable_per_sweep(db: Database, clock: Clock) -> None:
+    await load(db, clock)
+    head = await head_chat(db, 2)
+    reps = await rep_chats(db)
+    async with db.session() as session:
+        units = {
+            u.name: u.id
+            for u in await session.exec(
+                select(Unit).where(
+                    col(Unit.name).in_(
+                        ["Trường THCS&THPT Nguyễn Bình Khiêm", "Trường Trung học phổ thông An Khánh"]
+                    )
+                )
+            )
+        }
+    blocked = {reps[unit_id][0] for unit_id in units.values()}  # type: ignore[index]
+    fake = FakeTelegram(clock, blocked=blocked)
+    clock.now = local(30, 11, 2026, 8, 0)
+    report = await sweep(db, fake, clock)
+    assert report.unreachable == 2
+    digests = [out for _, out in fake.sent if "Không gửi được" in out.text]
+    assert [d.chat_id for d in digests] == [head]  # one message to the head, not one per person
+    assert "tới 2 người" in digests[0].text
+    for name in ("Trường THCS&amp;THPT Nguyễn Bình Khiêm", "Trường Trung học phổ thông An Khánh"):
+        assert digests[0].text.count(name) == 1
+    async with db.session() as session:
+        rows = list(
+            await session.exec(
+                select(ReminderSend)
+                .join(Reminder, col(Reminder.id) == ReminderSend.reminder_id)
+                .where(Reminder.kind == "unreachable")
+            )
+        )
+    # Each person is still its own row (reported once), and both rows went in the one message.
+    assert len(rows) == 2 and {r.status for r in rows} == {SendStatus.SENT}
+    assert len({r.message_id for r in rows}) == 1 and rows[0].message_id is not None
+    # Later sweeps neither repeat the digest nor report the same people again.
+    for day in (5, 7):
+        clock.now = local(day, 12, 2026, 8, 0)
+        await sweep(db, fake, clock)
+    assert len([out for _, out in fake.sent if "Không gửi được" in out.text]) == 1
+
+
+async def test_a_digest_too_long_for_one_message_is_split_and_names_everyone_once(
+    db: Database, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await load(db, clock)
+    head = await head_chat(db, 2)
+    async with db.session() as session:
+        bloc2 = (await session.exec(select(Bloc).where(Bloc.number == 2))).one()
+        units = list(
+            await session.exec(select(BlocMembership.unit_id).where(BlocMembership.bloc_id == bloc2.id))
+        )
+    reps = await rep_chats(db)
+    blocked = set(sorted(reps[u][0] for u in units if head not in reps[u])[:5])  # five, not the head
+    monkeypatch.setattr(reminders, "DIGEST_CHARS", 250)  # about two lines a message
+    fake = FakeTelegram(clock, blocked=blocked)
+    clock.now = local(30, 11, 2026, 8, 0)
+    await sweep(db, fake, clock)
+    digests = [out for _, out in fake.sent if "Không gửi được" in out.text]
+    assert 1 < len(digests) < 5 and {d.chat_id for d in digests} == {head}
+    assert all(len(d.text) < 4096 for d in digests)
+    assert sum(d.text.count("\n• ") for d in digests) == 5  # everyone, once
+
+
 async def test_snooze_once_and_mute(db: Database, clock: Clock) -> None:
     await load(db, clock)
     fake = FakeTelegram(clock)
