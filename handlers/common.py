@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
+from telegram.warnings import PTBUserWarning
 
 from bot.deps import Deps
 from bot.i18n import normalise_language, t
@@ -68,6 +70,17 @@ async def edit_pressed(update: Update, text: str, markup: InlineKeyboardMarkup |
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
+
+
+def conversation(**kwargs: Any) -> ConversationHandler:  # type: ignore[type-arg]
+    """A conversation whose state is kept in the database (it survives a restart) and that a
+    person can start again from its entry point at any step.
+
+    Buttons belong to the person's conversation in their chat, not to one message: per_message
+    stays False on purpose, and PTB's warning about that says nothing we have not decided."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=PTBUserWarning)
+        return ConversationHandler(persistent=True, allow_reentry=True, **kwargs)
 
 
 def no_keyboard() -> ReplyKeyboardRemove:

@@ -12,7 +12,7 @@ from telegram.ext import Application, CommandHandler, ConversationHandler, Messa
 from bot.i18n import LANGUAGES, format_date, normalise_language, t
 from bot.services import invites, people
 from bot.services.invites import RedeemStatus
-from handlers.common import ThiduaContext, no_keyboard, reply, viewer
+from handlers.common import ThiduaContext, conversation, no_keyboard, reply, viewer
 from handlers.menu import refresh_menu
 from models.text import vietnamese_full_name
 
@@ -102,7 +102,7 @@ async def cancel(update: Update, context: ThiduaContext) -> int:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     text_only = filters.TEXT & ~filters.COMMAND
     application.add_handler(
-        ConversationHandler(
+        conversation(
             entry_points=[CommandHandler("start", open_invite, has_args=True)],
             states={
                 ASK_NAME: [MessageHandler(text_only, got_name)],
@@ -110,7 +110,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             },
             fallbacks=[CommandHandler(["cancel", "huy"], cancel)],
             name="joining",
-            persistent=True,
-            allow_reentry=True,
         )
     )

@@ -9,7 +9,6 @@ Callback data (≤ 64 bytes; parsed strictly here, the person and the bloc re-ch
 from __future__ import annotations
 
 import re
-import warnings
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -20,13 +19,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Raw, t
 from bot.services import reminder_settings
 from bot.services.reminder_settings import BlocSettings, Saved
 from bot.services.timetable import Schedule
-from handlers.common import ThiduaContext, edit_pressed, reply, viewer
+from handlers.common import ThiduaContext, conversation, edit_pressed, reply, viewer
 from models.reminder_settings import PRESETS, clock_text
 
 COMMANDS = ["caidatnhac", "remindersettings"]
@@ -225,12 +223,9 @@ async def cancel(update: Update, context: ThiduaContext) -> int:
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     text_only = filters.TEXT & ~filters.COMMAND
-    # The buttons belong to the person's settings conversation in their chat, not to one message
-    # (a typed value answers the card it was asked from): per_message stays False on purpose, and
-    # PTB's warning about that combination says nothing we have not decided.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=PTBUserWarning)
-        conversation = ConversationHandler(
+    # A typed value answers the card it was asked from: the buttons belong to the conversation.
+    application.add_handler(
+        conversation(
             entry_points=[
                 CommandHandler(COMMANDS, open_settings),
                 CallbackQueryHandler(pressed, pattern=r"^rs:"),
@@ -241,7 +236,5 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             },
             fallbacks=[CommandHandler(["cancel", "huy"], cancel)],
             name="reminder_settings",
-            persistent=True,
-            allow_reentry=True,
         )
-    application.add_handler(conversation)
+    )

@@ -32,7 +32,7 @@ from bot.i18n import Raw, format_date, format_datetime, t
 from bot.services import reminders, timetable
 from bot.services.reminders import Delivery, Outcome, Outgoing, Sender
 from handlers import reminder_settings
-from handlers.common import ThiduaContext, deps_of, reply, viewer
+from handlers.common import ThiduaContext, conversation, deps_of, reply, viewer
 
 log = logging.getLogger("thidua.reminders")
 
@@ -448,7 +448,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(private, reachable_again), group=-1)
     document = filters.Document.ALL & private
     application.add_handler(
-        ConversationHandler(
+        conversation(
             entry_points=[
                 CommandHandler(IMPORT_COMMANDS, import_start, filters=private),
                 MessageHandler(document & filters.CaptionRegex(r"^/(nhaplich|timetable)\b"), import_file),
@@ -461,8 +461,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             },
             fallbacks=[CommandHandler(["cancel", "huy"], import_cancel)],
             name="timetable_import",
-            persistent=True,
-            allow_reentry=True,
         )
     )
     reminder_settings.register(application)  # /caidatnhac: a conversation, so before the plain commands
