@@ -1,4 +1,5 @@
-"""Exports: the score workbook for 1,000 units × 40 criteria, and the minutes (DOCX, PDF).
+"""Exports: the score workbook for 1,000 units × 40 criteria, the minutes (DOCX, PDF), and the
+evidence pack of a 13-unit bloc with 10 files of 200 KB each (downloaded from memory).
 
 The data are inserted directly (a published scale, a final sheet per unit with every line, a
 closed poll's recorded tally): the benchmark measures reading them back and writing the files.
@@ -7,6 +8,7 @@ closed poll's recorded tally): the benchmark measures reading them back and writ
 from __future__ import annotations
 
 import json
+import random
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,7 +21,7 @@ from sqlmodel import col, select
 
 from bench.common import fresh_database, summary
 from bot.exports import minutes, score_workbook
-from bot.services import exports
+from bot.services import evidence_pack, exports
 from bot.services.roster import import_roster, parse_roster
 from models.meetings import Attendance, Meeting, MeetingKind, MeetingStatus, Poll, PollCandidate, PollStatus
 from models.organisation import Bloc, BlocMembership, Person, SchoolYear
@@ -27,6 +29,7 @@ from models.registration import (
     CriteriaScale,
     ScaleContent,
     ScaleCriterion,
+    ScoreEvidence,
     ScoreLine,
     ScoreSheet,
     SheetStatus,
@@ -39,60 +42,66 @@ ROUNDS = 3
 CONTEXT = exports.Context("Sở Giáo dục và Đào tạo thành phố Cần Thơ", "Cần Thơ", ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
-async def _seed(db: Any) -> tuple[exports.Scope, int]:
+async def _import_units(db: Any, name: str, count: int, width: int) -> None:
+    """A one-bloc roster of `count` units numbered on `width` digits (the first is the head's)."""
     rows = ["Khối,Đơn vị,Vai trò"] + [
-        f"1,Trường Tiểu học Nguyễn Việt Hồng số {i:04d},{'Khối trưởng' if i == 0 else 'Thành viên'}"
-        for i in range(UNITS)
+        f"1,{name} số {i:0{width}d},{'Khối trưởng' if i == 0 else 'Thành viên'}" for i in range(count)
     ]
     await import_roster(
         db, parse_roster("\n".join(rows).encode(), "r.csv"), school_year="2026-2027", authority_name="Sở"
     )
-    now = datetime(2027, 6, 5, 1, 30, tzinfo=UTC)
-    async with db.transaction() as session:
-        bloc = (await session.exec(select(Bloc))).one()
-        year = (await session.exec(select(SchoolYear))).one()
-        units = [
-            m.unit_id for m in await session.exec(select(BlocMembership).order_by(col(BlocMembership.id)))
-        ]
-        person = Person(telegram_id=1, full_name="Nguyễn Thị Hồng")
-        session.add(person)
-        await session.flush()
-        scale = CriteriaScale(
-            bloc_id=bloc.id,
-            school_year_id=year.id,
-            version=1,
-            published_at=now,
-            published_by_person_id=person.id,
+
+
+async def _scale(
+    session: Any, contents: int, per_content: int, now: datetime
+) -> tuple[Bloc, SchoolYear, list[int], Person, CriteriaScale, list[str]]:
+    """The bloc, its year, its units in roster order, the head's person, a scale of contents × criteria."""
+    bloc = (await session.exec(select(Bloc))).one()
+    year = (await session.exec(select(SchoolYear))).one()
+    units = [m.unit_id for m in await session.exec(select(BlocMembership).order_by(col(BlocMembership.id)))]
+    person = Person(telegram_id=1, full_name="Nguyễn Thị Hồng")
+    session.add(person)
+    await session.flush()
+    scale = CriteriaScale(
+        bloc_id=bloc.id, school_year_id=year.id, version=1, published_at=now, published_by_person_id=person.id
+    )
+    session.add(scale)
+    await session.flush()
+    codes: list[str] = []
+    for c in range(1, contents + 1):
+        session.add(
+            ScaleContent(
+                scale_id=scale.id,
+                position=c,
+                code=str(c),
+                title=f"Nội dung {c}",
+                point_total=Decimal(100),
+                set_criteria_count=per_content,
+            )
         )
-        session.add(scale)
-        await session.flush()
-        codes = []
-        for c in range(1, CONTENTS + 1):
+        for k in range(1, per_content + 1):
+            code = f"{c}.{k}"
+            codes.append(code)
             session.add(
-                ScaleContent(
+                ScaleCriterion(
                     scale_id=scale.id,
-                    position=c,
-                    code=str(c),
-                    title=f"Nội dung {c}",
-                    point_total=Decimal(100),
-                    set_criteria_count=PER_CONTENT,
+                    position=len(codes),
+                    content_code=str(c),
+                    code=code,
+                    title=f"Tiêu chí {code}: thực hiện tốt nhiệm vụ",
+                    max_points=Decimal(10),
+                    step=Decimal("0.5"),
                 )
             )
-            for k in range(1, PER_CONTENT + 1):
-                code = f"{c}.{k}"
-                codes.append(code)
-                session.add(
-                    ScaleCriterion(
-                        scale_id=scale.id,
-                        position=len(codes),
-                        content_code=str(c),
-                        code=code,
-                        title=f"Tiêu chí {code}: thực hiện tốt nhiệm vụ",
-                        max_points=Decimal(10),
-                        step=Decimal("0.5"),
-                    )
-                )
-        await session.flush()
+    await session.flush()
+    return bloc, year, units, person, scale, codes
+
+
+async def _seed(db: Any) -> tuple[exports.Scope, int]:
+    await _import_units(db, "Trường Tiểu học Nguyễn Việt Hồng", UNITS, 4)
+    now = datetime(2027, 6, 5, 1, 30, tzinfo=UTC)
+    async with db.transaction() as session:
+        bloc, year, units, person, scale, codes = await _scale(session, CONTENTS, PER_CONTENT, now)
         for unit_id in units:
             session.add(
                 ScoreSheet(
@@ -191,6 +200,66 @@ async def _seed(db: Any) -> tuple[exports.Scope, int]:
         return exports.Scope(bloc.id, year.id), meeting.id  # type: ignore[arg-type]
 
 
+PACK_UNITS, PACK_FILES, PACK_FILE_BYTES = 13, 10, 200 * 1024
+
+
+async def _seed_evidence(db: Any) -> tuple[exports.Scope, dict[str, bytes]]:
+    """A 13-unit bloc, one scale of 10 criteria, a photo or a PDF of 200 KB on every line."""
+    await _import_units(db, "Trường Trung học phổ thông Nguyễn Việt Hồng", PACK_UNITS, 2)
+    now = datetime(2027, 5, 20, 1, 30, tzinfo=UTC)
+    files: dict[str, bytes] = {}
+    noise = random.Random(0)
+    async with db.transaction() as session:
+        bloc, year, units, person, scale, _ = await _scale(session, 1, PACK_FILES, now)
+        for unit_id in units:
+            sheet = ScoreSheet(bloc_id=bloc.id, school_year_id=year.id, scale_id=scale.id, unit_id=unit_id)
+            session.add(sheet)
+            await session.flush()
+            for k in range(1, PACK_FILES + 1):
+                line = ScoreLine(sheet_id=sheet.id, criterion_code=f"1.{k}", self_score=Decimal(8))  # type: ignore[arg-type]
+                session.add(line)
+                await session.flush()
+                file_id = f"F{unit_id:03d}{k:02d}"
+                photo = k % 2 == 0
+                head = b"\xff\xd8\xff\xe0" if photo else b"%PDF-1.4\n"
+                files[file_id] = head + noise.randbytes(PACK_FILE_BYTES - len(head))
+                session.add(
+                    ScoreEvidence(
+                        line_id=line.id,  # type: ignore[arg-type]
+                        kind="photo" if photo else "document",
+                        value=file_id,
+                        file_name=None if photo else f"Báo cáo tiêu chí 1.{k}.pdf",
+                        added_at=now,
+                        added_by_person_id=person.id,  # type: ignore[arg-type]
+                    )
+                )
+        return exports.Scope(bloc.id, year.id), files  # type: ignore[arg-type]
+
+
+async def _evidence_pack() -> dict[str, Any]:
+    db, folder = await fresh_database()
+    try:
+        scope, files = await _seed_evidence(db)
+
+        async def download(file_id: str) -> bytes:
+            return files[file_id]
+
+        times, size, parts = [], 0, 0
+        for _ in range(ROUNDS):
+            start = time.perf_counter()
+            made = [part async for part in evidence_pack.parts(db, scope, CONTEXT, download)]
+            times.append((time.perf_counter() - start) * 1000)
+            size, parts = sum(len(p.data) for p in made), len(made)
+        return {
+            "evidence_pack_13_units_x_10_files_200KB": summary(times),
+            "evidence_pack_bytes": size,
+            "evidence_pack_parts": parts,
+        }
+    finally:
+        await db.dispose()
+        folder.cleanup()
+
+
 async def run() -> dict[str, Any]:
     db, folder = await fresh_database()
     try:
@@ -230,6 +299,7 @@ async def run() -> dict[str, Any]:
             "minutes_docx_1000_members": summary(docx_ms),
             "minutes_pdf": summary(pdf_ms) if pdf_ms else "LibreOffice not installed",
             "minutes_pdf_bytes": len(pdf) if pdf else 0,
+            **await _evidence_pack(),
         }
     finally:
         await db.dispose()

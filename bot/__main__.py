@@ -11,10 +11,17 @@ import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
 
 from bot.db import Database
 from bot.deps import Deps, system_clock
 from bot.settings import Settings, SettingsError, load_settings, master_key
+
+if TYPE_CHECKING:
+    from bot.services.evidence_pack import Download
+    from bot.services.exports import Context, Scope
 
 log = logging.getLogger("thidua")
 
@@ -279,6 +286,8 @@ async def export_files(
             print(f"Không tìm thấy khối {bloc} năm học {year or school_year_of(today)}", file=sys.stderr)
             return 1
         context = exports.Context(settings.authority_name, settings.authority_place, settings.zone)
+        if kind == "evidence":
+            return await export_evidence(settings, db, exports.Scope(found.id, school_year.id), context, out)
         result = await exports.export(
             db,
             exports.Scope(found.id, school_year.id),
@@ -294,6 +303,74 @@ async def export_files(
     if not result.files:
         return 1
     _write_files(out, [(item.name, item.data) for item in result.files])
+    return 0
+
+
+NO_TOKEN_FOR_EVIDENCE = (
+    "Gói minh chứng cần TELEGRAM_BOT_TOKEN: ảnh và tệp minh chứng nằm trên máy chủ Telegram, chỉ bot "
+    "tải về được. Đặt TELEGRAM_BOT_TOKEN của bot (và TELEGRAM_API_URL nếu dùng máy chủ Bot API riêng) "
+    "rồi chạy lại, hoặc xuất trong chat: /xuat → Minh chứng (ZIP)."
+)
+
+
+def bot_api_download(client: httpx.AsyncClient, root: str, token: str) -> Download:
+    """The evidence pack's download function over the Bot API (getFile, then the file's URL), for
+    the command line, which has no running bot. Reasons never quote a URL: it holds the token."""
+    from bot.services.evidence_pack import MAX_DOWNLOAD, FetchError, TooBig
+
+    async def call(url: str, **params: str) -> httpx.Response:
+        for _ in range(5):
+            try:
+                response = await client.get(url, params=params)
+            except httpx.HTTPError as error:
+                raise FetchError(type(error).__name__) from error
+            if response.status_code != 429:
+                return response
+            body = response.json() if "json" in response.headers.get("content-type", "") else {}
+            await asyncio.sleep(float(body.get("parameters", {}).get("retry_after", 1)))
+        raise FetchError("Telegram báo quá nhiều yêu cầu (429)")
+
+    async def download(file_id: str) -> bytes:
+        response = await call(f"{root}/bot{token}/getFile", file_id=file_id)
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise FetchError(f"HTTP {response.status_code}") from error
+        if not body.get("ok"):
+            description = str(body.get("description") or f"HTTP {response.status_code}")
+            if "too big" in description.lower():
+                raise TooBig
+            raise FetchError(description.removeprefix("Bad Request: "))
+        result = body.get("result") or {}
+        if int(result.get("file_size") or 0) > MAX_DOWNLOAD:
+            raise TooBig
+        response = await call(f"{root}/file/bot{token}/{result.get('file_path', '')}")
+        if response.status_code != 200:
+            raise FetchError(f"HTTP {response.status_code}")
+        return bytes(response.content)
+
+    return download
+
+
+async def export_evidence(settings: Settings, db: Database, scope: Scope, context: Context, out: Path) -> int:
+    """The evidence pack to `out`, each archive written as soon as it is complete."""
+    from bot.i18n import t
+    from bot.services import evidence_pack
+
+    if settings.sandbox_mode or settings.telegram_bot_token is None:
+        print(NO_TOKEN_FOR_EVIDENCE, file=sys.stderr)
+        return 2
+    root = settings.telegram_api_url or "https://api.telegram.org"
+    stats = evidence_pack.PackStats()
+    async with httpx.AsyncClient(timeout=httpx.Timeout(60, connect=10)) as client:
+        download = bot_api_download(client, root, settings.telegram_bot_token.get_secret_value())
+        async for part in evidence_pack.parts(db, scope, context, download, stats=stats):
+            _write_files(out, [(part.name, part.data)])
+    if not stats.parts:
+        print(t("vi", "export.missing.evidence").removeprefix("• "), file=sys.stderr)
+        return 1
+    if stats.failed:
+        print(f"{stats.failed} tệp không tải được; lý do ghi trong muc-luc.csv", file=sys.stderr)
     return 0
 
 
@@ -337,7 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     loader.add_argument("--year", help="school year, e.g. 2023-2024 (default: the one the dates fall in)")
     exporter = commands.add_parser("export", help="the council's dossier: XLSX, DOCX, PDF, PNG, CSV files")
     exporter.add_argument(
-        "kind", choices=["reg", "scores", "minutes", "proposal", "nominees", "chart", "csv", "all"]
+        "kind",
+        choices=["reg", "scores", "minutes", "proposal", "nominees", "chart", "csv", "evidence", "all"],
+        help="evidence: the evidence files as ZIP (needs TELEGRAM_BOT_TOKEN to download them)",
     )
     exporter.add_argument("--bloc", type=int, required=True, help="the bloc's number")
     exporter.add_argument("--year", help="school year, e.g. 2026-2027 (default: the current one)")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.i18n import Raw, format_date, t
-from bot.services import exports
+from bot.services import evidence_pack, exports
 from bot.services.exports import Context, Kind, Scope
 from bot.services.invites import NotAllowedError, NotFoundError
 from handlers.common import ThiduaContext, reply, viewer
+
+log = logging.getLogger("thidua.exports")
 
 
 def _context(context: ThiduaContext) -> Context:
@@ -128,6 +132,9 @@ async def export_chosen(update: Update, context: ThiduaContext) -> None:
                 reply_markup=meeting_menu(lang, scope, choices, deps.settings.zone),
             )
             return
+    if kind is Kind.EVIDENCE:  # downloads every file: done in the background, sent part by part
+        await start_pack(update, context, scope, lang)
+        return
     await query.answer(t(lang, "export.working"))
     chat = update.effective_chat
     assert chat is not None
@@ -150,6 +157,77 @@ async def export_chosen(update: Update, context: ThiduaContext) -> None:
     if result.missing:
         reasons = "\n".join(t(lang, f"export.missing.{kind.value}") for kind in result.missing)
         await reply(update, t(lang, "export.missing", reasons=Raw(reasons)))
+
+
+def telegram_download(bot: Bot) -> evidence_pack.Download:
+    """The pack's download function over the bot's getFile: Telegram's refusals become FetchError
+    with a reason for muc-luc.csv (never an exception text that could carry the bot's token)."""
+
+    async def download(file_id: str) -> bytes:
+        try:
+            found = await bot.get_file(file_id)
+            if found.file_size is not None and found.file_size > evidence_pack.MAX_DOWNLOAD:
+                raise evidence_pack.TooBig
+            return bytes(await found.download_as_bytearray())
+        except BadRequest as error:
+            if "too big" in error.message.lower():
+                raise evidence_pack.TooBig from error
+            raise evidence_pack.FetchError(error.message) from error
+        except TelegramError as error:
+            raise evidence_pack.FetchError(type(error).__name__) from error
+
+    return download
+
+
+async def start_pack(update: Update, context: ThiduaContext, scope: Scope, lang: str) -> None:
+    """Answer the button at once and make the pack in a task of its own: hundreds of downloads
+    must not hold up everyone else's updates, which the bot handles one at a time."""
+    query = update.callback_query
+    assert query is not None
+    chat = update.effective_chat
+    assert chat is not None
+    running: set[tuple[int, int, int | None]] = context.bot_data.setdefault("evidence_packs", set())
+    key = (chat.id, scope.bloc_id, scope.unit_id)
+    if key in running:  # a second tap while this chat's pack is still being made
+        await query.answer(t(lang, "export.evidence.busy"), show_alert=True)
+        return
+    running.add(key)
+    await query.answer(t(lang, "export.evidence.working"))
+    context.application.create_task(_send_pack(update, context, scope, lang, running, key), update=update)
+
+
+async def _send_pack(
+    update: Update,
+    context: ThiduaContext,
+    scope: Scope,
+    lang: str,
+    running: set[tuple[int, int, int | None]],
+    key: tuple[int, int, int | None],
+) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    stats = evidence_pack.PackStats()
+    try:
+        async for part in evidence_pack.parts(
+            context.deps.db, scope, _context(context), telegram_download(context.bot), stats=stats
+        ):
+            # A part is up to 45 MB: give the upload time (the default write timeout is 20 s).
+            await chat.send_document(part.data, filename=part.name, write_timeout=600)
+    except Exception:
+        log.exception("the evidence pack of bloc %s failed", scope.bloc_id)
+        await reply(update, t(lang, "export.evidence.error"))
+        return
+    finally:
+        running.discard(key)
+    if not stats.parts:
+        await reply(update, t(lang, "export.missing", reasons=Raw(t(lang, "export.missing.evidence"))))
+        return
+    text = t(
+        lang, "export.evidence.sent", parts=stats.parts, files=stats.files, links=stats.links + stats.notes
+    )
+    if stats.failed:
+        text += "\n" + t(lang, "export.evidence.failed_files", failed=stats.failed)
+    await reply(update, text)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -71,11 +71,20 @@ class Person:
         )
 
     async def upload(
-        self, filename: str, content: bytes, *, caption: str | None = None, mime: str | None = None
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        mime: str | None = None,
+        photo: bool = False,
     ) -> dict[str, Any]:
+        """Send a file as a document, or (`photo`) a JPEG or PNG as a picture."""
         data: dict[str, Any] = {"from_id": str(self.user_id), "chat_id": str(self.chat_id)}
         if caption:
             data["caption"] = caption
+        if photo:
+            data["photo"] = "1"
         response = await self.client.http.post(
             "/sandbox/api/upload",
             data=data,

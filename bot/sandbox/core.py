@@ -874,21 +874,48 @@ class Sandbox:
         return {"message": message, "update_id": update_id}
 
     async def user_uploads(
-        self, user_id: int, upload: Upload, *, caption: str | None = None, chat_id: int | None = None
+        self,
+        user_id: int,
+        upload: Upload,
+        *,
+        caption: str | None = None,
+        chat_id: int | None = None,
+        photo: bool = False,
     ) -> dict[str, Any]:
+        """A person sends a file: as a document, or (`photo`) as a picture, which reaches the bot
+        as Telegram sends one: a `photo` array of sizes, no file name, the largest last."""
         if len(upload.content) > MAX_UPLOAD:
             raise ApiError(413, "Request Entity Too Large")
         chat = self._user_chat(user_id, chat_id)
-        stored = self._store_file(upload, "documents")
-        body: dict[str, Any] = {
-            "document": {
-                "file_id": stored.file_id,
-                "file_unique_id": stored.unique_id,
-                "file_name": stored.filename,
-                "mime_type": stored.mime_type,
-                "file_size": len(stored.content),
+        body: dict[str, Any]
+        if photo:
+            size = _image_size(upload.content)
+            if size is None:
+                raise bad_request("IMAGE_PROCESS_FAILED")
+            mime = "image/png" if upload.content.startswith(b"\x89PNG") else "image/jpeg"
+            stored = self._store_file(Upload(upload.filename, upload.content, mime), "photos")
+            body = {
+                "photo": [
+                    {
+                        "file_id": stored.file_id,
+                        "file_unique_id": stored.unique_id,
+                        "width": size[0],
+                        "height": size[1],
+                        "file_size": len(stored.content),
+                    }
+                ]
             }
-        }
+        else:
+            stored = self._store_file(upload, "documents")
+            body = {
+                "document": {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.unique_id,
+                    "file_name": stored.filename,
+                    "mime_type": stored.mime_type,
+                    "file_size": len(stored.content),
+                }
+            }
         if caption:
             body["caption"] = caption
         message = self._user_message(user_id, chat, body)
@@ -997,6 +1024,23 @@ class Sandbox:
 
     def last_seq(self) -> int:
         return self.events[-1]["seq"] if self.events else 0
+
+
+def _image_size(content: bytes) -> tuple[int, int] | None:
+    """A picture's width and height (JPEG or PNG, as users send photos), None if it is not one."""
+    if content[:8] == b"\x89PNG\r\n\x1a\n":
+        return _png_size(content)
+    if not content.startswith(b"\xff\xd8"):
+        return None
+    at = 2
+    while at + 9 <= len(content) and content[at] == 0xFF:
+        marker = content[at + 1]
+        length = struct.unpack(">H", content[at + 2 : at + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):  # start of frame: height, then width
+            height, width = struct.unpack(">HH", content[at + 5 : at + 9])
+            return int(width), int(height)
+        at += 2 + length
+    return None
 
 
 def _png_size(content: bytes) -> tuple[int, int]:

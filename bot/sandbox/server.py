@@ -131,7 +131,11 @@ async def control_upload(request: web.Request) -> web.Response:
     chat_id = int(params["chat_id"]) if params.get("chat_id") else None
     try:
         result = await sandbox.user_uploads(
-            int(params["from_id"]), upload, caption=params.get("caption"), chat_id=chat_id
+            int(params["from_id"]),
+            upload,
+            caption=params.get("caption"),
+            chat_id=chat_id,
+            photo=str(params.get("photo", "")).lower() in ("1", "true"),
         )
     except ApiError as error:
         return _control_error(error)

@@ -1,8 +1,9 @@
 """The council's dossier: who may export what, the read-only queries, and the files as bytes.
 
 The head, deputy, head's office and secretariat export their bloc's files, admins any bloc's; a
-unit's representative exports its own registration and score sheet only. Ballot data are read
-from the tally each closed poll recorded (`Poll.result`): there is nothing per voter to read.
+unit's representative exports its own registration, score sheet and evidence pack only. Ballot
+data are read from the tally each closed poll recorded (`Poll.result`): there is nothing per
+voter to read.
 Documents are always in Vietnamese: they are official papers, whatever the reader's language.
 """
 
@@ -44,6 +45,7 @@ from bot.exports.data import (
 )
 from bot.i18n import t
 from bot.services import people
+from bot.services.criteria import current_scale
 from bot.services.invites import NotAllowedError, NotFoundError
 from models.meetings import Attendance, Meeting, MeetingKind, Poll, PollCandidate, PollStatus, PollVoter
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
@@ -56,8 +58,6 @@ from models.registration import (
     RegistrationIndividual,
     RegistrationProject,
     RegistrationTarget,
-    ScaleContent,
-    ScaleCriterion,
     ScoreEvidence,
     ScoreLine,
     ScoreSheet,
@@ -86,6 +86,7 @@ class Kind(StrEnum):
     NOMINEES = "nominees"
     CHART = "chart"
     CSV = "csv"
+    EVIDENCE = "evidence"  # the evidence files as ZIP: bot.services.evidence_pack, not export()
     ALL = "all"
 
 
@@ -99,7 +100,7 @@ DOSSIER: tuple[Kind, ...] = (
     Kind.NOMINEES,
     Kind.CHART,
 )
-UNIT_KINDS: tuple[Kind, ...] = (Kind.REGISTRATION, Kind.SCORES)
+UNIT_KINDS: tuple[Kind, ...] = (Kind.REGISTRATION, Kind.SCORES, Kind.EVIDENCE)
 
 
 @dataclass(frozen=True)
@@ -353,34 +354,18 @@ async def score_book(db: Database, scope: Scope, context: Context, *, history: b
     async with db.session() as session:
         issuer = await _issuer(session, scope, context)
         members = [m for m in await _members(session, scope) if scope.unit_id in (None, m[0])]
-        scale = (
-            await session.exec(
-                select(CriteriaScale)
-                .where(
-                    CriteriaScale.bloc_id == scope.bloc_id,
-                    CriteriaScale.school_year_id == scope.school_year_id,
-                )
-                .order_by(col(CriteriaScale.version).desc())
-            )
-        ).first()
+        scale = await current_scale(session, scope.bloc_id, scope.school_year_id)
         if scale is None:
             return ScoreBook(issuer, (), tuple(UnitScores(u, n, None, {}) for u, n, _ in members))
-        contents = {
-            c.code: c.title
-            for c in await session.exec(select(ScaleContent).where(ScaleContent.scale_id == scale.id))
-        }
+        contents = {c.code: c.title for c in scale.contents}
         criteria = tuple(
             CriterionColumn(c.code, c.content_code, contents.get(c.content_code, ""), c.title, c.max_points)
-            for c in await session.exec(
-                select(ScaleCriterion)
-                .where(ScaleCriterion.scale_id == scale.id)
-                .order_by(col(ScaleCriterion.position))
-            )
+            for c in scale.criteria
         )
         wanted = {m[0] for m in members}
         sheets = {
             s.unit_id: s
-            for s in await session.exec(select(ScoreSheet).where(ScoreSheet.scale_id == scale.id))
+            for s in await session.exec(select(ScoreSheet).where(ScoreSheet.scale_id == scale.scale_id))
             if s.unit_id in wanted
         }
         evidence: dict[int, list[str]] = defaultdict(list)
@@ -388,7 +373,7 @@ async def score_book(db: Database, scope: Scope, context: Context, *, history: b
             select(ScoreEvidence)
             .join(ScoreLine, col(ScoreLine.id) == ScoreEvidence.line_id)
             .join(ScoreSheet, col(ScoreSheet.id) == ScoreLine.sheet_id)
-            .where(ScoreSheet.scale_id == scale.id)
+            .where(ScoreSheet.scale_id == scale.scale_id)
             .order_by(col(ScoreEvidence.id))
         ):
             evidence[row.line_id].append(_evidence_text(row))
@@ -396,7 +381,7 @@ async def score_book(db: Database, scope: Scope, context: Context, *, history: b
         for line in await session.exec(
             select(ScoreLine)
             .join(ScoreSheet, col(ScoreSheet.id) == ScoreLine.sheet_id)
-            .where(ScoreSheet.scale_id == scale.id)
+            .where(ScoreSheet.scale_id == scale.scale_id)
         ):
             lines[line.sheet_id][line.criterion_code] = ScoreCell(
                 line.self_score,
@@ -758,6 +743,8 @@ async def export(
     empty document."""
     if kind not in scope.kinds:
         raise NotAllowedError
+    if kind is Kind.EVIDENCE:  # it downloads files and streams archives: a call of its own
+        raise ValueError("the evidence pack is made by bot.services.evidence_pack.parts")
     files: list[ExportFile] = []
     missing: list[Kind] = []
     wanted = DOSSIER if kind is Kind.ALL else (kind,)

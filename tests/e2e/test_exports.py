@@ -49,7 +49,7 @@ async def test_the_head_receives_the_dossier_as_documents(
     head = await person(client, await build(db, clock), HEAD)
     await head.send("/xuat")
     menu = await head.expect("Xuất hồ sơ", "Khối thi đua số 2")
-    assert len(menu.buttons) == 8
+    assert len(menu.buttons) == 9  # the evidence pack (ZIP) is the ninth
     await press(head, menu, "Cả bộ hồ sơ")
     received = await collect(head, "Đã gửi")
     documents = {m.document["file_name"]: m.document for m in received if m.document}
@@ -101,7 +101,7 @@ async def test_a_unit_exports_only_its_own_files(
     rep = await person(client, d, unit)
     await rep.send("/xuat")
     menu = await rep.expect("Xuất hồ sơ của đơn vị")
-    assert len(menu.buttons) == 2
+    assert len(menu.buttons) == 3  # registration, scores, its own evidence pack
     bloc_id = menu.buttons[0]["callback_data"].split(":")[2]
     await rep.press(menu, data=f"xuat:minutes:{bloc_id}", forge=True)  # a forged button
     answer = await rep.callback_answer()

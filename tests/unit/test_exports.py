@@ -245,7 +245,7 @@ async def test_who_may_export_what(dossier: Dossier) -> None:
     assert (await exports.scope_for(d.db, secretariat.user_id, today)).unit_id is None
     rep = d.reps_tg[3]
     own = await exports.scope_for(d.db, rep, today)
-    assert own.unit_id is not None and own.kinds == (Kind.REGISTRATION, Kind.SCORES)
+    assert own.unit_id is not None and own.kinds == (Kind.REGISTRATION, Kind.SCORES, Kind.EVIDENCE)
     for kind in (Kind.MINUTES, Kind.PROPOSAL, Kind.NOMINEES, Kind.CHART, Kind.CSV, Kind.ALL):
         with pytest.raises(NotAllowedError):
             await exports.export(d.db, own, kind, _context(), today=today)

@@ -14,6 +14,7 @@ VI: dict[str, str] = {
     "export.btn.nominees": "📑 Danh sách đề nghị (XLSX, DOCX)",
     "export.btn.chart": "📈 Biểu đồ xếp hạng (ảnh)",
     "export.btn.csv": "🧾 Các bảng dạng CSV",
+    "export.btn.evidence": "📎 Minh chứng (ZIP)",
     "export.btn.all": "📦 Cả bộ hồ sơ",
     "export.working": "⏳ Đang chuẩn bị tệp…",
     "export.sent": "✅ Đã gửi {count} tệp.",
@@ -21,6 +22,15 @@ VI: dict[str, str] = {
     "export.missing.minutes": "• Biên bản: khối chưa có cuộc họp nào trong năm học này.",
     "export.missing.chart": "• Biểu đồ xếp hạng: chưa có bảng điểm nào được Khối trưởng chốt.",
     "export.caption.chart": "Xếp hạng thi đua — {bloc}",
+    "export.evidence.working": "⏳ Đang tải minh chứng từ Telegram và đóng gói, có thể mất vài phút…",
+    "export.evidence.busy": "Gói minh chứng bạn yêu cầu đang được chuẩn bị, vui lòng chờ.",
+    "export.evidence.sent": (
+        "✅ Đã gửi gói minh chứng: {parts} tệp ZIP, {files} tệp minh chứng, {links} liên kết và ghi chú.\n"
+        "Danh mục <code>muc-luc.csv</code> nằm trong tệp ZIP cuối."
+    ),
+    "export.evidence.failed_files": "⚠️ {failed} tệp không tải được; lý do ghi trong muc-luc.csv.",
+    "export.evidence.error": "Không đóng gói được minh chứng do lỗi hệ thống. Vui lòng thử lại sau.",
+    "export.missing.evidence": "• Minh chứng: chưa đơn vị nào gửi minh chứng kèm bảng tự chấm.",
 }
 
 EN: dict[str, str] = {
@@ -37,6 +47,7 @@ EN: dict[str, str] = {
     "export.btn.nominees": "📑 List of nominees (XLSX, DOCX)",
     "export.btn.chart": "📈 Ranking chart (image)",
     "export.btn.csv": "🧾 The tables as CSV",
+    "export.btn.evidence": "📎 Evidence files (ZIP)",
     "export.btn.all": "📦 The whole dossier",
     "export.working": "⏳ Preparing the files…",
     "export.sent": "✅ Sent {count} files.",
@@ -44,4 +55,13 @@ EN: dict[str, str] = {
     "export.missing.minutes": "• Minutes: the bloc has held no meeting this school year.",
     "export.missing.chart": "• Ranking chart: no score sheet has been finalised by the bloc head yet.",
     "export.caption.chart": "Ranking — {bloc}",
+    "export.evidence.working": "⏳ Fetching the evidence from Telegram and packing it; this may take a few minutes…",
+    "export.evidence.busy": "The evidence pack you asked for is being prepared; please wait.",
+    "export.evidence.sent": (
+        "✅ Sent the evidence pack: {parts} ZIP files, {files} evidence files, {links} links and notes.\n"
+        "The index <code>muc-luc.csv</code> is in the last ZIP file."
+    ),
+    "export.evidence.failed_files": "⚠️ {failed} files could not be fetched; muc-luc.csv gives the reason.",
+    "export.evidence.error": "The evidence could not be packed because of a system error. Please try again later.",
+    "export.missing.evidence": "• Evidence: no unit has attached evidence to its self-scoring yet.",
 }
