@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.i18n import LANGUAGES, format_datetime, t
+from bot.i18n import LANGUAGES, Raw, format_datetime, t
 from bot.services import ballots, meetings
 from bot.services.ballots import OpenRefusal, Purpose
 from bot.services.invites import NotAllowedError, NotFoundError
@@ -142,9 +142,25 @@ def card(view: MeetingView, lang: str, context: ThiduaContext) -> tuple[str, Inl
 
 
 def _reason(code: str, lang: str) -> str:
-    """Registration's reason codes have words in the catalogue; the head's own reasons are text."""
+    """Registration's reason codes have words in the catalogue; the head's own reasons are text.
+    Either way the result is safe HTML (the head's words are escaped)."""
     key = f"ballot.why.{code}"
-    return t(lang, key) if key in LANGUAGES["vi"] else code
+    return t(lang, key) if key in LANGUAGES["vi"] else t(lang, "plain", text=code)
+
+
+def excluded_text(poll: ballots.PollView, lang: str) -> str:
+    """Who is not on the draft, and why: each unit with its status and reasons, one per line."""
+    items = [
+        t(
+            lang,
+            "ballot.excluded_item",
+            unit=unit.name,
+            status=Raw(t(lang, f"elig.{unit.status.value}")),
+            reasons=Raw(", ".join(_reason(code, lang) for code in unit.reasons)),
+        )
+        for unit in poll.excluded
+    ]
+    return t(lang, "ballot.excluded", count=len(items)) + "\n" + "\n".join(items)
 
 
 def duration_text(minutes: int | None, lang: str) -> str:
@@ -158,9 +174,7 @@ def duration_text(minutes: int | None, lang: str) -> str:
 def draft_card(poll: ballots.PollView, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     text = t(lang, "ballot.draft", title=poll.title, rules=rules_text(poll.rules, lang))
     if poll.excluded:
-        text += "\n" + t(
-            lang, "ballot.excluded", items="; ".join(f"{name} ({why})" for name, why in poll.excluded)
-        )
+        text += "\n\n" + excluded_text(poll, lang)
     rows = [
         [
             InlineKeyboardButton(

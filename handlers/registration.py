@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import html
 import re
-import warnings
 from datetime import date, datetime, time
 from typing import Any
 
@@ -28,16 +27,17 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Raw, format_datetime, t
 from bot.services import criteria, eligibility, pact, registration
 from bot.services.criteria import ScaleView
 from bot.services.notices import Notice
+from bot.services.people import Profile
 from bot.services.progress import Task as ProgressTask
 from bot.services.progress import task_button_data
 from bot.services.registration import COLLECTIVE_TITLES, Bilingual, Draft, Refused
-from handlers.common import ThiduaContext, reply, viewer
+from handlers.common import ThiduaContext, conversation, reply, viewer
+from models.permissions import commands_for
 from models.registration import Eligibility, Task
 from models.scoring_rules import format_points
 
@@ -110,14 +110,6 @@ async def done_button(update: Update) -> None:
     # Already edited, or too old to edit: nothing to undo.
     with contextlib.suppress(TelegramError):
         await query.edit_message_reply_markup(None)
-
-
-def conversation(**kwargs: Any) -> ConversationHandler:  # type: ignore[type-arg]
-    # Buttons belong to the person's conversation in their chat, not to one message: per_message
-    # stays False on purpose, and PTB's warning about it says nothing we have not decided.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=PTBUserWarning)
-        return ConversationHandler(persistent=True, allow_reentry=True, **kwargs)
 
 
 # ------------------------------------------------------------------ rendering
@@ -557,6 +549,14 @@ def _names(units: list[Any]) -> str:
     return ", ".join(u.unit_name for u in units)
 
 
+def elig_reasons(reasons: tuple[str, ...], lang: str) -> str:
+    """A unit's reasons as plain text: computed codes in words, the head's own reasons as typed."""
+    return "; ".join(
+        t(lang, f"elig.reason.{r}") if r in (eligibility.NOT_REGISTERED, eligibility.NOT_SIGNED) else r
+        for r in reasons
+    )
+
+
 async def status(update: Update, context: ThiduaContext) -> None:
     profile = await viewer(update, context)
     lang = profile.language
@@ -579,10 +579,7 @@ async def status(update: Update, context: ThiduaContext) -> None:
         lines.append(t(lang, "status.eligibility"))
         for index, unit in enumerate(seen.units, 1):
             if unit.eligibility.status is not Eligibility.CONSIDERED:
-                reasons = "; ".join(
-                    t(lang, f"elig.reason.{r}") if r in ("not_registered", "not_signed") else r
-                    for r in unit.eligibility.reasons
-                )
+                reasons = elig_reasons(unit.eligibility.reasons, lang)
                 lines.append(
                     t(
                         lang,
@@ -633,9 +630,20 @@ async def remind(update: Update, context: ThiduaContext) -> None:
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
+async def refused_command(update: Update, profile: Profile, command: str) -> bool:
+    """Refuse a head's command to whoever may not use it (the rule /help lists commands by),
+    before any usage text suggests otherwise; the service checks the bloc again."""
+    if command in commands_for(profile.capacities):
+        return False
+    await reply(update, t(profile.language, "error.not_allowed"))
+    return True
+
+
 async def set_deadline(update: Update, context: ThiduaContext) -> None:
     profile = await viewer(update, context)
     lang = profile.language
+    if await refused_command(update, profile, "hanchot"):
+        return
     args = context.args or []
     task = TASK_WORDS.get(args[0].casefold()) if args else None
     match = _DATE.match(args[1]) if len(args) > 1 else None
@@ -675,6 +683,8 @@ async def set_deadline(update: Update, context: ThiduaContext) -> None:
 async def reopen(update: Update, context: ThiduaContext) -> None:
     profile = await viewer(update, context)
     lang = profile.language
+    if await refused_command(update, profile, "mohan"):
+        return
     args = context.args or []
     task = TASK_WORDS.get(args[0].casefold()) if args else None
     days = args[1] if len(args) > 1 else "7"
@@ -716,13 +726,30 @@ ELIG_WORDS = {
 
 
 async def mark_eligibility(update: Update, context: ThiduaContext) -> None:
-    """/xetthidua <n> <chuaxet|khongxet|xet> <lý do>: n is the unit's number in /tinhhinh."""
+    """/xetthidua <n> <chuaxet|khongxet|xet> <lý do>: n is the unit's number in the list that
+    /xetthidua alone shows (the same numbering as /tinhhinh's eligibility lines)."""
     profile = await viewer(update, context)
     lang = profile.language
+    if await refused_command(update, profile, "xetthidua"):
+        return
     args = context.args or []
     status_word = ELIG_WORDS.get(args[1].casefold()) if len(args) > 1 else None
     if len(args) < 2 or not args[0].isdigit() or status_word is None:
-        await reply(update, t(lang, "elig.usage"))
+        # The numbers are what the head needs to type: /tinhhinh numbers only flagged units.
+        try:
+            seen = await eligibility.overview(context.deps.db, profile.person_id, today=today_of(context))
+        except Refused as refusal:
+            await reply(update, say(refusal.notice, lang, context))
+            return
+        lines = [t(lang, "elig.usage"), "", t(lang, "elig.units", bloc=seen.bloc_name)]
+        for index, unit in enumerate(seen.units, 1):
+            view = unit.eligibility
+            word = Raw(t(lang, f"elig.{view.status.value}"))
+            line = t(lang, "elig.unit_line", n=index, unit=unit.unit_name, status=word)
+            if view.reasons:
+                line += t(lang, "elig.unit_reasons", reasons=elig_reasons(view.reasons, lang))
+            lines.append(line)
+        await reply(update, "\n".join(lines))
         return
     try:
         seen = await eligibility.overview(context.deps.db, profile.person_id, today=today_of(context))

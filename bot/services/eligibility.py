@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.services.pact import signed_units
@@ -49,17 +50,22 @@ async def statuses(db: Database, bloc_id: int, school_year_id: int) -> dict[int,
     """Every unit of the bloc with its status; a head's mark outranks a computed "not considered"
     only when it is "deferred" (a pending inspection holds the whole decision back)."""
     async with db.session() as session:
-        units = await bloc_units(session, bloc_id, school_year_id)
-        registered = await registered_units(session, bloc_id, school_year_id)
-        signed = await signed_units(session, bloc_id, school_year_id)
-        marks = {
-            m.unit_id: m
-            for m in await session.exec(
-                select(EligibilityMark).where(
-                    EligibilityMark.bloc_id == bloc_id, EligibilityMark.school_year_id == school_year_id
-                )
+        return await statuses_in(session, bloc_id, school_year_id)
+
+
+async def statuses_in(session: AsyncSession, bloc_id: int, school_year_id: int) -> dict[int, EligibilityView]:
+    """`statuses()` inside the caller's session (a ballot draft reads it with its candidates)."""
+    units = await bloc_units(session, bloc_id, school_year_id)
+    registered = await registered_units(session, bloc_id, school_year_id)
+    signed = await signed_units(session, bloc_id, school_year_id)
+    marks = {
+        m.unit_id: m
+        for m in await session.exec(
+            select(EligibilityMark).where(
+                EligibilityMark.bloc_id == bloc_id, EligibilityMark.school_year_id == school_year_id
             )
-        }
+        )
+    }
     result: dict[int, EligibilityView] = {}
     for unit in units:
         reasons: list[str] = []

@@ -140,13 +140,16 @@ VI: dict[str, str] = {
     "elig.reason.not_registered": "chưa đăng ký thi đua",
     "elig.reason.not_signed": "chưa ký giao ước",
     "elig.usage": (
-        "Cách dùng: /xetthidua &lt;số thứ tự trong /tinhhinh&gt; chuaxet|khongxet|xet &lt;lý do&gt;\n"
+        "Cách dùng: /xetthidua &lt;số thứ tự của đơn vị&gt; chuaxet|khongxet|xet &lt;lý do&gt;\n"
         "chuaxet: đang thanh tra, khiếu nại chưa kết luận; khongxet: tổ chức đảng không đạt "
         "«Hoàn thành tốt nhiệm vụ»; xet: bỏ đánh dấu."
     ),
     "elig.need_reason": "Cần ghi lý do.",
     "elig.unknown_unit": "Không có đơn vị này trong khối.",
     "elig.set": "Đã ghi: <b>{unit}</b> — {status}.",
+    "elig.units": "<b>Các đơn vị của {bloc}</b> (số thứ tự dùng cho /xetthidua):",
+    "elig.unit_line": "  {n}. {unit} — {status}",
+    "elig.unit_reasons": " ({reasons})",
 }
 
 EN: dict[str, str] = {
@@ -282,11 +285,14 @@ EN: dict[str, str] = {
     "elig.reason.not_registered": "not registered",
     "elig.reason.not_signed": "pact not signed",
     "elig.usage": (
-        "Usage: /eligibility &lt;number in /status&gt; chuaxet|khongxet|xet &lt;reason&gt;\n"
+        "Usage: /eligibility &lt;the unit's number&gt; chuaxet|khongxet|xet &lt;reason&gt;\n"
         "chuaxet: an inspection or complaint is pending; khongxet: the party organisation was rated below "
         "«Hoàn thành tốt nhiệm vụ»; xet: clear the mark."
     ),
     "elig.need_reason": "A reason is required.",
     "elig.unknown_unit": "There is no such unit in the bloc.",
     "elig.set": "Recorded: <b>{unit}</b> — {status}.",
+    "elig.units": "<b>The units of {bloc}</b> (the numbers /eligibility takes):",
+    "elig.unit_line": "  {n}. {unit} — {status}",
+    "elig.unit_reasons": " ({reasons})",
 }
