@@ -38,8 +38,10 @@ from models.meetings import (
     SealedBallot,
 )
 from models.organisation import Person, PersonRole, Position, RoleKind, SchoolYear
+from models.registration import Eligibility
 from models.text import nfc
 from models.vote_rules import (
+    BallotKind,
     Choice,
     RuleSet,
     TallyResult,
@@ -87,6 +89,16 @@ class CandidateView:
 
 
 @dataclass(frozen=True)
+class NotOffered:
+    """A member unit not offered on a draft: "not considered" or "deferred", and why
+    (registration's reason codes, or the head's own words)."""
+
+    name: str
+    status: Eligibility
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PollView:
     id: int
     ref: str
@@ -96,7 +108,7 @@ class PollView:
     status: PollStatus
     rules: RuleSet
     candidates: tuple[CandidateView, ...]  # the selected ones once open
-    excluded: tuple[tuple[str, tuple[str, ...]], ...]  # (unit name, reason codes or texts) not offered
+    excluded: tuple[NotOffered, ...]  # member units left off a draft, with why (empty once open)
     members: int
     present: int
     voters: int  # entitled
@@ -128,9 +140,22 @@ class OpenRefusal(Exception):
         self.params = params
 
 
-async def _poll_view(
-    session: AsyncSession, poll: Poll, excluded: tuple[tuple[str, str], ...] = ()
-) -> PollView:
+async def _not_offered_on(
+    session: AsyncSession, meeting: Meeting, on_draft: set[int]
+) -> tuple[NotOffered, ...]:
+    """Member units a draft leaves off because they are not considered or deferred, read afresh
+    each time the draft is shown, so the head sees why on every screen of the draft."""
+    status = await eligibility.statuses_in(session, meeting.bloc_id, meeting.school_year_id)
+    return tuple(
+        NotOffered(member.name, status[member.unit_id].status, status[member.unit_id].reasons)
+        for member in await members_of(session, meeting.bloc_id, meeting.school_year_id)
+        if member.unit_id not in on_draft
+        and member.unit_id in status
+        and not status[member.unit_id].considered
+    )
+
+
+async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
     meeting = await session.get(Meeting, poll.meeting_id)
     assert meeting is not None and poll.id is not None
     candidates = tuple(
@@ -141,6 +166,10 @@ async def _poll_view(
             .order_by(col(PollCandidate.position))
         )
     )
+    excluded: tuple[NotOffered, ...] = ()
+    if poll.status == PollStatus.DRAFT:
+        on_draft = {c.unit_id for c in candidates if c.unit_id is not None}
+        excluded = await _not_offered_on(session, meeting, on_draft)
     voters = (
         await session.exec(select(func.count()).select_from(PollVoter).where(PollVoter.poll_id == poll.id))
     ).one()
@@ -251,11 +280,9 @@ async def create_draft(
         session.add(poll)
         await session.flush()
         position = 0
-        excluded: list[tuple[str, tuple[str, ...]]] = []
         for member in members:
             if member.unit_id in skipped:
-                excluded.append((member.name, skipped[member.unit_id]))
-                continue
+                continue  # the draft card names it, with why (_not_offered_on)
             if wanted is not None and member.unit_id not in wanted:
                 continue
             position += 1
@@ -271,7 +298,7 @@ async def create_draft(
             details={"meeting": meeting_id, "title": poll.title, "purpose": purpose.value},
         )
         await session.flush()
-        return await _poll_view(session, poll, tuple(excluded))
+        return await _poll_view(session, poll)
 
 
 async def _draft_for_edit(db: Database, telegram_id: int, poll_id: int, now: datetime) -> tuple[int, Poll]:
@@ -366,6 +393,16 @@ async def open_poll(
     not running, or when the ballot would be empty.
     """
     poll, person_id = await _poll_and_officer(db, telegram_id, poll_id, now)
+    # Eligibility is read again at opening: a unit marked deferred or not considered after the
+    # draft was made must not reach the ballot (elections of officers offer every member).
+    async with db.session() as session:
+        drafted_in = await session.get(Meeting, poll.meeting_id)
+    assert drafted_in is not None
+    barred = (
+        {}
+        if RuleSet.from_dict(json.loads(poll.rules)).kind is BallotKind.ELECTION
+        else await _not_offered(db, drafted_in.bloc_id, drafted_in.school_year_id)
+    )
     async with db.transaction() as session:
         poll = await session.get(Poll, poll_id)
         meeting = await session.get(Meeting, poll.meeting_id) if poll else None
@@ -389,6 +426,13 @@ async def open_poll(
         selected = await _selected_candidates(session, poll_id)
         if not selected:
             raise OpenRefusal("no_candidates")
+        late = [c.label for c in selected if c.unit_id in barred]
+        if late:
+            names = ", ".join(late)
+            # The refusal is shown as an alert (200 characters at most): long names are cut.
+            raise OpenRefusal(
+                "candidate_barred", count=len(late), units=names if len(names) <= 70 else names[:69] + "…"
+            )
         keys = ballot_crypto.generate_poll_keys(master_key, poll_id)
         poll.public_key, poll.sealed_private_key = keys.public_key, keys.encrypted_private_key
         if closes_at is None and poll.duration_minutes:

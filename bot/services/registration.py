@@ -311,7 +311,9 @@ async def check_deadline(
         return
     if deadline.reopened_until is not None and now <= deadline.reopened_until:
         return
-    raise Refused("reg.deadline_passed", deadline=deadline.reopened_until or deadline.due_at)
+    # A reopening shorter than what was left of the deadline does not bring the deadline forward.
+    last = max(deadline.due_at, deadline.reopened_until or deadline.due_at)
+    raise Refused("reg.deadline_passed", deadline=last)
 
 
 async def set_deadline(

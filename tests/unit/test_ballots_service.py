@@ -374,3 +374,48 @@ async def test_a_deadline_chosen_in_the_draft_starts_when_the_poll_opens(bloc2: 
             bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=bloc2.clock(), minutes=60
         )
     assert await ballots.due_for_closing(bloc2.db, bloc2.clock() + timedelta(minutes=15)) == [draft.id]
+
+
+async def test_a_unit_marked_after_the_draft_cannot_reach_the_ballot(bloc2: Bloc2) -> None:
+    """Eligibility is read again when the poll opens: the head is told, and drops the unit."""
+    from bot.services import eligibility
+    from models.organisation import Person
+    from models.registration import Eligibility
+
+    await bloc2.meeting(present=10)
+    now = bloc2.clock()
+    draft = await ballots.create_draft(
+        bloc2.db,
+        telegram_id=bloc2.head,
+        meeting_id=bloc2.meeting_id,
+        purpose=Purpose.SELECTION,
+        title="Cờ thi đua của UBND thành phố",
+        now=now,
+        seats=2,
+    )
+    target = draft.candidates[2]
+    async with bloc2.db.session() as session:
+        head = (await session.exec(select(Person).where(Person.telegram_id == bloc2.head))).one()
+    await eligibility.set_mark(
+        bloc2.db,
+        head.id,  # type: ignore[arg-type]
+        unit_id=target.unit_id,
+        status=Eligibility.DEFERRED,
+        reason="Đang thanh tra, chưa có kết luận",
+        today=now.date(),
+        now=now,
+    )
+    with pytest.raises(OpenRefusal) as refused:
+        await ballots.open_poll(
+            bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=now
+        )
+    assert refused.value.reason == "candidate_barred"
+    assert refused.value.params == {"count": 1, "units": target.label}
+    assert (await ballots.poll_view(bloc2.db, draft.id)).status == "draft"  # nothing opened
+    await ballots.toggle_candidate(
+        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, position=target.position, now=now
+    )
+    opened = await ballots.open_poll(
+        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=now
+    )
+    assert target.unit_id not in {c.unit_id for c in opened.poll.on_ballot}
