@@ -557,6 +557,35 @@ def elig_reasons(reasons: tuple[str, ...], lang: str) -> str:
     )
 
 
+def deadline_lines(views: list[registration.DeadlineView], lang: str, context: ThiduaContext) -> list[str]:
+    """The head's deadlines, the bloc's reopening and each unit's extension (numbered as /xetthidua)."""
+    if not views:
+        return []
+    zone = context.deps.settings.zone
+    lines = [t(lang, "status.deadlines")]
+    for view in views:
+        line = t(
+            lang,
+            "status.deadline",
+            task=t(lang, f"task.{view.task.value}"),
+            at=format_datetime(view.due_at, zone),
+        )
+        if view.reopened_until is not None:
+            line += t(lang, "status.reopened", at=format_datetime(view.reopened_until, zone))
+        lines.append(line)
+        lines += [
+            t(
+                lang,
+                "status.extension",
+                n=e.number if e.number is not None else "—",
+                unit=e.unit_name,
+                at=format_datetime(e.until, zone),
+            )
+            for e in view.extensions
+        ]
+    return lines
+
+
 async def status(update: Update, context: ThiduaContext) -> None:
     profile = await viewer(update, context)
     lang = profile.language
@@ -574,6 +603,13 @@ async def status(update: Update, context: ThiduaContext) -> None:
         if missing:
             lines.append(t(lang, "status.missing", names=_names(missing)))
             rows.append([(t(lang, f"status.btn.{task}", count=len(missing)), f"st:remind:{task}")])
+    lines += deadline_lines(
+        await registration.deadlines(
+            context.deps.db, bloc_id=seen.bloc_id, school_year_id=seen.school_year_id
+        ),
+        lang,
+        context,
+    )
     flagged = [u for u in seen.units if u.eligibility.status is not Eligibility.CONSIDERED]
     if flagged:
         lines.append(t(lang, "status.eligibility"))
@@ -680,15 +716,33 @@ async def set_deadline(update: Update, context: ThiduaContext) -> None:
     )
 
 
+_NUMBER = re.compile(r"[0-9]{1,6}")
+_UNIT_MARK = re.compile(r"(?:#|dv|đv)([0-9]{1,6})", re.IGNORECASE)
+BUTTON_TASKS = {
+    Task.REGISTER: ProgressTask.REGISTER,
+    Task.SIGN_PACT: ProgressTask.SIGN_PACT,
+    Task.SELF_SCORE: ProgressTask.SELF_SCORE,
+}
+
+
 async def reopen(update: Update, context: ThiduaContext) -> None:
+    """/mohan <task> [days] reopens the task for the whole bloc; /mohan <task> <n> <days> [reason]
+    (or #n, đv n: then the days may be left out) extends it for the unit numbered n by /xetthidua."""
     profile = await viewer(update, context)
     lang = profile.language
     if await refused_command(update, profile, "mohan"):
         return
     args = context.args or []
     task = TASK_WORDS.get(args[0].casefold()) if args else None
-    days = args[1] if len(args) > 1 else "7"
-    if task is None or not days.isdigit():
+    rest = args[1:]
+    marked = _UNIT_MARK.fullmatch(rest[0]) if rest else None
+    two_numbers = len(rest) > 1 and all(_NUMBER.fullmatch(x) for x in rest[:2])
+    if task is not None and (marked or two_numbers):
+        number = int(marked.group(1)) if marked else int(rest[0])
+        await _extend(update, context, task, number, rest[1:])
+        return
+    days = rest[0] if rest else "7"
+    if task is None or not _NUMBER.fullmatch(days):
         await reply(update, t(lang, "deadline.reopen_usage"))
         return
     try:
@@ -712,6 +766,62 @@ async def reopen(update: Update, context: ThiduaContext) -> None:
             at=format_datetime(until, context.deps.settings.zone),
         ),
     )
+
+
+async def _extend(update: Update, context: ThiduaContext, task: Task, number: int, rest: list[str]) -> None:
+    """Extend `task` for one unit, then tell its representatives; the head hears "saved" only
+    after the commit, and a representative the bot cannot reach changes nothing saved."""
+    profile = await viewer(update, context)
+    lang = profile.language
+    zone = context.deps.settings.zone
+    days = int(rest[0]) if rest and _NUMBER.fullmatch(rest[0]) else 7
+    reason = " ".join(rest[1:] if rest and _NUMBER.fullmatch(rest[0]) else rest)
+    try:
+        granted = await registration.extend_for_unit(
+            context.deps.db,
+            profile.person_id,
+            task=task,
+            unit_number=number,
+            days=days,
+            today=today_of(context),
+            now=now_of(context),
+            reason=reason,
+        )
+    except Refused as refusal:
+        await reply(update, say(refusal.notice, lang, context))
+        return
+    told = 0
+    for chat_id, language in granted.rep_chats:
+        try:
+            await context.bot.send_message(
+                chat_id,
+                t(
+                    language,
+                    "deadline.extended_notice",
+                    unit=granted.unit_name,
+                    task=t(language, f"task.{task.value}"),
+                    at=format_datetime(granted.until, zone),
+                ),
+                parse_mode=ParseMode.HTML,
+                reply_markup=buttons(
+                    [(t(language, f"remind.btn.{task.value}"), task_button_data(BUTTON_TASKS[task]))]
+                ),
+            )
+            told += 1
+        except TelegramError:
+            continue  # blocked the bot, or never started it: the extension stands
+    text = t(
+        lang,
+        "deadline.extended",
+        n=granted.unit_number,
+        unit=granted.unit_name,
+        task=t(lang, f"task.{task.value}"),
+        at=format_datetime(granted.until, zone),
+    )
+    text += "\n" + (
+        t(lang, "deadline.extended_told", count=told) if told else t(lang, "deadline.extended_untold")
+    )
+    await reply(update, text)
 
 
 # ------------------------------------------------------------------ eligibility marks

@@ -65,6 +65,23 @@ class TaskDeadline(SQLModel, table=True):
     set_by_person_id: int | None = Field(default=None, foreign_key="person.id")
 
 
+class DeadlineExtension(SQLModel, table=True):
+    """Extra time the head grants one unit for a task ("the school was on a trip"), beside the
+    bloc's deadline and its reopening. Granting again replaces `until`; history keeps every grant."""
+
+    __tablename__ = "deadline_extension"
+    __table_args__ = (UniqueConstraint("bloc_id", "school_year_id", "task", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bloc_id: int = Field(foreign_key="bloc.id", index=True)
+    school_year_id: int = Field(foreign_key="school_year.id")
+    task: str = Field(max_length=16)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    until: datetime = Field(sa_type=UTCDateTime)
+    set_by_person_id: int = Field(foreign_key="person.id")
+    set_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class ChangeHistory(SQLModel, table=True):
     """Every change to a registration, a score line, a scale, a deadline or an eligibility mark:
     who, when, from what, to what, and why. Rows are only ever added."""

@@ -64,7 +64,9 @@ async def sign(db: Database, person_id: int, *, scale_id: int, today: date, now:
         existing = await signature(session, scale_id, seat.unit_id)
         if existing is not None:
             return Signed(seat.unit_name, existing.signed_at, True)
-        await check_deadline(session, seat.bloc_id, seat.school_year_id, Task.SIGN_PACT, now)
+        await check_deadline(
+            session, seat.bloc_id, seat.school_year_id, Task.SIGN_PACT, now, unit_id=seat.unit_id
+        )
         session.add(
             PactSignature(scale_id=scale_id, unit_id=seat.unit_id, person_id=person_id, signed_at=now)
         )

@@ -32,6 +32,7 @@ from models.organisation import Bloc, BlocMembership, Position, RoleKind, School
 from models.permissions import Capacity
 from models.registration import (
     ChangeHistory,
+    DeadlineExtension,
     Registration,
     RegistrationDraft,
     RegistrationIndividual,
@@ -302,18 +303,36 @@ async def deadline_of(
     ).first()
 
 
+async def extension_of(
+    session: AsyncSession, bloc_id: int, school_year_id: int, task: Task, unit_id: int
+) -> DeadlineExtension | None:
+    return (
+        await session.exec(
+            select(DeadlineExtension).where(
+                DeadlineExtension.bloc_id == bloc_id,
+                DeadlineExtension.school_year_id == school_year_id,
+                DeadlineExtension.task == task,
+                DeadlineExtension.unit_id == unit_id,
+            )
+        )
+    ).first()
+
+
 async def check_deadline(
-    session: AsyncSession, bloc_id: int, school_year_id: int, task: Task, now: datetime
+    session: AsyncSession, bloc_id: int, school_year_id: int, task: Task, now: datetime, *, unit_id: int
 ) -> None:
-    """Refuse after the head's deadline, unless the head has reopened the task until later."""
+    """Refuse after the head's deadline, unless the head has reopened the task for the whole bloc,
+    or extended it for this unit, until later."""
     deadline = await deadline_of(session, bloc_id, school_year_id, task)
     if deadline is None or now <= deadline.due_at:
         return
-    if deadline.reopened_until is not None and now <= deadline.reopened_until:
+    extension = await extension_of(session, bloc_id, school_year_id, task, unit_id)
+    windows = [w for w in (deadline.reopened_until, extension.until if extension else None) if w is not None]
+    if any(now <= until for until in windows):
         return
-    # A reopening shorter than what was left of the deadline does not bring the deadline forward.
-    last = max(deadline.due_at, deadline.reopened_until or deadline.due_at)
-    raise Refused("reg.deadline_passed", deadline=last)
+    # The latest date that applied to this unit; a reopening or an extension shorter than what
+    # was left of the deadline does not bring the deadline forward.
+    raise Refused("reg.deadline_passed", deadline=max([deadline.due_at, *windows]))
 
 
 async def set_deadline(
@@ -373,6 +392,137 @@ async def reopen(
             new=until.isoformat(),
         )
         return until
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A deadline extended for one unit, and who is to be told about it."""
+
+    task: Task
+    unit_id: int
+    unit_number: int
+    unit_name: str
+    until: datetime
+    previous: datetime | None
+    rep_chats: tuple[tuple[int, str], ...]  # (telegram id, language) of the unit's representatives
+
+
+async def unit_by_number(session: AsyncSession, bloc_id: int, school_year_id: int, number: int) -> UnitRef:
+    """The bloc's unit numbered `number` (from 1) in the order /xetthidua lists them."""
+    units = await bloc_units(session, bloc_id, school_year_id)
+    if not 1 <= number <= len(units):
+        raise Refused("deadline.unknown_unit", number=number, count=len(units))
+    return units[number - 1]
+
+
+async def extend_for_unit(
+    db: Database,
+    person_id: int,
+    *,
+    task: Task,
+    unit_number: int,
+    days: int,
+    today: date,
+    now: datetime,
+    reason: str = "",
+) -> Extension:
+    """The head gives one unit `days` more days from now, without reopening the task for the bloc.
+
+    Granting again replaces the unit's date (longer or shorter); every grant is in the history."""
+    if not 1 <= days <= 90:
+        raise Refused("reg.bad_days")
+    reason = nfc(reason)[:1000]
+    async with db.transaction() as session:
+        seat = await bloc_seat(session, person_id, today, HEAD_SIDE)
+        unit = await unit_by_number(session, seat.bloc_id, seat.school_year_id, unit_number)
+        deadline = await deadline_of(session, seat.bloc_id, seat.school_year_id, task)
+        if deadline is None:
+            raise Refused("reg.no_deadline")
+        until = now + timedelta(days=days)
+        row = await extension_of(session, seat.bloc_id, seat.school_year_id, task, unit.unit_id)
+        previous = row.until if row else None
+        if row is None:
+            row = DeadlineExtension(
+                bloc_id=seat.bloc_id,
+                school_year_id=seat.school_year_id,
+                task=task,
+                unit_id=unit.unit_id,
+                until=until,
+                set_by_person_id=person_id,
+                set_at=now,
+            )
+        row.until, row.set_by_person_id, row.set_at = until, person_id, now
+        session.add(row)
+        record(
+            session,
+            at=now,
+            person_id=person_id,
+            bloc_id=seat.bloc_id,
+            school_year_id=seat.school_year_id,
+            unit_id=unit.unit_id,
+            entity="deadline",
+            entity_id=deadline.id,
+            field=f"{task.value}.extended",
+            old=previous.isoformat() if previous else None,
+            new=until.isoformat(),
+            reason=reason or None,
+        )
+        chats = await unit_rep_chats(session, unit.unit_id, seat.school_year_id)
+        return Extension(task, unit.unit_id, unit_number, unit.name, until, previous, tuple(chats))
+
+
+@dataclass(frozen=True)
+class UnitExtension:
+    number: int | None  # as /xetthidua lists the units; None for a unit no longer in the bloc
+    unit_id: int
+    unit_name: str
+    until: datetime
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    task: Task
+    due_at: datetime
+    reopened_until: datetime | None
+    extensions: tuple[UnitExtension, ...]
+
+
+async def deadlines(db: Database, *, bloc_id: int, school_year_id: int) -> list[DeadlineView]:
+    """The bloc's deadlines with their reopening and per-unit extensions, in the year's order."""
+    async with db.session() as session:
+        rows = {
+            d.task: d
+            for d in await session.exec(
+                select(TaskDeadline).where(
+                    TaskDeadline.bloc_id == bloc_id, TaskDeadline.school_year_id == school_year_id
+                )
+            )
+        }
+        extended = list(
+            await session.exec(
+                select(DeadlineExtension, Unit)
+                .join(Unit, col(Unit.id) == DeadlineExtension.unit_id)
+                .where(
+                    DeadlineExtension.bloc_id == bloc_id, DeadlineExtension.school_year_id == school_year_id
+                )
+            )
+        )
+        numbers = {u.unit_id: n for n, u in enumerate(await bloc_units(session, bloc_id, school_year_id), 1)}
+    result = []
+    for task in Task:
+        deadline = rows.get(task.value)
+        if deadline is None:
+            continue
+        extensions = sorted(
+            (
+                UnitExtension(numbers.get(e.unit_id), e.unit_id, unit.name, e.until)
+                for e, unit in extended
+                if e.task == task.value
+            ),
+            key=lambda x: (x.number is None, x.number or 0, x.unit_name),
+        )
+        result.append(DeadlineView(task, deadline.due_at, deadline.reopened_until, tuple(extensions)))
+    return result
 
 
 # ------------------------------------------------------------------ the draft
@@ -499,7 +649,9 @@ async def start(db: Database, person_id: int, *, today: date, now: datetime) -> 
     """Open a fresh draft: empty, or a copy of the confirmed registration for an amendment."""
     async with db.transaction() as session:
         seat = await unit_seat(session, person_id, today)
-        await check_deadline(session, seat.bloc_id, seat.school_year_id, Task.REGISTER, now)
+        await check_deadline(
+            session, seat.bloc_id, seat.school_year_id, Task.REGISTER, now, unit_id=seat.unit_id
+        )
         registration = await _registration(session, seat.bloc_id, seat.school_year_id, seat.unit_id)
         draft = await _as_draft(session, registration) if registration else Draft()
         row = await _draft_row(session, seat) or RegistrationDraft(
@@ -781,7 +933,9 @@ async def submit(db: Database, person_id: int, *, today: date, now: datetime) ->
     """Confirm the draft as the unit's registration (first time or amendment), with history."""
     async with db.transaction() as session:
         seat = await unit_seat(session, person_id, today)
-        await check_deadline(session, seat.bloc_id, seat.school_year_id, Task.REGISTER, now)
+        await check_deadline(
+            session, seat.bloc_id, seat.school_year_id, Task.REGISTER, now, unit_id=seat.unit_id
+        )
         row = await _draft_row(session, seat)
         if row is None:
             raise Refused("reg.no_draft")

@@ -322,7 +322,9 @@ async def submit(db: Database, person_id: int, *, sheet_id: int, today: date, no
         current = await _state(session, sheet, unit_name)
         if current.unscored:
             raise Refused("score.unscored", codes=", ".join(current.unscored))
-        await check_deadline(session, sheet.bloc_id, sheet.school_year_id, Task.SELF_SCORE, now)
+        await check_deadline(
+            session, sheet.bloc_id, sheet.school_year_id, Task.SELF_SCORE, now, unit_id=sheet.unit_id
+        )
         sheet.status, sheet.submitted_at = SheetStatus.SUBMITTED, now
         session.add(sheet)
         record(

@@ -1,7 +1,7 @@
 """The bloc head's chat controls, played through the sandbox as a head and representatives would:
 a scale pasted as text (refused, then published), deadlines (/hanchot) and reopening (/mohan),
-eligibility marks (/xetthidua) read by the year-end ballot, and the same commands refused to a
-representative. Each step checks what the people see and what the database then holds."""
+eligibility marks (/xetthidua) read by the year-end ballot, the same commands refused to a
+representative, and more time for one late unit (/mohan <task> <unit number> [days]). Each step checks what the people see and what the database then holds."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from models.organisation import Person as PersonRow
 from models.registration import (
     ChangeHistory,
     CriteriaScale,
+    DeadlineExtension,
     Eligibility,
     EligibilityMark,
     Registration,
@@ -156,10 +157,12 @@ async def test_head_pastes_a_scale_sees_it_refused_then_publishes_a_correct_one(
 
 
 # ------------------------------------------------------------------ 2. deadline, refusal, reopening
-async def amend_to_flag(rep: Person) -> BotMessage:
-    """The representative amends the registration to Cờ thi đua (which needs a new model)."""
-    await rep.send("/dangky")
-    titles = await rep.expect("Chọn", "danh hiệu tập thể")
+async def amend_to_flag(rep: Person, titles: BotMessage | None = None) -> BotMessage:
+    """The representative amends the registration to Cờ thi đua (which needs a new model); `titles`
+    is the first step's message when the amendment was begun otherwise than by /dangky."""
+    if titles is None:
+        await rep.send("/dangky")
+        titles = await rep.expect("Chọn", "danh hiệu tập thể")
     await press(rep, titles, "Cờ thi đua")
     await press(rep, await rep.expect("Bước 2/5", "đã có 1"), "Xong")
     await press(rep, await rep.expect("Bước 3/5", "đã có 1"), "Xong")
@@ -405,3 +408,113 @@ async def test_a_representative_cannot_set_deadlines_reopen_or_mark_units(
         changes = (await session.exec(select(ChangeHistory))).all()
         assert [(h.entity, h.person_id) for h in changes] == [("deadline", head_id)]
     assert await count(db, EligibilityMark) == 0
+
+
+# ------------------------------------------------------------------ 5. more time for one late unit
+async def test_the_head_gives_one_late_unit_more_time_and_the_others_stay_closed(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+) -> None:
+    head_id, rep_id = await person_id(db, demo, HEAD), await person_id(db, demo, UNIT)
+    today = clock().astimezone(VN).date()
+    await registration.start(db, rep_id, today=today, now=clock())
+    for change in (
+        registration.set_title(1),
+        registration.add_target("100% giáo viên đạt chuẩn nghề nghiệp"),
+        registration.add_people([Individual("Lê Thị Hoa", "Giáo viên", "Lao động tiên tiến")]),
+    ):
+        await registration.edit(db, rep_id, today=today, now=clock(), change=change)
+    await registration.submit(db, rep_id, today=today, now=clock())
+    reps = [p for p in demo.personas if p.group == BLOC]
+    others = [p for p in reps[1:] if not p.label.endswith(UNIT)]
+    on_time, blocked = others[0], others[1]
+    blocked_unit = blocked.label.split(" — ")[-1]
+
+    head = await demo.person(HEAD)
+    await head.send("/hanchot dangky 30/11/2026")
+    await head.expect("Đã đặt hạn chót đăng ký thi đua: 23:59 30/11/2026")
+
+    # The morning after the deadline the late unit is refused like everyone else.
+    clock.now = at_vn(1, 12, 2026, 9, 0)
+    rep = await demo.person(UNIT)
+    other = await client.person(on_time.user_id, on_time.first_name, last_name=on_time.last_name)
+    await rep.send("/dangky")
+    await rep.expect("Đã quá hạn chót (23:59 30/11/2026)")
+
+    # The head reads the unit's number off /xetthidua; a number the bloc has not is refused.
+    await head.send("/xetthidua")
+    listing = await head.expect("Các đơn vị của", "/xetthidua và /mohan")
+    number = {name: int(n) for n, name in re.findall(r"(\d+)\. (.+?) — ", listing.text)}
+    n, m = number[UNIT], number[blocked_unit]
+    await head.send("/mohan dangky 99 2")
+    await head.expect("Không có đơn vị số 99 trong khối", "13 đơn vị", "Không ghi nhận gì")
+    assert await count(db, DeadlineExtension) == 0
+
+    # Two more days for the late unit: its representative is told privately, with a button.
+    await head.send(f"/mohan dangky {n} 2 Trường đi dã ngoại")
+    granted = await head.expect("Đã gia hạn việc đăng ký thi đua riêng cho", f"{n}. {UNIT}")
+    assert "đến 09:00 03/12/2026" in granted.text and "Đã báo cho 1 người đại diện" in granted.text
+    notice = await rep.expect("Khối trưởng đã gia hạn việc đăng ký thi đua", UNIT, "09:00 03/12/2026")
+    await press(rep, notice, "Đăng ký ngay")
+    review = await amend_to_flag(rep, await rep.expect("Chọn", "danh hiệu tập thể"))
+    await rep.press(review, "✅ Xác nhận")
+    await rep.expect("Đã lưu bản đăng ký", UNIT, "lần 2")
+
+    # Another unit is still refused, with the bloc's own deadline; nobody told it anything.
+    await other.send("/dangky")
+    await other.expect("Đã quá hạn chót (23:59 30/11/2026)")
+    assert not any("gia hạn" in msg.text for msg in other.seen)
+
+    # A representative who blocked the bot cannot be told; the extension is saved all the same.
+    await client.person(blocked.user_id, blocked.first_name, last_name=blocked.last_name)
+    await client.block(blocked.user_id)
+    await head.send(f"/mohan dangky #{m}")
+    kept = await head.expect("Đã gia hạn", f"{m}. {blocked_unit}", "đến 09:00 08/12/2026")
+    assert "Chưa báo được" in kept.text and "vẫn được lưu" in kept.text
+
+    # /tinhhinh shows the deadline and each unit's own date.
+    await head.send("/tinhhinh")
+    status = await head.expect("Hạn chót:")
+    assert "Hạn đăng ký thi đua: 23:59 30/11/2026" in status.text
+    assert "mở lại cho cả khối" not in status.text
+    shown = [line.strip() for line in status.text.splitlines() if line.strip().startswith("↳")]
+    assert shown == [  # in the order of the units' numbers
+        line
+        for _, line in sorted(
+            [
+                (n, f"↳ {n}. {UNIT}: gia hạn riêng đến 09:00 03/12/2026"),
+                (m, f"↳ {m}. {blocked_unit}: gia hạn riêng đến 09:00 08/12/2026"),
+            ]
+        )
+    ]
+
+    # When the extension runs out the late unit is shown its own date; the others the deadline.
+    clock.now = at_vn(3, 12, 2026, 9, 1)
+    await rep.send("/dangky")
+    await rep.expect("Đã quá hạn chót (09:00 03/12/2026)")
+    await other.send("/dangky")
+    await other.expect("Đã quá hạn chót (23:59 30/11/2026)")
+
+    async with db.session() as session:
+        saved = (await session.exec(select(Registration))).one()
+        assert (saved.version, saved.collective_title) == (2, "Cờ thi đua")
+        deadline = (await session.exec(select(TaskDeadline))).one()
+        assert deadline.reopened_until is None  # the bloc was never reopened
+        extensions = {e.unit_id: e for e in await session.exec(select(DeadlineExtension))}
+        history = (
+            await session.exec(
+                select(ChangeHistory)
+                .where(ChangeHistory.entity == "deadline")
+                .order_by(col(ChangeHistory.id))
+            )
+        ).all()
+    assert {e.until for e in extensions.values()} == {at_vn(3, 12, 2026, 9, 0), at_vn(8, 12, 2026, 9, 0)}
+    assert {(e.set_by_person_id, e.set_at) for e in extensions.values()} == {
+        (head_id, at_vn(1, 12, 2026, 9, 0))
+    }
+    assert extensions[saved.unit_id].until == at_vn(3, 12, 2026, 9, 0)
+    assert [(h.field, h.person_id, h.unit_id, h.reason) for h in history] == [
+        ("register", head_id, None, None),
+        ("register.extended", head_id, saved.unit_id, "Trường đi dã ngoại"),
+        ("register.extended", head_id, next(u for u in extensions if u != saved.unit_id), None),
+    ]
+    assert history[1].old_value is None and history[1].new_value == at_vn(3, 12, 2026, 9, 0).isoformat()

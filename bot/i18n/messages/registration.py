@@ -6,7 +6,7 @@ VI: dict[str, str] = {
     "cmd.tieuchi": "Tiêu chí, thang điểm của khối",
     "cmd.tinhhinh": "Tình hình đăng ký, ký kết, chấm điểm",
     "cmd.hanchot": "Đặt hạn chót (đăng ký, ký kết, chấm điểm)",
-    "cmd.mohan": "Mở lại sau hạn chót",
+    "cmd.mohan": "Mở lại sau hạn chót (cả khối, hoặc gia hạn cho một đơn vị)",
     "cmd.xetthidua": "Đánh dấu đơn vị chưa xét / không xét",
     "plain": "{text}",
     "task.register": "đăng ký thi đua",
@@ -122,6 +122,10 @@ VI: dict[str, str] = {
     "status.reminded": "Đã nhắc {count} người.",
     "status.eligibility": "<b>Xét thi đua:</b>",
     "status.elig_line": "  {n}. {unit}: {status} ({reasons})",
+    "status.deadlines": "<b>Hạn chót:</b>",
+    "status.deadline": "  Hạn {task}: {at}",
+    "status.reopened": "; mở lại cho cả khối đến {at}",
+    "status.extension": "    ↳ {n}. {unit}: gia hạn riêng đến {at}",
     "remind.register": "🔔 Nhắc việc: <b>{unit}</b> chưa đăng ký thi đua năm học này.",
     "remind.sign": "🔔 Nhắc việc: <b>{unit}</b> chưa ký kết giao ước thi đua.",
     "remind.score": "🔔 Nhắc việc: <b>{unit}</b> chưa gửi bảng tự chấm điểm.",
@@ -130,9 +134,28 @@ VI: dict[str, str] = {
     "remind.btn.score": "Chấm điểm",
     # deadlines
     "deadline.usage": "Cách dùng: /hanchot dangky|kyket|chamdiem dd/mm/yyyy",
-    "deadline.reopen_usage": "Cách dùng: /mohan dangky|kyket|chamdiem [số ngày, mặc định 7]",
+    "deadline.reopen_usage": (
+        "Cách dùng: /mohan dangky|kyket|chamdiem [số ngày, mặc định 7] — mở lại cho cả khối.\n"
+        "Gia hạn riêng cho một đơn vị: /mohan dangky|kyket|chamdiem &lt;số thứ tự đơn vị&gt; "
+        "&lt;số ngày&gt; [lý do], số thứ tự như /xetthidua liệt kê; "
+        "viết #5 (không kèm số ngày) để gia hạn 7 ngày cho đơn vị số 5."
+    ),
     "deadline.set": "Đã đặt hạn chót {task}: {at}.",
     "deadline.reopened": "Đã mở lại việc {task} đến {at}.",
+    "deadline.unknown_unit": (
+        "Không có đơn vị số {number} trong khối (khối có {count} đơn vị; gõ /xetthidua để xem số thứ tự). "
+        "Không ghi nhận gì."
+    ),
+    "deadline.extended": (
+        "Đã gia hạn việc {task} riêng cho <b>{n}. {unit}</b> đến {at}. "
+        "Các đơn vị khác vẫn theo hạn chót chung."
+    ),
+    "deadline.extended_told": "Đã báo cho {count} người đại diện của đơn vị.",
+    "deadline.extended_untold": (
+        "Chưa báo được cho đại diện của đơn vị (chưa kết nối với bot hoặc đã chặn bot): xin báo trực tiếp. "
+        "Việc gia hạn vẫn được lưu."
+    ),
+    "deadline.extended_notice": "⏳ Khối trưởng đã gia hạn việc <b>{task}</b> cho <b>{unit}</b> đến <b>{at}</b>.",
     # eligibility
     "elig.considered": "được xét",
     "elig.not_considered": "không xét",
@@ -147,7 +170,7 @@ VI: dict[str, str] = {
     "elig.need_reason": "Cần ghi lý do.",
     "elig.unknown_unit": "Không có đơn vị này trong khối.",
     "elig.set": "Đã ghi: <b>{unit}</b> — {status}.",
-    "elig.units": "<b>Các đơn vị của {bloc}</b> (số thứ tự dùng cho /xetthidua):",
+    "elig.units": "<b>Các đơn vị của {bloc}</b> (số thứ tự dùng cho /xetthidua và /mohan):",
     "elig.unit_line": "  {n}. {unit} — {status}",
     "elig.unit_reasons": " ({reasons})",
 }
@@ -158,7 +181,7 @@ EN: dict[str, str] = {
     "cmd.tieuchi": "The bloc's criteria and point scale",
     "cmd.tinhhinh": "Who has registered, signed and scored",
     "cmd.hanchot": "Set a deadline (registration, pact, scoring)",
-    "cmd.mohan": "Reopen after a deadline",
+    "cmd.mohan": "Reopen after a deadline (the bloc, or one unit)",
     "cmd.xetthidua": "Mark a unit deferred / not considered",
     "plain": "{text}",
     "task.register": "registration",
@@ -269,6 +292,10 @@ EN: dict[str, str] = {
     "status.reminded": "{count} people reminded.",
     "status.eligibility": "<b>Eligibility:</b>",
     "status.elig_line": "  {n}. {unit}: {status} ({reasons})",
+    "status.deadlines": "<b>Deadlines:</b>",
+    "status.deadline": "  {task}: {at}",
+    "status.reopened": "; reopened for the bloc until {at}",
+    "status.extension": "    ↳ {n}. {unit}: extended until {at}",
     "remind.register": "🔔 Reminder: <b>{unit}</b> has not registered for this school year.",
     "remind.sign": "🔔 Reminder: <b>{unit}</b> has not signed the emulation pact.",
     "remind.score": "🔔 Reminder: <b>{unit}</b> has not sent its self-scores.",
@@ -276,9 +303,27 @@ EN: dict[str, str] = {
     "remind.btn.sign": "Sign the pact",
     "remind.btn.score": "Score",
     "deadline.usage": "Usage: /deadline dangky|kyket|chamdiem dd/mm/yyyy",
-    "deadline.reopen_usage": "Usage: /reopen dangky|kyket|chamdiem [days, default 7]",
+    "deadline.reopen_usage": (
+        "Usage: /reopen dangky|kyket|chamdiem [days, default 7] — reopen for the whole bloc.\n"
+        "More time for one unit: /reopen dangky|kyket|chamdiem &lt;the unit's number&gt; &lt;days&gt; "
+        "[reason], numbered as /eligibility lists the units; write #5 (with no days) to give unit 5 "
+        "7 days."
+    ),
     "deadline.set": "Deadline for {task} set: {at}.",
     "deadline.reopened": "{task} reopened until {at}.",
+    "deadline.unknown_unit": (
+        "There is no unit {number} in the bloc (it has {count} units; /eligibility lists their numbers). "
+        "Nothing was recorded."
+    ),
+    "deadline.extended": (
+        "Extended {task} for <b>{n}. {unit}</b> only, until {at}. The other units keep the bloc's deadline."
+    ),
+    "deadline.extended_told": "Told {count} representative(s) of the unit.",
+    "deadline.extended_untold": (
+        "The unit's representatives could not be told (not connected to the bot, or they blocked it): "
+        "please tell them yourself. The extension is saved."
+    ),
+    "deadline.extended_notice": "⏳ The bloc head gave <b>{unit}</b> until <b>{at}</b> for <b>{task}</b>.",
     "elig.considered": "considered",
     "elig.not_considered": "not considered",
     "elig.deferred": "deferred",
@@ -292,7 +337,7 @@ EN: dict[str, str] = {
     "elig.need_reason": "A reason is required.",
     "elig.unknown_unit": "There is no such unit in the bloc.",
     "elig.set": "Recorded: <b>{unit}</b> — {status}.",
-    "elig.units": "<b>The units of {bloc}</b> (the numbers /eligibility takes):",
+    "elig.units": "<b>The units of {bloc}</b> (the numbers /eligibility and /reopen take):",
     "elig.unit_line": "  {n}. {unit} — {status}",
     "elig.unit_reasons": " ({reasons})",
 }

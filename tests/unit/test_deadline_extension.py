@@ -1,0 +1,254 @@
+"""A deadline extended for one unit (/mohan <task> <unit> [days]), at the service layer (both backends).
+
+Units are numbered as /xetthidua lists them (eligibility.overview); an extension lets that unit,
+and only it, submit after the bloc's deadline; the bloc's reopening still works beside it; a
+refusal shows the latest date that applied to the unit; every grant is in the change history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import col, func, select
+
+from bot.db import Database
+from bot.services import criteria, eligibility, pact, registration
+from bot.services.registration import Refused
+from models.registration import ChangeHistory, DeadlineExtension, PactSignature, Registration, Task
+from tests.conftest import Clock
+from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
+
+pytestmark = pytest.mark.registration
+
+SECRETARIAT = "Bộ phận Thường trực — Khối thi đua số 2"
+
+
+@pytest.fixture
+async def world(db: Database, clock: Clock) -> World:
+    return await make_world(db, clock)
+
+
+async def numbered(w: World) -> dict[str, int]:
+    """unit name -> the number /xetthidua shows for it."""
+    seen = await eligibility.overview(w.db, w.pid(HEAD), today=w.today)
+    return {u.unit_name: n for n, u in enumerate(seen.units, 1)}
+
+
+def unit_of(w: World, person_id: int) -> str:
+    persona = next(p for p in w.personas if w.ids[p.user_id] == person_id)
+    return persona.label.split(" — ")[-1]
+
+
+async def refused_at(w: World, person_id: int) -> datetime:
+    """The date a registration by this person is refused with (fails if it is not refused)."""
+    with pytest.raises(Refused) as refused:
+        await register_unit(w, person_id)
+    assert refused.value.notice.key == "reg.deadline_passed"
+    return refused.value.notice.params["deadline"]
+
+
+async def count(db: Database, table: type, *where: object) -> int:
+    async with db.session() as session:
+        return int((await session.exec(select(func.count()).select_from(table).where(*where))).one())  # type: ignore[arg-type]
+
+
+async def set_register_deadline(w: World, due: datetime) -> None:
+    await registration.set_deadline(
+        w.db, w.pid(HEAD), task=Task.REGISTER, due_at=due, today=w.today, now=w.clock()
+    )
+
+
+async def test_an_extension_lets_only_that_unit_submit(world: World) -> None:
+    head = world.pid(HEAD)
+    late, other = world.bloc2_reps()[3], world.bloc2_reps()[6]
+    numbers = await numbered(world)
+    due = world.clock() + timedelta(days=1)
+    await set_register_deadline(world, due)
+    world.clock.advance(days=2)
+    assert await refused_at(world, late) == due
+
+    granted = await registration.extend_for_unit(
+        world.db,
+        head,
+        task=Task.REGISTER,
+        unit_number=numbers[unit_of(world, late)],
+        days=2,
+        today=world.today,
+        now=world.clock(),
+        reason="Trường đi dã ngoại",
+    )
+    assert granted.unit_name == unit_of(world, late) and granted.unit_number == 4
+    assert granted.until == world.clock() + timedelta(days=2) and granted.previous is None
+    late_telegram = next(p.user_id for p in world.personas if world.ids[p.user_id] == late)
+    assert [chat for chat, _ in granted.rep_chats] == [late_telegram]
+
+    # The late unit registers; another unit is still refused with the bloc's own deadline.
+    assert (await register_unit(world, late)).version == 1
+    assert await refused_at(world, other) == due
+    async with world.db.session() as session:
+        saved = (await session.exec(select(Registration))).all()
+    assert [r.unit_id for r in saved] == [granted.unit_id]
+
+    # When the extension runs out, the unit's refusal shows the extension's date, not the deadline.
+    world.clock.advance(days=2, seconds=1)
+    assert await refused_at(world, late) == granted.until
+    assert await refused_at(world, other) == due
+
+
+async def test_the_bloc_reopening_still_works_and_the_later_date_is_shown(world: World) -> None:
+    head = world.pid(HEAD)
+    late, other = world.bloc2_reps()[3], world.bloc2_reps()[6]
+    numbers = await numbered(world)
+    due = world.clock() + timedelta(days=1)
+    await set_register_deadline(world, due)
+    world.clock.advance(days=2)  # due + 1 day
+    extended = await registration.extend_for_unit(
+        world.db,
+        head,
+        task=Task.REGISTER,
+        unit_number=numbers[unit_of(world, late)],
+        days=3,
+        today=world.today,
+        now=world.clock(),
+    )
+    reopened = await registration.reopen(
+        world.db, head, task=Task.REGISTER, days=1, today=world.today, now=world.clock()
+    )
+    assert reopened < extended.until
+
+    world.clock.advance(hours=12)  # inside both windows: everyone may submit
+    assert (await register_unit(world, other)).version == 1
+    world.clock.advance(days=1)  # the reopening is over, the extension is not
+    assert await refused_at(world, world.bloc2_reps()[8]) == reopened
+    assert (await register_unit(world, late)).version == 1
+    world.clock.advance(days=2)  # both over: the late unit is shown its later extension
+    assert await refused_at(world, late) == extended.until
+    assert await refused_at(world, other) == reopened
+
+    # A longer reopening for the whole bloc outlasts the unit's extension, and is then the date shown.
+    longer = await registration.reopen(
+        world.db, head, task=Task.REGISTER, days=5, today=world.today, now=world.clock()
+    )
+    assert (await register_unit(world, late)).version == 2
+    world.clock.advance(days=6)
+    assert await refused_at(world, late) == longer
+
+    seen = await eligibility.overview(world.db, head, today=world.today)
+    views = await registration.deadlines(world.db, bloc_id=seen.bloc_id, school_year_id=seen.school_year_id)
+    assert [(v.task, v.due_at, v.reopened_until) for v in views] == [(Task.REGISTER, due, longer)]
+    assert [(e.number, e.unit_name, e.until) for e in views[0].extensions] == [
+        (4, unit_of(world, late), extended.until)
+    ]
+
+
+async def test_each_grant_is_in_the_history_and_a_new_grant_replaces_the_date(world: World) -> None:
+    head = world.pid(HEAD)
+    late = world.bloc2_reps()[3]
+    number = (await numbered(world))[unit_of(world, late)]
+    await set_register_deadline(world, world.clock() + timedelta(days=1))
+    world.clock.advance(days=2)
+    first = await registration.extend_for_unit(
+        world.db,
+        head,
+        task=Task.REGISTER,
+        unit_number=number,
+        days=2,
+        today=world.today,
+        now=world.clock(),
+        reason="Trường đi dã ngoại",
+    )
+    world.clock.advance(hours=1)
+    second = await registration.extend_for_unit(
+        world.db, head, task=Task.REGISTER, unit_number=number, days=1, today=world.today, now=world.clock()
+    )
+    assert second.previous == first.until and second.until < first.until  # shortened on purpose
+    async with world.db.session() as session:
+        rows = (await session.exec(select(DeadlineExtension))).all()
+        history = (
+            await session.exec(
+                select(ChangeHistory)
+                .where(ChangeHistory.entity == "deadline")
+                .order_by(col(ChangeHistory.id))
+            )
+        ).all()
+    assert [(r.unit_id, r.task, r.until, r.set_by_person_id, r.set_at) for r in rows] == [
+        (first.unit_id, "register", second.until, head, world.clock())
+    ]
+    assert [(h.field, h.person_id, h.unit_id) for h in history] == [
+        ("register", head, None),
+        ("register.extended", head, first.unit_id),
+        ("register.extended", head, first.unit_id),
+    ]
+    assert history[1].old_value is None and history[1].new_value == first.until.isoformat()
+    assert history[1].reason == "Trường đi dã ngoại"
+    assert history[2].old_value == first.until.isoformat()
+    assert history[2].new_value == second.until.isoformat()
+    assert history[2].at == world.clock() and history[2].reason is None
+    assert history[1].entity_id == history[0].entity_id  # the deadline the extension is of
+
+
+async def test_only_the_head_side_extends_and_a_bad_number_saves_nothing(world: World) -> None:
+    head, rep = world.pid(HEAD), world.bloc2_reps()[3]
+    secretary = world.pid(SECRETARIAT)
+
+    async def extend(who: int, number: int, days: int = 2, task: Task = Task.REGISTER) -> str:
+        with pytest.raises(Refused) as refused:
+            await registration.extend_for_unit(
+                world.db, who, task=task, unit_number=number, days=days, today=world.today, now=world.clock()
+            )
+        return refused.value.notice.key
+
+    await set_register_deadline(world, world.clock() + timedelta(days=1))
+    world.clock.advance(days=2)
+    assert await extend(rep, 4) == "error.not_allowed"
+    assert await extend(secretary, 4) == "error.not_allowed"
+    for number in (0, 14, 999):
+        with pytest.raises(Refused) as refused:
+            await registration.extend_for_unit(
+                world.db,
+                head,
+                task=Task.REGISTER,
+                unit_number=number,
+                days=2,
+                today=world.today,
+                now=world.clock(),
+            )
+        assert refused.value.notice.key == "deadline.unknown_unit"
+        assert refused.value.notice.params == {"number": number, "count": 13}
+    assert await extend(head, 4, days=0) == "reg.bad_days"
+    assert await extend(head, 4, days=91) == "reg.bad_days"
+    assert await extend(head, 4, task=Task.SELF_SCORE) == "reg.no_deadline"
+    assert await count(world.db, DeadlineExtension) == 0
+    assert await count(world.db, ChangeHistory, ChangeHistory.field == "register.extended") == 0
+    assert await refused_at(world, rep) == world.clock() - timedelta(days=1)
+
+
+async def test_an_extension_of_the_pact_lets_that_unit_sign(world: World) -> None:
+    head, db = world.pid(HEAD), world.db
+    late, other = world.bloc2_reps()[3], world.bloc2_reps()[6]
+    scale = await criteria.publish(db, head, criteria.check_text(SCALE), today=world.today, now=world.clock())
+    await registration.set_deadline(
+        db,
+        head,
+        task=Task.SIGN_PACT,
+        due_at=world.clock() + timedelta(hours=1),
+        today=world.today,
+        now=world.clock(),
+    )
+    world.clock.advance(hours=2)
+    await registration.extend_for_unit(
+        db,
+        head,
+        task=Task.SIGN_PACT,
+        unit_number=(await numbered(world))[unit_of(world, late)],
+        days=1,
+        today=world.today,
+        now=world.clock(),
+    )
+    assert not (
+        await pact.sign(db, late, scale_id=scale.scale_id, today=world.today, now=world.clock())
+    ).already
+    with pytest.raises(Refused) as refused:
+        await pact.sign(db, other, scale_id=scale.scale_id, today=world.today, now=world.clock())
+    assert refused.value.notice.key == "reg.deadline_passed"
+    assert await count(db, PactSignature) == 1
