@@ -181,6 +181,13 @@ def test_two_tabs_are_two_people_in_the_bloc_group_live(
     assert href.startswith("/sandbox/api/files/")
     downloaded = alice.request.get(webchat.url + href)
     assert downloaded.body() == content
+    # A picture goes as a photo, as Telegram's apps send it: the others see the image itself.
+    bob.locator("#file-input").set_input_files(
+        files=[{"name": "anh-le-tong-ket.png", "mimeType": "image/png", "buffer": _png(40, 24)}]
+    )
+    picture = alice.locator(".msg.in .photo img").last
+    expect(picture).to_be_visible()
+    assert picture.evaluate("img => img.decode().then(() => img.naturalWidth)") == 40  # loaded, drawn
     if updates == "shared":
         alice.screenshot(path=str(artifacts / "webchat-group.png"))
 

@@ -972,6 +972,8 @@
     const caption = textEl.value.trim();
     if (caption) form.append('caption', caption);
     form.append('file', file, file.name);
+    // As Telegram's apps do by default: a picture goes as a photo, anything else as a document.
+    if (/^image\/(jpeg|png|webp)$/.test(file.type)) form.append('photo', '1');
     toast(`Đang gửi «${file.name}»…`);
     try {
       const answer = await api('/upload', { method: 'POST', body: form });
