@@ -124,20 +124,23 @@ async def lich(update: Update, context: ThiduaContext) -> None:
         return
     today = now.astimezone(deps.settings.zone).date()
     lines = [t(lang, "lich.title", today=format_date(today))]
+    zone = deps.settings.zone
     for item in found.items[:LICH_MAX_ITEMS]:
         status = t(lang, "lich.done") if item.done else t(lang, "lich.muted") if item.muted else ""
-        lines.append(
-            t(
-                lang,
-                "lich.line",
-                due=format_date(item.due_on),
-                number=item.number,
-                title=item.title,
-                left=reminders.days_left_text(lang, item.due_on, today),
-                unit=Raw(t(lang, "lich.unit", unit=item.unit_name)) if item.unit_name else "",
-                status=Raw(status),
-            )
-        )
+        if item.head_deadline is not None and item.milestone_id:
+            status += t(lang, "lich.head_deadline", when=format_datetime(item.head_deadline, zone))
+        common = {
+            "due": format_date(item.due_on),
+            "left": reminders.days_left_text(lang, item.due_on, today),
+            "unit": Raw(t(lang, "lich.unit", unit=item.unit_name)) if item.unit_name else "",
+            "status": Raw(status),
+        }
+        if item.milestone_id:
+            lines.append(t(lang, "lich.line", number=item.number, title=item.title, **common))
+        else:  # only the head's deadline: no timetable row for this task
+            assert item.head_deadline is not None
+            what = t(lang, f"lich.task.{item.task}", when=format_datetime(item.head_deadline, zone))
+            lines.append(t(lang, "lich.line_deadline", what=Raw(what), **common))
     if len(found.items) > LICH_MAX_ITEMS:
         lines.append(t(lang, "lich.more", count=len(found.items) - LICH_MAX_ITEMS))
     if not found.items:

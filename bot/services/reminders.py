@@ -24,7 +24,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -42,6 +42,7 @@ from bot.services.notices import Notice
 from bot.services.progress import Task, task_button_data
 from bot.services.timetable import HEADS, UNITS, audiences_for, blocs_of_year, schedule_of
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
+from models.registration import DeadlineExtension, TaskDeadline
 from models.reminders import (
     Milestone,
     MilestoneMute,
@@ -1298,6 +1299,11 @@ class AgendaItem:
     done: bool
     muted: bool
     task: str | None
+    bloc_id: int | None = None
+    unit_id: int | None = None
+    # The deadline the bot enforces for this unit (/hanchot, a reopening, the unit's extension),
+    # when the head has set one; milestone_id 0 marks an item that is only that deadline.
+    head_deadline: datetime | None = None
 
 
 @dataclass
@@ -1368,6 +1374,84 @@ async def agenda(db: Database, telegram_id: int, *, now: datetime, zone: ZoneInf
                     is_done,
                     m.id in muted,
                     m.task,
+                    bloc_id,
+                    unit_id,
                 )
             )
+    await _with_head_deadlines(db, result, hats, year.id, done, today, zone)
     return result
+
+
+async def _with_head_deadlines(
+    db: Database,
+    result: Agenda,
+    hats: list[tuple[int, int, str, int | None, str | None, str]],
+    school_year_id: int,
+    done: _DoneCache,
+    today: date,
+    zone: ZoneInfo,
+) -> None:
+    """Put the head's deadlines on a representative's agenda: beside the timetable's item for the
+    same task, or as an item of their own when the timetable has none (or none is loaded yet).
+    The date shown is the one the bot enforces for that unit: the latest of the deadline, the
+    bloc's reopening and the unit's own extension."""
+    units = {
+        (bloc_id, unit_id): (name, bloc_name) for bloc_id, _, bloc_name, unit_id, name, _ in hats if unit_id
+    }
+    if not units:
+        return
+    async with db.session() as session:
+        deadlines = list(
+            await session.exec(
+                select(TaskDeadline).where(
+                    TaskDeadline.school_year_id == school_year_id,
+                    col(TaskDeadline.bloc_id).in_({bloc_id for bloc_id, _ in units}),
+                )
+            )
+        )
+        extensions = {
+            (e.bloc_id, e.task, e.unit_id): e.until
+            for e in await session.exec(
+                select(DeadlineExtension).where(
+                    DeadlineExtension.school_year_id == school_year_id,
+                    col(DeadlineExtension.unit_id).in_({unit_id for _, unit_id in units}),
+                )
+            )
+        }
+    for (bloc_id, unit_id), (unit_name, bloc_name) in units.items():
+        for deadline in deadlines:
+            if deadline.bloc_id != bloc_id:
+                continue
+            windows = [deadline.reopened_until, extensions.get((bloc_id, deadline.task, unit_id))]
+            enforced = max([deadline.due_at, *(w for w in windows if w is not None)])
+            beside = [
+                i
+                for i, item in enumerate(result.items)
+                if (item.bloc_id, item.unit_id, item.task) == (bloc_id, unit_id, deadline.task)
+            ]
+            for i in beside:
+                result.items[i] = replace(result.items[i], head_deadline=enforced)
+            if beside:
+                continue
+            is_done = unit_id in await done.get(deadline.task, bloc_id, school_year_id)
+            due_on = enforced.astimezone(zone).date()
+            if due_on < today and is_done:
+                continue
+            result.items.append(
+                AgendaItem(
+                    0,
+                    0,
+                    "",
+                    due_on,
+                    "",
+                    bloc_name,
+                    unit_name,
+                    is_done,
+                    False,
+                    deadline.task,
+                    bloc_id,
+                    unit_id,
+                    enforced,
+                )
+            )
+    result.items.sort(key=lambda item: item.due_on)  # stable: the timetable's order within a day

@@ -463,6 +463,14 @@ async def test_the_head_gives_one_late_unit_more_time_and_the_others_stay_closed
     await other.send("/dangky")
     await other.expect("Đã quá hạn chót (23:59 30/11/2026)")
     assert not any("gia hạn" in msg.text for msg in other.seen)
+    # /lich shows each its own date: the late unit its extension (done now), the other the deadline.
+    await rep.send("/lich")
+    mine = await rep.expect("Các việc của bạn")
+    assert "Đăng ký thi đua: hạn chót của khối 09:00 03/12/2026" in mine.text and "✅ đã xong" in mine.text
+    await other.send("/lich")
+    theirs = await other.expect("Các việc của bạn")
+    assert "Đăng ký thi đua: hạn chót của khối 23:59 30/11/2026" in theirs.text
+    assert "✅" not in theirs.text
 
     # A representative who blocked the bot cannot be told; the extension is saved all the same.
     await client.person(blocked.user_id, blocked.first_name, last_name=blocked.last_name)

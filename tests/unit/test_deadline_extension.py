@@ -252,3 +252,45 @@ async def test_an_extension_of_the_pact_lets_that_unit_sign(world: World) -> Non
         await pact.sign(db, other, scale_id=scale.scale_id, today=world.today, now=world.clock())
     assert refused.value.notice.key == "reg.deadline_passed"
     assert await count(db, PactSignature) == 1
+
+
+async def test_a_representatives_lich_shows_the_deadline_the_bot_enforces_for_their_unit(
+    world: World,
+) -> None:
+    """/lich shows the head's deadline even when no timetable is loaded, with the unit's own
+    extension where it has one; a unit that has registered sees it done."""
+    from zoneinfo import ZoneInfo
+
+    from bot.services import reminders
+
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    late, other = world.bloc2_reps()[3], world.bloc2_reps()[6]
+    tg = {person_id: user_id for user_id, person_id in world.ids.items()}
+    due = world.clock() + timedelta(days=3)
+    await set_register_deadline(world, due)
+
+    async def register_item(person_id: int) -> reminders.AgendaItem:
+        found = await reminders.agenda(world.db, tg[person_id], now=world.clock(), zone=zone)
+        [item] = [i for i in found.items if i.task == "register"]
+        return item
+
+    item = await register_item(other)
+    assert item.milestone_id == 0 and item.head_deadline == due and not item.done
+    assert item.due_on == due.astimezone(zone).date() and item.unit_name == unit_of(world, other)
+
+    numbers = await numbered(world)
+    world.clock.advance(days=4)
+    granted = await registration.extend_for_unit(
+        world.db,
+        world.pid(HEAD),
+        task=Task.REGISTER,
+        unit_number=numbers[unit_of(world, late)],
+        days=5,
+        today=world.today,
+        now=world.clock(),
+    )
+    assert (await register_item(late)).head_deadline == granted.until
+    assert (await register_item(other)).head_deadline == due  # overdue, not done: still listed
+
+    await register_unit(world, late)
+    assert (await register_item(late)).done
