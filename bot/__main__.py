@@ -76,8 +76,9 @@ async def run(settings: Settings) -> None:
                 report, personas = await load_demo(
                     db, authority_name=settings.authority_name, now=system_clock()
                 )
-                # Bloc 2 is shown at the end of the year (registered, pact signed): ready for its meeting.
-                await load_demo_progress(db, bloc_number=2, now=system_clock())
+                # Bloc 2 is shown at the end of the year (registered, pact signed, sheets final):
+                # ready for its meeting, with a ranking and a score workbook to export.
+                await load_demo_progress(db, bloc_number=2, now=system_clock(), scores=True)
                 for persona in personas:
                     sandbox.add_user(persona.user_id, persona.first_name, last_name=persona.last_name)
                 sandbox.personas = [p.as_dict() for p in personas]

@@ -7,7 +7,8 @@ department to play with in the sandbox. Loading twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from importlib import resources
 
 from sqlmodel import col, select
@@ -176,12 +177,14 @@ DEMO_SCALE = """Mã;Nội dung / Tiêu chí;Điểm tối đa;Bước điểm;B�
 3.2;Công đoàn, Đoàn thanh niên vững mạnh;10;;;"""
 
 
-async def load_demo_progress(db: Database, *, bloc_number: int, now: datetime) -> int:
-    """Bring one bloc to the end of the year: the scale published, every unit registered and signed.
+async def load_demo_progress(db: Database, *, bloc_number: int, now: datetime, scores: bool = False) -> int:
+    """Bring one bloc to the end of the year: the scale published, every unit registered and signed,
+    and with `scores`, every unit's self-score sheet sent and finalised by the head (so the ranking,
+    the score workbook and the chart have something to show).
 
     The demo shows bloc 2 this way, ready for its year-end meeting and ballots, while the other
-    blocs stay at the start of the year to try registration. Returns how many units it advanced;
-    running it again advances none.
+    blocs stay at the start of the year to try registration. Returns how many units it registered
+    or signed; running it again advances none.
     """
     from bot.services import criteria, eligibility, pact, registration
     from bot.services.registration import Person as Individual
@@ -214,6 +217,8 @@ async def load_demo_progress(db: Database, *, bloc_number: int, now: datetime) -
         return 0
     status = await eligibility.statuses(db, bloc.id, year.id)
     if all(view.considered for view in status.values()):
+        if scores:
+            await _demo_scores(db, reps, head_person, today=today, now=now)
         return 0
     async with db.session() as session:
         scale = await criteria.current_scale(session, bloc.id, year.id)
@@ -236,4 +241,38 @@ async def load_demo_progress(db: Database, *, bloc_number: int, now: datetime) -
         if eligibility.NOT_SIGNED in view.reasons:
             await pact.sign(db, person_id, scale_id=scale.scale_id, today=today, now=now)
         advanced += 1
+    if scores:
+        await _demo_scores(db, reps, head_person, today=today, now=now)
     return advanced
+
+
+async def _demo_scores(
+    db: Database, reps: dict[int, int], head_person: int, *, today: date, now: datetime
+) -> None:
+    """Every unit scores itself a little below the maximum, sends the sheet, and the head
+    finalises it. Sheets already sent are left. The scores come from a generator seeded with the
+    unit's place in the bloc: the same demo every time, with spread-out totals and a tie."""
+    import random
+
+    from bot.services import scoring
+    from models.registration import SheetStatus
+
+    for index, person_id in enumerate(reps.values()):
+        state = await scoring.open_sheet(db, person_id, today=today)
+        if state.status != SheetStatus.DRAFT:
+            continue
+        draw = random.Random(index)  # not for secrecy: a repeatable demo
+        while state.criterion is not None:
+            criterion = state.criterion
+            most = int(min(Decimal(4), criterion.max_points / 3) / criterion.step)  # up to 4 points off
+            score = criterion.max_points - draw.randint(0, most) * criterion.step
+            state, _ = await scoring.enter_score(
+                db, person_id, sheet_id=state.sheet_id, text=str(score), today=today, now=now
+            )
+            state = await scoring.move(
+                db, person_id, sheet_id=state.sheet_id, action="next", code=criterion.code, today=today
+            )
+        await scoring.submit(db, person_id, sheet_id=state.sheet_id, today=today, now=now)
+    for view in await scoring.review_list(db, head_person, today=today):
+        if view.status == SheetStatus.SUBMITTED:
+            await scoring.finalise(db, head_person, sheet_id=view.sheet_id, today=today, now=now)
