@@ -18,7 +18,7 @@ from telegram import Bot
 from bot.__main__ import NO_TOKEN_FOR_EVIDENCE, export_files
 from bot.db import Database
 from bot.exports.evidence_pack import INDEX_NAME
-from bot.sandbox.client import BotMessage, Person, SandboxClient
+from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.services import criteria, scoring
 from bot.services.evidence_pack import FetchError, TooBig
@@ -26,6 +26,7 @@ from bot.settings import Settings
 from handlers.exports import telegram_download
 from models.registration import ScoreEvidence
 from tests.conftest import Clock, Demo, RunningBot
+from tests.e2e.test_exports import collect, press
 from tests.e2e.test_registration import HEAD, UNIT, publish_scale
 from tests.unit.test_registration_service import SCALE, make_world
 
@@ -36,21 +37,6 @@ def jpeg() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG")
     return buffer.getvalue()
-
-
-async def press(person: Person, message: BotMessage, fragment: str) -> None:
-    button = next((b for b in message.buttons if fragment in b["text"]), None)
-    assert button is not None, f"no button with {fragment!r} in {message.button_texts}"
-    await person.press(message, data=button["callback_data"])
-
-
-async def collect(person: Person, until: str, wait_seconds: float = 60.0) -> list[BotMessage]:
-    received = []
-    while True:
-        message = await person.next_message(wait_seconds, edits=False)
-        received.append(message)
-        if until in message.text:
-            return received
 
 
 def index_of(archive: zipfile.ZipFile) -> list[list[str]]:

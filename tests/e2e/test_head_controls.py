@@ -33,6 +33,7 @@ from models.registration import (
     TaskDeadline,
 )
 from tests.conftest import Clock, Demo, RunningBot
+from tests.e2e.test_registration import SCALE_ROWS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.registration]
 
@@ -43,23 +44,8 @@ BLOC = "Khối thi đua số 2"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOT_ALLOWED = "Bạn không có quyền dùng lệnh này"
 
-HEADER = [
-    "Mã",
-    "Nội dung / Tiêu chí",
-    "Điểm tối đa",
-    "Bước điểm",
-    "Bổ sung của khối",
-    "Số tiêu chí Sở quy định",
-]
-SCALE = [
-    HEADER,
-    ["1", "Thực hiện nhiệm vụ chính trị", "20", "", "", "2"],
-    ["1.1", "Tỷ lệ học sinh lên lớp", "10", "0,5", "", ""],
-    ["1.2", "Đổi mới phương pháp dạy học", "10", "", "", ""],
-    ["2", "Công tác thi đua, khen thưởng", "10", "", "", "2"],
-    ["2.1", "Đăng ký thi đua đúng hạn", "5", "", "", ""],
-    ["2.2", "Điển hình tiên tiến", "5", "", "", ""],
-]
+SCALE = SCALE_ROWS  # the registration tests' scale: 2 contents, 4 criteria
+HEADER = SCALE[0]
 
 
 def pasted(rows: list[list[str]], mark: str = ";") -> str:
