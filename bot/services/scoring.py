@@ -327,19 +327,7 @@ async def submit(db: Database, person_id: int, *, sheet_id: int, today: date, no
         )
         sheet.status, sheet.submitted_at = SheetStatus.SUBMITTED, now
         session.add(sheet)
-        record(
-            session,
-            at=now,
-            person_id=person_id,
-            bloc_id=sheet.bloc_id,
-            school_year_id=sheet.school_year_id,
-            unit_id=sheet.unit_id,
-            entity="score_sheet",
-            entity_id=sheet.id,
-            field="status",
-            old=SheetStatus.DRAFT.value,
-            new=SheetStatus.SUBMITTED.value,
-        )
+        _log_status(session, sheet, person_id, now, SheetStatus.DRAFT)
         await session.flush()
         return await _state(session, sheet, unit_name)
 
@@ -467,6 +455,25 @@ async def _line_for_review(
         raise Refused("score.no_criterion", code=str(line_id))
     sheet = await _reviewable(session, person_id, today, line.sheet_id, allowed)
     return line, sheet
+
+
+def _log_status(
+    session: AsyncSession, sheet: ScoreSheet, person_id: int, now: datetime, old: SheetStatus
+) -> None:
+    """The sheet's move from `old` to its current status, in the change history."""
+    record(
+        session,
+        at=now,
+        person_id=person_id,
+        bloc_id=sheet.bloc_id,
+        school_year_id=sheet.school_year_id,
+        unit_id=sheet.unit_id,
+        entity="score_sheet",
+        entity_id=sheet.id,
+        field="status",
+        old=old.value,
+        new=SheetStatus(sheet.status).value,
+    )
 
 
 def _log_line(
@@ -654,19 +661,7 @@ async def finalise(db: Database, person_id: int, *, sheet_id: int, today: date, 
                 session.add(line)
         sheet.status, sheet.finalised_at = SheetStatus.FINAL, now
         session.add(sheet)
-        record(
-            session,
-            at=now,
-            person_id=person_id,
-            bloc_id=sheet.bloc_id,
-            school_year_id=sheet.school_year_id,
-            unit_id=sheet.unit_id,
-            entity="score_sheet",
-            entity_id=sheet.id,
-            field="status",
-            old=SheetStatus.SUBMITTED.value,
-            new=SheetStatus.FINAL.value,
-        )
+        _log_status(session, sheet, person_id, now, SheetStatus.SUBMITTED)
         await session.flush()
         return await _sheet_view(session, sheet)
 
