@@ -48,7 +48,7 @@ async def _wait_for_stop() -> None:
 async def run(settings: Settings) -> None:
     """Start the bot: on Telegram with a token, otherwise against the offline sandbox with demo data."""
     from bot.app import build_application, start_bot, stop_bot
-    from handlers.menu import set_default_menu
+    from bot.channels.telegram import set_default_menu
 
     db = Database(settings.database_url)
     await db.migrate()
@@ -96,6 +96,7 @@ async def run(settings: Settings) -> None:
     application = build_application(deps, token=token, base_url=base_url)
     if settings.webhook_url and not settings.sandbox_mode:
         await application.initialize()
+        deps.telegram_username = application.bot.username
         await set_default_menu(application.bot)
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         assert application.updater is not None

@@ -9,10 +9,11 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest
 
 import handlers
+from bot.channels import telegram as telegram_channel
+from bot.chat.router import Router
 from bot.deps import Deps
 from bot.persistence import DatabasePersistence
 from handlers.common import ThiduaContext
-from handlers.menu import set_default_menu
 
 
 def quiet_library_logs() -> None:
@@ -55,6 +56,7 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     rate_limiter: bool = True,
+    router: Router | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The bot, for Telegram (default base_url), the sandbox over HTTP (base_url) or in process (request)."""
     builder: Any = (
@@ -74,6 +76,8 @@ def build_application(
     quiet_library_logs()
     application = builder.build()
     application.bot_data["deps"] = deps
+    application.bot_data["router"] = router = router or handlers.build_router()
+    telegram_channel.install(application, router)
     handlers.register_all(application)
     return application
 
@@ -85,7 +89,8 @@ async def start_bot(application: Application, *, poll_timeout: int = 10) -> None
     lifecycle themselves, so start-up lives here, once.
     """
     await application.initialize()
-    await set_default_menu(application.bot)
+    application.bot_data["deps"].telegram_username = application.bot.username
+    await telegram_channel.set_default_menu(application.bot)
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
     await application.start()

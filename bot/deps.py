@@ -20,3 +20,5 @@ class Deps:
     db: Database
     clock: Callable[[], datetime] = field(default=system_clock)
     master_key: bytes | None = None  # the ballot master key (bot.settings.master_key)
+    # The Telegram bot's @username as getMe tells it (invite links); set when the bot starts.
+    telegram_username: str | None = None
