@@ -239,6 +239,9 @@ class ZaloSandbox:
         low, high = SECRET_LENGTH
         if not low <= len(secret) <= high:
             raise bad_request(f"secret_token must be between {low} and {high} characters")
+        # It travels in an HTTP header, so only visible ASCII can be echoed back unchanged.
+        if not all("!" <= char <= "~" for char in secret):
+            raise bad_request("secret_token may hold visible ASCII characters only")
         self.webhook = ZaloWebhook(url=url, secret_token=secret, updated_at=self._now_ms())
         await self._stop_delivery()
         self._delivery = asyncio.get_running_loop().create_task(
