@@ -46,21 +46,24 @@ async def _wait_for_stop() -> None:
 
 
 async def run(settings: Settings) -> None:
-    """Start the bot: on Telegram with a token, otherwise against the offline sandbox with demo data."""
-    from bot.app import build_application, start_bot, stop_bot
+    """Start the bot on every platform it has a token for (Telegram, Zalo, or both, one process and
+    one database); with neither, against the offline sandbox, which stands in for both, with demo data."""
+    from bot.app import build_application, build_router, build_zalo, start_bot, stop_bot
     from bot.channels.telegram import set_default_menu
 
     db = Database(settings.database_url)
     await db.migrate()
     deps = Deps(settings=settings, db=db, master_key=master_key(settings))
+    router = build_router()
     server = None
+    telegram: tuple[str, str | None] | None = None  # token, Bot API root
+    zalo: tuple[str, str | None] | None = None
     if settings.sandbox_mode:
         from bot.sandbox.core import Sandbox
         from bot.sandbox.server import SandboxServer
         from bot.services.demo import load_demo, load_demo_progress
 
         sandbox = Sandbox()
-        token = sandbox.token
         if settings.sandbox_url:
             base_url = settings.sandbox_url.rstrip("/")
         else:
@@ -86,32 +89,44 @@ async def run(settings: Settings) -> None:
                 sandbox.add_group(-1002, "Khối thi đua số 2", bloc2)
                 for line in report.lines("vi"):
                     log.info("demo: %s", line)
+        telegram = (sandbox.token, base_url)
+        zalo = (sandbox.zalo.token, f"{base_url}/zalo")
     else:
-        assert settings.telegram_bot_token is not None
-        token = settings.telegram_bot_token.get_secret_value()
-        # None is api.telegram.org; TELEGRAM_API_URL names a self-hosted Bot API server, or the
-        # sandbox in tests/e2e/test_webhook.py, which runs this very code path with a token.
-        base_url = settings.telegram_api_url
+        if settings.telegram_bot_token is not None and settings.telegram_enabled:
+            # None is api.telegram.org; TELEGRAM_API_URL names a self-hosted Bot API server, or the
+            # sandbox in tests/e2e/test_webhook.py, which runs this very code path with a token.
+            telegram = (settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
+        if settings.zalo_bot_token is not None and settings.zalo_enabled:
+            zalo = (settings.zalo_bot_token.get_secret_value(), settings.zalo_api_url)
 
-    application = build_application(deps, token=token, base_url=base_url)
-    if settings.webhook_url and not settings.sandbox_mode:
-        await application.initialize()
-        deps.telegram_username = application.bot.username
-        await set_default_menu(application.bot)
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        assert application.updater is not None
-        await application.updater.start_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
-            secret_token=secret,
-        )
-        await application.start()
-        mode = f"webhook {settings.webhook_url}"
-    else:
-        await start_bot(application)
-        mode = "long polling"
+    application = None
+    modes: list[str] = []
+    if telegram is not None:
+        token, base_url_or_none = telegram
+        application = build_application(deps, token=token, base_url=base_url_or_none, router=router)
+        if settings.webhook_url and not settings.sandbox_mode:
+            await application.initialize()
+            deps.telegram_username = application.bot.username
+            await set_default_menu(application.bot)
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            assert application.updater is not None
+            await application.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path="telegram",
+                webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
+                secret_token=secret,
+            )
+            await application.start()
+            modes.append(f"Telegram @{application.bot.username}, webhook {settings.webhook_url}")
+        else:
+            await start_bot(application)
+            modes.append(f"Telegram @{application.bot.username}, long polling")
+    zalo_channel = None
+    if zalo is not None:
+        zalo_channel = build_zalo(deps, router, token=zalo[0], base_url=zalo[1])
+        await zalo_channel.start_polling(timeout=10 if settings.sandbox_mode else 30)
+        modes.append("Zalo, long polling")
     if server is not None:
         print(
             f"Thi đua Bot is running offline. Open {server.url} to chat with it as the demo people.",
@@ -120,14 +135,14 @@ async def run(settings: Settings) -> None:
     elif settings.sandbox_mode:
         print(f"Thi đua Bot is running against the sandbox at {settings.sandbox_url}.", flush=True)
     else:
-        where = (
-            "Telegram" if settings.telegram_api_url is None else f"the Bot API at {settings.telegram_api_url}"
-        )
-        print(f"Thi đua Bot @{application.bot.username} is running on {where} ({mode}).", flush=True)
+        print(f"Thi đua Bot is running: {'; '.join(modes)}.", flush=True)
     try:
         await _wait_for_stop()
     finally:
-        await stop_bot(application)
+        if zalo_channel is not None:
+            await zalo_channel.close()
+        if application is not None:
+            await stop_bot(application)
         if server is not None:
             await server.stop()
         await db.dispose()

@@ -10,6 +10,8 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.channels import telegram as telegram_channel
+from bot.channels.zalo.adapter import ZaloChannel
+from bot.channels.zalo.client import ZaloBot
 from bot.chat.router import Router
 from bot.deps import Deps
 from bot.persistence import DatabasePersistence
@@ -46,6 +48,16 @@ class ThiduaApplication(Application):  # type: ignore[type-arg]
         await super().process_update(update)
         if self.persistence is not None:
             await self.update_persistence()
+
+
+def build_router() -> Router:
+    return handlers.build_router()
+
+
+def build_zalo(deps: Deps, router: Router, *, token: str, base_url: str | None = None) -> ZaloChannel:
+    """The Zalo side: our httpx client and the adapter serving the same conversations."""
+    bot = ZaloBot(token, base_url) if base_url else ZaloBot(token)
+    return ZaloChannel(deps, router, bot)
 
 
 def build_application(

@@ -23,8 +23,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from bot.app import build_application, start_bot, stop_bot
+from bot.app import build_application, build_router, build_zalo, start_bot, stop_bot
 from bot.ballot_crypto import new_master_key
+from bot.channels.zalo.adapter import ZaloChannel
 from bot.db import Database
 from bot.deps import Deps
 from bot.sandbox.client import Person, SandboxClient
@@ -172,20 +173,29 @@ async def client(sandbox_server: SandboxServer) -> AsyncIterator[SandboxClient]:
 
 
 class RunningBot:
-    """The real application, polling the sandbox over HTTP like it polls Telegram."""
+    """The real application, polling the sandbox over HTTP like it polls Telegram and Zalo."""
 
     def __init__(self, deps: Deps, server: SandboxServer) -> None:
         self.deps = deps
         self.server = server
         self.application: Any = None
+        self.zalo: ZaloChannel | None = None
 
     async def start(self) -> None:
+        router = build_router()
         self.application = build_application(
-            self.deps, token=self.server.sandbox.token, base_url=self.server.url
+            self.deps, token=self.server.sandbox.token, base_url=self.server.url, router=router
         )
         await start_bot(self.application, poll_timeout=1)
+        self.zalo = build_zalo(
+            self.deps, router, token=self.server.sandbox.zalo.token, base_url=f"{self.server.url}/zalo"
+        )
+        await self.zalo.start_polling(timeout=1)
 
     async def stop(self) -> None:
+        if self.zalo is not None:
+            await self.zalo.close()
+            self.zalo = None
         if self.application is not None:
             await stop_bot(self.application)
             self.application = None

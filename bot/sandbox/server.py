@@ -426,7 +426,8 @@ class SandboxServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> str:
-        self._runner = web.AppRunner(build_app(self.sandbox), access_log=None)
+        # A long poll whose caller went away must not take an event with it (Zalo has no offset).
+        self._runner = web.AppRunner(build_app(self.sandbox), access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

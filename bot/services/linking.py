@@ -71,6 +71,8 @@ async def redeem_code(
             return LinkResult(LinkStatus.UNKNOWN)
         owner = await session.get(Person, link.person_id)
         assert owner is not None and owner.id is not None
+        if link.channel == channel.value:
+            return LinkResult(LinkStatus.SAME_CHANNEL, channel=Channel(link.channel))
         account = await session.get(ChannelAccount, (channel.value, external_id))
         if account is not None and account.person_id == owner.id:
             return LinkResult(LinkStatus.ALREADY_SAME, owner.id, owner.full_name)
@@ -78,8 +80,6 @@ async def redeem_code(
             return LinkResult(LinkStatus.USED)
         if link.expires_at <= now:
             return LinkResult(LinkStatus.EXPIRED)
-        if link.channel == channel.value:
-            return LinkResult(LinkStatus.SAME_CHANNEL, channel=Channel(link.channel))
         other = (
             await session.exec(
                 select(ChannelAccount).where(

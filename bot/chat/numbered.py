@@ -1,0 +1,53 @@
+"""Reading a typed reply as a press, for chats without buttons (Zalo): "2", or the option's words
+without accents ("tieng viet" for «Tiếng Việt»). Pure functions: no I/O."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from models.text import strip_diacritics
+
+_TAG = re.compile(r"<[^>]+>")
+_MARKS = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class OutOfRange:
+    number: int
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, no accents, case-folded: how an option is matched."""
+    folded = strip_diacritics(text).casefold()
+    return " ".join(_MARKS.sub(" ", folded).split())
+
+
+def read_reply(text: str, labels: list[str]) -> int | OutOfRange | None:
+    """The index of the option the reply names; OutOfRange for a number with no option; None when
+    the reply is not a choice at all (it may be an answer typed for the conversation)."""
+    reply = unicodedata.normalize("NFKC", text).strip().rstrip(".")
+    if re.fullmatch(r"[0-9]{1,6}", reply):
+        number = int(reply)
+        return number - 1 if 1 <= number <= len(labels) else OutOfRange(number)
+    wanted = _key(reply)
+    if not wanted:
+        return None
+    keys = [_key(label) for label in labels]
+    if wanted in keys:
+        return keys.index(wanted)
+    return None
+
+
+def numbers_phrase(count: int, or_word: str) -> str:
+    """ "1, 2 hoặc 3" / "1, 2 or 3"."""
+    if count <= 1:
+        return "1"
+    return f"{', '.join(str(n) for n in range(1, count))} {or_word} {count}"
+
+
+def plain_text(markup: str) -> str:
+    """The catalogue's HTML as plain text, for channels that show no formatting."""
+    return html.unescape(_TAG.sub("", markup))
