@@ -359,3 +359,24 @@ def test_the_zalo_client_does_not_import_telegram() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr or done.stdout
+
+
+async def test_a_test_body_can_run_on_either_channel(zalo: ZaloBot, people: SandboxClient) -> None:
+    """person_on gives a Telegram or a Zalo person with the same send / expect / press / upload."""
+    person = await people.person_on("zalo", 910001, "Lan", last_name="Nguyễn Thị")
+    assert person.channel == "zalo" and person.user_id == "z910001"
+    await zalo.send_message(person.user_id, "Ký giao ước?\n1. Đồng ý\n2. Để sau\nTrả lời 1 hoặc 2.")
+    asked = await person.expect("Ký giao ước?")
+    assert asked.options == ["Đồng ý", "Để sau"] and asked.button_texts == asked.options
+    await person.press(asked, "Để sau")
+    await person.upload("a.png", png(), photo=True, caption="ảnh")
+    with pytest.raises(SandboxRequestError, match="document"):
+        await person.upload("a.xlsx", b"PK", photo=False)
+    with pytest.raises(SandboxRequestError, match="no option"):
+        await person.press(asked, "Không có")
+    first = await zalo.get_updates(timeout=1)
+    second = await zalo.get_updates(timeout=1)
+    assert first is not None and first.text == "2" and first.sender_name == "Nguyễn Thị Lan"
+    assert second is not None and second.kind is EventKind.IMAGE
+    telegram = await people.person_on("telegram", 910001, "Lan")
+    assert telegram.channel == "telegram" and telegram.user_id == 910001
