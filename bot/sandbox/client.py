@@ -14,6 +14,7 @@ Used by the end-to-end tests, the benchmarks and demos; it speaks only the contr
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -195,6 +196,9 @@ class Person(_Reader):
         return dict(event["answer"])
 
 
+NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(.+)$")
+
+
 @dataclass
 class ZaloBotMessage:
     """One message from the bot in a Zalo chat: a text, a photo by URL (with its caption) or a sticker.
@@ -238,6 +242,30 @@ class ZaloBotMessage:
     def date_ms(self) -> int:
         return int(self.raw["date"])
 
+    @property
+    def document(self) -> None:
+        """Zalo has no documents (files reach a Zalo person as download links in the text)."""
+        return None
+
+    @property
+    def numbered(self) -> dict[int, str]:
+        """The numbered choices in the text ("1. Đồng ý" lines): Zalo's stand-in for buttons."""
+        found: dict[int, str] = {}
+        for line in self.text.splitlines():
+            match = NUMBERED.match(line)
+            if match:
+                found.setdefault(int(match.group(1)), match.group(2).strip())
+        return dict(sorted(found.items()))
+
+    @property
+    def options(self) -> list[str]:
+        return list(self.numbered.values())
+
+    @property
+    def button_texts(self) -> list[str]:
+        """The same as `options`, so a test written for both channels can read the choices alike."""
+        return self.options
+
 
 @dataclass
 class ZaloPerson(_Reader):
@@ -278,6 +306,27 @@ class ZaloPerson(_Reader):
                 "/sandbox/api/sticker", {"channel": "zalo", "from_id": self.user_id, "sticker": sticker}
             )
         )
+
+    async def upload(
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        mime: str | None = None,
+        photo: bool = False,
+    ) -> dict[str, Any]:
+        """As `Person.upload`, for tests written for both channels: a Zalo person sends pictures only."""
+        if not photo:
+            raise SandboxRequestError(400, "a Zalo person cannot send a document to a bot")
+        return await self.send_image(content, caption=caption, filename=filename)
+
+    async def press(self, message: ZaloBotMessage, label: str) -> dict[str, Any]:
+        """Choose an option as a Zalo person does: reply with its number from the message's list."""
+        number = next((n for n, text in message.numbered.items() if text == label), None)
+        if number is None:
+            raise SandboxRequestError(400, f"no option {label!r} in {message.options!r}")
+        return await self.send(str(number))
 
     async def next_message(self, wait_seconds: float = 15.0) -> ZaloBotMessage:
         """The bot's next message in this chat, after everything already read."""
@@ -349,6 +398,26 @@ class SandboxClient:
         person = ZaloPerson(self, str(user["id"]), str(user["id"]), display_name)
         await person.skip_to_now()
         return person
+
+    async def person_on(
+        self,
+        channel: str,
+        user_id: int,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        language_code: str = "vi",
+    ) -> Person | ZaloPerson:
+        """One person on either channel, for a test body parametrized by channel.
+
+        On Zalo the account id is "z<user_id>" (a string, as the web chat names a persona's account).
+        """
+        if channel == "telegram":
+            return await self.person(user_id, first_name, last_name=last_name, language_code=language_code)
+        if channel == "zalo":
+            name = " ".join(part for part in (last_name, first_name) if part)
+            return await self.zalo_person(f"z{user_id}", name)
+        raise ValueError(f"unknown channel {channel!r}")
 
     async def zalo_stickers(self) -> list[dict[str, str]]:
         """The sandbox's own sticker set: [{id, emoji, url}]."""

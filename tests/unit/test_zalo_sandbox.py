@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
+import subprocess
+import sys
 import time
 import zlib
 from collections.abc import AsyncIterator
@@ -22,8 +24,9 @@ from aiohttp import web
 from bot.channels.zalo.client import ZaloApiError, ZaloBot
 from bot.channels.zalo.events import SECRET_HEADER, EventKind, parse_event, secret_matches
 from bot.sandbox.client import SandboxClient, SandboxRequestError
-from bot.sandbox.core import Sandbox
+from bot.sandbox.core import Sandbox, Upload
 from bot.sandbox.server import SandboxServer
+from bot.sandbox.zalo import InProcessTransport
 
 pytestmark = pytest.mark.zalo
 
@@ -323,3 +326,57 @@ async def test_a_long_poll_ends_when_a_webhook_is_set(zalo: ZaloBot, webhook: We
     with pytest.raises(ZaloApiError) as conflict:
         await asyncio.wait_for(poll, 10)
     assert conflict.value.error_code == 409
+
+
+async def test_the_client_runs_against_the_sandbox_in_process() -> None:
+    """No port: for fast tests of what the bot does on Zalo, as SandboxRequest is for Telegram."""
+    box = Sandbox()
+    box.zalo.add_user("lan", "Lan")
+    async with httpx.AsyncClient(transport=InProcessTransport(box)) as http:
+        zalo = ZaloBot(box.zalo.token, "http://sandbox/zalo", http)
+        assert (await zalo.get_me()).account_type == "BASIC"
+        await box.zalo.user_sends_image("lan", Upload("a.png", png()), caption="ảnh")
+        event = await zalo.get_updates(timeout=0)
+        assert event is not None and event.photo_url is not None
+        assert (await http.get(event.photo_url)).content == png()
+        with pytest.raises(ZaloApiError) as refused:
+            await zalo.send_message("lan", "x" * 2001)
+        assert refused.value.error_code == 400
+        await zalo.send_message("lan", "Đã nhận")
+        assert [m["text"] for m in box.zalo.transcript("lan") if "text" in m] == ["Đã nhận"]
+        wrong = ZaloBot("1:wrong", "http://sandbox/zalo", http)
+        with pytest.raises(ZaloApiError) as unauthorized:
+            await wrong.get_me()
+        assert unauthorized.value.error_code == 401
+
+
+def test_the_zalo_client_does_not_import_telegram() -> None:
+    """Only the Telegram adapter imports `telegram`; the Zalo client and events stand alone."""
+    code = (
+        "import sys, bot.channels.zalo.client, bot.channels.zalo.events;"
+        "bad = sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.'));"
+        "sys.exit(f'imported {bad}' if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr or done.stdout
+
+
+async def test_a_test_body_can_run_on_either_channel(zalo: ZaloBot, people: SandboxClient) -> None:
+    """person_on gives a Telegram or a Zalo person with the same send / expect / press / upload."""
+    person = await people.person_on("zalo", 910001, "Lan", last_name="Nguyễn Thị")
+    assert person.channel == "zalo" and person.user_id == "z910001"
+    await zalo.send_message(person.user_id, "Ký giao ước?\n1. Đồng ý\n2. Để sau\nTrả lời 1 hoặc 2.")
+    asked = await person.expect("Ký giao ước?")
+    assert asked.options == ["Đồng ý", "Để sau"] and asked.button_texts == asked.options
+    await person.press(asked, "Để sau")
+    await person.upload("a.png", png(), photo=True, caption="ảnh")
+    with pytest.raises(SandboxRequestError, match="document"):
+        await person.upload("a.xlsx", b"PK", photo=False)
+    with pytest.raises(SandboxRequestError, match="no option"):
+        await person.press(asked, "Không có")
+    first = await zalo.get_updates(timeout=1)
+    second = await zalo.get_updates(timeout=1)
+    assert first is not None and first.text == "2" and first.sender_name == "Nguyễn Thị Lan"
+    assert second is not None and second.kind is EventKind.IMAGE
+    telegram = await people.person_on("telegram", 910001, "Lan")
+    assert telegram.channel == "telegram" and telegram.user_id == 910001
