@@ -19,7 +19,7 @@ from bot.services.ballots import CastStatus, OpenRefusal, Purpose
 from bot.services.demo import Persona, load_demo, load_demo_progress
 from models.meetings import MeetingKind, Poll, SealedBallot
 from models.vote_rules import Choice
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 
 pytestmark = pytest.mark.ballot
 

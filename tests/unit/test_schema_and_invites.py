@@ -11,7 +11,7 @@ from bot.db import Database
 from bot.services import invites
 from bot.services.demo import load_demo
 from models.organisation import Invite, PersonRole
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 
 
 async def test_migrations_match_the_models(db: Database) -> None:

@@ -33,7 +33,7 @@ from bot.services.ballots import CastStatus, Purpose
 from models.meetings import Participation, Poll, SealedBallot
 from models.organisation import Person
 from models.vote_rules import Choice
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 from tests.unit.test_ballots_service import MASTER, Bloc2, bloc2  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.ballot, pytest.mark.export]
