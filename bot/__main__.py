@@ -48,6 +48,7 @@ async def _wait_for_stop() -> None:
 async def run(settings: Settings) -> None:
     """Start the bot: on Telegram with a token, otherwise against the offline sandbox with demo data."""
     from bot.app import build_application, start_bot, stop_bot
+    from bot.web import TELEGRAM_PATH, WebServer, build_web_app, telegram_webhook
     from handlers.menu import set_default_menu
 
     db = Database(settings.database_url)
@@ -94,17 +95,26 @@ async def run(settings: Settings) -> None:
         base_url = settings.telegram_api_url
 
     application = build_application(deps, token=token, base_url=base_url)
-    if settings.webhook_url and not settings.sandbox_mode:
+    webhook = bool(settings.webhook_url) and not settings.sandbox_mode
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    # Telegram's webhook is one more route of the bot's web server, feeding PTB's update queue;
+    # the server listens before setWebhook, so Telegram's first POST finds it.
+    routes = [telegram_webhook(application, secret)] if webhook else []
+    web = WebServer(build_web_app(deps, routes), settings.web_listen, settings.web_port_or_default)
+    try:
+        await web.start()
+    except OSError as exc:
+        raise SystemExit(
+            f"Cannot listen on {settings.web_listen}:{settings.web_port_or_default} ({exc.strerror}); "
+            "set WEB_PORT to a free port."
+        ) from None
+    print(f"Health checks at {web.url}/healthz and {web.url}/readyz.", flush=True)
+    if webhook:
+        assert settings.webhook_url is not None
         await application.initialize()
         await set_default_menu(application.bot)
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        assert application.updater is not None
-        await application.updater.start_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
-            secret_token=secret,
+        await application.bot.set_webhook(
+            f"{settings.webhook_url.rstrip('/')}{TELEGRAM_PATH}", secret_token=secret
         )
         await application.start()
         mode = f"webhook {settings.webhook_url}"
@@ -126,6 +136,7 @@ async def run(settings: Settings) -> None:
     try:
         await _wait_for_stop()
     finally:
+        await web.stop()
         await stop_bot(application)
         if server is not None:
             await server.stop()

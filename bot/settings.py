@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
+        populate_by_name=True,
     )
 
     telegram_bot_token: SecretStr | None = None
@@ -30,8 +34,18 @@ class Settings(BaseSettings):
         ),
     )
     webhook_url: str | None = None
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # The bot's one web server: /healthz, /readyz, and Telegram's webhook at /telegram.
+    # WEBHOOK_LISTEN / WEBHOOK_PORT are the names older .env files use for the same thing.
+    web_listen: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("web_listen", "webhook_listen")
+    )
+    web_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        validation_alias=AliasChoices("web_port", "webhook_port"),
+        description="Default 8443 on Telegram; offline, a free port (several sandboxes may run at once).",
+    )
     # Checked even when absent (validate_default): a webhook without a secret is refused.
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
@@ -120,6 +134,12 @@ class Settings(BaseSettings):
     @property
     def sandbox_mode(self) -> bool:
         return self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value()
+
+    @property
+    def web_port_or_default(self) -> int:
+        if self.web_port is not None:
+            return self.web_port
+        return 0 if self.sandbox_mode else 8443
 
     @property
     def zone(self) -> ZoneInfo:
