@@ -27,9 +27,9 @@ log = logging.getLogger("thidua")
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    from bot import logs
+
+    logs.configure(settings.log_level, settings.log_format)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     from bot.app import quiet_library_logs

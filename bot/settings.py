@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     poll_progress_seconds: float = Field(default=15, gt=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # auto: JSON lines, or plain text when the log goes to a terminal.
+    log_format: Literal["auto", "json", "text"] = "auto"
 
     @field_validator("webhook_secret")
     @classmethod
