@@ -32,6 +32,7 @@ from bot.settings import master_key
 from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot, make_settings
 from tests.auxil.clock import TEST_NOW, Clock
 
+pytest_plugins = ["tests.auxil.ballots"]  # its fixture `bloc2`
 __all__ = ["TEST_MASTER_KEY", "TEST_NOW", "Clock", "Demo", "RunningBot", "make_settings"]  # older imports
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
