@@ -45,6 +45,19 @@ async def _wait_for_stop() -> None:
     await stop.wait()
 
 
+async def refuse_an_older_schema(db: Database) -> None:
+    """On Telegram the bot never migrates by itself: during a rolling restart the old process still
+    runs on the schema, and a migration is a step the operator takes (`thidua migrate`) and sees."""
+    current, heads = await db.schema_revisions()
+    if current != heads:
+        await db.dispose()
+        have = ", ".join(sorted(current)) or "empty"
+        raise SystemExit(
+            f"The database schema ({have}) is not the one this version needs ({', '.join(sorted(heads))}): "
+            "run `thidua migrate` first."
+        )
+
+
 async def run(settings: Settings) -> None:
     """Start the bot: on Telegram with a token, otherwise against the offline sandbox with demo data."""
     from bot.app import build_application, start_bot, stop_bot
@@ -52,7 +65,10 @@ async def run(settings: Settings) -> None:
     from handlers.menu import set_default_menu
 
     db = Database(settings.database_url)
-    await db.migrate()
+    if settings.sandbox_mode:
+        await db.migrate()  # the offline demo sets itself up; production migrates as a step of its own
+    else:
+        await refuse_an_older_schema(db)
     deps = Deps(settings=settings, db=db, master_key=master_key(settings))
     server = None
     if settings.sandbox_mode:
@@ -148,6 +164,31 @@ async def migrate(settings: Settings) -> None:
     await db.migrate()
     await db.dispose()
     print(f"Database is at the latest schema ({db.backend}).")
+
+
+async def backup_command(settings: Settings, folder: Path, restore: bool) -> int:
+    from bot import backup
+
+    try:
+        if restore:
+            summary = await backup.restore(settings, folder)
+        else:
+            summary = await backup.backup(settings, folder)
+    except backup.BackupError as exc:
+        print(f"{'Restore' if restore else 'Backup'} refused: {exc}", file=sys.stderr)
+        return 1
+    schema = ", ".join(summary.schema) or "empty"
+    if restore:
+        print(
+            f"Restored the {summary.backend} database (schema {schema}) and {summary.files} stored files "
+            f"from {folder}. Next: thidua migrate, then thidua audit verify."
+        )
+    else:
+        print(
+            f"Backed up the {summary.backend} database (schema {schema}) and {summary.files} stored files "
+            f"to {folder}. The ballot master key is not in it: keep that apart."
+        )
+    return 0
 
 
 async def check(settings: Settings) -> int:
@@ -400,6 +441,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="bring the database to the latest schema")
     commands.add_parser("check", help="fail if the models and the migrations differ (alembic check)")
     commands.add_parser("keygen", help="print a new BALLOT_MASTER_KEY")
+    backuper = commands.add_parser(
+        "backup", help="write the database (pg_dump or SQLite's backup API) and the file store to a folder"
+    )
+    backuper.add_argument("folder", type=Path, help="a new or empty folder")
+    restorer = commands.add_parser("restore", help="put a backup folder back onto an empty database")
+    restorer.add_argument("folder", type=Path)
     roster = commands.add_parser("roster", help="the roster of blocs and units").add_subparsers(
         dest="action", required=True
     )
@@ -462,6 +509,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(migrate(settings))
         return 0
+    if args.command in ("backup", "restore"):
+        return asyncio.run(backup_command(settings, args.folder, args.command == "restore"))
     if args.command == "check":
         return asyncio.run(check(settings))
     if args.command == "roster":

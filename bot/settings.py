@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     demo_data: bool = True
 
     ballot_master_key: SecretStr | None = None
+    # The key in a file instead (a container secret, e.g. /run/secrets/ballot_master_key): never on
+    # the database's volume, never in a backup.
+    ballot_master_key_file: Path | None = None
+    # Files the bot keeps itself (evidence, exports): on a volume of its own, backed up with the database.
+    file_store_dir: Path = ROOT / "data" / "files"
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     poll_progress_seconds: float = Field(default=15, gt=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -172,6 +177,14 @@ def master_key(settings: Settings) -> bytes:
 
     if settings.ballot_master_key is not None:
         return parse_master_key(settings.ballot_master_key.get_secret_value())
+    if settings.ballot_master_key_file is not None:
+        try:
+            written = settings.ballot_master_key_file.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(
+                f"Setting BALLOT_MASTER_KEY_FILE is invalid: cannot read {settings.ballot_master_key_file}"
+            ) from exc
+        return parse_master_key(written)
     if not settings.sandbox_mode:
         raise SettingsError(
             "Setting BALLOT_MASTER_KEY is required on Telegram (make one with: thidua keygen)"
