@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 import handlers
+from bot import logs
 from bot.channels import telegram as telegram_channel
 from bot.channels.zalo.adapter import ZaloChannel
 from bot.channels.zalo.client import ZaloBot
@@ -45,9 +47,13 @@ class ThiduaApplication(Application):  # type: ignore[type-arg]
     """
 
     async def process_update(self, update: object) -> None:
-        await super().process_update(update)
-        if self.persistence is not None:
-            await self.update_persistence()
+        # Log lines written while this update is handled carry its id and its sender's.
+        sender = update.effective_user if isinstance(update, Update) else None
+        number = update.update_id if isinstance(update, Update) else None
+        with logs.update_context(number, sender.id if sender else None):
+            await super().process_update(update)
+            if self.persistence is not None:
+                await self.update_persistence()
 
 
 def build_router() -> Router:

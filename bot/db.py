@@ -11,6 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -101,6 +102,18 @@ class Database:
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade_head)
+
+    async def schema_revisions(self) -> tuple[set[str], set[str]]:
+        """(the database's Alembic revisions, the code's heads): equal when the schema is current."""
+        async with self.engine.connect() as conn:
+            current = await conn.run_sync(
+                lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+            )
+        return current, set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+    async def schema_is_current(self) -> bool:
+        current, heads = await self.schema_revisions()
+        return current == heads
 
     async def schema_drift(self) -> list[Any]:
         """Differences between the models and the migrated schema (what `alembic check` reports)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
+        populate_by_name=True,
     )
 
     telegram_bot_token: SecretStr | None = None
@@ -30,8 +34,18 @@ class Settings(BaseSettings):
         ),
     )
     webhook_url: str | None = None
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # The bot's one web server: /healthz, /readyz, and Telegram's webhook at /telegram.
+    # WEBHOOK_LISTEN / WEBHOOK_PORT are the names older .env files use for the same thing.
+    web_listen: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("web_listen", "webhook_listen")
+    )
+    web_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        validation_alias=AliasChoices("web_port", "webhook_port"),
+        description="Default 8443 on Telegram; offline, a free port (several sandboxes may run at once).",
+    )
     # Checked even when absent (validate_default): a webhook without a secret is refused.
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
@@ -58,9 +72,16 @@ class Settings(BaseSettings):
     demo_data: bool = True
 
     ballot_master_key: SecretStr | None = None
+    # The key in a file instead (a container secret, e.g. /run/secrets/ballot_master_key): never on
+    # the database's volume, never in a backup.
+    ballot_master_key_file: Path | None = None
+    # Files the bot keeps itself (evidence, exports): on a volume of its own, backed up with the database.
+    file_store_dir: Path = ROOT / "data" / "files"
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     poll_progress_seconds: float = Field(default=15, gt=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # auto: JSON lines, or plain text when the log goes to a terminal.
+    log_format: Literal["auto", "json", "text"] = "auto"
 
     @field_validator("webhook_secret")
     @classmethod
@@ -150,6 +171,12 @@ class Settings(BaseSettings):
         return not self.telegram_enabled and not self.zalo_enabled
 
     @property
+    def web_port_or_default(self) -> int:
+        if self.web_port is not None:
+            return self.web_port
+        return 0 if self.sandbox_mode else 8443
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -178,6 +205,14 @@ def master_key(settings: Settings) -> bytes:
 
     if settings.ballot_master_key is not None:
         return parse_master_key(settings.ballot_master_key.get_secret_value())
+    if settings.ballot_master_key_file is not None:
+        try:
+            written = settings.ballot_master_key_file.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(
+                f"Setting BALLOT_MASTER_KEY_FILE is invalid: cannot read {settings.ballot_master_key_file}"
+            ) from exc
+        return parse_master_key(written)
     if not settings.sandbox_mode:
         raise SettingsError(
             "Setting BALLOT_MASTER_KEY is required on Telegram (make one with: thidua keygen)"

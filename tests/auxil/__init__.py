@@ -1,1 +1,1 @@
-"""Shared builders for the tests (PTB's own test layout keeps them in tests/auxil/)."""
+"""Builders the tests share (PTB's layout): imported from here, never from another test module."""

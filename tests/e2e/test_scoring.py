@@ -16,7 +16,8 @@ from bot.services import criteria, scoring
 from models.conversation import ConversationState
 from models.organisation import Person
 from models.registration import ScoreEvidence, ScoreLine, ScoreSheet
-from tests.conftest import Clock, Demo, RunningBot
+from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.clock import Clock
 from tests.e2e.test_registration import HEAD, SCALE_ROWS, UNIT, publish_scale
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scoring]

@@ -28,7 +28,7 @@ from bot.services.evidence_pack import FetchError, PackStats, TooBig
 from bot.services.exports import Context, ExportFile, Kind, Scope
 from models.organisation import BlocMembership, Unit
 from models.registration import ScaleCriterion, ScoreEvidence, ScoreLine, ScoreSheet
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
 
 pytestmark = pytest.mark.export

@@ -12,7 +12,7 @@ from bot.services import invites, people
 from bot.services.demo import load_demo
 from models.channels import Channel
 from models.organisation import Invite, PersonRole
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 
 
 async def test_migrations_match_the_models(db: Database) -> None:

@@ -16,7 +16,7 @@ from bot.services.registration import Refused
 from bot.services.scoring import LineView, SheetView
 from models.registration import ChangeHistory, LineReview, ScoreLine, SheetStatus
 from models.scoring_rules import rank
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
 
 pytestmark = pytest.mark.scoring
