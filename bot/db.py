@@ -37,13 +37,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "thidua_read_only"  # an execution option: this connection only reads
+
+
 def _sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: two transactions that read then write
     # (a vote, an audit entry) wait for each other (busy_timeout) instead of failing with
     # SQLITE_BUSY_SNAPSHOT. SQLite has one writer anyway; this makes the queue explicit.
-    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+    # A read (Database.session) begins a deferred transaction: under WAL it reads its snapshot
+    # while a writer works, instead of queueing behind every write.
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
         return  # maintenance (a WAL checkpoint) runs outside any transaction
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -66,6 +72,9 @@ class Database:
         self.url = async_database_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._reads = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), class_=AsyncSession, expire_on_commit=False
+        )
 
     @property
     def backend(self) -> str:
@@ -79,8 +88,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A read-mostly session (no implicit commit)."""
-        async with self._sessions() as session:
+        """A session for reading (no commit; on SQLite it does not take the write lock)."""
+        async with self._reads() as session:
             yield session
 
     async def purge_dead_rows(self, *tables: str) -> None:

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     poll_progress_seconds: float = Field(default=15, gt=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    concurrent_updates: int = Field(
+        default=16, ge=1, le=256, description="Updates of different people handled at once."
+    )
 
     @field_validator("webhook_secret")
     @classmethod
