@@ -6,11 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -19,6 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot.settings import ROOT, async_database_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = ROOT / "migrations"
 log = logging.getLogger(__name__)
@@ -121,6 +121,9 @@ class Database:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    # Alembic loads when a migration is asked for, not with every import of the database layer.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -129,11 +132,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade_head(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")
 
 
 def _compare(connection: Connection) -> list[Any]:
     from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
 
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "render_as_batch": connection.dialect.name == "sqlite"}
