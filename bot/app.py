@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Hashable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 from telegram.request import BaseRequest
 
 import handlers
@@ -37,6 +39,84 @@ def quiet_library_logs() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < level:
             logger.setLevel(level)
+
+
+class PerPersonUpdateProcessor(BaseUpdateProcessor):
+    """Different people's updates run side by side; one person's, and one chat's, in the order
+    they arrived (a conversation's next step must see the previous one's state; a group's
+    commands stay in order too).
+
+    PTB's own semaphore is taken before `do_process_update` is called, so it is set far above
+    the real bound: a person waiting for their own previous update must not hold a slot that
+    somebody else could use. The real bound (`limit`) is taken after the person's and the
+    chat's turns have come. Locks are taken in one order (person, then chat), so they cannot
+    deadlock, and each is dropped once nobody holds or awaits it.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(max_concurrent_updates=4096)
+        self.limit = limit
+        self._running = asyncio.BoundedSemaphore(limit)
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @staticmethod
+    def keys(update: object) -> list[Hashable]:
+        if not isinstance(update, Update):
+            return []
+        keys: list[Hashable] = []
+        if update.effective_user is not None:
+            keys.append(("user", update.effective_user.id))
+        if update.effective_chat is not None:
+            keys.append(("chat", update.effective_chat.id))
+        return keys
+
+    def _lock(self, key: Hashable) -> asyncio.Lock:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        return lock
+
+    def _unlock(self, key: Hashable) -> None:
+        lock, users = self._locks[key]
+        lock.release()
+        if users == 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # Called in arrival order, and nothing above awaits before the locks are asked for:
+        # asyncio's locks are first come, first served, so each key's updates keep their order.
+        held: list[Hashable] = []
+        waiting: Hashable | None = None
+        try:
+            for key in self.keys(update):
+                waiting = key
+                await self._lock(key).acquire()
+                held.append(key)
+                waiting = None
+            async with self._running:
+                await coroutine
+        finally:
+            for key in reversed(held):
+                self._unlock(key)
+            if waiting is not None:
+                self._forget(waiting)
+
+    def _forget(self, key: Hashable) -> None:
+        """A key asked for but never acquired (the update was cancelled while waiting)."""
+        lock, users = self._locks[key]
+        if users == 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
 
 
 class ThiduaApplication(Application):  # type: ignore[type-arg]
@@ -83,6 +163,7 @@ def build_application(
         .token(token)
         .persistence(DatabasePersistence(deps.db))
         .context_types(ContextTypes(context=ThiduaContext))
+        .concurrent_updates(PerPersonUpdateProcessor(deps.settings.concurrent_updates))
     )
     if rate_limiter:
         # Telegram's flood limits; a 429 is waited out and retried, never dropped.

@@ -78,10 +78,17 @@ async def identify(
     language: str,
     admin_ids: Iterable[int] = (),
 ) -> Person:
-    """The person for a Telegram user, created on first contact with their Telegram name."""
+    """The person for a Telegram user, created on first contact with their Telegram name.
+
+    Someone already known, with nothing to change, is only read: on SQLite a read does not
+    queue behind the single writer (every update of every person comes through here)."""
+    admin = telegram_id in set(admin_ids)
+    async with db.session() as session:
+        person = await _person_by_telegram(session, telegram_id)
+    if person is not None and (person.is_admin or not admin):
+        return person
     async with db.transaction() as session:
         person = await _person_by_telegram(session, telegram_id)
-        admin = telegram_id in set(admin_ids)
         if person is None:
             person = Person(
                 telegram_id=telegram_id, full_name=nfc(display_name)[:255], language=language, is_admin=admin
@@ -96,6 +103,28 @@ async def identify(
             session.add(person)
         await session.flush()
         return person
+
+
+async def resolve(
+    db: Database,
+    telegram_id: int,
+    today: date,
+    *,
+    display_name: str,
+    language: str,
+    admin_ids: Iterable[int] = (),
+) -> Profile:
+    """The person behind an update with their roles, in one read when they are known and nothing
+    changed; created (or made admin) in a write transaction otherwise."""
+    admin = telegram_id in set(admin_ids)
+    async with db.session() as session:
+        person = await _person_by_telegram(session, telegram_id)
+        if person is not None and person.id is not None and (person.is_admin or not admin):
+            return await _profile(session, person, today)
+    await identify(db, telegram_id, display_name=display_name, language=language, admin_ids=admin_ids)
+    found = await profile(db, telegram_id, today)
+    assert found is not None
+    return found
 
 
 async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[RoleView, ...]:

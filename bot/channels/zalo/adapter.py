@@ -131,6 +131,8 @@ class ZaloChannel:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self._locks: dict[str, asyncio.Lock] = {}
+        self._slots = asyncio.Semaphore(deps.settings.concurrent_updates)
+        self._running: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------ intake
     def _first_time(self, event: ZaloEvent) -> bool:
@@ -146,30 +148,34 @@ class ZaloChannel:
         """One event, start to finish; a chat's events are handled one at a time, in order."""
         if event.sender_is_bot or not self._first_time(event):
             return
-        lock = self._locks.setdefault(event.chat_id, asyncio.Lock())
-        async with lock:
-            incoming = incoming_from_event(event)
-            outlet: ZaloOutlet | None = None
-            try:
-                deps = self.deps
-                profile = await people.identify_account(
-                    deps.db,
-                    Channel.ZALO,
-                    incoming.account_id,
-                    display_name=incoming.display_name,
-                    language=deps.settings.default_language,
-                    today=deps.clock().astimezone(deps.settings.zone).date(),
-                    admin=incoming.account_id in set(deps.settings.admin_zalo_ids),
-                )
-                outlet = ZaloOutlet(self.bot, deps, profile.language)
-                await self._dispatch(incoming, profile, outlet)
-            except Exception:
-                log.exception("Zalo message %s failed", event.message_id)
-                if outlet is not None:
-                    try:
-                        await outlet.alert(incoming, t(outlet.lang, "error.generic"))
-                    except Exception:
-                        log.warning("could not send the apology")
+        # One lock per chat, kept (a few bytes per chat; dropping one while a task waits on it
+        # would let two of that chat's events run at once).
+        async with self._locks.setdefault(event.chat_id, asyncio.Lock()):
+            await self._handle(event)
+
+    async def _handle(self, event: ZaloEvent) -> None:
+        incoming = incoming_from_event(event)
+        outlet: ZaloOutlet | None = None
+        try:
+            deps = self.deps
+            profile = await people.identify_account(
+                deps.db,
+                Channel.ZALO,
+                incoming.account_id,
+                display_name=incoming.display_name,
+                language=deps.settings.default_language,
+                today=deps.clock().astimezone(deps.settings.zone).date(),
+                admin=incoming.account_id in set(deps.settings.admin_zalo_ids),
+            )
+            outlet = ZaloOutlet(self.bot, deps, profile.language)
+            await self._dispatch(incoming, profile, outlet)
+        except Exception:
+            log.exception("Zalo message %s failed", event.message_id)
+            if outlet is not None:
+                try:
+                    await outlet.alert(incoming, t(outlet.lang, "error.generic"))
+                except Exception:
+                    log.warning("could not send the apology")
 
     async def _dispatch(self, incoming: Incoming, profile: people.Profile, outlet: ZaloOutlet) -> None:
         db, lang = self.deps.db, profile.language
@@ -237,7 +243,15 @@ class ZaloChannel:
                 log.warning("an unreadable Zalo event: %s", error)
                 continue
             if event is not None:
-                await self.handle(event)
+                # Different people side by side; handle() keeps each chat's events in order.
+                await self._slots.acquire()
+                task = asyncio.create_task(self.handle(event))
+                self._running.add(task)
+                task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._slots.release()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -245,6 +259,8 @@ class ZaloChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._running:  # let what was taken finish: its sender is waiting for the answer
+            await asyncio.gather(*self._running, return_exceptions=True)
 
     async def close(self) -> None:
         await self.stop()
