@@ -146,6 +146,7 @@ async def run(settings: Settings) -> None:
             "set WEB_PORT to a free port."
         ) from None
     print(f"Health checks at {web.url}/healthz and {web.url}/readyz.", flush=True)
+    deps.public_url = settings.public_url or settings.zalo_webhook_url or settings.webhook_url or web.url
     modes: list[str] = []
     if application is not None:
         if telegram_webhook_on:

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # Checked even when absent (validate_default): a webhook without a secret is refused.
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "The web server's public https:// base, for download links sent to Zalo people; "
+            "default ZALO_WEBHOOK_URL or WEBHOOK_URL, else its local address."
+        ),
+    )
     zalo_bot_token: SecretStr | None = None
     zalo_api_url: str | None = Field(
         default=None, description="Root of the Zalo Bot API (default https://bot-api.zaloplatforms.com)."

@@ -152,6 +152,17 @@ def postgres_demo_template(postgres_url: str) -> Iterator[tuple[str, list[Person
 
     _run(create())
     url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+    async def emptied() -> None:
+        # The session's database is emptied before each test, not after: a copy of it may hold
+        # whatever the last PostgreSQL test left. The demo goes into empty tables.
+        database = Database(url)
+        try:
+            await _truncate_all(database)
+        finally:
+            await database.dispose()
+
+    _run(emptied())
     personas = _run(_seed_demo(url))
     yield url, personas
     _run(_drop_pg(name))

@@ -18,16 +18,18 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, TypeHandler
 
-from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, Screen
+from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, OutFile, Screen, Unreachable
+from bot.chat.numbered import plain_text
 from bot.chat.router import Router, Turn
 from bot.deps import Deps
 from bot.i18n import LANGUAGES, normalise_language, t
@@ -95,20 +97,87 @@ def markup_of(screen: Screen) -> Markup:
     return None
 
 
-class TelegramOutlet:
+class TelegramDeliverer:
+    """Reaching a Telegram chat outside a conversation (bot.chat.Deliverer)."""
+
+    channel = Channel.TELEGRAM
     caps = CAPS
 
-    def __init__(self, bot: Bot, update: Update) -> None:
+    def __init__(self, bot: Bot) -> None:
         self.bot = bot
+
+    async def send(self, chat_id: str, screen: Screen) -> str | None:
+        parts = split_message(screen.text)
+        sent = None
+        try:
+            for index, part in enumerate(parts):
+                markup = markup_of(screen) if index == len(parts) - 1 else None
+                sent = await self.bot.send_message(
+                    int(chat_id), part, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+        except Forbidden as error:
+            raise Unreachable(str(error)) from None
+        except BadRequest as error:
+            if "chat not found" in str(error).lower():
+                raise Unreachable(str(error)) from None
+            raise
+        return None if sent is None else str(sent.message_id)
+
+    async def edit(self, chat_id: str, message_id: str, screen: Screen) -> bool:
+        markup = markup_of(screen)
+        try:
+            await self.bot.edit_message_text(
+                split_message(screen.text)[0],
+                chat_id=int(chat_id),
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():  # the same screen again is fine
+                raise
+        return True
+
+    async def send_file(self, chat_id: str, file: OutFile) -> None:
+        caption = split_message(file.caption, limit=1000)[0] if file.caption else None
+        try:
+            if file.photo:
+                await self.bot.send_photo(int(chat_id), file.data, caption=caption, parse_mode=ParseMode.HTML)
+            else:
+                await self.bot.send_document(
+                    int(chat_id),
+                    InputFile(file.data, filename=file.name),
+                    caption=caption,
+                    parse_mode=ParseMode.HTML,
+                )
+        except Forbidden as error:
+            raise Unreachable(str(error)) from None
+
+
+class TelegramOutlet:
+    """Answering one update: edits and callback answers where the update was a press."""
+
+    caps = CAPS
+
+    def __init__(self, deliverer: TelegramDeliverer, update: Update) -> None:
+        self.deliverer = deliverer
+        self.bot = deliverer.bot
         self.update = update
 
     async def send(self, chat: ChatRef, screen: Screen) -> None:
-        parts = split_message(screen.text)
-        for index, part in enumerate(parts):
-            markup = markup_of(screen) if index == len(parts) - 1 else None
-            await self.bot.send_message(
-                int(chat.chat_id), part, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+        await self.deliverer.send(chat.chat_id, screen)
+
+    async def send_file(self, chat: ChatRef, file: OutFile) -> None:
+        await self.deliverer.send_file(chat.chat_id, file)
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        if attachment.size is not None and attachment.size > limit:
+            raise ValueError(f"over {limit} bytes")
+        handle = await self.bot.get_file(attachment.ref)
+        data = bytes(await handle.download_as_bytearray())
+        if len(data) > limit:
+            raise ValueError(f"over {limit} bytes")
+        return data
 
     async def replace(self, incoming: Incoming, screen: Screen) -> None:
         query = self.update.callback_query
@@ -133,7 +202,8 @@ class TelegramOutlet:
         if query is None:
             await self.send(incoming.chat, Screen(text))
             return
-        await query.answer(text, show_alert=True)
+        # A pop-up holds 200 characters and no formatting.
+        await query.answer(plain_text(text)[:200], show_alert=True)
 
     async def acknowledge(self, incoming: Incoming) -> None:
         query = self.update.callback_query
@@ -161,7 +231,7 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
         if found is None:
             return  # not (yet) a channel-neutral conversation: PTB's own handlers take it
         route, data = found
-        outlet = TelegramOutlet(context.bot, update)
+        outlet = TelegramOutlet(deliverer_of(context.application), update)
         try:
             admin = int(incoming.account_id) in set(deps.settings.admin_telegram_ids)
             profile = await people.identify_account(
@@ -197,7 +267,17 @@ async def apologise(outlet: TelegramOutlet, incoming: Incoming) -> None:
         log.warning("could not send the apology")
 
 
+def deliverer_of(application: Application) -> TelegramDeliverer:  # type: ignore[type-arg]
+    deps: Deps = application.bot_data["deps"]
+    found = deps.channels.get(Channel.TELEGRAM)
+    if not isinstance(found, TelegramDeliverer) or found.bot is not application.bot:
+        found = TelegramDeliverer(application.bot)
+        deps.channels[Channel.TELEGRAM] = found
+    return found
+
+
 def install(application: Application, router: Router) -> None:  # type: ignore[type-arg]
+    deliverer_of(application)  # other parts of the bot reach Telegram chats through deps.channels
     application.add_handler(dispatcher(router), group=-1)
 
 

@@ -78,6 +78,27 @@ class Screen:
     buttons: tuple[tuple[Button, ...], ...] = ()
     suggestions: tuple[str, ...] = ()
     clear_suggestions: bool = False
+    # The step also takes typed numbers (a score, a count): where options are read from typed
+    # replies (Zalo), they are lettered a, b, c… so that "9,5" stays an answer, not a press.
+    typed_numbers: bool = False
+    # The options carry a secret (a ballot under review): where options are remembered between
+    # messages (Zalo), they are kept in the process's memory only, never in a table or a log.
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class OutFile:
+    """A file for a person: a document on Telegram, a signed download link on Zalo; `photo`
+    shows a picture inline where the channel can (a chart, a piece of photo evidence)."""
+
+    name: str
+    data: bytes
+    caption: str | None = None
+    photo: bool = False
+
+
+class Unreachable(Exception):
+    """The person blocked the bot or never started a chat with it: retrying will not help."""
 
 
 @dataclass(frozen=True)
@@ -90,12 +111,33 @@ class Caps:
     command_menu: bool
 
 
+class Deliverer(Protocol):
+    """A channel's way to reach a chat outside any conversation (notices, ballots, pings, the
+    group's progress line). Raises Unreachable when the person cannot be reached."""
+
+    channel: Channel
+    caps: Caps
+
+    async def send(self, chat_id: str, screen: Screen) -> str | None:
+        """Send; the message's id where the channel can edit it later, else None."""
+
+    async def edit(self, chat_id: str, message_id: str, screen: Screen) -> bool:
+        """Change a message in place; False where the channel cannot (send anew if it matters)."""
+
+    async def send_file(self, chat_id: str, file: OutFile) -> None: ...
+
+
 class Outlet(Protocol):
-    """What an adapter does on a conversation's behalf."""
+    """What an adapter does on a conversation's behalf, in answer to one incoming message."""
 
     caps: Caps
 
     async def send(self, chat: ChatRef, screen: Screen) -> None: ...
+
+    async def send_file(self, chat: ChatRef, file: OutFile) -> None: ...
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        """The bytes of a file or photo the person sent; ValueError when over `limit` bytes."""
 
     async def replace(self, incoming: Incoming, screen: Screen) -> None:
         """Show `screen` in place of the message whose button was pressed (or anew)."""
@@ -120,9 +162,12 @@ __all__ = [
     "Caps",
     "Channel",
     "ChatRef",
+    "Deliverer",
     "InKind",
     "Incoming",
+    "OutFile",
     "Outlet",
     "Screen",
+    "Unreachable",
     "rows",
 ]

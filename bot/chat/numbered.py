@@ -25,11 +25,25 @@ def _key(text: str) -> str:
     return " ".join(_MARKS.sub(" ", folded).split())
 
 
-def read_reply(text: str, labels: list[str]) -> int | OutOfRange | None:
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def option_keys(count: int, *, lettered: bool) -> list[str]:
+    """What a person types for each option: 1, 2, 3… or, where digits are answers, a, b, c…"""
+    if lettered and count <= len(LETTERS):
+        return list(LETTERS[:count])
+    return [str(n) for n in range(1, count + 1)]
+
+
+def read_reply(text: str, labels: list[str], keys: list[str] | None = None) -> int | OutOfRange | None:
     """The index of the option the reply names; OutOfRange for a number with no option; None when
     the reply is not a choice at all (it may be an answer typed for the conversation)."""
+    keys = keys or option_keys(len(labels), lettered=False)
     reply = unicodedata.normalize("NFKC", text).strip().rstrip(".")
-    if re.fullmatch(r"[0-9]{1,6}", reply):
+    lettered = bool(keys) and not keys[0].isdigit()
+    if lettered and len(reply) == 1 and reply.casefold() in keys:
+        return keys.index(reply.casefold())
+    if not lettered and re.fullmatch(r"[0-9]{1,6}", reply):
         number = int(reply)
         return number - 1 if 1 <= number <= len(labels) else OutOfRange(number)
     wanted = _key(reply)

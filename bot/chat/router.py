@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.chat import Caps, ChatRef, Incoming, InKind, Outlet, Screen
+from bot.chat import Caps, ChatRef, Incoming, InKind, OutFile, Outlet, Screen
 from bot.db import Database
 from bot.deps import Deps
 from bot.services.people import Profile
@@ -79,14 +79,35 @@ class Turn:
         self.answered = True
         await self.outlet.alert(self.incoming, text)
 
+    async def send_file(
+        self, name: str, data: bytes, *, caption: str | None = None, photo: bool = False
+    ) -> None:
+        await self.outlet.send_file(self.chat, OutFile(name, data, caption, photo))
+
+    async def fetch(self, limit: int = 20 * 1024 * 1024) -> bytes:
+        """The bytes of the file or photo this message carries (copy them into the file store
+        if they are to be kept: platform handles expire or belong to one bot)."""
+        assert self.incoming.attachment is not None
+        return await self.outlet.fetch(self.incoming.attachment, limit)
+
+
+# What a step takes: an InKind (TEXT, PHOTO, FILE, STICKER, CHOICE for any press), or a str,
+# which is the prefix of the presses (button data) it takes, e.g. "rg:t:".
+StepKey = InKind | str
+
 
 @dataclass(frozen=True)
 class Conversation:
+    """A persistent conversation, like PTB's ConversationHandler with allow_reentry: its entries
+    start it at any time; at a step, what that step takes; then its fallbacks."""
+
     name: str
     entry: dict[str, Handler]  # command → first step
-    steps: dict[str, dict[InKind, Handler]]  # step → what it takes
+    steps: dict[str, dict[StepKey, Handler]]  # step → what it takes
     fallbacks: dict[str, Handler] = field(default_factory=dict)  # commands that work at any step
     entry_needs_args: bool | None = None  # /start <token> starts joining; /start alone does not
+    entry_choices: dict[str, Handler] = field(default_factory=dict)  # press-data prefix → first step
+    fallback_choices: dict[str, Handler] = field(default_factory=dict)  # presses that work at any step
 
 
 @dataclass(frozen=True)
@@ -167,20 +188,32 @@ class Router:
     # ------------------------------------------------------------ dispatch
     async def resolve(self, db: Database, incoming: Incoming) -> tuple[Route, dict[str, Any]] | None:
         """The route this message takes, or None when no channel-neutral conversation takes it."""
-        active = await self.step_of(db, incoming) if incoming.kind is not InKind.CHOICE else None
+        active = await self.step_of(db, incoming)
         if incoming.kind is InKind.COMMAND:
             name = incoming.command or ""
-            if active is not None and name in active[0].fallbacks:
-                return Route(active[0].fallbacks[name], active[0]), active[2]
             for conversation in self.conversations.values():
                 if name in conversation.entry and _args_fit(conversation.entry_needs_args, incoming):
                     return Route(conversation.entry[name], conversation), {}
+            if active is not None and name in active[0].fallbacks:
+                return Route(active[0].fallbacks[name], active[0]), active[2]
             for command in self.commands.get(name, []):
                 if _args_fit(command.needs_args, incoming):
                     return Route(command.handler), {}
             return None
         if incoming.kind is InKind.CHOICE:
             data = incoming.choice or ""
+            for conversation in self.conversations.values():
+                handler = _by_prefix(conversation.entry_choices, data)
+                if handler is not None:
+                    return Route(handler, conversation), {}
+            if active is not None:
+                conversation, step, saved = active
+                handler = _by_prefix(
+                    {k: v for k, v in conversation.steps[step].items() if not isinstance(k, InKind)}, data
+                ) or conversation.steps[step].get(InKind.CHOICE)
+                handler = handler or _by_prefix(conversation.fallback_choices, data)
+                if handler is not None:
+                    return Route(handler, conversation), saved
             for prefix, handler in self.choices:
                 if data.startswith(prefix):
                     return Route(handler), {}
@@ -196,6 +229,13 @@ class Router:
         next_step = await route.handler(turn)
         if route.conversation is not None:
             await self.save_step(turn.deps.db, turn.incoming, route.conversation, next_step, turn.data)
+
+
+def _by_prefix(handlers: dict[Any, Handler], data: str) -> Handler | None:
+    for prefix, handler in handlers.items():
+        if not isinstance(prefix, InKind) and data.startswith(prefix):
+            return handler
+    return None
 
 
 def _args_fit(needs_args: bool | None, incoming: Incoming) -> bool:

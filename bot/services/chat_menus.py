@@ -8,6 +8,8 @@ from datetime import datetime
 from bot.db import Database
 from models.channels import ChatMenu
 
+Option = tuple[str, str, str]  # what to type ("1" or "a"), the label, the press's data
+
 
 async def remember(
     db: Database, channel: str, chat_id: str, options: list[tuple[str, str]], now: datetime
@@ -33,7 +35,7 @@ async def forget(db: Database, channel: str, chat_id: str) -> None:
             await session.delete(row)
 
 
-async def shown(db: Database, channel: str, chat_id: str) -> list[tuple[str, str]]:
+async def shown(db: Database, channel: str, chat_id: str) -> list[Option]:
     async with db.session() as session:
         row = await session.get(ChatMenu, (channel, chat_id))
-    return [] if row is None else [(label, data) for label, data in json.loads(row.options)]
+    return [] if row is None else [(key, label, data) for key, label, data in json.loads(row.options)]

@@ -19,6 +19,7 @@ import re
 from collections import OrderedDict
 from typing import Any
 
+import httpx
 from aiohttp import web
 
 from bot.channels.zalo.client import ZaloApiError, ZaloBot
@@ -30,10 +31,11 @@ from bot.channels.zalo.events import (
     parse_event,
     secret_matches,
 )
-from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, Screen
-from bot.chat.numbered import OutOfRange, numbers_phrase, plain_text, read_reply
+from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, OutFile, Screen, Unreachable
+from bot.chat.numbered import OutOfRange, numbers_phrase, option_keys, plain_text, read_reply
 from bot.chat.router import Router, Turn
 from bot.deps import Deps
+from bot.files import LINK_TTL_SECONDS, signed_path
 from bot.i18n import t
 from bot.render import split_message
 from bot.services import chat_menus, people
@@ -75,44 +77,140 @@ def incoming_from_event(event: ZaloEvent) -> Incoming:
     return Incoming(kind=InKind.OTHER, **common)
 
 
-class ZaloOutlet:
+class ZaloDeliverer:
+    """Reaching a Zalo chat outside a conversation (bot.chat.Deliverer): numbered lists, no
+    edits, files as signed links to the bot's web server."""
+
+    channel = Channel.ZALO
     caps = CAPS
 
-    def __init__(self, bot: ZaloBot, deps: Deps, lang: str) -> None:
+    def __init__(self, bot: ZaloBot, deps: Deps) -> None:
         self.bot = bot
         self.deps = deps
-        self.lang = lang
+        # Secret options (a ballot under review) live here only: never in a table or a log.
+        self.secret_menus: dict[str, list[chat_menus.Option]] = {}
 
-    def render(self, screen: Screen) -> tuple[str, list[tuple[str, str]]]:
+    async def _language(self, chat_id: str) -> str:
+        person_id = await people.person_of_account(self.deps.db, Channel.ZALO, chat_id)
+        if person_id is not None:
+            found = await people.profile_of(self.deps.db, person_id, self.deps.clock().date())
+            if found is not None:
+                return found.language
+        return self.deps.settings.default_language
+
+    def render(self, screen: Screen, lang: str) -> tuple[str, list[chat_menus.Option]]:
         text = plain_text(screen.text)
-        options = [(b.label, b.data) for row in screen.buttons for b in row]
+        pairs = [(b.label, b.data) for row in screen.buttons for b in row]
+        keys = option_keys(len(pairs), lettered=screen.typed_numbers)
+        options = [(key, label, data) for key, (label, data) in zip(keys, pairs, strict=True)]
         if options:
-            listing = "\n".join(f"{n}. {label}" for n, (label, _) in enumerate(options, start=1))
-            numbers = numbers_phrase(len(options), t(self.lang, "chat.or"))
-            text = f"{text}\n\n{listing}\n{t(self.lang, 'chat.reply_with', numbers=numbers)}"
+            listing = "\n".join(f"{key}. {label}" for key, label, _ in options)
+            numbers = numbers_phrase(keys, t(lang, "chat.or"))
+            text = f"{text}\n\n{listing}\n{t(lang, 'chat.reply_with', numbers=numbers)}"
         elif screen.suggestions:
             items = ", ".join(f"«{s}»" for s in screen.suggestions)
-            text = f"{text}\n{plain_text(t(self.lang, 'chat.suggest', items=items))}"
+            text = f"{text}\n{plain_text(t(lang, 'chat.suggest', items=items))}"
         return text, options
 
-    async def send(self, chat: ChatRef, screen: Screen) -> None:
-        text, options = self.render(screen)
+    async def send(self, chat_id: str, screen: Screen, lang: str | None = None) -> str | None:
+        text, options = self.render(screen, lang or await self._language(chat_id))
+        db = self.deps.db
         # The menu is remembered before it is shown: a reply can never outrun it.
-        if options:
-            await chat_menus.remember(
-                self.deps.db, Channel.ZALO.value, chat.chat_id, options, self.deps.clock()
-            )
+        if options and screen.secret:
+            self.secret_menus[chat_id] = options
+            await chat_menus.forget(db, Channel.ZALO.value, chat_id)
+        elif options:
+            self.secret_menus.pop(chat_id, None)
+            await chat_menus.remember(db, Channel.ZALO.value, chat_id, options, self.deps.clock())
         else:
-            await chat_menus.forget(self.deps.db, Channel.ZALO.value, chat.chat_id)
-        for part in split_message(text, limit=CAPS.max_text):
-            await self.bot.send_message(chat.chat_id, part)
+            self.secret_menus.pop(chat_id, None)
+            await chat_menus.forget(db, Channel.ZALO.value, chat_id)
+        await self._text(chat_id, text)
+        return None
+
+    async def _text(self, chat_id: str, text: str) -> None:
+        try:
+            for part in split_message(text, limit=CAPS.max_text):
+                await self.bot.send_message(chat_id, part)
+        except ZaloApiError as error:
+            if error.error_code in (403, 404):
+                raise Unreachable(str(error)) from None
+            raise
+
+    async def menu(self, chat_id: str) -> list[chat_menus.Option]:
+        if chat_id in self.secret_menus:
+            return self.secret_menus[chat_id]
+        return await chat_menus.shown(self.deps.db, Channel.ZALO.value, chat_id)
+
+    async def edit(self, chat_id: str, message_id: str, screen: Screen) -> bool:
+        return False  # Zalo cannot edit a message
+
+    def link(self, name: str, data: bytes) -> str:
+        stored = self.deps.files.put(data)
+        base = (self.deps.public_url or "").rstrip("/")
+        return base + signed_path(self.deps.link_secret, stored.key, name)
+
+    async def send_file(self, chat_id: str, file: OutFile, lang: str | None = None) -> None:
+        url = self.link(file.name, file.data)
+        caption = plain_text(file.caption) if file.caption else None
+        if file.photo:
+            try:
+                await self.bot.send_photo(chat_id, url, caption[:2000] if caption else None)
+            except ZaloApiError as error:
+                if error.error_code in (403, 404):
+                    raise Unreachable(str(error)) from None
+                raise
+            return
+        lang = lang or await self._language(chat_id)
+        hours = LINK_TTL_SECONDS // 3600
+        line = t(
+            lang, "chat.file_link", name=file.name, size=_size(len(file.data)), url=url, hours=str(hours)
+        )
+        await self._text(chat_id, f"{caption}\n{plain_text(line)}" if caption else plain_text(line))
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async with (
+            httpx.AsyncClient(timeout=30, follow_redirects=True) as http,
+            http.stream("GET", attachment.ref) as response,
+        ):
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise ValueError(f"over {limit} bytes")
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024:.0f} KB" if count < 1024 * 1024 else f"{count / 1024 / 1024:.1f} MB"
+
+
+class ZaloOutlet:
+    """Answering one Zalo message: everything is a new message."""
+
+    caps = CAPS
+
+    def __init__(self, deliverer: ZaloDeliverer, lang: str) -> None:
+        self.deliverer = deliverer
+        self.lang = lang
+
+    async def send(self, chat: ChatRef, screen: Screen) -> None:
+        await self.deliverer.send(chat.chat_id, screen, self.lang)
+
+    async def send_file(self, chat: ChatRef, file: OutFile) -> None:
+        await self.deliverer.send_file(chat.chat_id, file, self.lang)
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        return await self.deliverer.fetch(attachment, limit)
 
     async def replace(self, incoming: Incoming, screen: Screen) -> None:
         await self.send(incoming.chat, screen)
 
     async def alert(self, incoming: Incoming, text: str) -> None:
-        for part in split_message(plain_text(text), limit=CAPS.max_text):
-            await self.bot.send_message(incoming.chat.chat_id, part)
+        await self.deliverer._text(incoming.chat.chat_id, plain_text(text))
 
     async def acknowledge(self, incoming: Incoming) -> None:
         return None
@@ -128,6 +226,8 @@ class ZaloChannel:
         self.deps = deps
         self.router = router
         self.bot = bot
+        self.deliverer = ZaloDeliverer(bot, deps)
+        deps.channels[Channel.ZALO] = self.deliverer
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self._locks: dict[str, asyncio.Lock] = {}
@@ -167,7 +267,7 @@ class ZaloChannel:
                 today=deps.clock().astimezone(deps.settings.zone).date(),
                 admin=incoming.account_id in set(deps.settings.admin_zalo_ids),
             )
-            outlet = ZaloOutlet(self.bot, deps, profile.language)
+            outlet = ZaloOutlet(self.deliverer, profile.language)
             await self._dispatch(incoming, profile, outlet)
         except Exception:
             log.exception("Zalo message %s failed", event.message_id)
@@ -179,15 +279,12 @@ class ZaloChannel:
 
     async def _dispatch(self, incoming: Incoming, profile: people.Profile, outlet: ZaloOutlet) -> None:
         db, lang = self.deps.db, profile.language
-        menu = (
-            await chat_menus.shown(db, Channel.ZALO.value, incoming.chat.chat_id)
-            if incoming.kind is InKind.TEXT
-            else []
-        )
+        menu = await self.deliverer.menu(incoming.chat.chat_id) if incoming.kind is InKind.TEXT else []
         if menu:
-            picked = read_reply(incoming.text, [label for label, _ in menu])
+            keys = [key for key, _, _ in menu]
+            picked = read_reply(incoming.text, [label for _, label, _ in menu], keys)
             if isinstance(picked, OutOfRange):
-                numbers = numbers_phrase(len(menu), t(lang, "chat.or"))
+                numbers = numbers_phrase(keys, t(lang, "chat.or"))
                 await outlet.alert(
                     incoming, t(lang, "chat.number_out_of_range", number=str(picked.number), numbers=numbers)
                 )
@@ -200,7 +297,7 @@ class ZaloChannel:
                     language=incoming.language,
                     kind=InKind.CHOICE,
                     text=incoming.text,
-                    choice=menu[picked][1],
+                    choice=menu[picked][2],
                 )
         found = await self.router.resolve(db, incoming)
         if found is None:
@@ -211,7 +308,7 @@ class ZaloChannel:
         await self.router.run(route, turn)
 
     async def _unanswered(
-        self, incoming: Incoming, lang: str, outlet: ZaloOutlet, menu: list[tuple[str, str]]
+        self, incoming: Incoming, lang: str, outlet: ZaloOutlet, menu: list[chat_menus.Option]
     ) -> None:
         """What no conversation took: say so plainly (the Telegram side has PTB's catch-alls)."""
         if incoming.kind is InKind.COMMAND:
@@ -222,7 +319,7 @@ class ZaloChannel:
         elif incoming.kind is InKind.CHOICE:
             await outlet.alert(incoming, t(lang, "error.stale_button"))
         elif menu:
-            numbers = numbers_phrase(len(menu), t(lang, "chat.or"))
+            numbers = numbers_phrase([key for key, _, _ in menu], t(lang, "chat.or"))
             await outlet.alert(incoming, t(lang, "chat.no_match", numbers=numbers))
         elif incoming.chat.private:
             await outlet.alert(incoming, t(lang, "error.not_understood"))

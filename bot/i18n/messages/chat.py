@@ -13,6 +13,10 @@ VI: dict[str, str] = {
         "Bạn có thể liên kết tài khoản Telegram bằng /lienket để dùng cả hai."
     ),
     "error.private_only": "Lệnh này chỉ dùng trong trò chuyện riêng với bot.",
+    "chat.file_link": "📎 {name} ({size}) — tải về trong {hours} giờ tới: {url}",
+    "files.forged": "Đường link tải tệp không đúng. Hãy mở lại link bot đã gửi.",
+    "files.expired": "Đường link tải tệp đã hết hạn. Hãy yêu cầu bot gửi lại tệp.",
+    "files.missing": "Không còn tệp này trên máy chủ.",
     "invites.zalo": "   Zalo: gửi cho bot <code>/start {token}</code>",
     "link.code": (
         "Mã liên kết của bạn: <b>{code}</b> (dùng một lần, hết hạn lúc {expires}).\n"
@@ -49,6 +53,10 @@ EN: dict[str, str] = {
         "You can link your Telegram account with /lienket to use both."
     ),
     "error.private_only": "This command works only in a private chat with the bot.",
+    "chat.file_link": "📎 {name} ({size}) — download within {hours} hours: {url}",
+    "files.forged": "This download link is not right. Open the link the bot sent again.",
+    "files.expired": "This download link has expired. Ask the bot to send the file again.",
+    "files.missing": "This file is no longer on the server.",
     "invites.zalo": "   Zalo: send the bot <code>/start {token}</code>",
     "link.code": (
         "Your link code: <b>{code}</b> (single use, expires at {expires}).\n"
