@@ -66,6 +66,7 @@ async def run(settings: Settings) -> None:
     one database); with neither, against the offline sandbox, which stands in for both, with demo data."""
     from bot.app import build_application, build_router, build_zalo, start_bot, stop_bot
     from bot.channels.telegram import set_default_menu
+    from bot.delivery import DeliveryJob
     from bot.web import TELEGRAM_PATH, Route, WebServer, build_web_app, telegram_webhook
 
     db = Database(settings.database_url)
@@ -173,6 +174,9 @@ async def run(settings: Settings) -> None:
         else:
             await zalo_channel.start_polling(timeout=10 if settings.sandbox_mode else 30)
             modes.append("Zalo (long polling)")
+    delivery = DeliveryJob(deps)
+    deps.poke_delivery = delivery.poke
+    delivery.start()
     if server is not None:
         print(
             f"Thi đua Bot is running offline. Open {server.url} to chat with it as the demo people.",
@@ -185,6 +189,7 @@ async def run(settings: Settings) -> None:
     try:
         await _wait_for_stop()
     finally:
+        await delivery.stop()
         await web.stop()
         if zalo_channel is not None:
             await zalo_channel.close()

@@ -29,6 +29,8 @@ class Deps:
     public_url: str | None = None
     # Each running channel's way to reach a chat outside a conversation (bot.chat.Deliverer).
     channels: dict[Channel, Deliverer] = field(default_factory=dict)
+    # Wakes the delivery job (bot.delivery) right after a commit that put messages in the outbox.
+    poke_delivery: Callable[[], None] = field(default=lambda: None)
     files: FileStore = field(init=False)
     link_secret: bytes = field(init=False)
 

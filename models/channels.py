@@ -29,6 +29,9 @@ class ChannelAccount(SQLModel, table=True):
     external_id: str = Field(primary_key=True, max_length=64)
     person_id: int = Field(foreign_key="person.id", index=True)
     linked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the person last wrote from this account (kept to the hour): a notice for a person
+    # with two apps goes to the one they use.
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class LinkCode(SQLModel, table=True):
@@ -56,3 +59,28 @@ class ChatMenu(SQLModel, table=True):
     chat_id: str = Field(primary_key=True, max_length=64)
     options: str = Field(max_length=20000)
     shown_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to one person, sent by the delivery job at least once, on the app they use.
+
+    Written in the same transaction as what it tells, so a notice goes out only for what was
+    committed; `dedupe_key` makes enqueuing twice (a double tap, a retried job) one message."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=160, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=32)
+    screen: str = Field(max_length=60000)  # JSON of bot.chat.Screen, in the recipient's language
+    file_name: str | None = Field(default=None, max_length=255)
+    file_key: str | None = Field(default=None, max_length=64)  # bot.files.FileStore key
+    due_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    sent_channel: str | None = Field(default=None, max_length=16)
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=255)

@@ -242,6 +242,7 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
                 language=incoming.language or "vi",
                 today=deps.clock().astimezone(deps.settings.zone).date(),
                 admin=admin,
+                now=deps.clock(),
             )
             turn = Turn(incoming=incoming, profile=profile, deps=deps, outlet=outlet, data=data)
             await router.run(route, turn)

@@ -49,17 +49,21 @@ def read_reply(text: str, labels: list[str], keys: list[str] | None = None) -> i
     wanted = _key(reply)
     if not wanted:
         return None
-    keys = [_key(label) for label in labels]
-    if wanted in keys:
-        return keys.index(wanted)
+    folded = [_key(label) for label in labels]
+    if wanted in folded:
+        return folded.index(wanted)
     return None
 
 
-def numbers_phrase(count: int, or_word: str) -> str:
-    """ "1, 2 hoặc 3" / "1, 2 or 3"."""
-    if count <= 1:
-        return "1"
-    return f"{', '.join(str(n) for n in range(1, count))} {or_word} {count}"
+def numbers_phrase(keys: list[str] | int, or_word: str) -> str:
+    """What to reply, in words: "1, 2 hoặc 3" / "a, b or c" (a long list: "1–12")."""
+    if isinstance(keys, int):
+        keys = option_keys(keys, lettered=False)
+    if len(keys) <= 1:
+        return keys[0] if keys else "1"
+    if len(keys) > 6:
+        return f"{keys[0]}–{keys[-1]}"
+    return f"{', '.join(keys[:-1])} {or_word} {keys[-1]}"
 
 
 def plain_text(markup: str) -> str:

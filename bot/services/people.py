@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -211,6 +212,17 @@ async def profile_of(db: Database, person_id: int, today: date) -> Profile | Non
         return None if person is None else await _profile(session, person, today)
 
 
+async def accounts_of(db: Database, person_id: int) -> list[ChannelAccount]:
+    """A person's chat accounts, the one they wrote from last first."""
+    async with db.session() as session:
+        rows = await session.exec(
+            select(ChannelAccount)
+            .where(ChannelAccount.person_id == person_id)
+            .order_by(col(ChannelAccount.last_seen_at).desc())
+        )
+        return list(rows)
+
+
 async def person_of_account(db: Database, channel: Channel, external_id: str) -> int | None:
     async with db.session() as session:
         account = await session.get(ChannelAccount, (channel.value, external_id))
@@ -226,18 +238,22 @@ async def identify_account(
     language: str,
     today: date,
     admin: bool = False,
+    now: datetime | None = None,
 ) -> Profile:
     """The person behind a chat account, with their roles; created on first contact.
 
     Read first: a known account whose admin flag has not changed costs no write (and so, on
-    SQLite, never waits for the single writer)."""
+    SQLite, never waits for the single writer); when it was last seen is written once an hour."""
     async with db.session() as session:
         account = await session.get(ChannelAccount, (channel.value, external_id))
         if account is not None:
             person = await session.get(Person, account.person_id)
             assert person is not None
             if person.is_admin or not admin:
-                return await _profile(session, person, today)
+                found = await _profile(session, person, today)
+                if now is not None and account.last_seen_at < now - SEEN_GRANULARITY:
+                    await _seen(db, channel, external_id, now)
+                return found
     for _attempt in range(2):  # two first contacts at once: the loser reads the winner's row
         try:
             async with db.transaction() as session:
@@ -250,6 +266,20 @@ async def identify_account(
         except IntegrityError:
             continue
     raise RuntimeError(f"could not register the {channel} account")
+
+
+SEEN_GRANULARITY = timedelta(hours=1)
+
+
+async def _seen(db: Database, channel: Channel, external_id: str, now: datetime) -> None:
+    async with db.transaction() as session:
+        await session.exec(
+            update(ChannelAccount)
+            .where(
+                col(ChannelAccount.channel) == channel.value, col(ChannelAccount.external_id) == external_id
+            )
+            .values(last_seen_at=now)
+        )
 
 
 async def _claim_account(

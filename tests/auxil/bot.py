@@ -10,6 +10,7 @@ from bot.app import build_application, build_router, build_zalo, start_bot, stop
 from bot.ballot_crypto import new_master_key
 from bot.channels.zalo.adapter import ZaloChannel
 from bot.db import Database
+from bot.delivery import DeliveryJob
 from bot.deps import Deps
 from bot.sandbox.client import Person, SandboxClient
 from bot.sandbox.server import SandboxServer
@@ -40,6 +41,7 @@ class RunningBot:
         self.application: Any = None
         self.zalo: ZaloChannel | None = None
         self.web: WebServer | None = None
+        self.delivery: DeliveryJob | None = None
 
     async def start(self) -> None:
         # The bot's web server too: Zalo people get files as links to it.
@@ -54,8 +56,14 @@ class RunningBot:
             self.deps, router, token=self.server.sandbox.zalo.token, base_url=f"{self.server.url}/zalo"
         )
         await self.zalo.start_polling(timeout=1)
+        self.delivery = DeliveryJob(self.deps, interval=0.2)
+        self.deps.poke_delivery = self.delivery.poke
+        self.delivery.start()
 
     async def stop(self) -> None:
+        if self.delivery is not None:
+            await self.delivery.stop()
+            self.delivery = None
         if self.web is not None:
             await self.web.stop()
             self.web = None

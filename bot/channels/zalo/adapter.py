@@ -266,6 +266,7 @@ class ZaloChannel:
                 language=deps.settings.default_language,
                 today=deps.clock().astimezone(deps.settings.zone).date(),
                 admin=incoming.account_id in set(deps.settings.admin_zalo_ids),
+                now=deps.clock(),
             )
             outlet = ZaloOutlet(self.deliverer, profile.language)
             await self._dispatch(incoming, profile, outlet)
