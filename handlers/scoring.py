@@ -28,8 +28,18 @@ from bot.services.progress import Task as ProgressTask
 from bot.services.progress import task_button_data
 from bot.services.registration import Refused
 from bot.services.scoring import LineView, SheetState, SheetView
-from handlers.common import ThiduaContext, conversation, reply, viewer
-from handlers.registration import alert, buttons, done_button, now_of, say, today_of
+from handlers.common import (
+    ThiduaContext,
+    alert,
+    buttons,
+    conversation,
+    done_button,
+    now_of,
+    reply,
+    say,
+    today_of,
+    viewer,
+)
 from models.registration import LineReview, SheetStatus
 from models.scoring_rules import format_points
 

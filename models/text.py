@@ -18,6 +18,12 @@ def nfc(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+def as_typed(text: str) -> str:
+    """A message as the person typed it, NFC-normalised: its lines and tabs kept (a pasted
+    table or list), only the ends trimmed. Services clean each line or cell themselves."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
 def name_key(text: str) -> str:
     """A comparison key for names: NFC, case-folded, single spaces, no space around '&' and '-'."""
     key = nfc(text).casefold()
