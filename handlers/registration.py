@@ -78,20 +78,22 @@ async def taken(turn: Turn) -> None:
 
 # ------------------------------------------------------------------ rendering
 def draft_text(draft: Draft, lang: str) -> str:
+    """The draft for review. Items are bulleted, not numbered: where options are a numbered
+    list (Zalo), a "1." in the text must be an option, not the first target."""
     lines = [t(lang, "reg.summary.title", title=draft.title or "—")]
     lines.append(t(lang, "reg.summary.targets", count=len(draft.targets)))
-    lines += [f"  {i}. {t(lang, 'plain', text=x)}" for i, x in enumerate(draft.targets, 1)]
+    lines += [f"  • {t(lang, 'plain', text=x)}" for x in draft.targets]
     lines.append(t(lang, "reg.summary.people", count=len(draft.people)))
     lines += [
-        f"  {i}. " + t(lang, "reg.summary.person", name=p.full_name, job=p.job or "—", title=p.title)
-        for i, p in enumerate(draft.people, 1)
+        "  • " + t(lang, "reg.summary.person", name=p.full_name, job=p.job or "—", title=p.title)
+        for p in draft.people
     ]
     if draft.needs_model or draft.new_model:
         lines.append(t(lang, "reg.summary.model", model=draft.new_model or "—"))
     lines.append(t(lang, "reg.summary.projects", count=len(draft.projects)))
     lines += [
-        f"  {i}. " + t(lang, f"reg.kind.{kind}") + ": " + t(lang, "plain", text=title)
-        for i, (kind, title) in enumerate(draft.projects, 1)
+        "  • " + t(lang, f"reg.kind.{kind}") + ": " + t(lang, "plain", text=title)
+        for kind, title in draft.projects
     ]
     return "\n".join(lines)
 
@@ -291,7 +293,7 @@ async def _fetch_list(turn: Turn, name: str, size: int | None) -> tuple[bytes, N
 async def people_not_a_list(turn: Turn) -> str | None:
     """A picture or a sticker where the list is asked for: said, nothing recorded."""
     key = "reg.list_expected" if turn.caps.documents_in else "reg.list_expected.paste"
-    await turn.say(t(turn.lang, key), buttons=list_buttons(turn.lang, "people"))
+    await turn.alert(t(turn.lang, key))
     return PEOPLE
 
 
@@ -383,7 +385,8 @@ def text_expected(step: str) -> Handler:
     """A sticker or a picture where words are asked for: asked again, nothing changed."""
 
     async def again(turn: Turn) -> str | None:
-        await turn.say(t(turn.lang, "chat.text_expected"))
+        # An alert, not a new screen: on Zalo the step's numbered options stay what "1" means.
+        await turn.alert(t(turn.lang, "chat.text_expected"))
         return step
 
     return again
@@ -797,7 +800,7 @@ def register(router: Router) -> None:
             entry={"dangky": start_registration, "register": start_registration},
             entry_choices={task_button_data(ProgressTask.REGISTER): start_registration},
             steps={
-                TITLE: {"rg:t:": title_chosen, InKind.STICKER: text_expected(TITLE)},
+                TITLE: {"rg:t:": title_chosen},
                 TARGETS: {
                     **words(TARGETS),
                     InKind.TEXT: got_target,

@@ -249,13 +249,20 @@ class ZaloBotMessage:
 
     @property
     def numbered(self) -> dict[int, str]:
-        """The numbered choices in the text ("1. Đồng ý" lines): Zalo's stand-in for buttons."""
-        found: dict[int, str] = {}
+        """The numbered choices in the text ("1. Đồng ý" lines): Zalo's stand-in for buttons.
+
+        The bot lists them last, after the message's own text, which may hold numbered lines
+        too (a scale's contents, a list of units): the last run of numbered lines is the choices."""
+        runs: list[dict[int, str]] = []
+        previous_numbered = False
         for line in self.text.splitlines():
             match = NUMBERED.match(line)
             if match:
-                found.setdefault(int(match.group(1)), match.group(2).strip())
-        return dict(sorted(found.items()))
+                if not previous_numbered:
+                    runs.append({})
+                runs[-1].setdefault(int(match.group(1)), match.group(2).strip())
+            previous_numbered = match is not None
+        return dict(sorted(runs[-1].items())) if runs else {}
 
     @property
     def options(self) -> list[str]:

@@ -851,10 +851,11 @@ def people_from_text(text: str) -> tuple[list[Person], list[Notice]]:
     too: on Zalo, which takes no documents, pasting is how a list comes in."""
     rows: list[Person] = []
     problems: list[Notice] = []
-    for number, line in enumerate((nfc(x) for x in text.splitlines()), start=1):
-        if not line.strip():
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = nfc(raw.replace("\t", ";"))  # tabs before nfc, which makes them spaces
+        if not line:
             continue
-        cells = [cell.strip() for cell in line.replace("|", ";").replace("\t", ";").split(";")]
+        cells = [cell.strip() for cell in line.replace("|", ";").split(";")]
         if _is_people_header(cells):
             continue
         if len(cells) == 2:
