@@ -261,6 +261,17 @@ async def test_the_heads_reminder_reaches_a_unit_and_its_button_starts_registrat
     await rep.press(ping, "Đăng ký ngay")  # type: ignore[arg-type]
     await rep.expect("Chọn", "danh hiệu tập thể")
 
+    # The pact's reminder: its button opens the pact (here: no scale published yet, so it says so).
+    await head.send("/tinhhinh")  # afresh: on Zalo the head's own reminder was the last menu
+    status = await head.expect("Ký giao ước: 0/13")
+    if isinstance(head, ZaloPerson):
+        status = await head.expect("Nhắc 13 đơn vị chưa ký")
+    await head.press(status, "🔔 Nhắc 13 đơn vị chưa ký")  # type: ignore[arg-type]
+    await answered(head, "Đã nhắc 13 người")
+    ping = await rep.expect("Nhắc việc", UNIT, "chưa ký kết giao ước")
+    await rep.press(ping, "Ký giao ước")  # type: ignore[arg-type]
+    await rep.expect("Khối chưa công bố tiêu chí, thang điểm")
+
 
 # ------------------------------------------------------------------ Zalo: bad input changes nothing
 async def test_bad_input_on_zalo_is_answered_and_changes_nothing(
