@@ -33,13 +33,13 @@ def build_router() -> Router:
     account.register(router)
     invites.register(router)
     linking.register(router)
+    scoring.register(router)
     return router
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """The capabilities not yet on the chat layer, as PTB handlers (Telegram only)."""
     registration.register(application)
-    scoring.register(application)
     meetings.register(application)
     voting.register(application)
     reminders.register(application)
