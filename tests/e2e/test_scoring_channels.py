@@ -16,10 +16,12 @@ import pytest
 from PIL import Image
 from sqlmodel import col, select
 
+from bot.chat import Button, Screen
 from bot.db import Database
 from bot.exports.evidence_pack import INDEX_NAME
 from bot.sandbox.client import Person, SandboxClient, ZaloPerson
-from bot.services import criteria, scoring
+from bot.services import criteria, outbox, scoring
+from bot.services.progress import Task, task_button_data
 from models.organisation import Person as PersonRow
 from models.registration import ScoreEvidence, ScoreLine, ScoreSheet
 from tests.auxil.bot import Demo, RunningBot
@@ -202,6 +204,33 @@ async def test_a_review_round_and_the_ranking_on_either_app(
     await rep.send("/xephang")
     own = await rep.expect("Xếp hạng")
     assert [x for x in own.text.splitlines() if "điểm" in x and " — " in x] == [f"1. {UNIT} — 24 điểm"]
+
+
+async def test_the_ping_button_opens_the_sheet_on_either_app(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    """The deadline ping's «Tự chấm điểm» (`task:score`) opens the sheet where the unit stopped."""
+    await publish(db, demo, clock)
+    rep = await on(channel, demo, client, UNIT, 574001)
+    async with db.transaction() as session:
+        await outbox.enqueue(
+            session,
+            person_id=await person_id(db, demo, UNIT),
+            kind="deadline",
+            screen=Screen(
+                "Còn 3 ngày đến hạn tự chấm điểm.",
+                buttons=((Button("Tự chấm điểm", task_button_data(Task.SELF_SCORE)),),),
+            ),
+            dedupe_key="test-ping",
+            now=clock(),
+        )
+    bot.deps.poke_delivery()
+    ping = await rep.expect("Còn 3 ngày")
+    await rep.press(ping, "Tự chấm điểm")
+    await rep.expect("Tiêu chí 1.1", "(1/4)")
+    await rep.send("6")
+    await rep.expect("Đã lưu 6 điểm cho tiêu chí 1.1")
+    assert (await line_of(db, "1.1")).self_score == Decimal(6)
 
 
 async def test_bad_input_over_zalo_is_answered_and_changes_nothing(
