@@ -435,10 +435,9 @@ async def ask_proposal(turn: Turn) -> str | None:
         view, target = await scoring.proposal_target(
             turn.deps.db, turn.person_id, line_id=line_id, today=turn.today
         )
-        if (
-            target.review not in (LineReview.PENDING, LineReview.ACCEPTED)
-            or view.status is not SheetStatus.SUBMITTED
-        ):
+        if view.status is not SheetStatus.SUBMITTED:
+            raise Refused("review.not_open")
+        if target.review not in (LineReview.PENDING, LineReview.ACCEPTED):
             raise Refused("review.line_done", code=target.code)
     except Refused as refusal:
         await refuse(turn, refusal)

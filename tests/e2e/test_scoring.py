@@ -32,7 +32,9 @@ async def _saved(db: Database, chat_id: int, step: str = "evidence") -> None:
     for _ in range(100):
         async with db.session() as session:
             rows = (
-                await session.exec(select(ConversationState).where(ConversationState.name == STATE_TABLE_NAME))
+                await session.exec(
+                    select(ConversationState).where(ConversationState.name == STATE_TABLE_NAME)
+                )
             ).all()
         for row in rows:
             saved = json.loads(row.state)
