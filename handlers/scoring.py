@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.chat import Button, InKind
-from bot.chat.router import END, Conversation, Router, Turn
+from bot.chat.router import END, Conversation, Handler, Router, StepKey, Turn
 from bot.i18n import Raw, format_datetime, t
 from bot.services import scoring
 from bot.services.notices import Notice
@@ -606,38 +606,36 @@ async def ranking(turn: Turn) -> None:
 
 
 def register(router: Router) -> None:
-    files = {InKind.PHOTO: got_file, InKind.FILE: got_file}
-    not_score = {kind: not_a_score for kind in (InKind.PHOTO, InKind.FILE, InKind.STICKER, InKind.OTHER)}
+    others = (InKind.PHOTO, InKind.FILE, InKind.STICKER)
+    score_step: dict[StepKey, Handler] = {InKind.TEXT: got_score, InKind.OTHER: not_a_score}
+    score_step.update({kind: not_a_score for kind in others})
+    evidence_step: dict[StepKey, Handler] = {
+        InKind.TEXT: got_evidence,
+        InKind.PHOTO: got_file,
+        InKind.FILE: got_file,
+        InKind.STICKER: not_evidence,
+        InKind.OTHER: not_evidence,
+    }
     router.conversation(
         Conversation(
             name="scoring",
             entry={"chamdiem": start_scoring, "score": start_scoring},
             # Sheet presses work in any state (and after /huy): the service checks them all.
             entry_choices={task_button_data(ProgressTask.SELF_SCORE): start_scoring, "sc:": sheet_button},
-            steps={
-                S_SCORE: {InKind.TEXT: got_score, **not_score},
-                S_EVIDENCE: {
-                    InKind.TEXT: got_evidence,
-                    **files,
-                    InKind.STICKER: not_evidence,
-                    InKind.OTHER: not_evidence,
-                },
-                S_END: {},
-            },
+            steps={S_SCORE: score_step, S_EVIDENCE: evidence_step, S_END: {}},
             fallbacks={name: pause for name in ("huy", "cancel", "tamdung", "pause")},
         )
     )
-    not_text_propose = {kind: _not_text(RV_PROPOSE) for kind in (InKind.PHOTO, InKind.FILE, InKind.STICKER)}
-    not_text_answer = {kind: _not_text(RV_ANSWER) for kind in (InKind.PHOTO, InKind.FILE, InKind.STICKER)}
+    propose_step: dict[StepKey, Handler] = {InKind.TEXT: got_proposal}
+    propose_step.update({kind: _not_text(RV_PROPOSE) for kind in others})
+    answer_step: dict[StepKey, Handler] = {InKind.TEXT: got_answer}
+    answer_step.update({kind: _not_text(RV_ANSWER) for kind in others})
     router.conversation(
         Conversation(
             name="review",
             entry={},
             entry_choices={"rp:": ask_proposal, "ua:": unit_answer},
-            steps={
-                RV_PROPOSE: {InKind.TEXT: got_proposal, **not_text_propose},
-                RV_ANSWER: {InKind.TEXT: got_answer, **not_text_answer},
-            },
+            steps={RV_PROPOSE: propose_step, RV_ANSWER: answer_step},
             fallbacks={"huy": review_cancel, "cancel": review_cancel},
         )
     )
@@ -650,7 +648,7 @@ def register(router: Router) -> None:
     router.command(["xephang", "ranking"], ranking)
 
 
-def _not_text(step: str) -> Any:
+def _not_text(step: str) -> Handler:
     """A sticker or a picture where a proposal or an answer is to be typed: ask again, change nothing."""
 
     async def ask_again(turn: Turn) -> str | None:

@@ -119,11 +119,12 @@ async def load_demo(
                 existing[user_id] = found
             # Reachable through the outbox before the persona has written (as every Telegram user
             # known before the chat layer is, by migration 0007).
+            assert found.id is not None
             if await session.get(ChannelAccount, (Channel.TELEGRAM.value, str(user_id))) is None:
                 session.add(
                     ChannelAccount(
                         channel=Channel.TELEGRAM.value, external_id=str(user_id), person_id=found.id
-                    )  # type: ignore[arg-type]
+                    )
                 )
             return found
 

@@ -303,7 +303,7 @@ async def add_evidence(
         line = (await _lines(session, sheet_id))[scale.criteria[sheet.cursor].code]
         session.add(
             ScoreEvidence(
-                line_id=line.id,
+                line_id=line.id,  # type: ignore[arg-type]
                 kind=kind,
                 value=value,
                 file_name=file_name,
@@ -312,7 +312,7 @@ async def add_evidence(
                 caption=caption if kind in FILE_KINDS else None,
                 added_at=now,
                 added_by_person_id=person_id,
-            )  # type: ignore[arg-type]
+            )
         )
         await session.flush()
         return await _state(session, sheet, unit_name)
