@@ -34,12 +34,12 @@ def build_router() -> Router:
     invites.register(router)
     linking.register(router)
     registration.register(router)
+    scoring.register(router)
     return router
 
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """The capabilities not yet on the chat layer, as PTB handlers (Telegram only)."""
-    scoring.register(application)
     meetings.register(application)
     voting.register(application)
     reminders.register(application)

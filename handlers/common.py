@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import html
-import re
 import warnings
-from datetime import date, datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
 from telegram.warnings import PTBUserWarning
 
@@ -19,9 +15,7 @@ from bot.deps import Deps
 from bot.i18n import normalise_language, t
 from bot.render import split_message
 from bot.services import people
-from bot.services.notices import Notice
 from bot.services.people import Profile
-from handlers.notices import notice_text
 from models.text import vietnamese_full_name
 
 
@@ -91,66 +85,4 @@ def no_keyboard() -> ReplyKeyboardRemove:
     return ReplyKeyboardRemove()
 
 
-# ------------------------------------------------------------------ for the PTB handlers (scoring)
-def now_of(context: ThiduaContext) -> datetime:
-    return context.deps.clock()
-
-
-def today_of(context: ThiduaContext) -> date:
-    return now_of(context).astimezone(context.deps.settings.zone).date()
-
-
-def say(notice: Notice, lang: str, context: ThiduaContext) -> str:
-    """A service's notice in the reader's language."""
-    return notice_text(notice, lang, context.deps.settings.zone)
-
-
-def buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def alert_text(text: str) -> str:
-    """An alert shows plain text (no HTML) of at most 200 characters, as Telegram allows."""
-    plain = html.unescape(_TAG.sub("", text))
-    return plain if len(plain) <= 200 else plain[:199] + "…"
-
-
-async def alert(update: Update, text: str) -> None:
-    """Answer a button with an alert (a refusal), or reply when there is no button."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(alert_text(text), show_alert=True)
-    else:
-        await reply(update, text)
-
-
-async def done_button(update: Update) -> None:
-    """Acknowledge a button and take the keyboard off its message, so it cannot be pressed twice."""
-    query = update.callback_query
-    if query is None:
-        return
-    await query.answer()
-    # Already edited, or too old to edit: nothing to undo.
-    with contextlib.suppress(TelegramError):
-        await query.edit_message_reply_markup(None)
-
-
-__all__ = [
-    "ThiduaContext",
-    "alert",
-    "buttons",
-    "deps_of",
-    "done_button",
-    "edit_pressed",
-    "no_keyboard",
-    "now_of",
-    "reply",
-    "say",
-    "t",
-    "today_of",
-    "viewer",
-]
+__all__ = ["ThiduaContext", "deps_of", "edit_pressed", "no_keyboard", "reply", "t", "viewer"]
