@@ -192,31 +192,13 @@ async def bloc_units(session: AsyncSession, bloc_id: int, school_year_id: int) -
     return [UnitRef(unit.id, unit.name, membership.position) for membership, unit in rows if unit.id]
 
 
-async def unit_rep_chats(session: AsyncSession, unit_id: int, school_year_id: int) -> list[tuple[int, str]]:
-    """(telegram id, language) of a unit's representatives, for notices and reminders."""
-    from models.organisation import Person, PersonRole
-
-    rows = await session.exec(
-        select(Person)
-        .join(PersonRole, col(PersonRole.person_id) == Person.id)
-        .where(
-            PersonRole.unit_id == unit_id,
-            PersonRole.kind == RoleKind.REP,
-            PersonRole.school_year_id == school_year_id,
-            col(PersonRole.revoked_at).is_(None),
-            col(Person.telegram_id).is_not(None),
-        )
-    )
-    return [(person.telegram_id, person.language) for person in rows if person.telegram_id]
-
-
 async def unit_reps(session: AsyncSession, unit_id: int, school_year_id: int) -> list[tuple[int, str]]:
-    """(person id, language) of a unit's representatives, on whichever app each uses: the people
-    its notices and reminders are for (sent through the outbox)."""
+    """(person id, language) of a unit's current representatives, on whichever app each uses:
+    the people its notices and reminders are for (sent through the outbox)."""
     from models.organisation import Person, PersonRole
 
     rows = await session.exec(
-        select(Person)
+        select(Person.id, Person.language)
         .join(PersonRole, col(PersonRole.person_id) == Person.id)
         .where(
             PersonRole.unit_id == unit_id,
@@ -224,9 +206,8 @@ async def unit_reps(session: AsyncSession, unit_id: int, school_year_id: int) ->
             PersonRole.school_year_id == school_year_id,
             col(PersonRole.revoked_at).is_(None),
         )
-        .order_by(col(Person.id))
     )
-    return [(person.id, person.language) for person in rows if person.id is not None]
+    return sorted({(int(person_id), language) for person_id, language in rows if person_id is not None})
 
 
 # ------------------------------------------------------------------ history and deadlines
