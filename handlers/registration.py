@@ -59,7 +59,7 @@ def now_of(turn: Turn) -> datetime:
     return turn.deps.clock()
 
 
-def say(turn: Turn, notice: Notice) -> str:
+def notice_of(turn: Turn, notice: Notice) -> str:
     """A service's notice in this person's language."""
     return notice_text(notice, turn.lang, turn.deps.settings.zone)
 
@@ -141,7 +141,7 @@ async def start_registration(turn: Turn) -> str | None:
         started = await registration.start(turn.deps.db, turn.person_id, today=turn.today, now=now_of(turn))
     except Refused as refusal:
         await taken(turn)
-        await turn.say(say(turn, refusal.notice))
+        await turn.say(notice_of(turn, refusal.notice))
         return END
     await taken(turn)
     seat = started.seat
@@ -164,10 +164,10 @@ async def _edit_draft(turn: Turn, change: Any, part: str | None = None) -> Draft
         )
     except Refused as refusal:
         if turn.incoming.kind is InKind.CHOICE:
-            await turn.alert(say(turn, refusal.notice))
+            await turn.alert(notice_of(turn, refusal.notice))
         else:
             extra = {"buttons": list_buttons(turn.lang, part)} if part else {}
-            await turn.say(say(turn, refusal.notice), **extra)
+            await turn.say(notice_of(turn, refusal.notice), **extra)
         return None
 
 
@@ -190,7 +190,7 @@ async def title_chosen(turn: Turn) -> str | None:
     try:
         change = registration.set_title(int(index) if index.isdigit() else -1)
     except Refused as refusal:  # a forged or stale index: nothing changes
-        await turn.alert(say(turn, refusal.notice))
+        await turn.alert(notice_of(turn, refusal.notice))
         return TITLE
     draft = await _edit_draft(turn, change)
     if draft is None:
@@ -251,7 +251,7 @@ async def targets_done(turn: Turn) -> str | None:
 async def _take_people(turn: Turn, rows: list[Any], problems: list[Notice]) -> str | None:
     lang = turn.lang
     if problems:
-        lines = [t(lang, "reg.people.refused")] + [f"• {say(turn, p)}" for p in problems[:20]]
+        lines = [t(lang, "reg.people.refused")] + [f"• {notice_of(turn, p)}" for p in problems[:20]]
         await turn.say("\n".join(lines), buttons=list_buttons(lang, "people"))
         return PEOPLE
     draft = await _edit_draft(turn, registration.add_people(rows), "people")
@@ -349,7 +349,7 @@ async def projects_done(turn: Turn) -> str | None:
     problems = registration.problems_of(draft)
     text = t(lang, "reg.confirm_title") + "\n\n" + draft_text(draft, lang)
     if problems:
-        text += "\n\n" + "\n".join(f"⚠ {say(turn, p)}" for p in problems)
+        text += "\n\n" + "\n".join(f"⚠ {notice_of(turn, p)}" for p in problems)
     confirm = (Button(t(lang, "reg.btn.confirm"), "rg:ok"), Button(t(lang, "reg.btn.cancel"), "rg:cancel"))
     await turn.say(text, buttons=(confirm,))
     return CONFIRM
@@ -359,7 +359,7 @@ async def confirmed(turn: Turn) -> str | None:
     try:
         saved = await registration.submit(turn.deps.db, turn.person_id, today=turn.today, now=now_of(turn))
     except Refused as refusal:
-        await turn.alert(say(turn, refusal.notice))
+        await turn.alert(notice_of(turn, refusal.notice))
         return CONFIRM
     await taken(turn)
     # Said only now: the registration is committed.
@@ -405,7 +405,7 @@ async def pact_offer(turn: Turn) -> None:
         offer = await pact.offer(turn.deps.db, turn.person_id, today=turn.today)
     except Refused as refusal:
         await taken(turn)
-        await turn.say(say(turn, refusal.notice))
+        await turn.say(notice_of(turn, refusal.notice))
         return None
     await taken(turn)
     text = t(lang, "pact.offer", unit=offer.unit_name, bloc=offer.bloc_name, year=offer.school_year)
@@ -427,7 +427,7 @@ async def pact_sign(turn: Turn) -> None:
             turn.deps.db, turn.person_id, scale_id=int(scale_id), today=turn.today, now=now_of(turn)
         )
     except Refused as refusal:
-        await turn.alert(say(turn, refusal.notice))
+        await turn.alert(notice_of(turn, refusal.notice))
         return None
     await taken(turn)
     key = "pact.already" if signed.already else "pact.signed"
@@ -466,7 +466,7 @@ async def criteria_start(turn: Turn) -> str | None:
 async def _publish(turn: Turn, checked: criteria.Checked) -> str | None:
     lang = turn.lang
     if not checked.ok:
-        lines = [t(lang, "crit.refused_file")] + [f"• {say(turn, p)}" for p in checked.problems[:30]]
+        lines = [t(lang, "crit.refused_file")] + [f"• {notice_of(turn, p)}" for p in checked.problems[:30]]
         await turn.say("\n".join(lines))
         return UPLOAD
     try:
@@ -474,7 +474,7 @@ async def _publish(turn: Turn, checked: criteria.Checked) -> str | None:
             turn.deps.db, turn.person_id, checked, today=turn.today, now=now_of(turn)
         )
     except Refused as refusal:
-        await turn.say(say(turn, refusal.notice))
+        await turn.say(notice_of(turn, refusal.notice))
         return UPLOAD
     await turn.say(t(lang, "crit.published", version=scale.version) + "\n\n" + scale_text(scale, lang))
     return END
@@ -546,7 +546,7 @@ async def status(turn: Turn) -> None:
     try:
         seen = await eligibility.overview(turn.deps.db, turn.person_id, today=turn.today)
     except Refused as refusal:
-        await turn.say(say(turn, refusal.notice))
+        await turn.say(notice_of(turn, refusal.notice))
         return None
     total = len(seen.units)
     lines = [t(lang, "status.title", bloc=seen.bloc_name, year=seen.school_year)]
@@ -595,7 +595,7 @@ async def remind(turn: Turn) -> None:
             turn.deps.db, turn.person_id, task=task, today=turn.today, now=now_of(turn), screen=reminder
         )
     except Refused as refusal:
-        await turn.alert(say(turn, refusal.notice))
+        await turn.alert(notice_of(turn, refusal.notice))
         return None
     turn.deps.poke_delivery()  # after the commit: out now, not at the next tick
     await turn.alert(t(turn.lang, "status.reminded", count=queued))
@@ -638,7 +638,7 @@ async def set_deadline(turn: Turn) -> None:
             turn.deps.db, turn.person_id, task=task, due_at=due, today=turn.today, now=now_of(turn)
         )
     except Refused as refusal:
-        await turn.say(say(turn, refusal.notice))
+        await turn.say(notice_of(turn, refusal.notice))
         return None
     await turn.say(t(lang, "deadline.set", task=t(lang, f"task.{task.value}"), at=when(turn, due)))
     return None
@@ -668,7 +668,7 @@ async def reopen(turn: Turn) -> None:
             turn.deps.db, turn.person_id, task=task, days=int(days), today=turn.today, now=now_of(turn)
         )
     except Refused as refusal:
-        await turn.say(say(turn, refusal.notice))
+        await turn.say(notice_of(turn, refusal.notice))
         return None
     await turn.say(t(lang, "deadline.reopened", task=t(lang, f"task.{task.value}"), at=when(turn, until)))
     return None
@@ -718,7 +718,7 @@ async def _extend(turn: Turn, task: Task, number: int, rest: list[str]) -> None:
             notice=notice,
         )
     except Refused as refusal:
-        await turn.say(say(turn, refusal.notice))
+        await turn.say(notice_of(turn, refusal.notice))
         return
     turn.deps.poke_delivery()
     told, going = await _told(turn, granted)
@@ -753,7 +753,7 @@ async def mark_eligibility(turn: Turn) -> None:
         try:
             seen = await eligibility.overview(turn.deps.db, turn.person_id, today=turn.today)
         except Refused as refusal:
-            await turn.say(say(turn, refusal.notice))
+            await turn.say(notice_of(turn, refusal.notice))
             return None
         lines = [t(lang, "elig.usage"), "", t(lang, "elig.units", bloc=seen.bloc_name)]
         for index, unit in enumerate(seen.units, 1):
@@ -780,7 +780,7 @@ async def mark_eligibility(turn: Turn) -> None:
             now=now_of(turn),
         )
     except Refused as refusal:
-        await turn.say(say(turn, refusal.notice))
+        await turn.say(notice_of(turn, refusal.notice))
         return None
     await turn.say(t(lang, "elig.set", unit=view.unit_name, status=t(lang, f"elig.{view.status.value}")))
     return None
