@@ -14,7 +14,7 @@ import uuid
 
 from bot.chat import OutFile, Unreachable
 from bot.deps import Deps
-from bot.services import outbox, people
+from bot.services import handoffs, outbox, people
 
 log = logging.getLogger("thidua.delivery")
 INTERVAL_SECONDS = 1.0
@@ -47,6 +47,8 @@ async def deliver_due(deps: Deps, *, worker: str) -> int:
             await outbox.mark_failed(
                 deps.db, item.id, error=f"unreachable: {error}", now=deps.clock(), final=True
             )
+            # A hand-off nobody received would stall the year: its bloc's head is told (once).
+            await handoffs.report_unreachable(deps.db, item.id, now=deps.clock())
             continue
         except Exception as error:  # a timeout or a platform error: this one later, the others now
             log.warning("outbox %s to person %s failed: %s", item.kind, item.person_id, type(error).__name__)

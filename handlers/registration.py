@@ -361,6 +361,7 @@ async def confirmed(turn: Turn) -> str | None:
     except Refused as refusal:
         await turn.alert(notice_of(turn, refusal.notice))
         return CONFIRM
+    turn.deps.poke_delivery()  # the head's side is told, after the commit
     await taken(turn)
     # Said only now: the registration is committed.
     await turn.say(
@@ -429,6 +430,7 @@ async def pact_sign(turn: Turn) -> None:
     except Refused as refusal:
         await turn.alert(notice_of(turn, refusal.notice))
         return None
+    turn.deps.poke_delivery()  # the last signature tells the head
     await taken(turn)
     key = "pact.already" if signed.already else "pact.signed"
     await turn.say(t(turn.lang, key, unit=signed.unit_name, at=when(turn, signed.signed_at)))
@@ -476,6 +478,7 @@ async def _publish(turn: Turn, checked: criteria.Checked) -> str | None:
     except Refused as refusal:
         await turn.say(notice_of(turn, refusal.notice))
         return UPLOAD
+    turn.deps.poke_delivery()  # every representative hears of the scale
     await turn.say(t(lang, "crit.published", version=scale.version) + "\n\n" + scale_text(scale, lang))
     return END
 
@@ -632,14 +635,33 @@ async def set_deadline(turn: Turn) -> None:
     except ValueError:
         await turn.say(t(lang, "deadline.usage"))
         return None
-    due = deadline_at(day, turn.deps.settings.zone)
+    zone = turn.deps.settings.zone
+    due = deadline_at(day, zone)
+
+    def notice(language: str, before: datetime | None) -> Screen:
+        task_word = t(language, f"task.{task.value}")
+        at = format_datetime(due, zone)
+        text = (
+            t(language, "handoff.deadline_moved", task=task_word, at=at, old=format_datetime(before, zone))
+            if before is not None
+            else t(language, "handoff.deadline_set", task=task_word, at=at)
+        )
+        return Screen(text, buttons=task_button(language, task))
+
     try:
         await registration.set_deadline(
-            turn.deps.db, turn.person_id, task=task, due_at=due, today=turn.today, now=now_of(turn)
+            turn.deps.db,
+            turn.person_id,
+            task=task,
+            due_at=due,
+            today=turn.today,
+            now=now_of(turn),
+            notice=notice,
         )
     except Refused as refusal:
         await turn.say(notice_of(turn, refusal.notice))
         return None
+    turn.deps.poke_delivery()
     await turn.say(t(lang, "deadline.set", task=t(lang, f"task.{task.value}"), at=when(turn, due)))
     return None
 
@@ -663,13 +685,31 @@ async def reopen(turn: Turn) -> None:
     if task is None or not _NUMBER.fullmatch(days):
         await turn.say(t(lang, "deadline.reopen_usage"))
         return None
+    zone = turn.deps.settings.zone
+
+    def notice(language: str, until: datetime) -> Screen:
+        text = t(
+            language,
+            "handoff.reopened",
+            task=t(language, f"task.{task.value}"),
+            at=format_datetime(until, zone),
+        )
+        return Screen(text, buttons=task_button(language, task))
+
     try:
         until = await registration.reopen(
-            turn.deps.db, turn.person_id, task=task, days=int(days), today=turn.today, now=now_of(turn)
+            turn.deps.db,
+            turn.person_id,
+            task=task,
+            days=int(days),
+            today=turn.today,
+            now=now_of(turn),
+            notice=notice,
         )
     except Refused as refusal:
         await turn.say(notice_of(turn, refusal.notice))
         return None
+    turn.deps.poke_delivery()
     await turn.say(t(lang, "deadline.reopened", task=t(lang, f"task.{task.value}"), at=when(turn, until)))
     return None
 
@@ -847,6 +887,7 @@ def register(router: Router) -> None:
     router.choice(task_button_data(ProgressTask.SIGN_PACT), pact_offer)
     router.choice("pact:", pact_sign)
     router.command(["tinhhinh", "status"], status)
+    router.choice("st:view", status)  # the button of the head's hand-off notices
     router.choice("st:remind:", remind)
     router.command(["hanchot", "deadline"], set_deadline)
     router.command(["mohan", "reopen"], reopen)

@@ -245,6 +245,7 @@ async def sheet_button(turn: Turn) -> str | None:
     try:
         if action == "submit":
             state = await scoring.submit(db, turn.person_id, sheet_id=sheet_id, today=today, now=_now(turn))
+            turn.deps.poke_delivery()  # the head's side is told, after the commit
             # Said only now: the sheet is committed as submitted.
             await turn.show(t(lang, "score.sent", unit=state.unit_name, total=p(state.total)))
             return END
@@ -486,6 +487,7 @@ async def unit_answer(turn: Turn) -> str | None:
         line_id = int(parts[1])
         if parts[2] == "y":
             line = await scoring.answer(db, turn.person_id, line_id=line_id, agree=True, today=today, now=now)
+            turn.deps.poke_delivery()  # whoever proposed hears the answer
             await turn.show(t(turn.lang, "review.agreed", code=line.code, score=p(line.final)))
             await _next_proposal(turn)
             return END
@@ -517,6 +519,7 @@ async def got_answer(turn: Turn) -> str | None:
     except Refused as refusal:
         await refuse(turn, refusal)
         return RV_ANSWER
+    turn.deps.poke_delivery()
     await turn.say(t(turn.lang, "review.answered", code=line.code))
     await _next_proposal(turn)
     return END
@@ -569,6 +572,7 @@ async def finalise(turn: Turn) -> None:
     except Refused as refusal:
         await refuse(turn, refusal)
         return None
+    turn.deps.poke_delivery()  # the unit hears its final total
     await turn.show(t(turn.lang, "review.finalised", unit=view.unit_name, total=p(view.final_total)))
     return None
 
@@ -636,6 +640,7 @@ def register(router: Router) -> None:
     router.choice("rd:", decide)
     router.choice("rf:", finalise)
     router.command(["xephang", "ranking"], ranking)
+    router.choice("rk:", ranking)  # the button of the "scores final" notice
 
 
 def _not_text(step: str) -> Handler:

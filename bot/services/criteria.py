@@ -16,10 +16,26 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
+from bot.i18n import t
+from bot.services import handoffs
 from bot.services.notices import Notice
 from bot.services.registration import HEAD_SIDE, Bilingual, Refused, bloc_seat, read_table, record
-from models.registration import CriteriaScale, ScaleContent, ScaleCriterion, ScoreSheet, SheetStatus
-from models.scoring_rules import Content, Criterion, check_scale, scale_from_rows, scale_to_rows
+from models.registration import (
+    CriteriaScale,
+    PactSignature,
+    ScaleContent,
+    ScaleCriterion,
+    ScoreSheet,
+    SheetStatus,
+)
+from models.scoring_rules import (
+    Content,
+    Criterion,
+    check_scale,
+    format_points,
+    scale_from_rows,
+    scale_to_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -224,4 +240,40 @@ async def publish(db: Database, person_id: int, checked: Checked, *, today: date
             new=scale.version,
         )
         await session.flush()
-        return await load_view(session, scale)
+        view = await load_view(session, scale)
+        await _tell_units(session, seat.bloc_id, seat.school_year_id, previous, view, person_id, now)
+        return view
+
+
+async def _tell_units(
+    session: AsyncSession,
+    bloc_id: int,
+    school_year_id: int,
+    previous: CriteriaScale | None,
+    view: ScaleView,
+    person_id: int,
+    now: datetime,
+) -> None:
+    """Every representative hears of the new scale; a unit that signed the pact on the version
+    it replaces is asked to read it and sign again (its signature was for the old scale)."""
+    signed: set[int] = set()
+    if previous is not None:
+        signed = set(
+            await session.exec(select(PactSignature.unit_id).where(PactSignature.scale_id == previous.id))
+        )
+    total = format_points(view.total)
+    for unit_id, reps in (await handoffs.reps_by_unit(session, bloc_id, school_year_id)).items():
+        key = "handoff.republished" if unit_id in signed else "handoff.published"
+        await handoffs.tell(
+            session,
+            reps,
+            bloc_id=bloc_id,
+            event=f"scale:{view.scale_id}",
+            render=lambda lang, key=key: handoffs.screen(  # type: ignore[misc]
+                t(lang, key, version=view.version, total=total),
+                t(lang, "handoff.btn.sign"),
+                "task:sign",
+            ),
+            now=now,
+            skip=person_id,
+        )

@@ -13,8 +13,11 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
+from bot.i18n import t
+from bot.services import handoffs
 from bot.services.criteria import ScaleView, current_scale
-from bot.services.registration import Refused, check_deadline, unit_seat
+from bot.services.registration import Refused, bloc_units, check_deadline, unit_seat
+from models.permissions import Capacity
 from models.registration import PactSignature, Task
 
 
@@ -70,6 +73,22 @@ async def sign(db: Database, person_id: int, *, scale_id: int, today: date, now:
         session.add(
             PactSignature(scale_id=scale_id, unit_id=seat.unit_id, person_id=person_id, signed_at=now)
         )
+        await session.flush()
+        units = {u.unit_id for u in await bloc_units(session, seat.bloc_id, seat.school_year_id)}
+        if units and units <= await signed_units(session, seat.bloc_id, seat.school_year_id):
+            # The last signature: the head can move on to the year's work (once per scale version).
+            await handoffs.tell(
+                session,
+                await handoffs.bloc_people(session, seat.bloc_id, seat.school_year_id, {Capacity.HEAD}),
+                bloc_id=seat.bloc_id,
+                event=f"all_signed:{scale_id}",
+                render=lambda lang: handoffs.screen(
+                    t(lang, "handoff.all_signed", count=len(units), version=scale.version),
+                    t(lang, "handoff.btn.status"),
+                    "st:view",
+                ),
+                now=now,
+            )
         return Signed(seat.unit_name, now, False)
 
 

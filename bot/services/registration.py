@@ -26,7 +26,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import Screen
 from bot.db import Database
-from bot.services import outbox, people
+from bot.i18n import t
+from bot.services import handoffs, outbox, people
 from bot.services.notices import Notice
 from models.organisation import Bloc, BlocMembership, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
@@ -335,13 +336,27 @@ async def check_deadline(
     raise Refused("reg.deadline_passed", deadline=max([deadline.due_at, *windows]))
 
 
+# A deadline's notice to a representative: (language, the date it replaces or None) → screen.
+DeadlineNotice = Callable[[str, datetime | None], Screen]
+
+
 async def set_deadline(
-    db: Database, person_id: int, *, task: Task, due_at: datetime, today: date, now: datetime
+    db: Database,
+    person_id: int,
+    *,
+    task: Task,
+    due_at: datetime,
+    today: date,
+    now: datetime,
+    notice: DeadlineNotice | None = None,
 ) -> BlocSeat:
+    """Set or move a task's deadline; with `notice`, every unit's representatives are told in the
+    same transaction (once per date: setting the same date again tells nobody twice)."""
     async with db.transaction() as session:
         seat = await bloc_seat(session, person_id, today, HEAD_SIDE)
         deadline = await deadline_of(session, seat.bloc_id, seat.school_year_id, task)
-        old = deadline.due_at.isoformat() if deadline else None
+        before = deadline.due_at if deadline else None
+        old = before.isoformat() if before else None
         if deadline is None:
             deadline = TaskDeadline(
                 bloc_id=seat.bloc_id, school_year_id=seat.school_year_id, task=task, due_at=due_at
@@ -361,13 +376,31 @@ async def set_deadline(
             old=old,
             new=due_at.isoformat(),
         )
+        if notice is not None and before != due_at:
+            await handoffs.tell(
+                session,
+                await handoffs.all_reps(session, seat.bloc_id, seat.school_year_id),
+                bloc_id=seat.bloc_id,
+                event=f"deadline:{task.value}:{due_at.isoformat()}",
+                render=lambda lang: notice(lang, before),
+                now=now,
+                skip=person_id,
+            )
         return seat
 
 
 async def reopen(
-    db: Database, person_id: int, *, task: Task, days: int, today: date, now: datetime
+    db: Database,
+    person_id: int,
+    *,
+    task: Task,
+    days: int,
+    today: date,
+    now: datetime,
+    notice: Callable[[str, datetime], Screen] | None = None,
 ) -> datetime:
-    """The head reopens a task for `days` days from now; the original deadline stays on record."""
+    """The head reopens a task for `days` days from now; the original deadline stays on record.
+    With `notice`, the units that have not done the task are told (the others have nothing to do)."""
     if not 1 <= days <= 90:
         raise Refused("reg.bad_days")
     async with db.transaction() as session:
@@ -391,7 +424,40 @@ async def reopen(
             old=old,
             new=until.isoformat(),
         )
+        if notice is not None:
+            done = await units_done(session, seat.bloc_id, seat.school_year_id, task)
+            by_unit = await handoffs.reps_by_unit(session, seat.bloc_id, seat.school_year_id)
+            concerned = [rep for unit, reps in by_unit.items() if unit not in done for rep in reps]
+            await handoffs.tell(
+                session,
+                concerned,
+                bloc_id=seat.bloc_id,
+                event=f"reopened:{task.value}:{until.isoformat()}",
+                render=lambda lang: notice(lang, until),
+                now=now,
+                skip=person_id,
+            )
         return until
+
+
+async def units_done(session: AsyncSession, bloc_id: int, school_year_id: int, task: Task) -> set[int]:
+    """The units that have done `task` (registered, signed the current pact, sent their sheet)."""
+    if task is Task.REGISTER:
+        return await registered_units(session, bloc_id, school_year_id)
+    if task is Task.SIGN_PACT:
+        from bot.services.pact import signed_units
+
+        return await signed_units(session, bloc_id, school_year_id)
+    from models.registration import ScoreSheet, SheetStatus
+
+    rows = await session.exec(
+        select(ScoreSheet.unit_id).where(
+            ScoreSheet.bloc_id == bloc_id,
+            ScoreSheet.school_year_id == school_year_id,
+            ScoreSheet.status != SheetStatus.DRAFT,
+        )
+    )
+    return set(rows)
 
 
 @dataclass(frozen=True)
@@ -1036,6 +1102,21 @@ async def submit(db: Database, person_id: int, *, today: date, now: datetime) ->
             new=asdict(draft),
         )
         await session.delete(row)
+        key = "handoff.amended" if before else "handoff.registered"
+        version = registration.version
+        await handoffs.tell(
+            session,
+            await handoffs.bloc_people(session, seat.bloc_id, seat.school_year_id, HEAD_SIDE),
+            bloc_id=seat.bloc_id,
+            event=f"registered:{seat.unit_id}:v{version}",
+            render=lambda lang: handoffs.screen(
+                t(lang, key, unit=seat.unit_name, version=version, title=draft.title or ""),
+                t(lang, "handoff.btn.status"),
+                "st:view",
+            ),
+            now=now,
+            skip=person_id,
+        )
         return RegistrationView(seat.unit_id, seat.unit_name, draft, registration.version, now)
 
 

@@ -21,8 +21,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import Button, Screen
 from bot.db import Database
-from bot.i18n import t
-from bot.services import outbox
+from bot.i18n import Raw, t
+from bot.services import handoffs, outbox
 from bot.services.criteria import ScaleView, current_scale, load_view
 from bot.services.registration import (
     REVIEWERS,
@@ -35,9 +35,10 @@ from bot.services.registration import (
     unit_reps,
     unit_seat,
 )
-from models.organisation import Unit
+from models.organisation import Person, Unit
 from models.permissions import Capacity
 from models.registration import (
+    ChangeHistory,
     CriteriaScale,
     LineReview,
     ScoreEvidence,
@@ -367,6 +368,21 @@ async def submit(db: Database, person_id: int, *, sheet_id: int, today: date, no
         session.add(sheet)
         _log_status(session, sheet, person_id, now, SheetStatus.DRAFT)
         await session.flush()
+        # The head's side is told in this transaction: a sheet sent is a sheet waiting for them.
+        total = format_points(current.total)
+        await handoffs.tell(
+            session,
+            await handoffs.bloc_people(session, sheet.bloc_id, sheet.school_year_id, REVIEWERS),
+            bloc_id=sheet.bloc_id,
+            event=f"sheet_submitted:{sheet.id}",
+            render=lambda lang: handoffs.screen(
+                t(lang, "handoff.sheet_submitted", unit=unit_name, total=total),
+                t(lang, "handoff.btn.review"),
+                f"rv:{sheet.id}",
+            ),
+            now=now,
+            skip=person_id,
+        )
         return await _state(session, sheet, unit_name)
 
 
@@ -384,6 +400,50 @@ class LineView:
     answer: str | None
     final: Decimal | None
     evidence: int
+    proposed_by: Proposer | None = None
+
+
+@dataclass(frozen=True)
+class Proposer:
+    """Who proposed a line's adjustment (from the change history): told the unit's answer."""
+
+    person_id: int
+    name: str
+    capacity: Capacity
+
+    def label(self, lang: str) -> str:
+        role = t(lang, f"who.{self.capacity.value}")
+        return t(lang, "who.named", role=role, name=self.name) if self.name else role
+
+
+# The hat a proposer is named by, the highest they hold in the bloc.
+_NAMED_BY = (Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE, Capacity.SECRETARIAT)
+
+
+async def proposers(session: AsyncSession, sheet: ScoreSheet, line_ids: list[int]) -> dict[int, Proposer]:
+    """The person who last proposed another score on each line, with the hat they wore then."""
+    if not line_ids:
+        return {}
+    rows = await session.exec(
+        select(ChangeHistory.entity_id, ChangeHistory.person_id, ChangeHistory.at)
+        .where(
+            ChangeHistory.entity == "score_line",
+            col(ChangeHistory.entity_id).in_(line_ids),
+            col(ChangeHistory.field).endswith(".proposed"),
+        )
+        .order_by(col(ChangeHistory.id))
+    )
+    latest = {int(line_id): (person_id, at) for line_id, person_id, at in rows if person_id is not None}
+    found: dict[int, Proposer] = {}
+    for line_id, (person_id, at) in latest.items():
+        person = await session.get(Person, person_id)
+        try:
+            seat = await bloc_seat(session, person_id, at.date(), _NAMED_BY)
+            capacity = next(c for c in _NAMED_BY if c in seat.capacities)
+        except Refused:
+            capacity = Capacity.SECRETARIAT
+        found[line_id] = Proposer(person_id, person.full_name if person else "", capacity)
+    return found
 
 
 @dataclass(frozen=True)
@@ -420,6 +480,8 @@ async def _sheet_view(session: AsyncSession, sheet: ScoreSheet) -> SheetView:
         ).all()
     )
     unit = await session.get(Unit, sheet.unit_id)
+    asked = [line.id for line in lines.values() if line.proposed_score is not None and line.id is not None]
+    named = await proposers(session, sheet, asked)
     views = []
     for criterion in scale.criteria:
         line = lines[criterion.code]
@@ -437,6 +499,7 @@ async def _sheet_view(session: AsyncSession, sheet: ScoreSheet) -> SheetView:
                 line.unit_answer,
                 line.final_score,
                 int(counts.get(line.id, 0)),
+                named.get(line.id),
             )
         )
     return SheetView(
@@ -575,9 +638,11 @@ class Proposal:
 
 def proposal_screen(line: LineView, lang: str) -> Screen:
     """What the unit is shown of a proposed adjustment, with its two answers."""
+    who = line.proposed_by.label(lang) if line.proposed_by else t(lang, "who.secretariat")
     text = t(
         lang,
         "review.notify",
+        who=Raw(who),
         code=line.code,
         title=line.title,
         old=_points(line.self_score),
@@ -734,7 +799,37 @@ async def answer(
         session.add(line)
         await session.flush()
         view = await _sheet_view(session, sheet)
-        return next(v for v in view.lines if v.line_id == line_id)
+        done = next(v for v in view.lines if v.line_id == line_id)
+        if done.proposed_by is not None:
+            # Whoever proposed hears the answer; a dispute is then the head's to decide.
+            key = "handoff.answer_agreed" if agree else "handoff.answer_disputed"
+            language = await _language(session, done.proposed_by.person_id)
+            await handoffs.tell(
+                session,
+                [(done.proposed_by.person_id, language)],
+                bloc_id=sheet.bloc_id,
+                event=f"line_answer:{line_id}",
+                render=lambda lang: handoffs.screen(
+                    t(
+                        lang,
+                        key,
+                        unit=view.unit_name,
+                        code=done.code,
+                        score=_points(done.proposed),
+                        answer=done.answer or "",
+                    ),
+                    t(lang, "handoff.btn.review"),
+                    f"rv:{sheet.id}",
+                ),
+                now=now,
+                skip=person_id,
+            )
+        return done
+
+
+async def _language(session: AsyncSession, person_id: int) -> str:
+    person = await session.get(Person, person_id)
+    return person.language if person else "vi"
 
 
 async def decide(
@@ -783,7 +878,22 @@ async def finalise(db: Database, person_id: int, *, sheet_id: int, today: date, 
         session.add(sheet)
         _log_status(session, sheet, person_id, now, SheetStatus.SUBMITTED)
         await session.flush()
-        return await _sheet_view(session, sheet)
+        view = await _sheet_view(session, sheet)
+        total = format_points(view.final_total)
+        await handoffs.tell(
+            session,
+            await unit_reps(session, sheet.unit_id, sheet.school_year_id),
+            bloc_id=sheet.bloc_id,
+            event=f"finalised:{sheet.id}",
+            render=lambda lang: handoffs.screen(
+                t(lang, "handoff.finalised", unit=view.unit_name, total=total),
+                t(lang, "handoff.btn.ranking"),
+                "rk:",
+            ),
+            now=now,
+            skip=person_id,
+        )
+        return view
 
 
 # ------------------------------------------------------------------ ranking

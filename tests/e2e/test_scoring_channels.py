@@ -26,6 +26,7 @@ from models.organisation import Person as PersonRow
 from models.registration import ScoreEvidence, ScoreLine, ScoreSheet
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
+from tests.auxil.outbox import settle
 from tests.e2e.test_exports import collect
 from tests.e2e.test_registration import HEAD, SCALE_ROWS, UNIT
 
@@ -77,6 +78,7 @@ async def publish(db: Database, demo: Demo, clock: Clock) -> None:
         today=clock().date(),
         now=clock(),
     )
+    await settle(db, clock())
 
 
 async def line_of(db: Database, code: str) -> ScoreLine:
@@ -152,6 +154,7 @@ async def test_a_review_round_and_the_ranking_on_either_app(
             db, rep_id, sheet_id=state.sheet_id, action="next", code=code, today=clock().date()
         )
     await scoring.submit(db, rep_id, sheet_id=state.sheet_id, today=clock().date(), now=clock())
+    await settle(db, clock())
     rep = await on(channel, demo, client, UNIT, 572001)
     secretary = await on(channel, demo, client, SECRETARIAT, 572002)
     head = await on(channel, demo, client, HEAD, 572003)

@@ -248,11 +248,15 @@ async def test_a_proposal_is_told_to_the_unit_through_the_outbox_in_its_language
     )
     assert proposal.notify == [(rep, "en")]
     async with db.session() as session:
-        [row] = (await session.exec(select(OutboxMessage))).all()
+        # (the sheet sent told the head's side: hand-off notices, issue 12)
+        [row] = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "score_proposal"))
+        ).all()
     screen = outbox.decode_screen(row.screen)
     assert row.person_id == rep and row.kind == "score_proposal" and row.sent_at is None
     assert (
-        "The secretariat proposes to adjust criterion <b>1.2</b>" in screen.text
+        "The secretariat (" in screen.text  # named: who proposed, with their hat
+        and "proposes to adjust criterion <b>1.2</b>" in screen.text
         and "9 → <b>7</b>" in screen.text
     )
     assert [b.data for b in screen.buttons[0]] == [f"ua:{line.line_id}:y", f"ua:{line.line_id}:n"]
@@ -260,7 +264,8 @@ async def test_a_proposal_is_told_to_the_unit_through_the_outbox_in_its_language
     with pytest.raises(Refused):
         await scoring.propose(db, secretary, line_id=line.line_id, text="6 lại", today=today, now=now)
     async with db.session() as session:
-        assert len((await session.exec(select(OutboxMessage))).all()) == 1
+        rows = (await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "score_proposal"))).all()
+        assert len(rows) == 1
     assert [x.code for x in await scoring.open_proposals(db, rep, today=today)] == ["1.2"]
     await scoring.answer(db, rep, line_id=line.line_id, agree=True, today=today, now=now)
     assert await scoring.open_proposals(db, rep, today=today) == []
