@@ -196,6 +196,16 @@ async def load_demo_progress(db: Database, *, bloc_number: int, now: datetime, s
     blocs stay at the start of the year to try registration. Returns how many units it registered
     or signed; running it again advances none.
     """
+    from bot.services import handoffs
+
+    before = await handoffs.last_id(db)
+    try:
+        return await _load_progress(db, bloc_number=bloc_number, now=now, scores=scores)
+    finally:
+        await handoffs.settle_after(db, before, now=now)
+
+
+async def _load_progress(db: Database, *, bloc_number: int, now: datetime, scores: bool) -> int:
     from bot.services import criteria, eligibility, pact, registration
     from bot.services.registration import Person as Individual
 

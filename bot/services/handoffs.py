@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -179,3 +180,21 @@ async def current_heads(session: AsyncSession, bloc_id: int) -> Recipients:
     if year is None:
         return []
     return await bloc_people(session, bloc_id, int(year), {Capacity.HEAD})
+
+
+async def last_id(db: Database) -> int:
+    """The newest outbox row's id: what `settle_after` leaves untouched."""
+    async with db.session() as session:
+        return int((await session.exec(select(func.max(OutboxMessage.id)))).one() or 0)
+
+
+async def settle_after(db: Database, after_id: int, *, now: datetime) -> None:
+    """Hand-off notices written after `after_id` count as told (the demo's made-up past: a bloc
+    brought to the end of the year does not flood its head with a year of notices)."""
+    async with db.transaction() as session:
+        await session.exec(
+            update(OutboxMessage)  # type: ignore[call-overload]
+            .where(col(OutboxMessage.id) > after_id, col(OutboxMessage.dedupe_key).startswith(PREFIX))
+            .where(col(OutboxMessage.sent_at).is_(None))
+            .values(sent_at=now, sent_channel="demo")
+        )

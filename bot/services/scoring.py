@@ -769,6 +769,8 @@ async def line_for_unit(
             raise Refused("score.no_criterion", code=str(line_id))
         sheet, _ = await _my_sheet(session, person_id, today, line.sheet_id)
         view = await _sheet_view(session, sheet)
+        if view.status is SheetStatus.FINAL:
+            raise Refused("review.sheet_final", total=format_points(view.final_total))
         return view, next(v for v in view.lines if v.line_id == line_id)
 
 
@@ -781,6 +783,9 @@ async def answer(
         if line is None:
             raise Refused("score.no_criterion", code=str(line_id))
         sheet, _ = await _my_sheet(session, person_id, today, line.sheet_id)
+        if sheet.status == SheetStatus.FINAL:  # a notice's button pressed after the head finalised
+            view = await _sheet_view(session, sheet)
+            raise Refused("review.sheet_final", total=format_points(view.final_total))
         if line.review != LineReview.PROPOSED or sheet.status != SheetStatus.SUBMITTED:
             raise Refused("review.not_asked")
         if agree:

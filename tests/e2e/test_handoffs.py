@@ -1,0 +1,301 @@
+"""Hand-off notices on both apps from one test body (issue 12): whoever is next is told once,
+after the commit, with a button (on Zalo a number) that opens the thing; nobody else is told.
+
+The people are the demo's personas of bloc 2; on Zalo each is the same person with a Zalo
+account linked by /lienket. Outbox rows are read to check who was told: exactly the people named.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.db import Database
+from bot.sandbox.client import SandboxClient
+from bot.services import outbox, pact, registration, scoring
+from models.channels import OutboxMessage
+from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.clock import Clock
+from tests.auxil.outbox import settle
+from tests.e2e.test_registration import HEAD, UNIT
+from tests.e2e.test_scoring_channels import SECRETARIAT, line_of, on, person_id, publish
+
+pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.handoffs]
+CHANNELS = ("telegram", "zalo")
+BLOC = "Khối thi đua số 2"
+
+
+@pytest.fixture(params=CHANNELS)
+def channel(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def told(db: Database, event: str) -> set[int]:
+    """The people a hand-off event was addressed to (its outbox rows)."""
+    async with db.session() as session:
+        rows = await session.exec(
+            select(OutboxMessage).where(col(OutboxMessage.dedupe_key).contains(f":{event}:"))
+        )
+        return {row.person_id for row in rows if row.dedupe_key.startswith("handoff:")}
+
+
+def deputy_label(demo: Demo) -> str:
+    return next(p.label for p in demo.personas if p.group == BLOC and p.label.startswith("Khối phó"))
+
+
+async def scored_sheet(db: Database, rep_id: int, clock: Clock) -> int:
+    """Every criterion scored (8, 9, 5, 4 = 26), not yet sent."""
+    today = clock().date()
+    state = await scoring.open_sheet(db, rep_id, today=today)
+    for text in ("8", "9", "5", "4"):
+        code = state.criterion.code  # type: ignore[union-attr]
+        state, _ = await scoring.enter_score(
+            db, rep_id, sheet_id=state.sheet_id, text=text, today=today, now=clock()
+        )
+        state = await scoring.move(db, rep_id, sheet_id=state.sheet_id, action="next", code=code, today=today)
+    return state.sheet_id
+
+
+async def test_a_sheet_sent_reviewed_answered_and_finalised_tells_each_next_person_once(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    await publish(db, demo, clock)
+    rep_id, head_id = await person_id(db, demo, UNIT), await person_id(db, demo, HEAD)
+    secretary_id = await person_id(db, demo, SECRETARIAT)
+    deputy_id = await person_id(db, demo, deputy_label(demo))
+    sheet_id = await scored_sheet(db, rep_id, clock)
+    rep = await on(channel, demo, client, UNIT, 581001)
+    head = await on(channel, demo, client, HEAD, 581002)
+    secretary = await demo.person(SECRETARIAT)
+
+    await rep.send("/chamdiem")
+    summary = await rep.expect("tổng 26 điểm")
+    await rep.press(summary, "📤 Gửi bảng điểm")
+    await rep.expect("Đã gửi bảng tự chấm")
+    # The head's side: head, deputy, secretariat; not the unit that sent it, not the other units.
+    assert await told(db, f"sheet_submitted:{sheet_id}") == {head_id, deputy_id, secretary_id}
+    notice = await head.expect("đã gửi bảng tự chấm điểm", "26", "chờ duyệt")
+    await secretary.expect("đã gửi bảng tự chấm điểm")
+    assert notice.button_texts == ["Mở bảng điểm"]
+    await head.press(notice, "Mở bảng điểm")  # the button opens the review card
+    card = await head.expect("tự chấm 26", "1.1 Tỷ lệ học sinh lên lớp")
+
+    # The head proposes: the unit is told it was the head (by name), not "the secretariat".
+    await head.press(card, "✎ 1.2")
+    await head.expect("Gõ điểm đề xuất")
+    await head.send("7 thiếu minh chứng về đổi mới phương pháp")
+    await head.expect("Đã gửi đề xuất 7 điểm")
+    proposal = await rep.expect("đề xuất điều chỉnh tiêu chí", "1.2")
+    assert proposal.text.startswith("Khối trưởng (") and "Bộ phận Thường trực" not in proposal.text
+
+    # The unit's answer goes to whoever proposed (the head), no one else.
+    await rep.press(proposal, "Đồng ý")
+    await rep.expect("đồng ý 7 điểm cho tiêu chí 1.2")
+    line = await line_of(db, "1.2")
+    assert await told(db, f"line_answer:{line.id}") == {head_id}
+    answered = await head.expect("đồng ý điểm đề xuất cho tiêu chí 1.2", "7")
+    assert answered.button_texts == ["Mở bảng điểm"]
+
+    # Finalised: the unit hears its total, and the button shows the ranking.
+    await head.press(answered, "Mở bảng điểm")
+    card = await head.expect("tự chấm 26", "đồng ý")
+    await head.press(card, "🔒 Chốt điểm")
+    await head.expect("Đã chốt điểm", "24")
+    assert await told(db, f"finalised:{sheet_id}") == {rep_id}
+    final = await rep.expect("đã được chốt", "24 điểm")
+    await rep.press(final, "Xem xếp hạng")
+    await rep.expect("Xếp hạng", f"{UNIT} — 24 điểm")
+
+    # A notice's button pressed after the sheet moved on: said what happened, nothing changed.
+    if channel == "telegram":  # (its buttons were taken off when it was answered: a press kept aside)
+        await rep.press(proposal, data=f"ua:{line.id}:n", forge=True)
+        answer = await rep.callback_answer()
+        while not answer.get("text"):  # the silent answers of the presses before
+            answer = await rep.callback_answer()
+        assert "đã được chốt (24 điểm)" in answer["text"]
+    assert (await line_of(db, "1.2")).final_score == 7
+    # Each event told once, even after everything was delivered and pressed again.
+    assert await told(db, f"sheet_submitted:{sheet_id}") == {head_id, deputy_id, secretary_id}
+
+
+async def test_a_scale_published_then_changed_tells_every_unit_and_the_last_signature_the_head(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    rep_id, head_id = await person_id(db, demo, UNIT), await person_id(db, demo, HEAD)
+    rep = await on(channel, demo, client, UNIT, 582001)
+    head = await on(channel, demo, client, HEAD, 582002)
+    await publish_unsettled(db, demo, clock)
+    notice = await rep.expect("Khối đã công bố tiêu chí, thang điểm", "phiên bản 1")
+    assert notice.button_texts == ["Xem và ký giao ước"]
+    async with db.session() as session:
+        units = await registration.bloc_units(
+            session,
+            *(await _bloc_and_year(db, rep_id, clock)),
+        )
+        reps = await _reps(db, [u.unit_id for u in units])
+    scale_event = await _scale_event(db)
+    # Every representative of the bloc, the head who published it excepted.
+    assert await told(db, scale_event) == set(reps) - {head_id}
+
+    # Everyone signs but this unit; its signature in the chat is the last one.
+    offer = await pact.offer(db, rep_id, today=clock().date())
+    for other in reps:
+        if other != rep_id:
+            await pact.sign(db, other, scale_id=offer.scale.scale_id, today=clock().date(), now=clock())
+    assert await told(db, f"all_signed:{offer.scale.scale_id}") == set()
+    await rep.press(notice, "Xem và ký giao ước")  # the button opens the pact
+    pact_screen = await rep.expect("Giao ước thi đua", "phiên bản 1")
+    await rep.press(pact_screen, "✍ Đồng ý và ký giao ước")
+    await rep.expect("Đã ghi nhận", "ký giao ước")
+    assert await told(db, f"all_signed:{offer.scale.scale_id}") == {head_id}
+    await head.expect("Tất cả", "đã ký giao ước")
+
+    # A changed scale: units that signed the old one are asked to sign again.
+    await publish_unsettled(db, demo, clock, extra_point=True)
+    again = await rep.expect("Thang điểm của khối đã thay đổi", "ký xác nhận lại")
+    await rep.press(again, "Xem và ký giao ước")
+    await rep.expect("Giao ước thi đua", "phiên bản 2")
+
+
+async def test_deadlines_set_moved_and_reopened_tell_the_units_they_concern(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    rep_id = await person_id(db, demo, UNIT)
+    rep = await on(channel, demo, client, UNIT, 583001)
+    head = await on(channel, demo, client, HEAD, 583002)
+    day = (clock() + timedelta(days=20)).strftime("%d/%m/%Y")
+    await head.send(f"/hanchot dangky {day}")
+    await head.expect("Đã đặt hạn chót")
+    notice = await rep.expect("Khối đặt hạn chót đăng ký thi đua", day)
+    await rep.press(notice, "Đăng ký ngay")  # the button opens /dangky
+    await rep.expect("danh hiệu tập thể")
+    await rep.send("/huy")
+    await rep.expect("Đã dừng")
+    moved = (clock() + timedelta(days=25)).strftime("%d/%m/%Y")
+    await head.send(f"/hanchot dangky {moved}")
+    await head.expect("Đã đặt hạn chót")
+    await rep.expect("Hạn chót đăng ký thi đua đã đổi", moved, day)
+    await head.send(f"/hanchot dangky {moved}")  # the same date again tells nobody twice
+    await head.expect("Đã đặt hạn chót")
+    async with db.session() as session:
+        rows = (
+            await session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.person_id == rep_id, col(OutboxMessage.kind) == "handoff.deadline"
+                )
+            )
+        ).all()
+    assert len(rows) == 2
+
+    # Reopened: told to the units that have not registered, not to one that has.
+    await head.send("/mohan dangky 3")
+    await head.expect("Đã mở lại")
+    await rep.expect("Khối mở lại việc đăng ký thi đua")
+
+
+async def test_a_registration_sent_tells_the_heads_side_and_a_blocked_one_is_reported_once(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    head_id = await person_id(db, demo, HEAD)
+    deputy_label_ = deputy_label(demo)
+    deputy_id = await person_id(db, demo, deputy_label_)
+    head = await on(channel, demo, client, HEAD, 584002)
+    await demo.person(deputy_label_)
+    await client.block(demo.persona(deputy_label_).user_id)  # the deputy blocked the bot
+    rep_id = await person_id(db, demo, UNIT)
+    rep = await on(channel, demo, client, UNIT, 584001)
+    await rep.send("/dangky")
+    ask = await rep.expect("Chọn", "danh hiệu tập thể")
+    await rep.press(ask, ask.button_texts[0])
+    await rep.expect("chỉ tiêu thi đua")
+    await rep.send("Hoàn thành 100% kế hoạch năm học")
+    targets = await rep.expect("Đã ghi chỉ tiêu thứ 1")
+    await rep.press(targets, "Xong ▶")
+    await rep.expect("Bước 3/5")
+    await rep.send("Trần Thị Bình; Tổ trưởng; Lao động tiên tiến")
+    people = await rep.expect("Đã ghi 1 người")
+    await rep.press(people, "Xong ▶")
+    projects = await rep.expect("Bước")
+    if "Bước 4/5" in projects.text:
+        await rep.send("Mô hình lớp học thông minh")
+        projects = await rep.expect("Bước 5/5")
+    await rep.press(projects, "Xong ▶")
+    confirm = await rep.expect("Xin kiểm tra bản đăng ký")
+    await rep.press(confirm, "✅ Xác nhận")
+    await rep.expect("Đã lưu bản đăng ký")
+    recipients = await told(db, f"registered:{await _unit_of(db, rep_id, clock)}:v1")
+    assert recipients == {head_id, deputy_id}
+    notice = await head.expect("đã gửi bản đăng ký thi đua", UNIT)
+    await head.press(notice, "Xem tình hình")
+    await head.expect("Tình hình")
+    # The deputy could not be reached: the head is told once; the registration stays saved.
+    await head.expect("Không gửi được thông báo")
+    assert len(await outbox.status(db, "handoff-unreachable:")) == 1
+    assert (await registration.current(db, **(await _seat_keys(db, rep_id, clock)))) is not None
+
+
+# ------------------------------------------------------------------ helpers
+async def publish_unsettled(db: Database, demo: Demo, clock: Clock, *, extra_point: bool = False) -> None:
+    """The head publishes the scale (its notices left to the delivery job)."""
+    from bot.services import criteria
+    from tests.e2e.test_registration import SCALE_ROWS
+
+    rows = [row[:] for row in SCALE_ROWS]
+    if extra_point:  # a changed maximum: 1.1 from 10 to 9 and 1.2 from 10 to 11 (the total holds)
+        rows = [_bump(row) for row in rows]
+    text = "\n".join(";".join(row) for row in rows).encode()
+    await criteria.publish(
+        db,
+        await person_id(db, demo, HEAD),
+        criteria.check_file(text, "t.csv"),
+        today=clock().date(),
+        now=clock(),
+    )
+
+
+def _bump(row: list[str]) -> list[str]:
+    if row and row[0] == "1.1":
+        return [row[0], row[1], "9", *row[3:]]
+    if row and row[0] == "1.2":
+        return [row[0], row[1], "11", *row[3:]]
+    return row
+
+
+async def _scale_event(db: Database) -> str:
+    from models.registration import CriteriaScale
+
+    async with db.session() as session:
+        scale = (await session.exec(select(CriteriaScale).order_by(col(CriteriaScale.id).desc()))).first()
+    assert scale is not None
+    return f"scale:{scale.id}"
+
+
+async def _bloc_and_year(db: Database, rep_id: int, clock: Clock) -> tuple[int, int]:
+    async with db.session() as session:
+        seat = await registration.unit_seat(session, rep_id, clock().date())
+    return seat.bloc_id, seat.school_year_id
+
+
+async def _unit_of(db: Database, rep_id: int, clock: Clock) -> int:
+    async with db.session() as session:
+        return (await registration.unit_seat(session, rep_id, clock().date())).unit_id
+
+
+async def _seat_keys(db: Database, rep_id: int, clock: Clock) -> dict[str, int]:
+    async with db.session() as session:
+        seat = await registration.unit_seat(session, rep_id, clock().date())
+    return {"bloc_id": seat.bloc_id, "school_year_id": seat.school_year_id, "unit_id": seat.unit_id}
+
+
+async def _reps(db: Database, unit_ids: list[int]) -> list[int]:
+    from models.organisation import PersonRole
+
+    async with db.session() as session:
+        rows = await session.exec(
+            select(PersonRole.person_id).where(
+                col(PersonRole.unit_id).in_(unit_ids), PersonRole.kind == "rep"
+            )
+        )
+        return sorted(set(rows))
