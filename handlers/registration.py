@@ -25,6 +25,7 @@ from bot.services.progress import Task as ProgressTask
 from bot.services.progress import task_button_data
 from bot.services.registration import COLLECTIVE_TITLES, Draft, Extension, Refused
 from handlers.notices import notice_text
+from handlers.scoring import deadline_line
 from models.permissions import commands_for
 from models.registration import (
     ELIGIBILITY_WORDS,
@@ -146,6 +147,7 @@ async def start_registration(turn: Turn) -> str | None:
     await taken(turn)
     seat = started.seat
     intro = t(lang, "reg.intro", unit=seat.unit_name, bloc=seat.bloc_name, year=seat.school_year)
+    intro += "\n" + deadline_line(turn, started.open_until)
     if started.amending:
         intro += (
             "\n\n" + t(lang, "reg.amending", version=started.version) + "\n" + draft_text(started.draft, lang)
@@ -627,6 +629,7 @@ async def set_deadline(turn: Turn) -> None:
     args = turn.incoming.args
     task = TASK_WORDS.get(args[0].casefold()) if args else None
     match = _DATE.match(args[1]) if len(args) > 1 else None
+    on_purpose = len(args) > 2 and args[2].casefold() in ("xacnhan", "confirm")
     if task is None or match is None:
         await turn.say(t(lang, "deadline.usage"))
         return None
@@ -657,6 +660,7 @@ async def set_deadline(turn: Turn) -> None:
             today=turn.today,
             now=now_of(turn),
             notice=notice,
+            allow_past=on_purpose,
         )
     except Refused as refusal:
         await turn.say(notice_of(turn, refusal.notice))

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from bot.chat import Button, InKind
 from bot.chat.router import END, Conversation, Handler, Router, StepKey, Turn
-from bot.i18n import t
+from bot.i18n import format_datetime, t
 from bot.services import scoring
 from bot.services.notices import Notice
 from bot.services.progress import Task as ProgressTask
@@ -27,7 +27,7 @@ from bot.services.registration import Refused
 from bot.services.scoring import LineView, SheetState, SheetView
 from handlers import notices
 from models.channels import Channel
-from models.registration import LineReview, SheetStatus
+from models.registration import LineReview, SheetStatus, time_left
 from models.scoring_rules import format_points
 
 S_SCORE, S_EVIDENCE, S_END = "score", "evidence", "end"
@@ -50,6 +50,15 @@ async def refuse(turn: Turn, refusal: Refused) -> None:
     """A refusal: a pop-up for a press, a message for what was typed. On Zalo the options shown
     before stay answerable (an alert does not replace the menu)."""
     await turn.alert(notice_text(turn, refusal.notice))
+
+
+def deadline_line(turn: Turn, until: datetime | None) -> str:
+    """The task's deadline and the time left, said when a task starts."""
+    if until is None:
+        return t(turn.lang, "task.deadline_none")
+    count, unit = time_left(_now(turn), until)
+    left = t(turn.lang, f"left.{unit}", n=count)
+    return t(turn.lang, "task.deadline_left", at=format_datetime(until, turn.deps.settings.zone), left=left)
 
 
 def _takes_documents(turn: Turn) -> bool:
@@ -108,10 +117,15 @@ async def show_state(turn: Turn, state: SheetState, *, replace: bool = True) -> 
 
 async def start_scoring(turn: Turn) -> str | None:
     try:
-        state = await scoring.open_sheet(turn.deps.db, turn.person_id, today=turn.today)
+        # With `now`: past the deadline the task is refused here, before any score is typed.
+        state = await scoring.open_sheet(turn.deps.db, turn.person_id, today=turn.today, now=_now(turn))
     except Refused as refusal:
         await turn.say(notice_text(turn, refusal.notice))
         return END
+    if state.status is SheetStatus.DRAFT:
+        lines = [deadline_line(turn, state.open_until)]
+        lines += [t(turn.lang, f"score.warn.{what}") for what in state.not_done]
+        await turn.say("\n".join(lines))
     # From the deadline ping's button too, the sheet opens below the ping, which stays as it was.
     return await show_state(turn, state, replace=False)
 

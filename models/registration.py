@@ -68,6 +68,17 @@ def deadline_at(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
 
 
+def time_left(now: datetime, until: datetime) -> tuple[int, str]:
+    """What is left before `until`, in the unit a person reads it by: whole days when a day or
+    more is left, else hours (at least 1 while any time is left); (0, "hours") once it passed."""
+    seconds = (until - now).total_seconds()
+    if seconds <= 0:
+        return 0, "hours"
+    if seconds >= 86400:
+        return int(seconds // 86400), "days"
+    return max(1, int(seconds // 3600)), "hours"
+
+
 class TaskDeadline(SQLModel, table=True):
     """The head's deadline for a task; `reopened_until` is set when the head reopens it."""
 

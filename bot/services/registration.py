@@ -319,6 +319,20 @@ async def extension_of(
     ).first()
 
 
+async def window_of(
+    session: AsyncSession, bloc_id: int, school_year_id: int, task: Task, *, unit_id: int
+) -> datetime | None:
+    """The latest moment `task` is open for this unit (deadline, reopening, extension); None
+    without a deadline."""
+    deadline = await deadline_of(session, bloc_id, school_year_id, task)
+    if deadline is None:
+        return None
+    extension = await extension_of(session, bloc_id, school_year_id, task, unit_id)
+    return max(
+        w for w in (deadline.due_at, deadline.reopened_until, extension.until if extension else None) if w
+    )
+
+
 async def check_deadline(
     session: AsyncSession, bloc_id: int, school_year_id: int, task: Task, now: datetime, *, unit_id: int
 ) -> None:
@@ -349,9 +363,13 @@ async def set_deadline(
     today: date,
     now: datetime,
     notice: DeadlineNotice | None = None,
+    allow_past: bool = False,
 ) -> BlocSeat:
     """Set or move a task's deadline; with `notice`, every unit's representatives are told in the
     same transaction (once per date: setting the same date again tells nobody twice)."""
+    if due_at < now and not allow_past:
+        # A date already gone closes the task at once: only on purpose, said again with "xacnhan".
+        raise Refused("deadline.past", at=due_at)
     async with db.transaction() as session:
         seat = await bloc_seat(session, person_id, today, HEAD_SIDE)
         deadline = await deadline_of(session, seat.bloc_id, seat.school_year_id, task)
@@ -734,6 +752,7 @@ class Started:
     draft: Draft
     amending: bool
     version: int
+    open_until: datetime | None = None  # the deadline that applies to this unit, shown at the start
 
 
 async def start(db: Database, person_id: int, *, today: date, now: datetime) -> Started:
@@ -750,7 +769,12 @@ async def start(db: Database, person_id: int, *, today: date, now: datetime) -> 
         )
         row.payload, row.updated_at = draft.to_json(), now
         session.add(row)
-        return Started(seat, draft, registration is not None, registration.version if registration else 0)
+        until = await window_of(
+            session, seat.bloc_id, seat.school_year_id, Task.REGISTER, unit_id=seat.unit_id
+        )
+        return Started(
+            seat, draft, registration is not None, registration.version if registration else 0, until
+        )
 
 
 async def edit(

@@ -11,7 +11,7 @@ exact decimals.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,8 +32,10 @@ from bot.services.registration import (
     bloc_units,
     check_deadline,
     record,
+    registered_units,
     unit_reps,
     unit_seat,
+    window_of,
 )
 from models.organisation import Person, Unit
 from models.permissions import Capacity
@@ -88,6 +90,8 @@ class SheetState:
     awaiting_evidence: bool
     unscored: tuple[str, ...]  # codes without a score, in scale order
     total: Decimal  # sum of the self-scores given so far
+    open_until: datetime | None = None  # the deadline that applies to the unit (at the start)
+    not_done: tuple[str, ...] = ()  # "register", "sign": what the unit has not done, said at the start
 
 
 async def _scale_of(session: AsyncSession, sheet: ScoreSheet) -> ScaleView:
@@ -157,8 +161,12 @@ async def find_sheet(db: Database, person_id: int, *, today: date) -> SheetState
         return None if sheet is None else await _state(session, sheet, seat.unit_name)
 
 
-async def open_sheet(db: Database, person_id: int, *, today: date) -> SheetState:
-    """The unit's sheet on the current scale, created with one empty line per criterion."""
+async def open_sheet(db: Database, person_id: int, *, today: date, now: datetime | None = None) -> SheetState:
+    """The unit's sheet on the current scale, created with one empty line per criterion.
+
+    With `now` (a person starting the task): a sheet still to send after the deadline is refused
+    here, before any score is typed, and the state says the deadline and what the unit has not
+    done (registration, the pact) that its consideration depends on."""
     async with db.transaction() as session:
         seat = await unit_seat(session, person_id, today)
         scale = await current_scale(session, seat.bloc_id, seat.school_year_id)
@@ -171,6 +179,10 @@ async def open_sheet(db: Database, person_id: int, *, today: date) -> SheetState
                 )
             )
         ).first()
+        if now is not None and (sheet is None or sheet.status == SheetStatus.DRAFT):
+            await check_deadline(
+                session, seat.bloc_id, seat.school_year_id, Task.SELF_SCORE, now, unit_id=seat.unit_id
+            )
         if sheet is None:
             sheet = ScoreSheet(
                 bloc_id=seat.bloc_id,
@@ -183,7 +195,20 @@ async def open_sheet(db: Database, person_id: int, *, today: date) -> SheetState
             for criterion in scale.criteria:
                 session.add(ScoreLine(sheet_id=sheet.id, criterion_code=criterion.code))  # type: ignore[arg-type]
             await session.flush()
-        return await _state(session, sheet, seat.unit_name)
+        found = await _state(session, sheet, seat.unit_name)
+        if now is None:
+            return found
+        from bot.services.pact import signed_units
+
+        not_done = []
+        if seat.unit_id not in await registered_units(session, seat.bloc_id, seat.school_year_id):
+            not_done.append("register")
+        if seat.unit_id not in await signed_units(session, seat.bloc_id, seat.school_year_id):
+            not_done.append("sign")
+        until = await window_of(
+            session, seat.bloc_id, seat.school_year_id, Task.SELF_SCORE, unit_id=seat.unit_id
+        )
+        return replace(found, open_until=until, not_done=tuple(not_done))
 
 
 async def _my_sheet(

@@ -16,9 +16,9 @@ from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.services import outbox, pact, registration, scoring
 from models.channels import OutboxMessage
+from models.registration import ScoreSheet, Task
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.auxil.outbox import settle
 from tests.e2e.test_registration import HEAD, UNIT
 from tests.e2e.test_scoring_channels import SECRETARIAT, line_of, on, person_id, publish
 
@@ -299,3 +299,34 @@ async def _reps(db: Database, unit_ids: list[int]) -> list[int]:
             )
         )
         return sorted(set(rows))
+
+
+async def test_deadlines_warn_early_a_past_date_is_refused_and_a_late_task_stops_at_its_first_step(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    await publish(db, demo, clock)
+    rep_id = await person_id(db, demo, UNIT)
+    rep = await on(channel, demo, client, UNIT, 585001)
+    head = await on(channel, demo, client, HEAD, 585002)
+    await head.send("/hanchot chamdiem 01/01/2020")
+    await head.expect("01/01/2020", "đã qua", "Không ghi nhận gì", "xacnhan")
+    async with db.session() as session:
+        bloc_id, year_id = await _bloc_and_year(db, rep_id, clock)
+        assert await registration.deadline_of(session, bloc_id, year_id, Task.SELF_SCORE) is None
+    await head.send("/hanchot chamdiem 01/01/2020 xacnhan")  # on purpose: the task closes now
+    await head.expect("Đã đặt hạn chót")
+
+    # The unit is refused at /chamdiem, with the date, before typing any score.
+    await rep.send("/chamdiem")
+    await rep.expect("quá hạn chót", "01/01/2020")
+    async with db.session() as session:
+        assert (await session.exec(select(ScoreSheet))).all() == []
+
+    # Reopened: it goes through, saying the deadline, the time left, and what the unit has not done.
+    await head.send("/mohan chamdiem 2")
+    await head.expect("Đã mở lại")
+    await rep.send("/chamdiem")
+    start = await rep.expect("Hạn chót", "còn 2 ngày")
+    assert "chưa đăng ký thi đua" in start.text and "chưa ký giao ước" in start.text
+    assert "không được xét thi đua" in start.text
+    await rep.expect("Tiêu chí 1.1")

@@ -23,6 +23,16 @@ VI: dict[str, str] = {
     "handoff.reopened": "⏰ Khối mở lại việc {task} đến <b>{at}</b>.",
     "handoff.all_signed": "🤝 Tất cả {count} đơn vị đã ký giao ước thi đua (thang điểm phiên bản {version}).",
     "handoff.unreachable": "⚠ Không gửi được thông báo cho <b>{name}</b>: người này đã chặn hoặc chưa mở bot. Việc đã làm vẫn được giữ; xin báo trực tiếp.",
+    "deadline.past": (
+        "Ngày {at} đã qua: hạn chót phải sau thời điểm hiện tại. Không ghi nhận gì.\n"
+        "Nếu đúng là muốn khóa việc này ngay, gõ lại lệnh và thêm chữ <code>xacnhan</code> ở cuối."
+    ),
+    "task.deadline_left": "⏰ Hạn chót: <b>{at}</b> (còn {left}).",
+    "task.deadline_none": "⏰ Khối chưa đặt hạn chót cho việc này.",
+    "left.days": "{n} ngày",
+    "left.hours": "{n} giờ",
+    "score.warn.register": "⚠ Đơn vị chưa đăng ký thi đua (/dangky). Đơn vị không đăng ký trước hạn chót sẽ không được xét thi đua cuối năm; điểm tự chấm vẫn được ghi.",
+    "score.warn.sign": "⚠ Đơn vị chưa ký giao ước thi đua (/kyketgiaouoc). Đơn vị chưa ký giao ước sẽ không được xét thi đua cuối năm; điểm tự chấm vẫn được ghi.",
 }
 
 EN: dict[str, str] = {
@@ -48,4 +58,14 @@ EN: dict[str, str] = {
     "handoff.reopened": "⏰ The bloc reopened {task} until <b>{at}</b>.",
     "handoff.all_signed": "🤝 All {count} units signed the pact (scale version {version}).",
     "handoff.unreachable": "⚠ A notice could not reach <b>{name}</b>: they blocked the bot or never opened it. What was done stays done; please tell them directly.",
+    "deadline.past": (
+        "{at} has passed: a deadline must be in the future. Nothing was recorded.\n"
+        "To close the task at once on purpose, type the command again with <code>xacnhan</code> at the end."
+    ),
+    "task.deadline_left": "⏰ Deadline: <b>{at}</b> ({left} left).",
+    "task.deadline_none": "⏰ The bloc has set no deadline for this task.",
+    "left.days": "{n} days",
+    "left.hours": "{n} hours",
+    "score.warn.register": "⚠ Your unit has not registered (/register). A unit not registered by the deadline is not considered at the year's end; your self-scores are still recorded.",
+    "score.warn.sign": "⚠ Your unit has not signed the pact (/sign). A unit that has not signed is not considered at the year's end; your self-scores are still recorded.",
 }
