@@ -32,7 +32,7 @@ from models.scoring_rules import format_points
 
 S_SCORE, S_EVIDENCE, S_END = "score", "evidence", "end"
 RV_PROPOSE, RV_ANSWER = "propose", "answer"
-_SC = re.compile(r"^sc:(\d{1,12}):(next|skip|back|go|submit):(.{1,32})$")
+_SC = re.compile(r"^sc:(\d{1,12}):(next|skip|back|go|submit|drop):(.{1,32})$")
 _NUMBER_ONLY = re.compile(r"^\s*[0-9]+(?:[.,][0-9]+)?\s*$")
 Rows = tuple[tuple[Button, ...], ...]
 
@@ -80,6 +80,14 @@ async def show_state(turn: Turn, state: SheetState, *, replace: bool = True) -> 
         return END
     if state.criterion is None:
         text = t(lang, "score.summary", unit=state.unit_name, total=p(state.total), count=state.count)
+        # Before sending: each criterion's score and evidence, and the lines without any.
+        text += "".join(
+            "\n" + t(lang, "score.overview_line", code=code, score=p(score), evidence=count)
+            for code, score, count in state.overview
+        )
+        bare = [code for code, score, count in state.overview if count == 0]
+        if bare:
+            text += "\n" + t(lang, "score.no_evidence", codes=", ".join(bare))
         if state.unscored:
             text += "\n" + t(lang, "score.unscored_list", codes=", ".join(state.unscored))
             first = Button(t(lang, "score.btn.first"), f"sc:{sid}:go:{state.unscored[0]}")
@@ -174,12 +182,20 @@ async def not_a_score(turn: Turn) -> str | None:
     return S_SCORE
 
 
+def _evidence_buttons(turn: Turn, sheet_id: int, code: str, count: int) -> Rows:
+    """«Tiếp», and while the line has evidence, «remove the last» (to replace it, send another)."""
+    rows = _next_buttons(turn, sheet_id, code, back=False)
+    if count:
+        rows += ((Button(t(turn.lang, "score.btn.drop"), f"sc:{sheet_id}:drop:{code}"),),)
+    return rows
+
+
 async def _evidence_saved(turn: Turn, state: SheetState, sheet_id: int) -> str | None:
     assert state.criterion is not None
     code = state.criterion.code
     await turn.say(
         t(turn.lang, "score.evidence.saved", count=state.evidence, code=code),
-        buttons=_next_buttons(turn, sheet_id, code, back=False),
+        buttons=_evidence_buttons(turn, sheet_id, code, state.evidence),
         typed_numbers=True,
     )
     return S_EVIDENCE
@@ -263,6 +279,16 @@ async def sheet_button(turn: Turn) -> str | None:
             # Said only now: the sheet is committed as submitted.
             await turn.show(t(lang, "score.sent", unit=state.unit_name, total=p(state.total)))
             return END
+        if action == "drop":
+            state, named = await scoring.drop_evidence(
+                db, turn.person_id, sheet_id=sheet_id, code=code, today=today, now=_now(turn)
+            )
+            await turn.say(
+                t(lang, "score.evidence.removed", what=named, code=code, count=state.evidence),
+                buttons=_evidence_buttons(turn, sheet_id, code, state.evidence),
+                typed_numbers=True,
+            )
+            return S_EVIDENCE
         state = await scoring.move(
             db, turn.person_id, sheet_id=sheet_id, action=action, code=code, today=today
         )
@@ -322,23 +348,30 @@ def sheet_card(view: SheetView, lang: str, can_finalise: bool) -> tuple[str, Row
     lines += [line_text(line, lang) for line in view.lines]
     if view.status is SheetStatus.FINAL:
         lines.append(t(lang, "review.final_total", total=p(view.final_total)))
-        return "\n".join(lines), ()
+        files = [Button(f"📎 {x.code}", f"re:{x.line_id}") for x in view.lines if x.evidence]
+        return "\n".join(lines), tuple(tuple(files[i : i + 4]) for i in range(0, len(files), 4))
     rows: list[tuple[Button, ...]] = []
+    opened: list[Button] = []  # 📎 of lines with evidence and no decision buttons of their own
     for line in view.lines:
+        evidence = (Button(f"📎 {line.code}", f"re:{line.line_id}"),) if line.evidence else ()
         if line.review is LineReview.PENDING:
             rows.append(
                 (
                     Button(f"✓ {line.code}", f"ra:{line.line_id}"),
                     Button(f"✎ {line.code}", f"rp:{line.line_id}"),
+                    *evidence,
                 )
             )
-        elif line.review is LineReview.DISPUTED and can_finalise:
+            continue
+        opened += evidence
+        if line.review is LineReview.DISPUTED and can_finalise:
             rows.append(
                 (
                     Button(t(lang, "review.btn.keep_unit", code=line.code), f"rd:{line.line_id}:u"),
                     Button(t(lang, "review.btn.use_proposed", code=line.code), f"rd:{line.line_id}:p"),
                 )
             )
+    rows += [tuple(opened[i : i + 4]) for i in range(0, len(opened), 4)]
     if view.count(LineReview.PENDING):
         rows.append((Button(t(lang, "review.btn.accept_rest"), f"rA:{view.sheet_id}"),))
     if can_finalise:
@@ -403,6 +436,46 @@ async def open_sheet(turn: Turn) -> None:
         await refuse(turn, refusal)
         return None
     await _card(turn, view, replace=False)
+    return None
+
+
+async def open_evidence(turn: Turn) -> None:
+    """📎 on the review card: each piece of a line's evidence in the chat, with what the unit
+    wrote with it; the card stays where it is (its buttons still answer)."""
+    lang = turn.lang
+    line_id = _id(turn.incoming.choice or "", "re:")
+    try:
+        if line_id is None:
+            raise Refused("score.no_criterion", code="?")
+        line, items = await scoring.evidence_for_review(
+            turn.deps.db, turn.person_id, line_id=line_id, today=turn.today
+        )
+    except Refused as refusal:
+        await refuse(turn, refusal)
+        return None
+    if not items:
+        await turn.alert(t(lang, "review.evidence.none", code=line.code))
+        return None
+    await turn.say(t(lang, "review.evidence.title", code=line.code, title=line.title, count=len(items)))
+    for n, item in enumerate(items, 1):
+        if item.kind in scoring.FILE_KINDS:
+            name = item.file_name or f"{line.code}_{n}.jpg"
+            data = turn.deps.files.get(item.file_key) if item.file_key else None
+            if data is None:
+                await turn.say(t(lang, "review.evidence.missing", n=n, name=name))
+                continue
+            caption = t(lang, "review.evidence.caption", n=n, caption=item.caption or name)
+            await turn.send_file(name, data, caption=caption, photo=item.kind == "photo")
+        else:
+            key = "review.evidence.link" if item.kind == "link" else "review.evidence.note"
+            await turn.say(f"{n}. " + t(lang, key, value=item.value))
+    if not turn.caps.buttons:
+        # Without buttons only the options shown last answer: the card comes again, below.
+        sheet_id = await scoring.line_sheet(turn.deps.db, line.line_id)
+        view = await scoring.sheet_for_review(
+            turn.deps.db, turn.person_id, sheet_id=sheet_id, today=turn.today
+        )
+        await _card(turn, view, replace=False)
     return None
 
 
@@ -649,6 +722,7 @@ def register(router: Router) -> None:
     )
     router.command(["duyet", "review"], review_list)
     router.choice("rv:", open_sheet)
+    router.choice("re:", open_evidence)
     router.choice("ra:", accept)
     router.choice("rA:", accept)
     router.choice("rd:", decide)

@@ -90,6 +90,8 @@ class SheetState:
     awaiting_evidence: bool
     unscored: tuple[str, ...]  # codes without a score, in scale order
     total: Decimal  # sum of the self-scores given so far
+    # At the end, before sending: (code, score, evidence count) of every criterion.
+    overview: tuple[tuple[str, Decimal | None, int], ...] = ()
     open_until: datetime | None = None  # the deadline that applies to the unit (at the start)
     not_done: tuple[str, ...] = ()  # "register", "sign": what the unit has not done, said at the start
 
@@ -125,7 +127,22 @@ async def _state(session: AsyncSession, sheet: ScoreSheet, unit_name: str) -> Sh
             )
         ).one()
     scores = [lines[c.code].self_score for c in scale.criteria]
+    overview: tuple[tuple[str, Decimal | None, int], ...] = ()
+    if criterion is None:
+        counts = dict(
+            (
+                await session.exec(
+                    select(ScoreEvidence.line_id, func.count())
+                    .where(col(ScoreEvidence.line_id).in_([line.id for line in lines.values()]))
+                    .group_by(col(ScoreEvidence.line_id))
+                )
+            ).all()
+        )
+        overview = tuple(
+            (c.code, lines[c.code].self_score, int(counts.get(lines[c.code].id, 0))) for c in scale.criteria
+        )
     return SheetState(
+        overview=overview,
         sheet_id=sheet.id,
         unit_name=unit_name,
         status=SheetStatus(sheet.status),
@@ -343,6 +360,73 @@ async def add_evidence(
         )
         await session.flush()
         return await _state(session, sheet, unit_name)
+
+
+async def drop_evidence(
+    db: Database, person_id: int, *, sheet_id: int, code: str, today: date, now: datetime
+) -> tuple[SheetState, str]:
+    """Remove the evidence added last on criterion `code`, while the sheet is not sent (to replace
+    it, send the right one next). Gone from the sheet and so from the evidence pack; the file's
+    bytes stay in the store (kept by content, maybe shared). Returns what was removed, named."""
+    async with db.transaction() as session:
+        sheet, unit_name = await _my_sheet(session, person_id, today, sheet_id)
+        _editable(sheet)
+        line = (await _lines(session, sheet_id)).get(code)
+        if line is None:
+            raise Refused("score.no_criterion", code=code)
+        last = (
+            await session.exec(
+                select(ScoreEvidence)
+                .where(ScoreEvidence.line_id == line.id)
+                .order_by(col(ScoreEvidence.id).desc())
+            )
+        ).first()
+        if last is None:
+            raise Refused("score.evidence.none", code=code)
+        named = last.file_name or last.caption or last.value
+        record(
+            session,
+            at=now,
+            person_id=person_id,
+            bloc_id=sheet.bloc_id,
+            school_year_id=sheet.school_year_id,
+            unit_id=sheet.unit_id,
+            entity="score_evidence",
+            entity_id=last.id,
+            field=f"{code}.removed",
+            old=named,
+            new=None,
+        )
+        await session.delete(last)
+        await session.flush()
+        return await _state(session, sheet, unit_name), named[:80]
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    kind: str  # photo | document | link | note
+    value: str
+    file_name: str | None
+    file_key: str | None
+    caption: str | None
+
+
+async def evidence_for_review(
+    db: Database, person_id: int, *, line_id: int, today: date
+) -> tuple[LineView, list[EvidenceView]]:
+    """A line's evidence, for the secretariat and the head's side (any state of the sheet)."""
+    async with db.session() as session:
+        seat = await bloc_seat(session, person_id, today, REVIEWERS)
+        line = await session.get(ScoreLine, line_id)
+        sheet = await session.get(ScoreSheet, line.sheet_id) if line else None
+        if line is None or sheet is None or sheet.bloc_id != seat.bloc_id:
+            raise Refused("score.no_sheet")
+        view = await _sheet_view(session, sheet)
+        rows = await session.exec(
+            select(ScoreEvidence).where(ScoreEvidence.line_id == line_id).order_by(col(ScoreEvidence.id))
+        )
+        items = [EvidenceView(r.kind, r.value, r.file_name, r.file_key, r.caption) for r in rows]
+        return next(v for v in view.lines if v.line_id == line_id), items
 
 
 async def move(

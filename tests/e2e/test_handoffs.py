@@ -16,11 +16,11 @@ from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.services import outbox, pact, registration, scoring
 from models.channels import OutboxMessage
-from models.registration import ScoreSheet, Task
+from models.registration import ScoreEvidence, ScoreSheet, Task
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 from tests.e2e.test_registration import HEAD, UNIT
-from tests.e2e.test_scoring_channels import SECRETARIAT, line_of, on, person_id, publish
+from tests.e2e.test_scoring_channels import SECRETARIAT, jpeg, line_of, on, person_id, publish
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.handoffs]
 CHANNELS = ("telegram", "zalo")
@@ -330,3 +330,86 @@ async def test_deadlines_warn_early_a_past_date_is_refused_and_a_late_task_stops
     assert "chưa đăng ký thi đua" in start.text and "chưa ký giao ước" in start.text
     assert "không được xét thi đua" in start.text
     await rep.expect("Tiêu chí 1.1")
+
+
+async def test_the_review_desk_opens_each_evidence_with_its_caption_and_a_removed_one_is_gone(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    await publish(db, demo, clock)
+    rep_id = await person_id(db, demo, UNIT)
+    rep = await on(channel, demo, client, UNIT, 586001)
+    secretary = await on(channel, demo, client, SECRETARIAT, 586002)
+    await rep.send("/chamdiem")
+    await rep.expect("Tiêu chí 1.1")
+    await rep.send("9")
+    await rep.expect("Đã lưu 9 điểm")
+    photo = jpeg()
+    await rep.upload("IMG_0412.jpg", photo, photo=True, caption="Biên bản tổng kết năm học")
+    await rep.expect("Đã lưu minh chứng (1)")
+    await rep.send("https://drive.example.vn/ke-hoach")
+    await rep.expect("Đã lưu minh chứng (2)")
+    await rep.send("Ảnh chụp nhầm lớp khác")  # a note sent by mistake: removed before sending
+    wrong = await rep.expect("Đã lưu minh chứng (3)")
+    await rep.press(wrong, "🗑 Xóa minh chứng vừa gửi")
+    kept = await rep.expect("Đã xóa minh chứng", "Ảnh chụp nhầm", "còn 2")
+    async with db.session() as session:
+        values = [e.value for e in (await session.exec(select(ScoreEvidence))).all()]
+    assert "Ảnh chụp nhầm lớp khác" not in values and len(values) == 2
+    # A document (Telegram people send them; on Zalo it came in before, from the web chat).
+    pdf = b"%PDF-1.4 ke hoach nam hoc"
+    if channel == "telegram":
+        await rep.upload("ke_hoach.pdf", pdf, caption="Kế hoạch năm học")
+        await rep.expect("Đã lưu minh chứng (3)")
+    else:
+        stored = bot.deps.files.put(pdf)
+        state = await scoring.open_sheet(db, rep_id, today=clock().date())
+        await scoring.add_evidence(
+            db,
+            rep_id,
+            sheet_id=state.sheet_id,
+            kind="document",
+            value="-",
+            file_name="ke_hoach.pdf",
+            size=stored.size,
+            file_key=stored.key,
+            caption="Kế hoạch năm học",
+            today=clock().date(),
+            now=clock(),
+        )
+    await rep.press(kept, "Tiếp ▶")
+    for score in ("8", "5", "4"):
+        await rep.expect("Tiêu chí")
+        await rep.send(score)
+        saved = await rep.expect(f"Đã lưu {score} điểm")
+        await rep.press(saved, "Tiếp ▶")
+    # Before sending: each criterion's score and evidence, and the lines without evidence.
+    summary = await rep.expect("tổng 26 điểm")
+    assert "1.1: 9 điểm · 3 minh chứng" in summary.text
+    assert "Chưa có minh chứng: 1.2, 2.1, 2.2" in summary.text
+    await rep.press(summary, "📤 Gửi bảng điểm")
+    await rep.expect("Đã gửi bảng tự chấm")
+
+    await secretary.send("/duyet")
+    listing = await secretary.expect("Bảng tự chấm đã gửi", UNIT)
+    await secretary.press(listing, UNIT)
+    card = await secretary.expect("tự chấm 26", "(3 minh chứng)")
+    assert "📎 1.1" in card.button_texts and "📎 1.2" not in card.button_texts
+    await secretary.press(card, "📎 1.1")
+    await secretary.expect("Minh chứng tiêu chí 1.1", ": 3")
+    shown = await secretary.expect("Biên bản tổng kết năm học")
+    if channel == "telegram":
+        assert shown.raw.get("photo")
+    else:
+        assert shown.photo_url or "http" in shown.text
+    await secretary.expect("https://drive.example.vn/ke-hoach")
+    document = await secretary.expect("Kế hoạch năm học")
+    if channel == "telegram":
+        assert document.document is not None
+        assert await client.download(document.document["file_id"]) == pdf
+    if channel == "zalo":  # no buttons: the card comes again below, its options answerable
+        card = await secretary.expect("tự chấm 26", "(3 minh chứng)")
+    # The card's buttons still answer: the decision is taken from the same card.
+    await secretary.press(card, "✓ 1.1")
+    updated = await secretary.expect("chấp nhận")
+    if channel == "telegram":  # updated in place where the channel can edit
+        assert updated.edited and updated.id == card.id

@@ -33,6 +33,17 @@ VI: dict[str, str] = {
     "left.hours": "{n} giờ",
     "score.warn.register": "⚠ Đơn vị chưa đăng ký thi đua (/dangky). Đơn vị không đăng ký trước hạn chót sẽ không được xét thi đua cuối năm; điểm tự chấm vẫn được ghi.",
     "score.warn.sign": "⚠ Đơn vị chưa ký giao ước thi đua (/kyketgiaouoc). Đơn vị chưa ký giao ước sẽ không được xét thi đua cuối năm; điểm tự chấm vẫn được ghi.",
+    "score.btn.drop": "🗑 Xóa minh chứng vừa gửi",
+    "score.evidence.removed": "Đã xóa minh chứng «{what}» của tiêu chí {code} (còn {count}). Gửi minh chứng khác để thay, hoặc bấm «Tiếp».",
+    "score.evidence.none": "Tiêu chí {code} chưa có minh chứng nào để xóa.",
+    "score.overview_line": "• {code}: {score} điểm · {evidence} minh chứng",
+    "score.no_evidence": "⚠ Chưa có minh chứng: {codes}.",
+    "review.evidence.title": "<b>Minh chứng tiêu chí {code}</b> ({title}): {count}",
+    "review.evidence.none": "Tiêu chí {code} không có minh chứng.",
+    "review.evidence.link": "🔗 {value}",
+    "review.evidence.note": "📝 {value}",
+    "review.evidence.caption": "{n}. {caption}",
+    "review.evidence.missing": "{n}. (tệp «{name}» không còn trong kho của bot)",
 }
 
 EN: dict[str, str] = {
@@ -68,4 +79,15 @@ EN: dict[str, str] = {
     "left.hours": "{n} hours",
     "score.warn.register": "⚠ Your unit has not registered (/register). A unit not registered by the deadline is not considered at the year's end; your self-scores are still recorded.",
     "score.warn.sign": "⚠ Your unit has not signed the pact (/sign). A unit that has not signed is not considered at the year's end; your self-scores are still recorded.",
+    "score.btn.drop": "🗑 Remove the last evidence",
+    "score.evidence.removed": "Removed «{what}» from criterion {code} ({count} left). Send another to replace it, or tap «Next».",
+    "score.evidence.none": "Criterion {code} has no evidence to remove.",
+    "score.overview_line": "• {code}: {score} points · {evidence} evidence",
+    "score.no_evidence": "⚠ No evidence yet: {codes}.",
+    "review.evidence.title": "<b>Evidence for criterion {code}</b> ({title}): {count}",
+    "review.evidence.none": "Criterion {code} has no evidence.",
+    "review.evidence.link": "🔗 {value}",
+    "review.evidence.note": "📝 {value}",
+    "review.evidence.caption": "{n}. {caption}",
+    "review.evidence.missing": "{n}. (the file «{name}» is no longer in the bot's store)",
 }
