@@ -18,7 +18,7 @@ from typing import Any
 from bot.chat import Button, InKind, Screen
 from bot.chat.router import END, Conversation, Handler, Router, Turn
 from bot.i18n import Raw, format_datetime, t
-from bot.services import criteria, eligibility, outbox, pact, registration
+from bot.services import criteria, eligibility, handoffs, outbox, pact, registration
 from bot.services.criteria import ScaleView
 from bot.services.notices import Notice
 from bot.services.progress import Task as ProgressTask
@@ -830,6 +830,38 @@ async def mark_eligibility(turn: Turn) -> None:
     return None
 
 
+# ------------------------------------------------------------------ how notices reach the head
+def _mode(lang: str, digest: bool) -> str:
+    return t(lang, "notices.digest_mode" if digest else "notices.each")
+
+
+async def notices_mode(turn: Turn) -> None:
+    """/thongbao: the head's side chooses each event, or one digest a day at 16:00."""
+    lang = turn.lang
+    if await refused_command(turn, "thongbao"):
+        return None
+    digest = await handoffs.wants_digest(turn.deps.db, turn.person_id)
+    buttons = (
+        (
+            Button(t(lang, "notices.btn.each"), "nt:each"),
+            Button(t(lang, "notices.btn.digest"), "nt:digest"),
+        ),
+    )
+    await turn.say(t(lang, "notices.mode", mode=_mode(lang, digest)), buttons=buttons)
+    return None
+
+
+async def notices_chosen(turn: Turn) -> None:
+    choice = (turn.incoming.choice or "").removeprefix("nt:")
+    if choice not in ("each", "digest") or "thongbao" not in commands_for(turn.profile.capacities):
+        await turn.alert(t(turn.lang, "error.stale_button"))
+        return None
+    digest = choice == "digest"
+    await handoffs.set_digest(turn.deps.db, turn.person_id, digest=digest, now=now_of(turn))
+    await turn.show(t(turn.lang, "notices.saved", mode=_mode(turn.lang, digest)))
+    return None
+
+
 def register(router: Router) -> None:
     """This capability's commands, presses and conversations, on every channel."""
     cancel = {"huy": cancelled, "cancel": cancelled}
@@ -891,7 +923,9 @@ def register(router: Router) -> None:
     router.choice(task_button_data(ProgressTask.SIGN_PACT), pact_offer)
     router.choice("pact:", pact_sign)
     router.command(["tinhhinh", "status"], status)
-    router.choice("st:view", status)  # the button of the head's hand-off notices
+    router.choice("st:view", status)
+    router.command(["thongbao", "notices"], notices_mode)
+    router.choice("nt:", notices_chosen)  # the button of the head's hand-off notices
     router.choice("st:remind:", remind)
     router.command(["hanchot", "deadline"], set_deadline)
     router.command(["mohan", "reopen"], reopen)

@@ -36,6 +36,8 @@ COMMANDS_BY_CAPACITY: dict[str, frozenset[Capacity]] = {
     "hanchot": frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     "mohan": frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     "xetthidua": frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    # Hand-off notices: each event, or one digest a day (issue 12).
+    "thongbao": frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE, Capacity.SECRETARIAT}),
     # Meetings and ballots (issue 5).
     "hop": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     "diemdanh": frozenset({Capacity.REP}),

@@ -10,7 +10,9 @@ bloc's head once per person (`report_unreachable`, called by the delivery job).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -21,6 +23,7 @@ from bot.db import Database
 from bot.i18n import t
 from bot.services import outbox
 from models.channels import OutboxMessage
+from models.handoffs import DIGEST_AT, NoticePreference
 from models.organisation import BlocMembership, Person, PersonRole, Position, RoleKind
 from models.permissions import Capacity
 
@@ -29,6 +32,7 @@ Recipients = list[tuple[int, str]]  # (person id, language)
 Render = Callable[[str], Screen]
 
 PREFIX = "handoff:"
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # where the blocs are: the digest's 16:00 is theirs
 HEAD_SIDE = frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE})
 REVIEW_SIDE = HEAD_SIDE | {Capacity.SECRETARIAT}
 
@@ -124,8 +128,11 @@ async def tell(
     """Enqueue the event's notice for each recipient (not `skip`, the person who acted), in the
     caller's transaction; returns how many were new."""
     queued = 0
+    recipients = [(p, lang) for p, lang in recipients if p != skip]
+    digest = await digest_people(session, [p for p, _ in recipients])
     for person_id, language in recipients:
-        if person_id == skip:
+        if person_id in digest:
+            queued += await _into_digest(session, person_id, language, event, bloc_id, render(language), now)
             continue
         queued += await outbox.enqueue(
             session,
@@ -136,6 +143,96 @@ async def tell(
             now=now,
         )
     return queued
+
+
+async def digest_people(session: AsyncSession, person_ids: list[int]) -> set[int]:
+    if not person_ids:
+        return set()
+    rows = await session.exec(
+        select(NoticePreference.person_id).where(
+            col(NoticePreference.person_id).in_(person_ids), col(NoticePreference.digest).is_(True)
+        )
+    )
+    return set(rows)
+
+
+def digest_due(now: datetime) -> datetime:
+    """The next 16:00 where the bloc is: today's if it is still ahead, else tomorrow's."""
+    local = now.astimezone(ZONE)
+    due = datetime.combine(local.date(), DIGEST_AT, tzinfo=ZONE)
+    return due if local < due else due + timedelta(days=1)
+
+
+async def _into_digest(
+    session: AsyncSession,
+    person_id: int,
+    language: str,
+    event: str,
+    bloc_id: int,
+    told: Screen,
+    now: datetime,
+) -> bool:
+    """The event joins the person's digest of the day (one message at 16:00). Its own key is
+    kept, marked as told in the digest, so the same event is never added twice."""
+    key = f"{PREFIX}{bloc_id}:{event}:{person_id}"
+    if (await session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key))).first():
+        return False
+    session.add(
+        OutboxMessage(
+            dedupe_key=key,
+            person_id=person_id,
+            kind=f"handoff.{event.split(':')[0]}"[:32],
+            screen=outbox.encode_screen(told),
+            due_at=now,
+            sent_at=now,
+            sent_channel="digest",
+        )
+    )
+    due = digest_due(now)
+    digest_key = f"handoff-digest:{person_id}:{due.date().isoformat()}"
+    row = (await session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == digest_key))).first()
+    line = "• " + told.text
+    if row is None or row.sent_at is not None or row.claimed_at is not None:
+        if row is not None:  # already going out: the rest waits for the next day's digest
+            due += timedelta(days=1)
+            digest_key = f"handoff-digest:{person_id}:{due.date().isoformat()}"
+            row = (
+                await session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == digest_key))
+            ).first()
+    if row is None:
+        header = t(language, "handoff.digest", date=due.strftime("%d/%m/%Y"))
+        body = Screen(
+            header + "\n" + line,
+            buttons=((Button(t(language, "handoff.btn.status"), "st:view"),),),
+        )
+        session.add(
+            OutboxMessage(
+                dedupe_key=digest_key,
+                person_id=person_id,
+                kind="handoff.digest",
+                screen=outbox.encode_screen(body),
+                due_at=due,
+            )
+        )
+    else:
+        current = outbox.decode_screen(row.screen)
+        row.screen = outbox.encode_screen(replace(current, text=current.text + "\n" + line))
+        session.add(row)
+    await session.flush()
+    return True
+
+
+async def set_digest(db: Database, person_id: int, *, digest: bool, now: datetime) -> None:
+    async with db.transaction() as session:
+        row = await session.get(NoticePreference, person_id) or NoticePreference(person_id=person_id)
+        row.digest, row.updated_at = digest, now
+        session.add(row)
+
+
+async def wants_digest(db: Database, person_id: int) -> bool:
+    async with db.session() as session:
+        row = await session.get(NoticePreference, person_id)
+        return bool(row and row.digest)
 
 
 def screen(text: str, label: str, data: str) -> Screen:

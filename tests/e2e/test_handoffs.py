@@ -413,3 +413,42 @@ async def test_the_review_desk_opens_each_evidence_with_its_caption_and_a_remove
     updated = await secretary.expect("chấp nhận")
     if channel == "telegram":  # updated in place where the channel can edit
         assert updated.edited and updated.id == card.id
+
+
+async def test_a_head_who_chose_the_digest_gets_one_message_a_day_at_16(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    await publish(db, demo, clock)
+    head_id = await person_id(db, demo, HEAD)
+    head = await on(channel, demo, client, HEAD, 587002)
+    await head.send("/thongbao")
+    menu = await head.expect("Thông báo gửi cho bạn", "từng việc")
+    await head.press(menu, "Gộp lúc 16:00 mỗi ngày")
+    await head.expect("Đã lưu", "16:00")
+    deputy = await demo.person(deputy_label(demo))
+    other = next(
+        p.label for p in demo.personas if p.group == BLOC and " — " not in p.label and p.label != UNIT
+    )
+    for label in (UNIT, other):
+        rep_id = await person_id(db, demo, label)
+        sheet_id = await scored_sheet(db, rep_id, clock)
+        await scoring.submit(db, rep_id, sheet_id=sheet_id, today=clock().date(), now=clock())
+    async with db.session() as session:
+        waiting = (
+            await session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.person_id == head_id, col(OutboxMessage.sent_at).is_(None)
+                )
+            )
+        ).all()
+    # One message waits for 16:00 (09:00 UTC) with both events; nothing went out one by one.
+    assert [w.kind for w in waiting] == ["handoff.digest"], [(w.kind, w.dedupe_key) for w in waiting]
+    [digest] = waiting
+    assert digest.kind == "handoff.digest" and digest.due_at.hour == 9
+    clock.advance(hours=7, minutes=1)  # 09:00 → 16:01 where the bloc is
+    bot.deps.poke_delivery()
+    message = await head.expect("Tóm tắt trong ngày")
+    assert UNIT in message.text and other in message.text
+    # The deputy kept "each event": one message per sheet.
+    await deputy.expect("đã gửi bảng tự chấm điểm")
+    await deputy.expect("đã gửi bảng tự chấm điểm")

@@ -44,6 +44,14 @@ VI: dict[str, str] = {
     "review.evidence.note": "📝 {value}",
     "review.evidence.caption": "{n}. {caption}",
     "review.evidence.missing": "{n}. (tệp «{name}» không còn trong kho của bot)",
+    "handoff.digest": "🗓 <b>Tóm tắt trong ngày {date}</b>:",
+    "cmd.thongbao": "Nhận thông báo: từng việc hay gộp một lần mỗi ngày",
+    "notices.mode": "Thông báo gửi cho bạn (bảng điểm gửi lên, giải trình, đăng ký…): <b>{mode}</b>.",
+    "notices.each": "từng việc, ngay khi có",
+    "notices.digest_mode": "gộp một tin mỗi ngày lúc 16:00",
+    "notices.btn.each": "Từng việc",
+    "notices.btn.digest": "Gộp lúc 16:00 mỗi ngày",
+    "notices.saved": "Đã lưu: thông báo {mode}.",
 }
 
 EN: dict[str, str] = {
@@ -90,4 +98,12 @@ EN: dict[str, str] = {
     "review.evidence.note": "📝 {value}",
     "review.evidence.caption": "{n}. {caption}",
     "review.evidence.missing": "{n}. (the file «{name}» is no longer in the bot's store)",
+    "handoff.digest": "🗓 <b>Today's digest, {date}</b>:",
+    "cmd.thongbao": "Notices: each event, or one digest a day",
+    "notices.mode": "Notices addressed to you (sheets sent, answers, registrations…): <b>{mode}</b>.",
+    "notices.each": "each event as it happens",
+    "notices.digest_mode": "one digest a day at 16:00",
+    "notices.btn.each": "Each event",
+    "notices.btn.digest": "One digest at 16:00",
+    "notices.saved": "Saved: notices {mode}.",
 }
