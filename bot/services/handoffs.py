@@ -192,13 +192,13 @@ async def _into_digest(
     digest_key = f"handoff-digest:{person_id}:{due.date().isoformat()}"
     row = (await session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == digest_key))).first()
     line = "• " + told.text
-    if row is None or row.sent_at is not None or row.claimed_at is not None:
-        if row is not None:  # already going out: the rest waits for the next day's digest
-            due += timedelta(days=1)
-            digest_key = f"handoff-digest:{person_id}:{due.date().isoformat()}"
-            row = (
-                await session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == digest_key))
-            ).first()
+    if row is not None and (row.sent_at is not None or row.claimed_at is not None):
+        # Already going out: the rest waits for the next day's digest.
+        due += timedelta(days=1)
+        digest_key = f"handoff-digest:{person_id}:{due.date().isoformat()}"
+        row = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == digest_key))
+        ).first()
     if row is None:
         header = t(language, "handoff.digest", date=due.strftime("%d/%m/%Y"))
         body = Screen(
