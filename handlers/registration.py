@@ -46,6 +46,8 @@ TITLE, TARGETS, PEOPLE, MODEL, PROJECTS, CONFIRM = (
     "confirm",
 )
 UPLOAD = "upload"
+RESUME = "resume"
+PREVIEW = "preview"
 BUTTON_TASKS = {
     Task.REGISTER: ProgressTask.REGISTER,
     Task.SIGN_PACT: ProgressTask.SIGN_PACT,
@@ -137,15 +139,36 @@ def task_button(lang: str, task: Task) -> tuple[tuple[Button, ...], ...]:
 
 # ------------------------------------------------------------------ /dangky
 async def start_registration(turn: Turn) -> str | None:
+    """/dangky: a draft typed before is kept, and the person asked whether to go on with it."""
+    return await _start(turn, keep=True)
+
+
+async def restart_registration(turn: Turn) -> str | None:
+    return await _start(turn, keep=False)
+
+
+async def _start(turn: Turn, *, keep: bool) -> str | None:
     lang = turn.lang
     try:
-        started = await registration.start(turn.deps.db, turn.person_id, today=turn.today, now=now_of(turn))
+        started = await registration.start(
+            turn.deps.db, turn.person_id, today=turn.today, now=now_of(turn), keep=keep
+        )
     except Refused as refusal:
         await taken(turn)
         await turn.say(notice_of(turn, refusal.notice))
         return END
     await taken(turn)
     seat = started.seat
+    if started.resumed:
+        text = t(lang, "reg.resume", unit=seat.unit_name) + "\n" + draft_text(started.draft, lang)
+        buttons = (
+            (
+                Button(t(lang, "reg.btn.resume"), "rg:resume"),
+                Button(t(lang, "reg.btn.restart"), "rg:restart"),
+            ),
+        )
+        await turn.say(text, buttons=buttons)
+        return RESUME
     intro = t(lang, "reg.intro", unit=seat.unit_name, bloc=seat.bloc_name, year=seat.school_year)
     intro += "\n" + deadline_line(turn, started.open_until)
     if started.amending:
@@ -153,9 +176,33 @@ async def start_registration(turn: Turn) -> str | None:
             "\n\n" + t(lang, "reg.amending", version=started.version) + "\n" + draft_text(started.draft, lang)
         )
     await turn.say(intro)
+    return await _ask_title(turn)
+
+
+async def _ask_title(turn: Turn) -> str:
     titles = tuple((Button(title, f"rg:t:{i}"),) for i, title in enumerate(COLLECTIVE_TITLES))
-    await turn.say(t(lang, "reg.ask_title"), buttons=titles)
+    await turn.say(t(turn.lang, "reg.ask_title"), buttons=titles)
     return TITLE
+
+
+async def resumed(turn: Turn) -> str | None:
+    """«Tiếp tục»: on at the first step still missing something, with what was typed."""
+    await taken(turn)
+    draft = await _draft(turn)
+    step = registration.next_step(draft)
+    if step == TITLE:
+        return await _ask_title(turn)
+    if step == TARGETS:
+        await turn.say(
+            t(turn.lang, "reg.ask_targets", count=len(draft.targets)),
+            buttons=list_buttons(turn.lang, "targets"),
+        )
+        return TARGETS
+    if step == PEOPLE:
+        return await _ask_people(turn, draft)
+    if step == MODEL:
+        return await people_done(turn)
+    return await _ask_projects(turn, draft)
 
 
 async def _edit_draft(turn: Turn, change: Any, part: str | None = None) -> Draft | None:
@@ -259,15 +306,60 @@ async def _take_people(turn: Turn, rows: list[Any], problems: list[Notice]) -> s
     draft = await _edit_draft(turn, registration.add_people(rows), "people")
     if draft is not None:
         await turn.say(
-            t(lang, "reg.people.added", added=len(rows), count=len(draft.people)),
+            t(lang, "reg.people.added", added=len(rows), count=len(draft.people))
+            + "\n"
+            + people_list(draft, lang),
             buttons=list_buttons(lang, "people"),
         )
     return PEOPLE
 
 
+_DROP = re.compile(r"^\s*(?:xoa|xóa|remove|delete)\s*#?\s*([0-9]{1,3})\s*$", re.IGNORECASE)
+_EDIT = re.compile(r"^\s*(?:sua|sửa|edit)\s*#?\s*([0-9]{1,3})\s*[:.\-–]\s*(.+)$", re.IGNORECASE | re.S)
+
+
+def people_list(draft: Draft, lang: str) -> str:
+    """The list with the numbers «xóa 2» / «sửa 2: …» take ("#2", not "2.": on Zalo a "2." line
+    would read as an option)."""
+    lines = [
+        f"#{n} " + t(lang, "reg.summary.person", name=p.full_name, job=p.job or "—", title=p.title)
+        for n, p in enumerate(draft.people, 1)
+    ]
+    return "\n".join([*lines, t(lang, "reg.people.hint")])
+
+
 async def got_people_text(turn: Turn) -> str | None:
-    rows, problems = registration.people_from_text(turn.incoming.text)
+    text = turn.incoming.text
+    dropped, edited = _DROP.match(text), _EDIT.match(text)
+    if dropped or edited:
+        return await _one_person(turn, dropped, edited)
+    rows, problems = registration.people_from_text(text)
     return await _take_people(turn, rows, problems)
+
+
+async def _one_person(turn: Turn, dropped: re.Match[str] | None, edited: re.Match[str] | None) -> str:
+    """«xóa 2» removes the second person, «sửa 2: Họ tên; Chức vụ; Danh hiệu» replaces them;
+    the others are left as they are."""
+    lang = turn.lang
+    if dropped:
+        change = registration.drop_person(int(dropped.group(1)))
+        key = "reg.people.dropped"
+        number = int(dropped.group(1))
+    else:
+        assert edited is not None
+        number = int(edited.group(1))
+        rows, problems = registration.people_from_text(edited.group(2))
+        if problems or len(rows) != 1:
+            return await _take_people(turn, [], problems or [Notice("reg.people.empty")])  # type: ignore[return-value]
+        change = registration.replace_person(number, rows[0])
+        key = "reg.people.edited"
+    draft = await _edit_draft(turn, change, "people")
+    if draft is not None:
+        await turn.say(
+            t(lang, key, number=number, count=len(draft.people)) + "\n" + people_list(draft, lang),
+            buttons=list_buttons(lang, "people"),
+        )
+    return PEOPLE
 
 
 async def got_people_file(turn: Turn) -> str | None:
@@ -876,6 +968,7 @@ def register(router: Router) -> None:
             entry={"dangky": start_registration, "register": start_registration},
             entry_choices={task_button_data(ProgressTask.REGISTER): start_registration},
             steps={
+                RESUME: {"rg:resume": resumed, "rg:restart": restart_registration},
                 TITLE: {"rg:t:": title_chosen},
                 TARGETS: {
                     **words(TARGETS),

@@ -753,10 +753,27 @@ class Started:
     amending: bool
     version: int
     open_until: datetime | None = None  # the deadline that applies to this unit, shown at the start
+    resumed: bool = False  # a draft typed before, kept: go on with it or start again
 
 
-async def start(db: Database, person_id: int, *, today: date, now: datetime) -> Started:
-    """Open a fresh draft: empty, or a copy of the confirmed registration for an amendment."""
+def next_step(draft: Draft) -> str:
+    """Where a kept draft goes on: the first step still missing something, else the last."""
+    if draft.title is None:
+        return "title"
+    if not draft.targets:
+        return "targets"
+    if not draft.people:
+        return "people"
+    if draft.needs_model and not draft.new_model:
+        return "model"
+    return "projects"
+
+
+async def start(db: Database, person_id: int, *, today: date, now: datetime, keep: bool = False) -> Started:
+    """Open a fresh draft: empty, or a copy of the confirmed registration for an amendment.
+
+    With `keep`, a draft already being typed is kept as it is (`Started.resumed`): what was
+    typed before /dangky was typed again is not lost; the person chooses to go on or start again."""
     async with db.transaction() as session:
         seat = await unit_seat(session, person_id, today)
         await check_deadline(
@@ -764,7 +781,20 @@ async def start(db: Database, person_id: int, *, today: date, now: datetime) -> 
         )
         registration = await _registration(session, seat.bloc_id, seat.school_year_id, seat.unit_id)
         draft = await _as_draft(session, registration) if registration else Draft()
-        row = await _draft_row(session, seat) or RegistrationDraft(
+        row = await _draft_row(session, seat)
+        if keep and row is not None and Draft.from_json(row.payload) != draft:
+            until = await window_of(
+                session, seat.bloc_id, seat.school_year_id, Task.REGISTER, unit_id=seat.unit_id
+            )
+            return Started(
+                seat,
+                Draft.from_json(row.payload),
+                registration is not None,
+                registration.version if registration else 0,
+                until,
+                resumed=True,
+            )
+        row = row or RegistrationDraft(
             bloc_id=seat.bloc_id, school_year_id=seat.school_year_id, unit_id=seat.unit_id
         )
         row.payload, row.updated_at = draft.to_json(), now
@@ -852,6 +882,28 @@ def add_people(rows: list[Person]) -> Callable[[Draft], None]:
                 # Uploading the list again replaces a person's line instead of doubling it.
                 draft.people = [p for p in draft.people if p.full_name.casefold() != row.full_name.casefold()]
             draft.people.append(row)
+
+    return change
+
+
+def drop_person(number: int) -> Callable[[Draft], None]:
+    """Remove the person numbered `number` (from 1, as the list shows them) and only them."""
+
+    def change(draft: Draft) -> None:
+        if not 1 <= number <= len(draft.people):
+            raise Refused("reg.people.no_number", number=number, count=len(draft.people))
+        del draft.people[number - 1]
+
+    return change
+
+
+def replace_person(number: int, row: Person) -> Callable[[Draft], None]:
+    """Put `row` in place of the person numbered `number`; the others stay as they are."""
+
+    def change(draft: Draft) -> None:
+        if not 1 <= number <= len(draft.people):
+            raise Refused("reg.people.no_number", number=number, count=len(draft.people))
+        draft.people[number - 1] = row
 
     return change
 

@@ -452,3 +452,51 @@ async def test_a_head_who_chose_the_digest_gets_one_message_a_day_at_16(
     # The deputy kept "each event": one message per sheet.
     await deputy.expect("đã gửi bảng tự chấm điểm")
     await deputy.expect("đã gửi bảng tự chấm điểm")
+
+
+async def test_a_restarted_registration_keeps_what_was_typed_and_one_person_is_edited_alone(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    rep_id = await person_id(db, demo, UNIT)
+    rep = await on(channel, demo, client, UNIT, 588001)
+    await rep.send("/dangky")
+    ask = await rep.expect("Chọn", "danh hiệu tập thể")
+    await rep.press(ask, ask.button_texts[0])
+    await rep.expect("chỉ tiêu thi đua")
+    await rep.send("Hoàn thành 100% kế hoạch năm học")
+    await rep.expect("Đã ghi chỉ tiêu thứ 1")
+    await rep.send("Không có giáo viên vi phạm đạo đức nhà giáo")
+    targets = await rep.expect("Đã ghi chỉ tiêu thứ 2")
+    await rep.press(targets, "Xong ▶")
+    await rep.expect("Bước 3/5")
+    await rep.send(
+        "Trần Thị Bình; Tổ trưởng; Lao động tiên tiến\nLê Văn Cường; Giáo viên; Lao động tiên tiến"
+    )
+    await rep.expect("Đã ghi 2 người", "#1 Trần Thị Bình", "#2 Lê Văn Cường")
+
+    # One person changed, one removed, the others as typed; a number not in the list changes nothing.
+    await rep.send("sửa 2: Lê Văn Cường; Phó hiệu trưởng; Chiến sĩ thi đua cơ sở")
+    await rep.expect("Đã sửa người thứ 2", "#2 Lê Văn Cường", "Phó hiệu trưởng")
+    await rep.send("xóa 1")
+    await rep.expect("Đã bỏ người thứ 1", "còn 1 người")
+    await rep.send("xóa 5")
+    await rep.expect("Không có người thứ 5")
+    expected = [("Lê Văn Cường", "Phó hiệu trưởng", "Chiến sĩ thi đua cơ sở")]
+    draft = await registration.draft_of(db, rep_id, today=clock().date())
+    assert [(p.full_name, p.job, p.title) for p in draft.people] == expected
+
+    # /dangky typed again in the middle: nothing typed is lost, the person chooses.
+    await rep.send("/dangky")
+    choice = await rep.expect("đang soạn dở", "Hoàn thành 100% kế hoạch năm học", "Lê Văn Cường")
+    await rep.press(choice, "Tiếp tục")
+    step = await rep.expect("Bước")
+    assert "Bước 4/5" in step.text or "Bước 5/5" in step.text  # on after the people list
+    draft = await registration.draft_of(db, rep_id, today=clock().date())
+    assert len(draft.targets) == 2 and [(p.full_name, p.job, p.title) for p in draft.people] == expected
+
+    # «Làm lại từ đầu» does start again.
+    await rep.send("/dangky")
+    choice = await rep.expect("đang soạn dở")
+    await rep.press(choice, "Làm lại từ đầu")
+    await rep.expect("Chọn", "danh hiệu tập thể")
+    assert (await registration.draft_of(db, rep_id, today=clock().date())).targets == []

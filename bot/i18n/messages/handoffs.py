@@ -52,6 +52,13 @@ VI: dict[str, str] = {
     "notices.btn.each": "Từng việc",
     "notices.btn.digest": "Gộp lúc 16:00 mỗi ngày",
     "notices.saved": "Đã lưu: thông báo {mode}.",
+    "reg.resume": "Đơn vị <b>{unit}</b> đang soạn dở bản đăng ký dưới đây. Tiếp tục từ chỗ đã dừng, hay làm lại từ đầu?",
+    "reg.btn.resume": "Tiếp tục",
+    "reg.btn.restart": "Làm lại từ đầu",
+    "reg.people.hint": "Gõ «xóa 2» để bỏ người thứ 2, «sửa 2: Họ và tên; Chức vụ; Danh hiệu» để sửa riêng người đó.",
+    "reg.people.dropped": "Đã bỏ người thứ {number} (còn {count} người).",
+    "reg.people.edited": "Đã sửa người thứ {number} (tổng {count} người).",
+    "reg.people.no_number": "Không có người thứ {number} (danh sách có {count} người). Không thay đổi gì.",
 }
 
 EN: dict[str, str] = {
@@ -106,4 +113,11 @@ EN: dict[str, str] = {
     "notices.btn.each": "Each event",
     "notices.btn.digest": "One digest at 16:00",
     "notices.saved": "Saved: notices {mode}.",
+    "reg.resume": "<b>{unit}</b> has the draft below in progress. Go on where it stopped, or start again?",
+    "reg.btn.resume": "Go on",
+    "reg.btn.restart": "Start again",
+    "reg.people.hint": "Type «xoa 2» to remove person 2, «sua 2: Full name; Job; Title» to change that person alone.",
+    "reg.people.dropped": "Person {number} removed ({count} left).",
+    "reg.people.edited": "Person {number} changed ({count} in all).",
+    "reg.people.no_number": "There is no person {number} (the list has {count}). Nothing changed.",
 }
