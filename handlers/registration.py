@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from bot.chat import Button, InKind, Screen
@@ -35,7 +36,7 @@ from models.registration import (
     Task,
     deadline_at,
 )
-from models.scoring_rules import format_points
+from models.scoring_rules import extra_criteria_allowed, format_points
 
 TITLE, TARGETS, PEOPLE, MODEL, PROJECTS, CONFIRM = (
     "title",
@@ -559,6 +560,69 @@ async def criteria_start(turn: Turn) -> str | None:
     return UPLOAD
 
 
+def preview_text(checked: criteria.Checked, lang: str) -> str:
+    """What the head is about to publish: contents, criteria, maxima, and the 30 % allowance."""
+    total = sum((c.point_total for c in checked.contents), Decimal(0))
+    lines = [t(lang, "crit.preview", total=format_points(total))]
+    for content in checked.contents:
+        added = sum(1 for c in checked.criteria if c.content_code == content.code and c.added_by_bloc)
+        allowed = extra_criteria_allowed(content.set_criteria_count)
+        lines.append(
+            t(
+                lang,
+                "crit.content",
+                code=content.code,
+                title=content.title,
+                total=format_points(content.point_total),
+            )
+            + t(lang, "crit.preview.extra", added=added, allowed=allowed, base=content.set_criteria_count)
+        )
+        for c in checked.criteria:
+            if c.content_code == content.code:
+                step = "" if c.step == 1 else t(lang, "crit.step", step=format_points(c.step))
+                extra = t(lang, "crit.added") if c.added_by_bloc else ""
+                lines.append(
+                    t(lang, "crit.criterion", code=c.code, title=c.title, max=format_points(c.max_points))
+                    + step
+                    + extra
+                )
+    lines.append(t(lang, "crit.preview.ask"))
+    return "\n".join(lines)
+
+
+async def _preview(turn: Turn, checked: criteria.Checked, source: dict[str, str]) -> str | None:
+    """A scale that passes the rules is shown first; it is published only on «Công bố»."""
+    lang = turn.lang
+    if not checked.ok:
+        lines = [t(lang, "crit.refused_file")] + [f"• {notice_of(turn, p)}" for p in checked.problems[:30]]
+        await turn.say("\n".join(lines))
+        return UPLOAD
+    turn.data["scale"] = source  # read again at «Công bố», even after a restart
+    buttons = (
+        (Button(t(lang, "crit.btn.publish"), "cr:ok"), Button(t(lang, "reg.btn.cancel"), "cr:cancel")),
+    )
+    await turn.say(preview_text(checked, lang), buttons=buttons)
+    return PREVIEW
+
+
+def _checked_from(turn: Turn, source: Any) -> criteria.Checked | None:
+    if not isinstance(source, dict):
+        return None
+    if source.get("src") == "text":
+        return criteria.check_text(str(source.get("text", "")))
+    data = turn.deps.files.get(str(source.get("key", "")))
+    return None if data is None else criteria.check_file(data, str(source.get("name", "")))
+
+
+async def criteria_confirmed(turn: Turn) -> str | None:
+    checked = _checked_from(turn, turn.data.get("scale"))
+    if checked is None:
+        await turn.alert(t(turn.lang, "error.stale_button"))
+        return UPLOAD
+    await taken(turn)
+    return await _publish(turn, checked)
+
+
 async def _publish(turn: Turn, checked: criteria.Checked) -> str | None:
     lang = turn.lang
     if not checked.ok:
@@ -583,12 +647,15 @@ async def criteria_file(turn: Turn) -> str | None:
     name = attachment.name or ""
     data, problem = await _fetch_list(turn, name, attachment.size)
     if problem is not None:
-        return await _publish(turn, criteria.Checked((), (), (problem,)))
-    return await _publish(turn, criteria.check_file(data, name))
+        return await _preview(turn, criteria.Checked((), (), (problem,)), {})
+    checked = criteria.check_file(data, name)
+    source = {"src": "file", "key": turn.deps.files.put(data).key, "name": name} if checked.ok else {}
+    return await _preview(turn, checked, source)
 
 
 async def criteria_text(turn: Turn) -> str | None:
-    return await _publish(turn, criteria.check_text(turn.incoming.text))
+    text = turn.incoming.text
+    return await _preview(turn, criteria.check_text(text), {"src": "text", "text": text})
 
 
 async def criteria_not_a_table(turn: Turn) -> str | None:
@@ -1007,9 +1074,18 @@ def register(router: Router) -> None:
                     InKind.TEXT: criteria_text,
                     InKind.PHOTO: criteria_not_a_table,
                     InKind.STICKER: criteria_not_a_table,
-                }
+                },
+                # At the preview another table may still be sent: it is previewed in its place.
+                PREVIEW: {
+                    "cr:ok": criteria_confirmed,
+                    InKind.FILE: criteria_file,
+                    InKind.TEXT: criteria_text,
+                    InKind.PHOTO: criteria_not_a_table,
+                    InKind.STICKER: criteria_not_a_table,
+                },
             },
             fallbacks={"huy": criteria_cancel, "cancel": criteria_cancel},
+            fallback_choices={"cr:cancel": criteria_cancel},
         )
     )
     router.command(["kyketgiaouoc", "sign"], pact_offer)

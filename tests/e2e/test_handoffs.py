@@ -500,3 +500,24 @@ async def test_a_restarted_registration_keeps_what_was_typed_and_one_person_is_e
     await rep.press(choice, "Làm lại từ đầu")
     await rep.expect("Chọn", "danh hiệu tập thể")
     assert (await registration.draft_of(db, rep_id, today=clock().date())).targets == []
+
+
+async def test_criteria_are_previewed_then_published_only_on_confirm(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    from models.registration import CriteriaScale
+    from tests.e2e.test_registration import SCALE_ROWS
+
+    head = await on(channel, demo, client, HEAD, 589002)
+    await head.send("/tieuchi")
+    await head.expect("dấu «;»")
+    await head.send("\n".join(";".join(row) for row in SCALE_ROWS))
+    preview = await head.expect("Xem trước thang điểm", "tổng 30 điểm", "chưa công bố")
+    assert "1.1 Tỷ lệ học sinh lên lớp — tối đa 10" in preview.text
+    assert "khối bổ sung 0/0 tiêu chí được phép (30% của 2)" in preview.text
+    async with db.session() as session:  # not live yet: nothing to sign against
+        assert (await session.exec(select(CriteriaScale))).all() == []
+    await head.press(preview, "✅ Công bố")
+    await head.expect("Đã công bố thang điểm (phiên bản 1)")
+    async with db.session() as session:
+        assert len((await session.exec(select(CriteriaScale))).all()) == 1

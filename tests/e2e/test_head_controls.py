@@ -106,6 +106,8 @@ async def test_head_pastes_a_scale_sees_it_refused_then_publishes_a_correct_one(
 
     # Still in the same step: the head pastes the corrected table, copied from a spreadsheet (tabs).
     await head.send(pasted(SCALE, "\t"))
+    preview = await head.expect("Xem trước thang điểm")  # previewed, then published (issue 12)
+    await head.press(preview, "✅ Công bố")
     published = await head.expect("Đã công bố thang điểm (phiên bản 1)")
     assert "phiên bản 1, tổng 30 điểm" in published.text
     assert "1. Thực hiện nhiệm vụ chính trị — 20 điểm" in published.text
@@ -214,7 +216,11 @@ async def test_deadline_refuses_late_submissions_until_the_head_reopens(
     # The head reopens registration for two days: the amendment goes through; scoring stays closed.
     await head.send("/mohan dangky 2")
     await head.expect("Đã mở lại việc đăng ký thi đua đến 00:05 03/12/2026")
-    await rep.press(await amend_to_flag(rep), "✅ Xác nhận")
+    # /dangky again: the amendment typed before the deadline is kept (issue 12), and goes on.
+    await rep.send("/dangky")
+    await press(rep, await rep.expect("đang soạn dở", "Cờ thi đua", "Thư viện xanh"), "Tiếp tục")
+    await press(rep, await rep.expect("Bước 5/5"), "Xong")
+    await rep.press(await rep.expect("Xin kiểm tra bản đăng ký", "Cờ thi đua"), "✅ Xác nhận")
     await rep.expect("Đã lưu bản đăng ký", UNIT, "lần 2")
     await press(rep, summary, "Gửi bảng điểm")
     assert "Đã quá hạn chót (23:59 30/11/2026)" in (await rep.callback_answer())["text"]

@@ -48,6 +48,8 @@ async def publish_scale(head: Person, rows: list[list[str]] = SCALE_ROWS) -> Non
     await head.send("/tieuchi")
     await head.expect("Gửi tệp XLSX/CSV")
     await head.upload("thang_diem.xlsx", xlsx(rows))
+    preview = await head.expect("Xem trước thang điểm")  # previewed, then published (issue 12)
+    await head.press(preview, "✅ Công bố")
     await head.expect("Đã công bố thang điểm")
 
 
@@ -172,6 +174,8 @@ async def test_scale_refusals_then_the_pact_signed_by_every_unit(
     await head.upload("thang_diem.docx", b"PK...")
     await head.expect("không đúng loại")
     await head.upload("thang_diem.xlsx", xlsx(SCALE_ROWS))
+    preview = await head.expect("Xem trước thang điểm")
+    await head.press(preview, "✅ Công bố")
     await head.expect("Đã công bố thang điểm (phiên bản 1)")
 
     await head.send("/tinhhinh")

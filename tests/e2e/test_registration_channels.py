@@ -184,6 +184,8 @@ async def test_the_head_pastes_the_scale_and_a_unit_signs_the_pact(
     assert "vượt quá 30%" in refused.text and "Công tác thi đua, khen thưởng" in refused.text
     assert await count(db, CriteriaScale) == 0
     await head.send(pasted(SCALE_ROWS, "\t"))  # still at the same step; copied from a spreadsheet
+    preview = await head.expect("Xem trước thang điểm")  # previewed, then published (issue 12)
+    await head.press(preview, "✅ Công bố")
     published = await head.expect("Đã công bố thang điểm (phiên bản 1)")
     assert "1.1 Tỷ lệ học sinh lên lớp — tối đa 10 (bước 0,5)" in published.text
 

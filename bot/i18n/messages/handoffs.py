@@ -59,6 +59,10 @@ VI: dict[str, str] = {
     "reg.people.dropped": "Đã bỏ người thứ {number} (còn {count} người).",
     "reg.people.edited": "Đã sửa người thứ {number} (tổng {count} người).",
     "reg.people.no_number": "Không có người thứ {number} (danh sách có {count} người). Không thay đổi gì.",
+    "crit.preview": "<b>Xem trước thang điểm</b> (tổng {total} điểm) — chưa công bố:",
+    "crit.preview.extra": " · khối bổ sung {added}/{allowed} tiêu chí được phép (30% của {base})",
+    "crit.preview.ask": "Kiểm tra rồi bấm «Công bố». Gửi bảng khác để thay; /huy để dừng.",
+    "crit.btn.publish": "✅ Công bố",
 }
 
 EN: dict[str, str] = {
@@ -120,4 +124,8 @@ EN: dict[str, str] = {
     "reg.people.dropped": "Person {number} removed ({count} left).",
     "reg.people.edited": "Person {number} changed ({count} in all).",
     "reg.people.no_number": "There is no person {number} (the list has {count}). Nothing changed.",
+    "crit.preview": "<b>Scale preview</b> ({total} points) — not published yet:",
+    "crit.preview.extra": " · bloc's own criteria {added}/{allowed} allowed (30% of {base})",
+    "crit.preview.ask": "Check it, then tap «Publish». Send another table to replace it; /cancel to stop.",
+    "crit.btn.publish": "✅ Publish",
 }
