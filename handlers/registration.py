@@ -721,15 +721,29 @@ async def status(turn: Turn) -> None:
         if missing:
             lines.append(t(lang, "status.missing", names=_names(missing)))
             rows.append((Button(t(lang, f"status.btn.{task}", count=len(missing)), f"st:remind:{task}"),))
-    lines += deadline_lines(
-        await registration.deadlines(turn.deps.db, bloc_id=seen.bloc_id, school_year_id=seen.school_year_id),
-        turn,
+    views = await registration.deadlines(
+        turn.deps.db, bloc_id=seen.bloc_id, school_year_id=seen.school_year_id
     )
+    lines += deadline_lines(views, turn)
     flagged = [u for u in seen.units if u.eligibility.status is not Eligibility.CONSIDERED]
     if flagged:
         lines.append(t(lang, "status.eligibility"))
         for index, unit in enumerate(seen.units, 1):
-            if unit.eligibility.status is not Eligibility.CONSIDERED:
+            reasons = unit.eligibility.reasons
+            if unit.eligibility.status is not Eligibility.CONSIDERED and _still_open(
+                views, unit.unit_id, reasons, now_of(turn)
+            ):
+                # Before its deadline a unit has not registered *yet*: never "không xét".
+                lines.append(
+                    t(
+                        lang,
+                        "status.elig_pending",
+                        n=index,
+                        unit=unit.unit_name,
+                        reasons=elig_reasons(reasons, lang),
+                    )
+                )
+            elif unit.eligibility.status is not Eligibility.CONSIDERED:
                 lines.append(
                     t(
                         lang,
@@ -742,6 +756,27 @@ async def status(turn: Turn) -> None:
                 )
     await turn.say("\n".join(lines), buttons=tuple(rows))
     return None
+
+
+_TASK_OF_REASON = {eligibility.NOT_REGISTERED: Task.REGISTER, eligibility.NOT_SIGNED: Task.SIGN_PACT}
+
+
+def _still_open(
+    views: list[registration.DeadlineView], unit_id: int, reasons: tuple[str, ...], now: datetime
+) -> bool:
+    """Every reason is a task whose time is not over for this unit (no deadline yet, or one not
+    passed, reopened or extended): the unit is late for nothing yet. A head's own mark is final."""
+    if not reasons or any(r not in _TASK_OF_REASON for r in reasons):
+        return False
+    by_task = {v.task: v for v in views}
+    for reason in reasons:
+        view = by_task.get(_TASK_OF_REASON[reason])
+        if view is None:
+            continue
+        ends = [view.due_at, view.reopened_until, *(e.until for e in view.extensions if e.unit_id == unit_id)]
+        if max(w for w in ends if w is not None) < now:
+            return False
+    return True
 
 
 async def remind(turn: Turn) -> None:

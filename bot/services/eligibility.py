@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import Screen
@@ -29,6 +29,7 @@ from bot.services.registration import (
     registered_units,
     unit_reps,
 )
+from models.channels import OutboxMessage
 from models.registration import Eligibility, EligibilityMark
 from models.text import nfc
 
@@ -221,6 +222,7 @@ async def remind_targets(
     return targets
 
 
+REMIND_AGAIN_AFTER = timedelta(minutes=10)  # a second «Nhắc» sooner is the same tap, answered with its time
 # A reminder as its reader sees it: (unit name, language) -> the screen (rendered by the handler).
 ReminderScreen = Callable[[str, str], Screen]
 
@@ -235,6 +237,21 @@ async def remind(
     queued = 0
     minute = now.strftime("%Y%m%d%H%M")
     async with db.transaction() as session:
+        # One tap, one effect: the same units reminded of the same task a few minutes ago (by
+        # anyone of the head's side) are not reminded again; the head hears when it was done.
+        last = (
+            await session.exec(
+                select(OutboxMessage.due_at)
+                .where(
+                    OutboxMessage.kind == f"remind.{task}",
+                    col(OutboxMessage.person_id).in_([rep for rep, _, _ in targets] or [-1]),
+                    OutboxMessage.due_at > now - REMIND_AGAIN_AFTER,
+                )
+                .order_by(col(OutboxMessage.due_at).desc())
+            )
+        ).first()
+        if last is not None:
+            raise Refused("status.already_reminded", at=last)
         for rep_id, language, unit_name in targets:
             queued += await outbox.enqueue(
                 session,

@@ -521,3 +521,50 @@ async def test_criteria_are_previewed_then_published_only_on_confirm(
     await head.expect("Đã công bố thang điểm (phiên bản 1)")
     async with db.session() as session:
         assert len((await session.exec(select(CriteriaScale))).all()) == 1
+
+
+async def alert_text(person: object, channel: str, *fragments: str) -> str:
+    """A short answer to a press: a pop-up on Telegram, a message on Zalo."""
+    if channel == "telegram":
+        answer = await person.callback_answer()  # type: ignore[attr-defined]
+        while not answer.get("text"):
+            answer = await person.callback_answer()  # type: ignore[attr-defined]
+        return str(answer["text"])
+    return str((await person.expect(*fragments)).text)  # type: ignore[attr-defined]
+
+
+async def test_status_words_fit_the_time_of_year_and_a_second_remind_is_not_sent_again(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    await publish(db, demo, clock)
+    head = await on(channel, demo, client, HEAD, 590002)
+    await head.send("/tinhhinh")
+    status = await head.expect("Tình hình", "Xét thi đua")
+    # November, no deadline passed: units have not registered *yet*; none is "không xét".
+    assert "không xét" not in status.text
+    assert "chưa đăng ký thi đua; chưa ký giao ước (còn hạn)" in status.text
+    if not any(label.startswith("🔔") for label in status.button_texts):
+        status = await head.expect("🔔")  # Zalo: a long overview comes in parts, the options last
+    remind = next(label for label in status.button_texts if label.startswith("🔔") and "đăng ký" in label)
+    await head.press(status, remind)
+    first = await alert_text(head, channel, "Đã nhắc")
+    assert "Đã nhắc" in first and "người" in first
+    async with db.session() as session:
+        sent = len(
+            (await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "remind.register"))).all()
+        )
+    await head.press(status, remind)  # a second tap: answered with the time, nobody reminded twice
+    second = await alert_text(head, channel, "Đã nhắc lúc")
+    assert "Đã nhắc lúc 09:00" in second
+    async with db.session() as session:
+        again = len(
+            (await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "remind.register"))).all()
+        )
+    assert again == sent > 0
+
+    # After the deadline (set in the past on purpose), the same units are "không xét".
+    await head.send("/hanchot dangky 01/11/2026 xacnhan")
+    await head.expect("Đã đặt hạn chót")
+    await head.send("/tinhhinh")
+    status = await head.expect("Tình hình", "Xét thi đua")
+    assert "không xét (chưa đăng ký thi đua" in status.text

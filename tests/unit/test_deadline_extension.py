@@ -347,7 +347,9 @@ async def test_the_heads_reminder_is_queued_once_per_representative_even_if_tapp
 
     remind = {"task": "register", "today": world.today, "now": world.clock(), "screen": screen}
     assert await eligibility.remind(world.db, head, **remind) == 13  # type: ignore[arg-type]
-    assert await eligibility.remind(world.db, head, **remind) == 0  # type: ignore[arg-type]
+    with pytest.raises(Refused) as again:  # one tap, one effect: "reminded at …" (issue 12)
+        await eligibility.remind(world.db, head, **remind)  # type: ignore[arg-type]
+    assert again.value.notice.key == "status.already_reminded"
     with pytest.raises(Refused):  # a representative reminds nobody
         await eligibility.remind(world.db, rep, **remind)  # type: ignore[arg-type]
     with pytest.raises(Refused):  # a forged task

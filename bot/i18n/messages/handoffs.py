@@ -63,6 +63,8 @@ VI: dict[str, str] = {
     "crit.preview.extra": " · khối bổ sung {added}/{allowed} tiêu chí được phép (30% của {base})",
     "crit.preview.ask": "Kiểm tra rồi bấm «Công bố». Gửi bảng khác để thay; /huy để dừng.",
     "crit.btn.publish": "✅ Công bố",
+    "status.already_reminded": "Đã nhắc lúc {at}; chưa nhắc lại để các đơn vị không nhận hai lần. Có thể nhắc lại sau 10 phút.",
+    "status.elig_pending": "  {n}. {unit}: {reasons} (còn hạn)",
 }
 
 EN: dict[str, str] = {
@@ -128,4 +130,6 @@ EN: dict[str, str] = {
     "crit.preview.extra": " · bloc's own criteria {added}/{allowed} allowed (30% of {base})",
     "crit.preview.ask": "Check it, then tap «Publish». Send another table to replace it; /cancel to stop.",
     "crit.btn.publish": "✅ Publish",
+    "status.already_reminded": "Already reminded at {at}; not sent again so no unit gets it twice. You can remind again after 10 minutes.",
+    "status.elig_pending": "  {n}. {unit}: {reasons} (still in time)",
 }
