@@ -6,6 +6,7 @@ from bot.chat import Button
 from bot.chat.router import Router, Turn
 from bot.i18n import LANGUAGES, Raw, t
 from bot.services import people
+from bot.services.next_step import next_step
 from bot.services.people import Profile
 from handlers.menu import help_text, refresh_menu
 from models.organisation import RoleKind
@@ -46,11 +47,17 @@ def roles_text(profile: Profile) -> str:
 
 async def start(turn: Turn) -> None:
     profile = turn.profile
+    buttons: tuple[tuple[Button, ...], ...] = ()
     if profile.roles or profile.is_admin:
         text = t(turn.lang, "start.member", name=profile.full_name, roles=Raw(roles_text(profile)))
+        step = await next_step(turn.deps.db, turn.person_id, today=turn.today)
+        if step is not None:  # what to do now, for this role at this time of the year
+            text += "\n\n" + t(turn.lang, step.key, count=step.count)
+            if step.button:
+                buttons = ((Button(t(turn.lang, f"{step.key}.btn"), step.button),),)
     else:
         text = t(turn.lang, "start.stranger", name=turn.incoming.display_name or profile.full_name)
-    await turn.say(text)
+    await turn.say(text, buttons=buttons)
     await refresh_menu(turn)
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.chat.router import Turn
 from bot.i18n import t
 from bot.services.people import Profile
-from models.permissions import commands_for
+from models.permissions import VIETNAMESE_NAMES, commands_for, help_groups
 
 
 def command_list(profile: Profile) -> list[str]:
@@ -23,8 +23,15 @@ async def refresh_menu(turn: Turn) -> None:
 
 
 def help_text(profile: Profile) -> str:
-    lines = [t(profile.language, "help.title")]
-    lines += [f"/{name} — {description}" for name, description in menu_entries(profile)]
+    """Grouped by task; each command by its Vietnamese name, the English one after it."""
+    lang = profile.language
+    lines = [t(lang, "help.title")]
+    for group, names in help_groups(profile.capacities):
+        lines.append(t(lang, f"help.group.{group}"))
+        for name in names:
+            vi = VIETNAMESE_NAMES.get(name)
+            shown = f"/{vi} (/{name})" if vi else f"/{name}"
+            lines.append(f"{shown} — {t(lang, f'cmd.{name}')}")
     if not profile.roles and not profile.is_admin:
         lines += ["", t(profile.language, "help.no_role")]
     return "\n".join(lines)

@@ -64,3 +64,27 @@ def commands_for(capacities: Iterable[Capacity]) -> list[str]:
 
 def may_invite(capacities: Iterable[Capacity]) -> bool:
     return bool(set(capacities) & COMMANDS_BY_CAPACITY["invite"])
+
+
+# /help groups the commands by the task they serve, in the year's order (issue 12), and names
+# each by its Vietnamese name first (the English one after it, where there is one).
+HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("account", ("start", "help", "language", "whoami", "lienket")),
+    ("register", ("dangky", "kyketgiaouoc", "tieuchi")),
+    ("score", ("chamdiem", "duyet", "xephang")),
+    ("lead", ("tinhhinh", "hanchot", "mohan", "xetthidua", "thongbao", "invite")),
+    ("meet", ("hop", "diemdanh", "kiemtra", "nhomkhoi")),
+    ("plan", ("lich", "nhacviec", "nhaplich", "caidatnhac")),
+    ("export", ("xuat",)),
+)
+VIETNAMESE_NAMES = {"help": "trogiup", "language": "ngonngu", "whoami": "toila", "invite": "moi"}
+
+
+def help_groups(capacities: Iterable[Capacity]) -> list[tuple[str, list[str]]]:
+    """The person's commands by group (groups with none left out); a command no group names
+    comes last, in a group of its own, so nothing the person may use is hidden."""
+    allowed = commands_for(capacities)
+    grouped = [(key, [c for c in names if c in allowed]) for key, names in HELP_GROUPS]
+    named = {c for _, names in HELP_GROUPS for c in names}
+    rest = [c for c in allowed if c not in named]
+    return [(key, names) for key, names in grouped if names] + ([("other", rest)] if rest else [])

@@ -113,8 +113,8 @@ async def test_commands_follow_the_person_roles(bot: RunningBot, client: Sandbox
     help_text = (await stranger.next_message()).text
     assert [line.split(" ")[0] for line in help_text.splitlines() if line.startswith("/")] == [
         "/start",
-        "/help",
-        "/language",
+        "/trogiup",  # Vietnamese names first, the English one after (issue 12)
+        "/ngonngu",
     ]
     await stranger.send("/invite")
     assert "không có quyền" in (await stranger.next_message()).text

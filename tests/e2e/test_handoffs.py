@@ -568,3 +568,27 @@ async def test_status_words_fit_the_time_of_year_and_a_second_remind_is_not_sent
     await head.send("/tinhhinh")
     status = await head.expect("Tình hình", "Xét thi đua")
     assert "không xét (chưa đăng ký thi đua" in status.text
+
+
+async def test_start_says_the_next_step_for_the_role_and_help_is_grouped_vietnamese_first(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    rep = await on(channel, demo, client, UNIT, 591001)
+    head = await on(channel, demo, client, HEAD, 591002)
+    await head.send("/start")
+    await head.expect("Việc tiếp theo", "công bố tiêu chí, thang điểm")
+    await rep.send("/start")
+    start = await rep.expect("Việc tiếp theo", "đăng ký thi đua")
+    await rep.press(start, "Đăng ký ngay")  # the button opens the step it names
+    await rep.expect("Chọn", "danh hiệu tập thể")
+    await rep.send("/huy")
+    await rep.expect("Đã dừng")
+
+    await head.send("/help")
+    shown = await head.expect("Các lệnh bạn dùng được")
+    lines = shown.text.splitlines()
+    assert "/trogiup (/help) — " in shown.text and "/ngonngu (/language)" in shown.text
+    groups = [line for line in lines if line and not line.startswith("/") and line != lines[0]]
+    assert groups[:3] == ["Tài khoản", "Đăng ký, giao ước, tiêu chí", "Chấm điểm, duyệt, xếp hạng"]
+    commands = [line.split(" ")[0] for line in lines if line.startswith("/")]
+    assert commands.index("/chamdiem") < commands.index("/tinhhinh") < commands.index("/thongbao")
