@@ -612,6 +612,40 @@ async def got_answer(turn: Turn) -> str | None:
     return END
 
 
+async def got_answer_file(turn: Turn) -> str | None:
+    """A photo or document sent as the answer (a minutes, a dispatch): kept in the file store,
+    added to the line's evidence, its caption as the answer."""
+    line_id = turn.data.get("line")
+    attachment = turn.incoming.attachment
+    if not isinstance(line_id, int) or attachment is None:
+        return END
+    kind = "photo" if turn.incoming.kind is InKind.PHOTO else "document"
+    try:
+        scoring.check_evidence(kind, attachment.name, attachment.size)
+        try:
+            data = await turn.fetch(scoring.MAX_EVIDENCE_BYTES)
+        except ValueError:
+            raise Refused("score.evidence.too_big_unknown", file=attachment.name or "?") from None
+        stored = turn.deps.files.put(data)
+        line = await scoring.answer(
+            turn.deps.db,
+            turn.person_id,
+            line_id=line_id,
+            agree=False,
+            text=attachment.caption or "",
+            today=turn.today,
+            now=_now(turn),
+            attached=scoring.AnswerFile(kind, attachment.ref, attachment.name, stored.key, attachment.mime),
+        )
+    except Refused as refusal:
+        await refuse(turn, refusal)
+        return RV_ANSWER
+    turn.deps.poke_delivery()
+    await turn.say(t(turn.lang, "review.answered", code=line.code))
+    await _next_proposal(turn)
+    return END
+
+
 async def _next_proposal(turn: Turn) -> None:
     """Where a chat has no buttons (Zalo), only the options shown last can be answered: show the
     next proposal still waiting for the unit, so each one can be answered in turn."""
@@ -711,6 +745,7 @@ def register(router: Router) -> None:
     propose_step.update({kind: _not_text(RV_PROPOSE) for kind in others})
     answer_step: dict[StepKey, Handler] = {InKind.TEXT: got_answer}
     answer_step.update({kind: _not_text(RV_ANSWER) for kind in others})
+    answer_step.update({InKind.PHOTO: got_answer_file, InKind.FILE: got_answer_file})
     router.conversation(
         Conversation(
             name="review",

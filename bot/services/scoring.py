@@ -883,10 +883,34 @@ async def line_for_unit(
         return view, next(v for v in view.lines if v.line_id == line_id)
 
 
+@dataclass(frozen=True)
+class AnswerFile:
+    """A file sent with the unit's answer (a photo or document, already in the file store)."""
+
+    kind: str  # photo | document
+    ref: str  # the platform's handle, kept for reference
+    file_name: str | None
+    file_key: str
+    mime: str | None
+
+
 async def answer(
-    db: Database, person_id: int, *, line_id: int, agree: bool, text: str = "", today: date, now: datetime
+    db: Database,
+    person_id: int,
+    *,
+    line_id: int,
+    agree: bool,
+    text: str = "",
+    today: date,
+    now: datetime,
+    attached: AnswerFile | None = None,
 ) -> LineView:
-    """The unit agrees with a proposed score, or answers it (the head then decides)."""
+    """The unit agrees with a proposed score, or answers it (the head then decides). An answer
+    may carry a file (its caption, or its name, is then the answer's text): it joins the line's
+    evidence, where the reviewer opens it from the card."""
+    if attached is not None:
+        check_evidence(attached.kind, attached.file_name, None)
+        text = text or attached.file_name or "ảnh"
     async with db.transaction() as session:
         line = await session.get(ScoreLine, line_id)
         if line is None:
@@ -907,6 +931,20 @@ async def answer(
             if len(reply) < 3:
                 raise Refused("review.need_answer")
             line.review, line.unit_answer = LineReview.DISPUTED, reply
+            if attached is not None:
+                session.add(
+                    ScoreEvidence(
+                        line_id=line.id,  # type: ignore[arg-type]
+                        kind=attached.kind,
+                        value=attached.ref,
+                        file_name=attached.file_name,
+                        file_key=attached.file_key,
+                        mime=attached.mime,
+                        caption=reply,
+                        added_at=now,
+                        added_by_person_id=person_id,
+                    )
+                )
             _log_line(
                 session, sheet, line, person_id, now, "disputed", line.proposed_score, line.self_score, reply
             )

@@ -19,6 +19,7 @@ from models.channels import OutboxMessage
 from models.registration import ScoreEvidence, ScoreSheet, Task
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
+from tests.auxil.outbox import settle
 from tests.e2e.test_registration import HEAD, UNIT
 from tests.e2e.test_scoring_channels import SECRETARIAT, jpeg, line_of, on, person_id, publish
 
@@ -592,3 +593,38 @@ async def test_start_says_the_next_step_for_the_role_and_help_is_grouped_vietnam
     assert groups[:3] == ["Tài khoản", "Đăng ký, giao ước, tiêu chí", "Chấm điểm, duyệt, xếp hạng"]
     commands = [line.split(" ")[0] for line in lines if line.startswith("/")]
     assert commands.index("/chamdiem") < commands.index("/tinhhinh") < commands.index("/thongbao")
+
+
+async def test_a_units_answer_may_carry_a_photo_the_reviewer_opens(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    await publish(db, demo, clock)
+    rep_id, secretary_id = await person_id(db, demo, UNIT), await person_id(db, demo, SECRETARIAT)
+    sheet_id = await scored_sheet(db, rep_id, clock)
+    await scoring.submit(db, rep_id, sheet_id=sheet_id, today=clock().date(), now=clock())
+    await settle(db, clock())
+    rep = await on(channel, demo, client, UNIT, 592001)
+    secretary = await demo.person(SECRETARIAT)
+    line = await line_of(db, "2.1")
+    await scoring.propose(
+        db, secretary_id, line_id=line.id, text="4 nộp đăng ký muộn", today=clock().date(), now=clock()
+    )
+    bot.deps.poke_delivery()
+    proposal = await rep.expect("đề xuất điều chỉnh tiêu chí", "2.1")
+    await rep.press(proposal, "Giải trình")
+    await rep.expect("nội dung giải trình cho tiêu chí 2.1", "ảnh")
+    photo = jpeg()
+    await rep.upload("cong_van.jpg", photo, photo=True, caption="Công văn nộp đúng hạn ngày 10/10")
+    await rep.expect("Đã gửi giải trình cho tiêu chí 2.1")
+    line = await line_of(db, "2.1")
+    assert line.unit_answer == "Công văn nộp đúng hạn ngày 10/10"
+    async with db.session() as session:
+        [kept] = (await session.exec(select(ScoreEvidence).where(ScoreEvidence.line_id == line.id))).all()
+    assert kept.file_key is not None and bot.deps.files.get(kept.file_key) == photo
+    # The proposer hears the answer, and opens the photo from the card.
+    notice = await secretary.expect("giải trình tiêu chí 2.1", "Công văn nộp đúng hạn")
+    await secretary.press(notice, "Mở bảng điểm")
+    card = await secretary.expect("đơn vị giải trình")
+    await secretary.press(card, "📎 2.1")
+    shown = await secretary.expect("Công văn nộp đúng hạn ngày 10/10")
+    assert shown.raw.get("photo")
