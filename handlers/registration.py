@@ -510,7 +510,7 @@ async def pact_offer(turn: Turn) -> None:
         await turn.say(text + "\n\n" + t(lang, "pact.already", at=when(turn, offer.signed_at)))
         return None
     sign = Button(t(lang, "pact.btn.sign"), f"pact:{offer.scale.scale_id}")
-    await turn.say(text, buttons=((sign,),))
+    await turn.say(text + "\n\n" + deadline_line(turn, offer.open_until), buttons=((sign,),))
     return None
 
 

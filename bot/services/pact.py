@@ -16,7 +16,7 @@ from bot.db import Database
 from bot.i18n import t
 from bot.services import handoffs
 from bot.services.criteria import ScaleView, current_scale
-from bot.services.registration import Refused, bloc_units, check_deadline, unit_seat
+from bot.services.registration import Refused, bloc_units, check_deadline, unit_seat, window_of
 from models.permissions import Capacity
 from models.registration import PactSignature, Task
 
@@ -28,6 +28,7 @@ class PactOffer:
     school_year: str
     scale: ScaleView
     signed_at: datetime | None
+    open_until: datetime | None = None  # the deadline that applies to this unit
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,16 @@ async def offer(db: Database, person_id: int, *, today: date) -> PactOffer:
         if scale is None:
             raise Refused("pact.no_scale")
         signed = await signature(session, scale.scale_id, seat.unit_id)
+        until = await window_of(
+            session, seat.bloc_id, seat.school_year_id, Task.SIGN_PACT, unit_id=seat.unit_id
+        )
         return PactOffer(
-            seat.unit_name, seat.bloc_name, seat.school_year, scale, signed.signed_at if signed else None
+            seat.unit_name,
+            seat.bloc_name,
+            seat.school_year,
+            scale,
+            signed.signed_at if signed else None,
+            until,
         )
 
 

@@ -147,7 +147,9 @@ async def test_a_scale_published_then_changed_tells_every_unit_and_the_last_sign
             await pact.sign(db, other, scale_id=offer.scale.scale_id, today=clock().date(), now=clock())
     assert await told(db, f"all_signed:{offer.scale.scale_id}") == set()
     await rep.press(notice, "Xem và ký giao ước")  # the button opens the pact
-    pact_screen = await rep.expect("Giao ước thi đua", "phiên bản 1")
+    pact_screen = await rep.expect(
+        "Giao ước thi đua", "phiên bản 1", "chưa đặt hạn chót"
+    )  # the task's deadline
     await rep.press(pact_screen, "✍ Đồng ý và ký giao ước")
     await rep.expect("Đã ghi nhận", "ký giao ước")
     assert await told(db, f"all_signed:{offer.scale.scale_id}") == {head_id}
