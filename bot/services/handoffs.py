@@ -250,18 +250,16 @@ async def report_unreachable(db: Database, message_id: int, *, now: datetime) ->
         person = await session.get(Person, row.person_id)
         name = (person.full_name if person else "") or f"#{row.person_id}"
         heads = await current_heads(session, bloc_id)
-        told = 0
-        for head_id, language in heads:
-            if head_id == row.person_id:
-                continue
-            told += await outbox.enqueue(
-                session,
-                person_id=head_id,
-                kind="handoff.unreachable",
-                screen=Screen(t(language, "handoff.unreachable", name=name)),
-                dedupe_key=f"handoff-unreachable:{bloc_id}:{row.person_id}:{head_id}",
-                now=now,
-            )
+        # Through tell(): once per person (its key), and in the head's digest if they chose one.
+        told = await tell(
+            session,
+            heads,
+            bloc_id=bloc_id,
+            event=f"unreachable:{row.person_id}",
+            render=lambda lang: Screen(t(lang, "handoff.unreachable", name=name)),
+            now=now,
+            skip=row.person_id,
+        )
         return told > 0
 
 
