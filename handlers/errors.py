@@ -13,9 +13,16 @@ from handlers.common import ThiduaContext, reply, viewer
 log = logging.getLogger("thidua.errors")
 
 
+CANCEL_WORDS = frozenset({"huy", "cancel", "tamdung", "pause"})
+
+
 async def unknown_command(update: Update, context: ThiduaContext) -> None:
     profile = await viewer(update, context)
-    await reply(update, t(profile.language, "error.unknown_command"))
+    text = (update.effective_message.text or "") if update.effective_message else ""
+    word = text.split()[0].lstrip("/").split("@")[0].casefold() if text.split() else ""
+    # /huy with nothing under way (no conversation took it): a known word, nothing to stop.
+    key = "error.nothing_to_cancel" if word in CANCEL_WORDS else "error.unknown_command"
+    await reply(update, t(profile.language, key))
 
 
 async def not_understood(update: Update, context: ThiduaContext) -> None:

@@ -633,3 +633,12 @@ async def test_a_units_answer_may_carry_a_photo_the_reviewer_opens(
     await secretary.press(card, "📎 2.1")
     shown = await secretary.expect("Công văn nộp đúng hạn ngày 10/10")
     assert shown.raw.get("photo")
+
+
+async def test_cancel_outside_any_flow_says_nothing_is_under_way(
+    bot: RunningBot, client: SandboxClient, demo: Demo
+) -> None:
+    """(Telegram: the Zalo adapter answers unknown commands itself; see the report.)"""
+    rep = await demo.person(UNIT)
+    await rep.send("/huy")
+    await rep.expect("Không có việc nào đang làm dở để hủy")

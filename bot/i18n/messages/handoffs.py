@@ -85,6 +85,7 @@ VI: dict[str, str] = {
     "next.review": "👉 Có <b>{count}</b> bảng tự chấm đang chờ duyệt (/duyet).",
     "next.overview": "👉 Theo dõi tình hình đăng ký, ký kết, chấm điểm của khối (/tinhhinh).",
     "next.overview.btn": "Xem tình hình",
+    "error.nothing_to_cancel": "Không có việc nào đang làm dở để hủy. Gõ /help để xem các việc bạn làm được.",
 }
 
 EN: dict[str, str] = {
@@ -172,4 +173,5 @@ EN: dict[str, str] = {
     "next.review": "👉 <b>{count}</b> self-scoring sheets wait for review (/review).",
     "next.overview": "👉 Follow the bloc's registrations, pacts and scores (/status).",
     "next.overview.btn": "See the overview",
+    "error.nothing_to_cancel": "Nothing is under way to cancel. Type /help to see what you can do.",
 }
