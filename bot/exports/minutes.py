@@ -185,7 +185,7 @@ def _annex(doc: DocumentType, data: MinutesData) -> None:
     for number, ballot in enumerate(secret, start=1):
         paragraph(doc, f"{number}. {ballot.title}", bold=True, keep_next=True)
         paragraph(
-            doc, f"Số mã đã công bố: {ballot.trackers}.", indent_first=True, keep_next=True, space_after=0
+            doc, f"Số mã đã công bố: {ballot.trackers}.", indent_first=True, keep_next=True, space_after=3
         )
         paragraph(
             doc,
@@ -268,7 +268,7 @@ def render(data: MinutesData) -> bytes:
                 doc,
                 f"{index}. {name} – {role}{'.' if last else ';'}",
                 indent_first=True,
-                space_after=0 if not last else None,
+                space_after=3 if not last else None,
                 keep_next=not last,
             )
     elif secret:

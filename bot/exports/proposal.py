@@ -137,10 +137,10 @@ def render(data: ProposalData, moment: datetime) -> bytes:
     for line in data.extra:
         paragraph(doc, line, indent_first=True)
     if data.enclosures:
-        paragraph(doc, "Hồ sơ kèm theo gồm:", indent_first=True, keep_next=True, space_after=0)
+        paragraph(doc, "Hồ sơ kèm theo gồm:", indent_first=True, keep_next=True, space_after=3)
         for index, item in enumerate(data.enclosures, start=1):
             end = "." if index == len(data.enclosures) else ";"
-            paragraph(doc, f"{index}. {item}{end}", indent_first=True, space_after=0, keep_next=True)
+            paragraph(doc, f"{index}. {item}{end}", indent_first=True, space_after=3, keep_next=True)
     paragraph(
         doc,
         f"{issuer.bloc_name} kính trình Hội đồng Thi đua – Khen thưởng {issuer.authority} xem xét, "

@@ -212,6 +212,7 @@ def _criteria_sheet(book: Book, sheet: Worksheet, data: ScoreBook) -> None:
             row,
             LINE_HEIGHT * max(lines_needed(criterion.title, 60), lines_needed(criterion.content_title, 40)),
         )
+    signature(book, sheet, row + 1, 4, [("NGƯỜI LẬP BIỂU", ""), ("KHỐI TRƯỞNG", data.issuer.head_name)])
     widths(sheet, [8, 40, 60, 12])
     sheet.freeze_panes(header + 1, 0)
     print_setup(sheet, header, header)
@@ -275,9 +276,11 @@ def _unit_sheet(book: Book, sheet: Worksheet, data: ScoreBook, unit: UnitScores)
                 sheet.write_string(row, 9, evidence[:32000], text)
             texts += [cell.reason or "", cell.answer or "", evidence]
         lines = max(
-            lines_needed(texts[0], UNIT_WIDTHS[1]),
-            *(lines_needed(t, 28) for t in texts[1:3]),
-            *(lines_needed(t, UNIT_WIDTHS[9]) for t in texts[3:]),
+            [
+                lines_needed(texts[0], UNIT_WIDTHS[1]),
+                *(lines_needed(t, 28) for t in texts[1:3]),
+                *(lines_needed(t, UNIT_WIDTHS[9]) for t in texts[3:]),
+            ]
         )
         sheet.set_row(row, LINE_HEIGHT * min(lines, 20))
     row += 1
