@@ -164,8 +164,8 @@ def _annex(doc: DocumentType, data: MinutesData) -> None:
     secret = [b for b in data.ballots if b.trackers]
     if not secret:
         return
-    doc.add_page_break()
-    paragraph(doc, "PHỤ LỤC", bold=True, size=14, align=CENTER, space_after=0, keep_next=True)
+    annex = paragraph(doc, "PHỤ LỤC", bold=True, size=14, align=CENTER, space_after=0, keep_next=True)
+    annex.paragraph_format.page_break_before = True
     paragraph(
         doc,
         "Mã kiểm tra phiếu của các cuộc bỏ phiếu kín",

@@ -12,7 +12,15 @@ from datetime import datetime
 
 from docx.shared import Pt
 
-from bot.exports.common import leader_title, percent, place_and_date, points, spelled_date, vn_upper
+from bot.exports.common import (
+    leader_title,
+    percent,
+    place_and_date,
+    points,
+    short_unit_name,
+    spelled_date,
+    vn_upper,
+)
 from bot.exports.data import Issuer, ProposalData, Proposed
 from bot.exports.docx_layout import (
     CENTER,
@@ -32,7 +40,11 @@ def head_signer(issuer: Issuer) -> Signer:
     """ "KHỐI TRƯỞNG" over the head unit's leader, as seed 004 signs "CỤM TRƯỞNG / HIỆU TRƯỞNG"."""
     office = "KHỐI TRƯỞNG"
     if issuer.head_unit:
-        office += "\n" + vn_upper(leader_title(issuer.head_unit))
+        # The school's usual short form keeps the line short: "HIỆU TRƯỞNG TRƯỜNG THPT BÙI HỮU NGHĨA".
+        unit = issuer.head_unit
+        if unit.casefold().startswith("trường"):
+            unit = f"Trường {short_unit_name(unit)}"
+        office += "\n" + vn_upper(leader_title(unit))
     return Signer(office, issuer.head_name)
 
 

@@ -302,20 +302,27 @@ def _unit_sheet(book: Book, sheet: Worksheet, data: ScoreBook, unit: UnitScores)
     row += 2
     sheet.write_string(row, 0, "Lịch sử xét duyệt", book.fmt(bold=True))
     row += 1
-    header_row(book, sheet, row, ["Thời gian", "Người thực hiện", "Nội dung", "Từ", "Thành", "Lý do"], 1)
+    # The history sits under the criteria table, in its wide columns: B (46) for what changed,
+    # E–F merged (37) for who, G (28) for why.
+    style = book.header()
+    for column, title in ((0, "Thời gian"), (1, "Nội dung"), (2, "Từ"), (3, "Thành"), (6, "Lý do")):
+        sheet.write_string(row, column, title, style)
+    sheet.merge_range(row, 4, row, 5, "Người thực hiện", style)
     when = book.cell(num=DATETIME_FORMAT, center=True)
     for entry in unit.history:
         row += 1
         label, old, new = change_words(entry)
         sheet.write_datetime(row, 0, entry.at.replace(tzinfo=None), when)
-        sheet.write_string(row, 1, entry.who, text)
-        sheet.write_string(row, 2, label, text)
-        for column, value in ((3, old), (4, new)):
+        sheet.write_string(row, 1, label, text)
+        for column, value in ((2, old), (3, new)):
             if isinstance(value, Decimal):
                 _number(sheet, book, row, column, value)
             else:
                 sheet.write_string(row, column, str(value), text)
-        sheet.write_string(row, 5, entry.reason, text)
+        sheet.merge_range(row, 4, row, 5, entry.who, text)
+        sheet.write_string(row, 6, entry.reason, text)
+        words = max([lines_needed(str(v), 9) for v in (old, new) if not isinstance(v, Decimal)] or [1])
+        sheet.set_row(row, LINE_HEIGHT * min(max(words, lines_needed(entry.reason, 28)), 10))
     signature(book, sheet, row + 1, width, [("NGƯỜI LẬP BIỂU", ""), ("KHỐI TRƯỞNG", data.issuer.head_name)])
     widths(sheet, UNIT_WIDTHS)
     sheet.freeze_panes(header + 1, 0)
