@@ -230,3 +230,20 @@ class RankBar:
     unit_name: str
     total: Decimal
     rank: int
+
+
+@dataclass(frozen=True)
+class AchievementReport:
+    """What the bot knows of one proposed unit, for its Báo cáo tóm tắt thành tích: the unit
+    completes the rest (its history, past awards) before it signs."""
+
+    issuer: Issuer
+    unit_name: str
+    award: str
+    contact: str
+    registration: RegistrationRow | None
+    criteria: tuple[CriterionColumn, ...]
+    scores: UnitScores | None
+    ranked: int
+    votes: str  # "8/10 phiếu (80,00%)"
+    issued_on: date

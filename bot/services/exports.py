@@ -25,11 +25,12 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.exports import chart, minutes, nominees, proposal, registration_summary, score_workbook
+from bot.exports import achievements, chart, minutes, nominees, proposal, registration_summary, score_workbook
 from bot.exports import csv as csv_export
 from bot.exports.awards import bloc_award
 from bot.exports.common import CSV_MIME, DOCX_MIME, PDF_MIME, PNG_MIME, XLSX_MIME, slug, spelled_date
 from bot.exports.data import (
+    AchievementReport,
     BallotLine,
     BallotRecord,
     CriterionColumn,
@@ -769,7 +770,37 @@ def _enclosures(minutes_at: MinutesData | None, listing: NomineeList) -> tuple[s
     items.append(f"Bảng tổng hợp điểm thi đua năm học {issuer.school_year} của {issuer.bloc_name}")
     if listing.collectives or listing.individuals:
         items.append("Danh sách đề nghị khen thưởng")
+    if listing.collectives:
+        count = len(listing.collectives)
+        items.append(f"Báo cáo tóm tắt thành tích của {count:02d} đơn vị được đề nghị")
     return tuple(items)
+
+
+async def achievement_reports(
+    db: Database, scope: Scope, context: Context, listing: NomineeList, book: ScoreBook
+) -> list[AchievementReport]:
+    """A Báo cáo tóm tắt thành tích for each unit the bloc proposes, in the list's order."""
+    if not listing.collectives:
+        return []
+    _, rows = await registration_rows(db, scope, context)
+    registrations = {row.unit_name: row for row in rows}
+    scores = {u.unit_name: u for u in book.units}
+    ranked = sum(1 for u in book.units if u.rank is not None)
+    return [
+        AchievementReport(
+            issuer=listing.issuer,
+            unit_name=item.unit_name,
+            award=item.award,
+            contact=item.contact,
+            registration=registrations.get(item.unit_name),
+            criteria=book.criteria,
+            scores=scores.get(item.unit_name),
+            ranked=ranked,
+            votes=f"{item.votes}/{item.base} phiếu ({_pct(item.share)})",
+            issued_on=listing.issued_on,
+        )
+        for item in listing.collectives
+    ]
 
 
 async def off_loop(render: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -893,6 +924,14 @@ async def export(
                         DOCX_MIME,
                     )
                 )
+                for report in await achievement_reports(db, scope, context, listing, await get_book()):
+                    files.append(
+                        ExportFile(
+                            _name("bao-cao-tom-tat", report.issuer, "docx", report.unit_name),
+                            await off_loop(achievements.render, report, moment),
+                            DOCX_MIME,
+                        )
+                    )
         elif item is Kind.CHART:
             found = await get_book()
             bars = [RankBar(u.unit_name, u.final_total, u.rank) for u in found.units if u.rank is not None]

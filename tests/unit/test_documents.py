@@ -196,7 +196,7 @@ async def test_the_proposal_asks_for_exactly_the_flags_and_certificates_the_ball
 ) -> None:
     d = dossier
     files = await files_of(d, Kind.PROPOSAL)  # type: ignore[arg-type]
-    text = text_of(one(files, ".docx"))
+    text = text_of(one(files, "to-trinh_khoi-2_2026-2027.docx"))
     assert f"1. {FLAG.name}: 02 đơn vị" in text
     assert f"2. {MERIT.name}: 03 đơn vị" in text
     for name in d.flags + d.merits:
@@ -216,7 +216,8 @@ async def test_the_proposal_asks_for_exactly_the_flags_and_certificates_the_ball
         "Lao động tiên tiến",
     ):
         assert absent not in text, absent
-    assert "UBND" not in text and "Tóm tắt thành tích" not in text
+    assert "UBND" not in text
+    assert "Báo cáo tóm tắt thành tích của 05 đơn vị được đề nghị" in text
     # Legal bases, the minutes by number and date, the year unbroken, the real enclosures.
     assert "Căn cứ Luật Thi đua, khen thưởng" in text
     assert "Căn cứ Biên bản số      /BB-KTĐ2 ngày 05 tháng 6 năm 2027" in text
@@ -271,6 +272,21 @@ async def test_the_minutes_read_as_the_meeting_happened(dossier: YearEnd) -> Non
     assert f"Kết quả: đơn vị trúng cử: {dossier.head_elected}." in text
 
 
+async def test_each_proposed_unit_gets_its_achievement_report_to_complete(dossier: YearEnd) -> None:
+    d = dossier
+    files = await files_of(d, Kind.PROPOSAL)  # type: ignore[arg-type]
+    reports = {k: v for k, v in files.items() if k.startswith("bao-cao-tom-tat")}
+    assert len(reports) == 5
+    texts = [text_of(v) for v in reports.values()]
+    for name, award in [(n, FLAG.name) for n in d.flags] + [(n, MERIT.name) for n in d.merits]:
+        [text] = [t for t in texts if f"Tên đơn vị: {name}." in t]
+        assert "BÁO CÁO TÓM TẮT THÀNH TÍCH" in text and f"Đề nghị tặng {award} năm học 2026-2027" in text
+        assert f"xếp hạng {d.units.index(name) + 1}/6 trong khối" in text
+        assert "Chỉ tiêu" in text or "100% giáo viên đạt chuẩn nghề nghiệp" in text
+        assert "Tổng cộng" in text and "(Đơn vị bổ sung trước khi ký.)" in text
+        assert "HIỆU TRƯỞNG TRƯỜNG THPT" in text
+
+
 # ------------------------------------------------------------------ the decree's layout
 def _size(run) -> float | None:  # type: ignore[no-untyped-def]
     return run.font.size.pt if run.font.size else None
@@ -322,7 +338,7 @@ def check_layout(data: bytes) -> None:
 async def test_every_docx_follows_the_decree(dossier: YearEnd) -> None:
     files = await files_of(dossier, Kind.ALL)  # type: ignore[arg-type]
     docs = {name: data for name, data in files.items() if name.endswith(".docx")}
-    assert len(docs) == 3
+    assert len(docs) == 3 + 5  # and a Báo cáo tóm tắt thành tích per proposed unit
     for data in docs.values():
         check_layout(data)
     for name in ("to-trinh", "bien-ban"):
