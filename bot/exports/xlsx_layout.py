@@ -124,7 +124,7 @@ def heading(
     half = max(1, width // 2 - (1 if width > 6 else 0))
     center = {"align": "center", "valign": "vcenter"}
     rows = [
-        (issuer.authority.upper(), book.fmt(**center), MOTTO, book.fmt(bold=True, **center)),
+        (issuer.authority.upper(), book.fmt(text_wrap=True, **center), MOTTO, book.fmt(bold=True, **center)),
         (
             issuer.bloc_name.upper(),
             book.fmt(bold=True, **center),
@@ -136,6 +136,8 @@ def heading(
     for row, (left, left_fmt, right, right_fmt) in enumerate(rows):
         _span(sheet, row, 0, half - 1, left, left_fmt)
         _span(sheet, row, half, width - 1, right, right_fmt)
+    # The department's long name may need two lines in the narrow left half.
+    sheet.set_row(0, LINE_HEIGHT * 2)
     row = len(rows) + 1
     for index, line in enumerate(title):
         style = book.fmt(

@@ -28,7 +28,16 @@ from bot.db import Database
 from bot.exports import achievements, chart, minutes, nominees, proposal, registration_summary, score_workbook
 from bot.exports import csv as csv_export
 from bot.exports.awards import bloc_award
-from bot.exports.common import CSV_MIME, DOCX_MIME, PDF_MIME, PNG_MIME, XLSX_MIME, slug, spelled_date
+from bot.exports.common import (
+    CSV_MIME,
+    DOCX_MIME,
+    PDF_MIME,
+    PNG_MIME,
+    XLSX_MIME,
+    short_unit_name,
+    slug,
+    spelled_date,
+)
 from bot.exports.data import (
     AchievementReport,
     BallotLine,
@@ -927,7 +936,9 @@ async def export(
                 for report in await achievement_reports(db, scope, context, listing, await get_book()):
                     files.append(
                         ExportFile(
-                            _name("bao-cao-tom-tat", report.issuer, "docx", report.unit_name),
+                            _name(
+                                "bao-cao-tom-tat", report.issuer, "docx", short_unit_name(report.unit_name)
+                            ),
                             await off_loop(achievements.render, report, moment),
                             DOCX_MIME,
                         )

@@ -74,8 +74,9 @@ async def test_the_head_receives_the_dossier_as_documents(
                 )
         elif name.endswith(".pdf"):
             assert data.startswith(b"%PDF")
-    assert sum(n.startswith("bao-cao-tom-tat") for n in names) == 2  # one per proposed unit
-    expected = 10 if minutes.soffice() else 9  # the minutes' PDF needs LibreOffice
+    # One Báo cáo tóm tắt thành tích per proposed unit: the one Cờ thi đua the ballot awarded.
+    assert sum(n.startswith("bao-cao-tom-tat") for n in names) == 1
+    expected = 9 if minutes.soffice() else 8  # the minutes' PDF needs LibreOffice
     assert f"Đã gửi {expected} tệp" in received[-1].text, "\n".join(names)
     assert len(documents) + len(photos) == expected
 
