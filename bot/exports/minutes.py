@@ -82,7 +82,7 @@ def ballot_table(ballot: BallotRecord) -> tuple[list[str], list[list[str]], list
         ]
         for index, line in enumerate(ballot.lines, start=1)
     ]
-    return header, rows, [1.0, 7.5, 2.0, 3.0, 3.0]
+    return header, rows, [1.0, 7.0, 2.0, 2.8, 3.7]
 
 
 def ballot_paragraphs(doc: DocumentType, number: int, ballot: BallotRecord, committee: bool) -> None:
