@@ -11,6 +11,8 @@ table rows never split and header rows repeated on every page.
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 import re
 from collections.abc import Sequence
@@ -21,8 +23,9 @@ from docx import Document
 from docx.document import Document as DocumentType
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
@@ -58,11 +61,35 @@ def _font_element(rpr: object, size_pt: float | None) -> None:
             element.set(qn("w:val"), str(int(size_pt * 2)))
 
 
-def set_font(run: Run, size_pt: float = BODY_PT) -> Run:
-    run.font.name = FONT
-    run.font.size = Pt(size_pt)
-    _font_element(run._element.get_or_add_rPr(), size_pt)
+@functools.cache
+def _run_properties(size_pt: float, bold: bool, italic: bool, underline: bool) -> BaseOxmlElement:
+    """A run's properties, parsed once per combination and copied onto each run: building them
+    attribute by attribute costs ~0.5 ms a run, seconds on a 1,000-row table."""
+    fonts = " ".join(f'w:{slot}="{FONT}"' for slot in ("ascii", "hAnsi", "eastAsia", "cs"))
+    half_points = int(size_pt * 2)
+    return parse_xml(
+        f"<w:rPr {nsdecls('w')}><w:rFonts {fonts}/>"
+        + ("<w:b/>" if bold else "")
+        + ("<w:i/>" if italic else "")
+        + f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
+        + ('<w:u w:val="single"/>' if underline else "")
+        + "</w:rPr>"
+    )
+
+
+def _style_run(
+    run: Run, size_pt: float, bold: bool = False, italic: bool = False, underline: bool = False
+) -> Run:
+    element = run._r
+    if element.rPr is not None:
+        element.remove(element.rPr)
+    element.insert(0, copy.deepcopy(_run_properties(size_pt, bold, italic, underline)))
     return run
+
+
+def set_font(run: Run, size_pt: float = BODY_PT) -> Run:
+    """Times New Roman in every slot Word may pick (ascii, hAnsi, eastAsia, cs) at `size_pt`."""
+    return _style_run(run, size_pt, bool(run.bold), bool(run.italic), bool(run.underline))
 
 
 def set_widths(table: Table, widths_cm: Sequence[float]) -> None:
@@ -144,8 +171,7 @@ def add_run(
             run._r.append(OxmlElement("w:noBreakHyphen"))
         if piece:
             run.add_text(piece)
-    run.bold, run.italic, run.underline = bold, italic, underline
-    return set_font(run, size)
+    return _style_run(run, size, bold, italic, underline)
 
 
 def _first_paragraph(cell: _Cell) -> Paragraph:
@@ -163,12 +189,21 @@ def cell_text(
 ) -> None:
     lines = text.split("\n")
     para = _first_paragraph(cell)
+    justify = {CENTER: "center", JUSTIFY: "both"}.get(align, "left")  # type: ignore[call-overload]
     for index, line in enumerate(lines):
         if index:
             para = cell.add_paragraph()
-        para.alignment = LEFT if align is None else align
-        para.paragraph_format.space_after = Pt(0)
+        element = para._p
+        if element.pPr is not None:
+            element.remove(element.pPr)
+        element.insert(0, copy.deepcopy(_cell_paragraph(justify)))
         add_run(para, line, bold=bold, italic=italic, size=size)
+
+
+@functools.cache
+def _cell_paragraph(justify: str) -> BaseOxmlElement:
+    """A table cell's paragraph: no space after, aligned; parsed once (see `_run_properties`)."""
+    return parse_xml(f'<w:pPr {nsdecls("w")}><w:spacing w:after="0"/><w:jc w:val="{justify}"/></w:pPr>')
 
 
 @dataclass(frozen=True)
@@ -263,10 +298,11 @@ def grid(
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     set_widths(table, widths_cm)
+    table_rows = list(table.rows)  # rows[i] walks the table each time: once, not per row
     for index, title in enumerate(header):
-        cell_text(table.rows[0].cells[index], title, bold=True, size=12, align=CENTER)
-    for r, row in enumerate(rows, start=1):
-        cells = table.rows[r].cells
+        cell_text(table_rows[0].cells[index], title, bold=True, size=12, align=CENTER)
+    for table_row, row in zip(table_rows[1:], rows, strict=True):
+        cells = table_row.cells
         for index, value in enumerate(row):
             cell_text(cells[index], value, size=12, align=LEFT if index in left_columns else CENTER)
     keep_rows(table, header_rows=1)

@@ -173,12 +173,13 @@ def render_docx(data: NomineeList, moment: datetime) -> bytes:
         grid_table.style = doc.styles["Table Grid"]
         grid_table.autofit = False
         set_widths(grid_table, WIDTHS_CM)
+        table_rows = list(grid_table.rows)
         for index, head in enumerate(header):
-            cell_text(grid_table.rows[0].cells[index], head, bold=True, size=12, align=CENTER)
-        cells = grid_table.rows[1].cells
+            cell_text(table_rows[0].cells[index], head, bold=True, size=12, align=CENTER)
+        cells = table_rows[1].cells
         cell_text(cells[0].merge(cells[-1]), section_title, bold=True, size=12, align=LEFT)
-        for r, values in enumerate(rows, start=2):
-            cells = grid_table.rows[r].cells
+        for table_row, values in zip(table_rows[2:], rows, strict=True):
+            cells = table_row.cells
             for index, value in enumerate(values):
                 cell_text(cells[index], value, size=12, align=CENTER if index in (0, 3, 4) else LEFT)
         keep_rows(grid_table, header_rows=1)

@@ -647,8 +647,7 @@ async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id:
                 .where(Attendance.meeting_id == meeting_id, col(Attendance.present).is_(True))
             )
         }
-    book = await score_book(db, Scope(meeting.bloc_id, meeting.school_year_id), context, history=False)
-    ranking = tuple(RankBar(u.unit_name, u.final_total, u.rank) for u in book.units if u.rank is not None)
+        ranking, max_total = await _ranking(session, Scope(meeting.bloc_id, meeting.school_year_id), members)
     starts = _local(meeting.starts_at, context.zone)
     assert starts is not None
     ends = _local(meeting.closed_at, context.zone)
@@ -673,8 +672,30 @@ async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id:
         counting_committee=tuple(line for line in meeting.counting_committee.splitlines() if line.strip()),
         council_representative=meeting.council_representative,
         ranking=ranking,
-        max_total=sum((c.max_points for c in book.criteria), Decimal(0)),
+        max_total=max_total,
     )
+
+
+async def _ranking(
+    session: AsyncSession, scope: Scope, members: list[tuple[int, str, str]]
+) -> tuple[tuple[RankBar, ...], Decimal]:
+    """The ranking the head reports before the vote: final sheets of the latest scale, ranked as
+    the score workbook ranks them (two columns read, not the whole score book)."""
+    scale = await current_scale(session, scope.bloc_id, scope.school_year_id)
+    if scale is None:
+        return (), Decimal(0)
+    names = {unit_id: name for unit_id, name, _ in members}
+    finals: dict[int, Decimal] = defaultdict(Decimal)
+    for unit_id, score in await session.exec(
+        select(ScoreSheet.unit_id, ScoreLine.final_score)
+        .join(ScoreLine, col(ScoreLine.sheet_id) == ScoreSheet.id)
+        .where(ScoreSheet.scale_id == scale.scale_id, ScoreSheet.status == SheetStatus.FINAL)
+    ):
+        if unit_id in names:
+            finals[unit_id] += score if score is not None else Decimal(0)
+    ranked = rank(dict(finals), tiebreak=lambda unit_id: names.get(int(unit_id), ""))
+    bars = tuple(RankBar(names[int(row.unit_id)], finals[int(row.unit_id)], row.rank) for row in ranked)
+    return bars, sum((c.max_points for c in scale.criteria), Decimal(0))
 
 
 # ------------------------------------------------------------------ nominees and the proposal
