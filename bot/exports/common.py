@@ -23,6 +23,8 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 PDF_MIME = "application/pdf"
 PNG_MIME = "image/png"
 CSV_MIME = "text/csv"
+MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO_2 = "Độc lập – Tự do – Hạnh phúc"
 
 
 # The usual short forms of school and centre names, longest first ("Trường THPT Châu Văn Liêm").

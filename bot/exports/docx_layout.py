@@ -31,12 +31,10 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from bot.exports.common import reproducible_zip
+from bot.exports.common import MOTTO, MOTTO_2, reproducible_zip
 
 FONT = "Times New Roman"
 BODY_PT = 13
-MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-MOTTO_2 = "Độc lập – Tự do – Hạnh phúc"
 BODY_SPACE_AFTER = 6  # the decree: at least 6 pt between paragraphs
 JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
 CENTER = WD_ALIGN_PARAGRAPH.CENTER

@@ -21,9 +21,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from bot.exports.common import place_and_date, reproducible_zip
+from bot.exports.common import MOTTO, MOTTO_2, place_and_date, reproducible_zip
 from bot.exports.data import Issuer
-from bot.exports.docx_layout import MOTTO, MOTTO_2
 
 FONT = "Times New Roman"
 # Scores go in steps of 0.25 or 0.5: whole points show without decimals, the rest with what they

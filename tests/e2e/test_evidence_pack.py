@@ -25,7 +25,8 @@ from bot.services.evidence_pack import FetchError, TooBig
 from bot.settings import Settings
 from handlers.exports import telegram_download
 from models.registration import ScoreEvidence
-from tests.conftest import Clock, Demo, RunningBot
+from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.clock import Clock
 from tests.e2e.test_exports import collect, press
 from tests.e2e.test_registration import HEAD, UNIT, publish_scale
 from tests.unit.test_registration_service import SCALE, make_world
@@ -122,6 +123,7 @@ async def test_the_download_function_turns_telegrams_refusals_into_reasons(
         assert "invalid file_id" in refused.value.reason.lower()
 
 
+@pytest.mark.flood_limits
 async def test_the_command_line_packs_over_the_bot_api_or_refuses_without_a_token(
     db: Database,
     clock: Clock,

@@ -15,7 +15,8 @@ from bot.exports.score_workbook import FIRST_ROW
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from bot.services import meetings
 from models.meetings import MeetingKind
-from tests.conftest import Clock, RunningBot
+from tests.auxil.bot import RunningBot
+from tests.auxil.clock import Clock
 from tests.unit.test_exports import Dossier, build
 from tests.unit.test_registration_service import make_world
 

@@ -17,7 +17,8 @@ from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.core import Sandbox
 from handlers.reminders import run_sweep
-from tests.conftest import Clock, Demo, RunningBot
+from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.clock import Clock
 from tests.unit.test_reminders import TABLE_2026, local
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reminders]
@@ -128,6 +129,7 @@ async def test_deadlines_adhoc_reminder_and_a_blocked_person(
     assert "đã nhắc việc này rồi" in (await head.callback_answer())["text"]
 
 
+@pytest.mark.flood_limits
 async def test_a_broadcast_to_500_within_the_flood_limits_reaches_everyone_once(
     bot: RunningBot, db: Database, sandbox: Sandbox, clock: Clock
 ) -> None:

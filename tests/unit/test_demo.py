@@ -11,7 +11,7 @@ from bot.db import Database
 from bot.services import exports
 from bot.services.demo import load_demo, load_demo_progress
 from models.registration import ScoreSheet, SheetStatus
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 
 pytestmark = [pytest.mark.registration, pytest.mark.scoring]
 CONTEXT = exports.Context("Sở Giáo dục và Đào tạo thành phố Cần Thơ", "Cần Thơ", ZoneInfo("Asia/Ho_Chi_Minh"))

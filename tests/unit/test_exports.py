@@ -34,7 +34,7 @@ from models.meetings import MeetingKind, Poll, PollCandidate, PollStatus
 from models.organisation import Unit
 from models.registration import ScoreSheet, SheetStatus
 from models.vote_rules import Choice
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
 from tests.unit.test_scoring_service import SECRETARIAT, score_all
 

@@ -20,7 +20,7 @@ from bot.services.registration import Person as Individual
 from bot.services.registration import Refused
 from models.organisation import Person
 from models.registration import ChangeHistory, Eligibility, Registration, Task
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 
 pytestmark = pytest.mark.registration
 

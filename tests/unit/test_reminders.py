@@ -23,7 +23,7 @@ from bot.services.progress import Task
 from bot.services.reminders import Delivery, Outcome, Outgoing
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, Unit
 from models.reminders import Milestone, PersonReach, Reminder, ReminderSend, SendStatus
-from tests.conftest import TEST_NOW, Clock
+from tests.auxil.clock import TEST_NOW, Clock
 
 pytestmark = pytest.mark.reminders
 
