@@ -1,7 +1,7 @@
 """What the minutes name besides the chair: the counting committee and the council's representative
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0014 (re-chained after merging main, which holds 0007 and 0014)
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
