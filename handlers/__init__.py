@@ -33,6 +33,8 @@ def build_router() -> Router:
     account.register(router)
     invites.register(router)
     linking.register(router)
+    reminders.register(router)  # with /caidatnhac (handlers.reminder_settings)
+    exports.register(router)
     return router
 
 
@@ -42,6 +44,4 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     scoring.register(application)
     meetings.register(application)
     voting.register(application)
-    reminders.register(application)
-    exports.register(application)
     errors.register(application)  # last: catches what nothing else did

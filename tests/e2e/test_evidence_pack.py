@@ -16,14 +16,16 @@ from sqlmodel import select
 from telegram import Bot
 
 from bot.__main__ import NO_TOKEN_FOR_EVIDENCE, export_files
+from bot.channels.telegram import TelegramDeliverer
 from bot.db import Database
 from bot.exports.evidence_pack import INDEX_NAME
+from bot.files import FileStore
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.services import criteria, scoring
 from bot.services.evidence_pack import FetchError, TooBig
 from bot.settings import Settings
-from handlers.exports import telegram_download
+from handlers.exports import evidence_download
 from models.registration import ScoreEvidence
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
@@ -104,7 +106,7 @@ async def test_the_head_downloads_the_units_photo_and_document_in_the_pack(
 
 
 async def test_the_download_function_turns_telegrams_refusals_into_reasons(
-    sandbox_server: SandboxServer, client: SandboxClient
+    sandbox_server: SandboxServer, client: SandboxClient, tmp_path: Path
 ) -> None:
     """getFile refuses a file over 20 MB as Telegram does; an unknown id is a plain refusal."""
     sender = await client.person(4242, "Lan")
@@ -114,7 +116,7 @@ async def test_the_download_function_turns_telegrams_refusals_into_reasons(
     async with Bot(
         sandbox_server.sandbox.token, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot"
     ) as bot:
-        download = telegram_download(bot)
+        download = evidence_download(FileStore(tmp_path), TelegramDeliverer(bot))
         assert await download(small["message"]["document"]["file_id"]) == b"PK\x03\x04 small"
         with pytest.raises(TooBig):
             await download(big["message"]["document"]["file_id"])
