@@ -22,6 +22,7 @@ from bot.i18n import Raw, format_date, t
 from bot.services import evidence_pack, exports
 from bot.services.exports import Context, Kind, Scope
 from bot.services.invites import NotAllowedError, NotFoundError
+from handlers.turns import taken
 
 log = logging.getLogger("thidua.exports")
 
@@ -116,6 +117,7 @@ async def export_chosen(turn: Turn) -> str | None:
     if kind is Kind.MINUTES and meeting_id is None:
         choices = await exports.meetings_of(deps.db, scope)
         if len(choices) > 1:  # which meeting's minutes: the pact meeting's, the year-end one's…
+            await taken(turn)
             await turn.say(
                 t(lang, "export.pick_meeting"),
                 buttons=meeting_menu(lang, scope, choices, deps.settings.zone),

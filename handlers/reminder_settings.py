@@ -18,6 +18,7 @@ from bot.i18n import Raw, t
 from bot.services import reminder_settings
 from bot.services.reminder_settings import BlocSettings, Saved
 from bot.services.timetable import Schedule
+from handlers.turns import taken
 from models.reminder_settings import PRESETS, clock_text
 
 COMMANDS = ["caidatnhac", "remindersettings"]
@@ -104,8 +105,6 @@ def _ask(lang: str, key: str, schedule: Schedule) -> str:
 
 
 # --------------------------------------------------------------------------- handlers
-
-
 async def open_settings(turn: Turn) -> str | None:
     lang, deps = turn.lang, turn.deps
     found = await reminder_settings.settings_for(deps.db, turn.person_id, today=turn.today)
@@ -154,6 +153,7 @@ async def pressed(turn: Turn) -> str | None:
         await turn.show(text, buttons=buttons)
         return END
     turn.data[BLOC_KEY] = bloc_id
+    await taken(turn)
     if action == "t":
         await turn.say(_ask(lang, "remset.ask_time", settings.schedule))
         return WAIT_TIME

@@ -21,6 +21,7 @@ from bot.i18n import Raw, format_date, format_datetime, t
 from bot.reminders_job import sweep_soon
 from bot.services import reminders, timetable
 from handlers import reminder_settings
+from handlers.turns import taken
 from models.channels import Channel
 
 log = logging.getLogger("thidua.reminders")
@@ -299,6 +300,7 @@ async def draft_button(turn: Turn) -> str | None:
     except timetable.DraftGoneError:
         await turn.alert(t(lang, "timetable.gone"))
         return END
+    await taken(turn)
     if result is None:
         await turn.say(t(lang, "timetable.dropped"))
     elif result.ok:

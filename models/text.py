@@ -18,6 +18,12 @@ def nfc(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+def nfc_message(text: str) -> str:
+    """A message as typed, NFC-normalised and trimmed, its line breaks and tabs kept: a pasted
+    table (timetable, people list) is read line by line, its columns split on tabs."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
 def name_key(text: str) -> str:
     """A comparison key for names: NFC, case-folded, single spaces, no space around '&' and '-'."""
     key = nfc(text).casefold()

@@ -41,7 +41,7 @@ from bot.render import split_message
 from bot.services import chat_menus, people
 from models.channels import Channel
 from models.permissions import COMMANDS_BY_CAPACITY, PUBLIC_COMMANDS
-from models.text import nfc
+from models.text import nfc, nfc_message
 
 log = logging.getLogger("thidua.zalo")
 CAPS = Caps(buttons=False, edits=False, max_text=2000, command_menu=False)
@@ -59,7 +59,7 @@ def incoming_from_event(event: ZaloEvent) -> Incoming:
         "language": None,  # Zalo does not say; the person's stored language applies
     }
     if event.kind is EventKind.TEXT:
-        text = nfc(event.text or "")
+        text = nfc_message(event.text or "")
         if text.startswith("/"):
             head, *args = text.split()
             return Incoming(
