@@ -303,3 +303,19 @@ async def test_zalo_the_head_picks_the_meetings_minutes_and_bad_replies_change_n
     [(name, data)] = files.items()
     assert name.startswith("bang-diem") and len(links) == 1
     load_workbook(io.BytesIO(data))
+
+
+async def test_telegram_the_head_uploads_the_timetable_as_a_file(
+    bot: RunningBot, demo: Demo, db: Database
+) -> None:
+    head = await demo.person(BLOC2_HEAD)
+    await head.send("/nhaplich")
+    await head.expect("gửi tệp")
+    await head.upload("khung-ke-hoach.txt", b"x" * (2 * 1024 * 1024 + 1), mime="text/plain")
+    await head.expect("Không đọc được tệp khung-ke-hoach.txt", "> 2 MB")
+    await head.upload("khung-ke-hoach.txt", TABLE_2026.encode(), mime="text/plain")  # still waiting
+    preview = await head.expect("Lưu khung kế hoạch này")
+    await head.press(preview, "✅ Lưu")
+    await head.expect("Đã lưu khung kế hoạch năm học 2026-2027")
+    async with db.session() as session:
+        assert (await session.exec(select(func.count()).select_from(Reminder))).one() > 0
