@@ -23,7 +23,7 @@ from bot.reminders_job import run_sweep
 from bot.sandbox.client import Person, SandboxClient, ZaloPerson
 from bot.services import people
 from models.channels import Channel
-from models.reminders import MilestoneMute, Reminder, ReminderSend, SendStatus
+from models.reminders import MilestoneMute, Reminder, ReminderSchedule, ReminderSend, SendStatus
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 from tests.e2e.test_exports import press
@@ -319,3 +319,29 @@ async def test_telegram_the_head_uploads_the_timetable_as_a_file(
     await head.expect("Đã lưu khung kế hoạch năm học 2026-2027")
     async with db.session() as session:
         assert (await session.exec(select(func.count()).select_from(Reminder))).one() > 0
+
+
+async def test_the_head_changes_the_ping_schedule_on_either_app(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    head = await on_channel(client, clock, await demo.person(BLOC2_HEAD), channel, 563008)
+    await head.send("/caidatnhac")
+    card = await head.expect("Cài đặt nhắc việc — Khối thi đua số 2")
+    assert card.button_texts[-2:] == ["🕗 Giờ gửi: 08:00", "🌙 Không nhắn: 21:00–07:00"]
+    await head.press(card, "3·1·0 ngày")  # type: ignore[arg-type]
+    if isinstance(head, Person):
+        await answer_to_press(head, "Đã lưu")
+    saved = await head.expect("Đã lưu", "Nhắc trước 3 ngày, 1 ngày và đúng ngày hạn")
+    await head.press(saved, "🕗 Giờ gửi: 08:00")  # type: ignore[arg-type]
+    await head.expect("giờ gửi", "HH:MM")
+    if isinstance(head, ZaloPerson):  # a sticker where a time is expected: said, nothing changed
+        await head.send_sticker()
+        await head.expect("cần một tin nhắn chữ")
+    await head.send("mười giờ")
+    await head.expect("không phải giờ hợp lệ", "chưa đổi gì")
+    await head.send("14:30")
+    done = await head.expect("Đã lưu", "lúc 14:30")
+    assert "Nhắc trước 3 ngày, 1 ngày và đúng ngày hạn" in done.text
+    async with db.session() as session:
+        [row] = list(await session.exec(select(ReminderSchedule)))
+    assert (row.offsets_days, row.send_at) == ("3,1,0", "14:30")
