@@ -33,6 +33,7 @@ def build_router() -> Router:
     account.register(router)
     invites.register(router)
     linking.register(router)
+    scoring.register(router)
     reminders.register(router)  # with /caidatnhac (handlers.reminder_settings)
     exports.register(router)
     return router
@@ -41,7 +42,6 @@ def build_router() -> Router:
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """The capabilities not yet on the chat layer, as PTB handlers (Telegram only)."""
     registration.register(application)
-    scoring.register(application)
     meetings.register(application)
     voting.register(application)
     errors.register(application)  # last: catches what nothing else did

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from bot.chat import Attachment, Button, Channel
 from bot.chat.router import END, Router, Turn
 from bot.deps import Deps
-from bot.files import FileStore
 from bot.i18n import Raw, format_date, t
 from bot.services import evidence_pack, exports
 from bot.services.exports import Context, Kind, Scope
@@ -154,15 +153,12 @@ class Fetcher(Protocol):
     async def fetch(self, attachment: Attachment, limit: int) -> bytes: ...
 
 
-def evidence_download(files: FileStore, telegram: Fetcher | None) -> evidence_pack.Download:
-    """The pack's download function: a file in the bot's own store by its key, else (evidence kept
-    before the file store) a Telegram file id over the running bot's getFile. Refusals become
+def evidence_download(telegram: Fetcher | None) -> evidence_pack.Download:
+    """The pack's download function for evidence kept before the file store, as a Telegram file
+    id (newer files come from the store): over the running bot's getFile. Refusals become
     FetchError with a reason for muc-luc.csv (never an exception text that could carry a token)."""
 
     async def download(ref: str) -> bytes:
-        stored = files.get(ref)
-        if stored is not None:
-            return stored
         if telegram is None:
             raise evidence_pack.FetchError("Telegram không chạy: không tải được tệp lưu trên Telegram")
         try:
@@ -199,9 +195,11 @@ async def start_pack(turn: Turn, scope: Scope) -> None:
 async def _send_pack(turn: Turn, scope: Scope, key: tuple[str, str, int, int | None]) -> None:
     lang, deps = turn.lang, turn.deps
     stats = evidence_pack.PackStats()
-    download = evidence_download(deps.files, _telegram(deps))
+    download = evidence_download(_telegram(deps))
     try:
-        async for part in evidence_pack.parts(deps.db, scope, _context(deps), download, stats=stats):
+        async for part in evidence_pack.parts(
+            deps.db, scope, _context(deps), download, store=deps.files, stats=stats
+        ):
             await turn.send_file(part.name, part.data)
     except Exception:
         log.exception("the evidence pack of bloc %s failed", scope.bloc_id)

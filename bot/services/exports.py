@@ -345,7 +345,8 @@ async def _signatures(session: AsyncSession, scope: Scope) -> dict[int, datetime
 def _evidence_text(row: ScoreEvidence) -> str:
     if row.kind in ("link", "note"):
         return row.value
-    return row.file_name or ("(ảnh)" if row.kind == "photo" else "(tệp)")
+    shown = row.file_name or ("(ảnh)" if row.kind == "photo" else "(tệp)")
+    return f"{shown}: {row.caption}" if row.caption else shown
 
 
 async def score_book(db: Database, scope: Scope, context: Context, *, history: bool = True) -> ScoreBook:

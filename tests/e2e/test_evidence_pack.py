@@ -19,7 +19,6 @@ from bot.__main__ import NO_TOKEN_FOR_EVIDENCE, export_files
 from bot.channels.telegram import TelegramDeliverer
 from bot.db import Database
 from bot.exports.evidence_pack import INDEX_NAME
-from bot.files import FileStore
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.services import criteria, scoring
@@ -106,7 +105,7 @@ async def test_the_head_downloads_the_units_photo_and_document_in_the_pack(
 
 
 async def test_the_download_function_turns_telegrams_refusals_into_reasons(
-    sandbox_server: SandboxServer, client: SandboxClient, tmp_path: Path
+    sandbox_server: SandboxServer, client: SandboxClient
 ) -> None:
     """getFile refuses a file over 20 MB as Telegram does; an unknown id is a plain refusal."""
     sender = await client.person(4242, "Lan")
@@ -116,7 +115,7 @@ async def test_the_download_function_turns_telegrams_refusals_into_reasons(
     async with Bot(
         sandbox_server.sandbox.token, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot"
     ) as bot:
-        download = evidence_download(FileStore(tmp_path), TelegramDeliverer(bot))
+        download = evidence_download(TelegramDeliverer(bot))
         assert await download(small["message"]["document"]["file_id"]) == b"PK\x03\x04 small"
         with pytest.raises(TooBig):
             await download(big["message"]["document"]["file_id"])
