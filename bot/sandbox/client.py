@@ -268,15 +268,20 @@ class ZaloBotMessage:
     @property
     def keyed(self) -> dict[str, str]:
         """The choices by what is typed for them: "1", "2"… or, where digits are answers, "a", "b"…
-        (the keys of one list are all digits or all letters; the last list in the text counts)."""
-        found: dict[str, str] = {}
-        for line in self.text.splitlines():
-            match = KEYED.match(line)
-            if match:
-                if found and match.group(1).isdigit() != next(iter(found)).isdigit():
-                    found = {}
-                found.setdefault(match.group(1), match.group(2).strip())
-        return found
+        (the keys of one list are all digits or all letters; the last list in the text counts).
+        The list is the message's last block with one (after a blank line, before "Trả lời …"):
+        numbered lines in the message's own words above it (a timetable's items) are not choices."""
+        for block in reversed(self.text.split("\n\n")):
+            found: dict[str, str] = {}
+            for line in block.splitlines():
+                match = KEYED.match(line)
+                if match:
+                    if found and match.group(1).isdigit() != next(iter(found)).isdigit():
+                        found = {}
+                    found.setdefault(match.group(1), match.group(2).strip())
+            if found:
+                return found
+        return {}
 
     @property
     def options(self) -> list[str]:

@@ -1,7 +1,7 @@
 """Where a ping went: the channel and its chat and message ids as text (Zalo's are not numbers)
 
 Revision ID: 0016
-Revises: 0007
+Revises: 0014
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0007"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -451,7 +451,7 @@ async def test_files_in_the_store_are_packed_from_it_and_older_ones_downloaded(
             now=clock(),
         )
     head_tg = next(p.user_id for p in w.personas if p.label == HEAD)
-    scope = await exports.scope_for(db, head_tg, w.today)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), w.today)
     assert await evidence_pack.needs_download(db, scope)
     old = blob(12, 2000, PNG)
     telegram = FakeTelegram({"p-old": old})
