@@ -35,6 +35,8 @@ def build_router() -> Router:
     linking.register(router)
     registration.register(router)
     scoring.register(router)
+    reminders.register(router)  # with /caidatnhac (handlers.reminder_settings)
+    exports.register(router)
     return router
 
 
@@ -42,6 +44,4 @@ def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """The capabilities not yet on the chat layer, as PTB handlers (Telegram only)."""
     meetings.register(application)
     voting.register(application)
-    reminders.register(application)
-    exports.register(application)
     errors.register(application)  # last: catches what nothing else did

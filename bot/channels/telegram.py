@@ -140,6 +140,25 @@ class TelegramDeliverer:
                 raise
         return True
 
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        """A file by its Telegram file id, outside any conversation (evidence kept as a file id,
+        packed later). ValueError when over `limit` (or Telegram's own limit); LookupError, with
+        Telegram's words, when Telegram refuses the id."""
+        if attachment.size is not None and attachment.size > limit:
+            raise ValueError(f"over {limit} bytes")
+        try:
+            handle = await self.bot.get_file(attachment.ref)
+        except BadRequest as error:
+            if "too big" in error.message.lower():
+                raise ValueError(error.message) from None
+            raise LookupError(error.message) from None
+        if handle.file_size is not None and handle.file_size > limit:
+            raise ValueError(f"over {limit} bytes")
+        data = bytes(await handle.download_as_bytearray())
+        if len(data) > limit:
+            raise ValueError(f"over {limit} bytes")
+        return data
+
     async def send_file(self, chat_id: str, file: OutFile) -> None:
         caption = split_message(file.caption, limit=1000)[0] if file.caption else None
         try:

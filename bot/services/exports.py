@@ -161,9 +161,9 @@ async def _year_id(session: AsyncSession, name: str) -> int | None:
     return year.id if year else None
 
 
-async def scopes_for(db: Database, telegram_id: int, today: date) -> list[tuple[Scope, str]]:
+async def scopes_for(db: Database, person_id: int, today: date) -> list[tuple[Scope, str]]:
     """Every (scope, bloc name) this person may export from, the bloc-wide ones first."""
-    who = await people.profile(db, telegram_id, today)
+    who = await people.profile_of(db, person_id, today)
     if who is None:
         return []
     found: dict[tuple[int, int | None], tuple[Scope, str]] = {}
@@ -193,9 +193,9 @@ async def scopes_for(db: Database, telegram_id: int, today: date) -> list[tuple[
     return sorted(kept, key=lambda item: (item[0].unit_id is not None, item[1], item[0].bloc_id))
 
 
-async def scope_for(db: Database, telegram_id: int, today: date, bloc_id: int | None = None) -> Scope:
+async def scope_for(db: Database, person_id: int, today: date, bloc_id: int | None = None) -> Scope:
     """The scope for this person (in `bloc_id` when given); NotAllowedError if there is none."""
-    for scope, _ in await scopes_for(db, telegram_id, today):
+    for scope, _ in await scopes_for(db, person_id, today):
         if bloc_id is None or scope.bloc_id == bloc_id:
             return scope
     raise NotAllowedError

@@ -35,6 +35,7 @@ from models.organisation import Unit
 from models.registration import ScoreSheet, SheetStatus
 from models.vote_rules import Choice
 from tests.auxil.clock import Clock
+from tests.auxil.people import person_id_of
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
 from tests.unit.test_scoring_service import SECRETARIAT, score_all
 
@@ -133,7 +134,7 @@ async def build(db: Database, clock: Clock) -> Dossier:
         now=datetime(2027, 6, 5, 4, 0, tzinfo=UTC),
         today=today,
     )
-    scope = await exports.scope_for(db, head_tg, today)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), today)
     return Dossier(w, scope, head_tg, reps_tg, meeting.id, poll_ids)
 
 
@@ -242,9 +243,11 @@ async def test_who_may_export_what(dossier: Dossier) -> None:
     secretariat = next(
         p for p in d.world.personas if p.label.startswith("Bộ phận Thường trực — Khối thi đua số 2")
     )
-    assert (await exports.scope_for(d.db, secretariat.user_id, today)).unit_id is None
+    assert (
+        await exports.scope_for(d.db, await person_id_of(d.db, secretariat.user_id), today)
+    ).unit_id is None
     rep = d.reps_tg[3]
-    own = await exports.scope_for(d.db, rep, today)
+    own = await exports.scope_for(d.db, await person_id_of(d.db, rep), today)
     assert own.unit_id is not None and own.kinds == (Kind.REGISTRATION, Kind.SCORES, Kind.EVIDENCE)
     for kind in (Kind.MINUTES, Kind.PROPOSAL, Kind.NOMINEES, Kind.CHART, Kind.CSV, Kind.ALL):
         with pytest.raises(NotAllowedError):
@@ -261,7 +264,7 @@ async def test_who_may_export_what(dossier: Dossier) -> None:
     assert len(book.sheetnames) == 4  # summary, self scores, criteria, and its own sheet only
     with pytest.raises(NotAllowedError):  # someone of another bloc
         other = [p for p in d.world.personas if p.group == "Khối thi đua số 3"][-1]
-        await exports.scope_for(d.db, other.user_id, today, bloc_id=d.scope.bloc_id)
+        await exports.scope_for(d.db, await person_id_of(d.db, other.user_id), today, bloc_id=d.scope.bloc_id)
 
 
 async def test_a_bloc_with_no_meeting_and_no_final_sheet_says_what_is_missing(
@@ -271,7 +274,7 @@ async def test_a_bloc_with_no_meeting_and_no_final_sheet_says_what_is_missing(
     the ranking chart are named as missing, with the reason, never sent empty."""
     w = await make_world(db, clock)
     head_tg = next(p for p in w.personas if p.label == HEAD).user_id
-    scope = await exports.scope_for(db, head_tg, w.today)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), w.today)
     result = await exports.export(db, scope, Kind.ALL, _context(), today=w.today)
     assert result.missing == (Kind.MINUTES, Kind.CHART)
     names = [f.name for f in result.files]

@@ -35,6 +35,7 @@ from models.organisation import Person
 from models.vote_rules import Choice
 from tests.auxil.ballots import MASTER, Bloc2
 from tests.auxil.clock import Clock
+from tests.auxil.people import person_id_of
 
 pytestmark = [pytest.mark.ballot, pytest.mark.export]
 
@@ -188,7 +189,7 @@ async def test_nothing_kept_or_written_pairs_a_voter_with_a_ballot(
     assert rows_read > 100
 
     # The dossier: every file the head can export, and the CSV copies.
-    head_scope = await exports.scope_for(db, bloc2.head, clock().date())
+    head_scope = await exports.scope_for(db, await person_id_of(db, bloc2.head), clock().date())
     files = []
     for kind in (exports.Kind.ALL, exports.Kind.CSV):
         files += (await exports.export(db, head_scope, kind, context(), today=clock().date())).files

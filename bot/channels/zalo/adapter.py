@@ -112,11 +112,17 @@ class ZaloDeliverer:
             text = f"{text}\n{plain_text(t(lang, 'chat.suggest', items=items))}"
         return text, options
 
-    async def send(self, chat_id: str, screen: Screen, lang: str | None = None) -> str | None:
+    async def send(
+        self, chat_id: str, screen: Screen, lang: str | None = None, *, in_turn: bool = False
+    ) -> str | None:
+        """Send a screen. Its options become the chat's menu (remembered before it is shown: a
+        reply can never outrun it). A notice without options sent outside a conversation (a ping,
+        a hand-off) leaves the menu the person is answering as it is."""
         text, options = self.render(screen, lang or await self._language(chat_id))
         db = self.deps.db
-        # The menu is remembered before it is shown: a reply can never outrun it.
-        if options and screen.secret:
+        if not options and not in_turn:
+            pass
+        elif options and screen.secret:
             self.secret_menus[chat_id] = options
             await chat_menus.forget(db, Channel.ZALO.value, chat_id)
         elif options:
@@ -198,7 +204,7 @@ class ZaloOutlet:
         self.lang = lang
 
     async def send(self, chat: ChatRef, screen: Screen) -> None:
-        await self.deliverer.send(chat.chat_id, screen, self.lang)
+        await self.deliverer.send(chat.chat_id, screen, self.lang, in_turn=True)
 
     async def send_file(self, chat: ChatRef, file: OutFile) -> None:
         await self.deliverer.send_file(chat.chat_id, file, self.lang)
