@@ -254,7 +254,10 @@ async def test_the_head_gets_the_whole_dossier_on_either_app(
     else:
         await press(head, menu, "Cả bộ hồ sơ")
     files, captions, links = await received_files(client, head, "Đã gửi")
-    expected = 8 if minutes.soffice() else 7  # the minutes' PDF needs LibreOffice
+    # Each unit the proposal names gets its achievement report, enclosed with the Tờ trình.
+    reports = sum(name.startswith("bao-cao-tom-tat") for name in files)
+    assert reports >= 1, sorted(files)
+    expected = (8 if minutes.soffice() else 7) + reports  # the minutes' PDF needs LibreOffice
     assert len(files) == expected, sorted(files)
     assert len(captions) == 1 and "Xếp hạng" in captions[0]
     names = sorted(files)
