@@ -68,6 +68,7 @@ async def run(settings: Settings) -> None:
     from bot.channels.telegram import set_default_menu
     from bot.delivery import DeliveryJob
     from bot.web import TELEGRAM_PATH, Route, WebServer, build_web_app, telegram_webhook
+    from handlers import periodic_jobs
 
     db = Database(settings.database_url)
     if settings.sandbox_mode:
@@ -177,6 +178,9 @@ async def run(settings: Settings) -> None:
     delivery = DeliveryJob(deps)
     deps.poke_delivery = delivery.poke
     delivery.start()
+    jobs = periodic_jobs(deps)
+    for job in jobs:
+        job.start()
     if server is not None:
         print(
             f"Thi đua Bot is running offline. Open {server.url} to chat with it as the demo people.",
@@ -189,6 +193,8 @@ async def run(settings: Settings) -> None:
     try:
         await _wait_for_stop()
     finally:
+        for job in jobs:
+            await job.stop()
         await delivery.stop()
         await web.stop()
         if zalo_channel is not None:

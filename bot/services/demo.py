@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from bot.db import Database
 from bot.services.roster import RosterReport, get_or_create_year, import_roster, parse_roster
+from models.channels import Channel, ChannelAccount
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, Unit
 from models.school_year import school_year_of
 
@@ -115,6 +116,9 @@ async def load_demo(
                 found = Person(telegram_id=user_id, full_name=f"{family} {given}", language="vi")
                 session.add(found)
                 await session.flush()
+                # A Telegram account from the start, so that the outbox reaches a demo person
+                # (a ballot, a notice) before they have written to the bot.
+                session.add(ChannelAccount(channel=Channel.TELEGRAM, external_id=str(user_id), person_id=found.id))  # type: ignore[arg-type]
                 existing[user_id] = found
             return found
 

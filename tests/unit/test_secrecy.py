@@ -35,6 +35,7 @@ from models.organisation import Person
 from models.vote_rules import Choice
 from tests.auxil.ballots import MASTER, Bloc2
 from tests.auxil.clock import Clock
+from tests.auxil.people import pid
 
 pytestmark = [pytest.mark.ballot, pytest.mark.export]
 
@@ -81,7 +82,11 @@ async def vote(bloc2: Bloc2) -> tuple[list[Voter], list[int]]:
             for c in approval.on_ballot
         }
         result = await ballots.cast(
-            bloc2.db, poll_ref=approval.ref, telegram_id=voter.telegram_id, ballot=answers, now=bloc2.clock()
+            bloc2.db,
+            poll_ref=approval.ref,
+            person_id=await pid(bloc2.db, voter.telegram_id),
+            ballot=answers,
+            now=bloc2.clock(),
         )
         assert result.status is CastStatus.RECORDED and result.tracker
         voter.trackers.append(result.tracker)
@@ -89,12 +94,18 @@ async def vote(bloc2: Bloc2) -> tuple[list[Voter], list[int]]:
     selection = await bloc2.poll(Purpose.SELECTION, "Bằng khen UBND thành phố", seats=3)
     own = {c.unit_id: c.position for c in selection.on_ballot}
     for index, voter in enumerate(voters):
-        mine = await ballots.ballot_for(bloc2.db, poll_ref=selection.ref, telegram_id=voter.telegram_id)
+        mine = await ballots.ballot_for(
+            bloc2.db, poll_ref=selection.ref, person_id=await pid(bloc2.db, voter.telegram_id)
+        )
         assert mine is not None
         others = [c.position for c in selection.on_ballot if c.position != own.get(mine.unit_id or 0)]
         picks = frozenset(others[(index + k) % len(others)] for k in range(1 + index % 3))
         result = await ballots.cast(
-            bloc2.db, poll_ref=selection.ref, telegram_id=voter.telegram_id, ballot=picks, now=bloc2.clock()
+            bloc2.db,
+            poll_ref=selection.ref,
+            person_id=await pid(bloc2.db, voter.telegram_id),
+            ballot=picks,
+            now=bloc2.clock(),
         )
         assert result.status is CastStatus.RECORDED and result.tracker
         voter.trackers.append(result.tracker)
@@ -109,7 +120,11 @@ async def vote(bloc2: Bloc2) -> tuple[list[Voter], list[int]]:
 async def close(bloc2: Bloc2, poll_ids: list[int]) -> None:
     for poll_id in poll_ids:
         await ballots.close_poll(
-            bloc2.db, poll_id=poll_id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+            bloc2.db,
+            poll_id=poll_id,
+            master_key=MASTER,
+            now=bloc2.clock(),
+            person_id=await pid(bloc2.db, bloc2.head),
         )
 
 
