@@ -213,6 +213,13 @@ async def show_card(turn: Turn, view: MeetingView) -> None:
         await meetings.remember_card(db, view.id, int(turn.chat.chat_id), int(message_id))
 
 
+async def acknowledge(turn: Turn) -> None:
+    """A press answered with a new message: the press is taken first (Telegram's spinner stops
+    before the message comes, as a person expects)."""
+    turn.answered = True
+    await turn.outlet.acknowledge(turn.incoming)
+
+
 # ------------------------------------------------------------------ /hop and creating a meeting
 async def meeting_menu(turn: Turn) -> None:
     lang, deps = turn.lang, turn.deps
@@ -477,6 +484,7 @@ async def draft_ballot(turn: Turn) -> None:
     except (NotAllowedError, NotFoundError):
         await turn.alert(t(lang, "error.not_allowed"))
         return None
+    await acknowledge(turn)
     screen = draft_card(poll, lang)
     await turn.say(screen.text, buttons=screen.buttons)
     return None

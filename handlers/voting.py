@@ -23,7 +23,7 @@ from bot.i18n import LANGUAGES, Raw, format_datetime, t
 from bot.services import ballots, meetings, outbox
 from bot.services.ballots import CastStatus, ClosedPoll, OpenRefusal, VoterBallot
 from bot.services.invites import NotAllowedError, NotFoundError
-from handlers.meetings import draft_card, rules_text
+from handlers.meetings import acknowledge, draft_card, rules_text
 from models import ballot_state
 from models.ballot_state import CHOICE_KEY, DIGITS, LETTER, Refusal, Shape
 from models.channels import Channel
@@ -518,6 +518,7 @@ async def poll_card_press(turn: Turn) -> None:
             runoff = await ballots.start_runoff(
                 deps.db, person_id=turn.person_id, poll_id=poll_id, now=deps.clock()
             )
+            await acknowledge(turn)
             screen = draft_card(runoff, lang)
             await turn.say(screen.text, buttons=screen.buttons)
         else:
@@ -529,6 +530,7 @@ async def poll_card_press(turn: Turn) -> None:
                 await turn.alert(t(lang, "ballot.resend_none"))
                 return None
             rows = tuple((Button(name, f"pr:{poll_id}:{unit_id}"),) for unit_id, name in units)
+            await acknowledge(turn)
             await turn.say(t(lang, "ballot.resend_pick"), buttons=rows)
     except (NotAllowedError, NotFoundError):
         await turn.alert(t(lang, "error.not_allowed"))
