@@ -59,7 +59,9 @@ def rules_text(rules: RuleSet, lang: str) -> str:
     return "\n".join(lines)
 
 
-def card(view: MeetingView, lang: str, deps: Deps) -> Screen:
+def card(view: MeetingView, lang: str, deps: Deps, polls: list[tuple[int, str]] | None = None) -> Screen:
+    """The chair's card; `polls` are the meeting's open polls, each with a button to close it
+    (the chair can always come back here to close one, on any app)."""
     zone = deps.settings.zone
     lines = [
         t(
@@ -101,6 +103,10 @@ def card(view: MeetingView, lang: str, deps: Deps) -> Screen:
             (
                 Button(t(lang, "meeting.btn.checkout"), f"mt:{view.id}:out"),
                 Button(t(lang, "meeting.btn.close"), f"mt:{view.id}:close"),
+            ),
+            *(
+                (Button(t(lang, "ballot.btn.close_named", title=title), f"pc:{poll_id}:close"),)
+                for poll_id, title in polls or []
             ),
         )
     return Screen("\n".join(lines), buttons=rows)
@@ -190,16 +196,17 @@ async def refresh_card(deps: Deps, view: MeetingView, lang: str) -> None:
     telegram = deps.channels.get(Channel.TELEGRAM)
     if view.card_chat_id is None or view.card_message_id is None or telegram is None:
         return
+    screen = card(view, lang, deps, await ballots.open_polls(deps.db, view.id))
     try:
-        await telegram.edit(str(view.card_chat_id), str(view.card_message_id), card(view, lang, deps))
+        await telegram.edit(str(view.card_chat_id), str(view.card_message_id), screen)
     except Exception as error:  # the check-in is recorded; a card that cannot be edited is not news
         log.warning("meeting %s: card not updated (%s)", view.id, type(error).__name__)
 
 
 async def show_card(turn: Turn, view: MeetingView) -> None:
     """The chair's card: in place of the pressed one, or anew; remembered where it can be edited."""
-    screen = card(view, turn.lang, turn.deps)
     db = turn.deps.db
+    screen = card(view, turn.lang, turn.deps, await ballots.open_polls(db, view.id))
     telegram = turn.deps.channels.get(Channel.TELEGRAM)
     if turn.chat.channel is not Channel.TELEGRAM or telegram is None:
         await turn.show(screen.text, buttons=screen.buttons)

@@ -113,8 +113,9 @@ def typed_ballot_screen(voter: VoterBallot, lang: str, *, absentee: bool = False
 def _choices_text(voter: VoterBallot, state: str, lang: str) -> str:
     poll = voter.poll
     if poll.rules.kind is BallotKind.APPROVAL:
+        # "[1]", not "1.": on Zalo a numbered line reads as an option to reply with.
         return "\n".join(
-            f"{i + 1}. {c.label}: <b>{t(lang, f'vote.choice.{CHOICE_KEY[LETTER[state[i]]]}')}</b>"
+            f"[{i + 1}] {c.label}: <b>{t(lang, f'vote.choice.{CHOICE_KEY[LETTER[state[i]]]}')}</b>"
             for i, c in enumerate(poll.on_ballot)
         )
     picks = [poll.on_ballot[i] for i in ballot_state.picked(state)]

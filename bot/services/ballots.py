@@ -587,6 +587,17 @@ async def resend_ballot(
         return count
 
 
+async def open_polls(db: Database, meeting_id: int) -> list[tuple[int, str]]:
+    """(poll id, title) of the meeting's open polls, oldest first (the chair's card offers to close them)."""
+    async with db.session() as session:
+        rows = await session.exec(
+            select(Poll.id, Poll.title)
+            .where(Poll.meeting_id == meeting_id, Poll.status == PollStatus.OPEN)
+            .order_by(col(Poll.id))
+        )
+        return [(int(poll_id), title) for poll_id, title in rows if poll_id is not None]
+
+
 async def entitled_units(db: Database, poll_id: int) -> list[tuple[int, str, bool]]:
     """The units entitled in a poll: (unit id, name, voted already), in bloc order."""
     async with db.session() as session:

@@ -118,7 +118,9 @@ async def load_demo(
                 await session.flush()
                 # A Telegram account from the start, so that the outbox reaches a demo person
                 # (a ballot, a notice) before they have written to the bot.
-                session.add(ChannelAccount(channel=Channel.TELEGRAM, external_id=str(user_id), person_id=found.id))  # type: ignore[arg-type]
+                session.add(
+                    ChannelAccount(channel=Channel.TELEGRAM, external_id=str(user_id), person_id=found.id)
+                )  # type: ignore[arg-type]
                 existing[user_id] = found
             return found
 

@@ -273,6 +273,8 @@ async def open_meeting(
                 )
                 for recipients in reps.values():
                     for recipient in recipients:
+                        if recipient.person_id == person_id:
+                            continue  # the chair started it: no notice to themself
                         await outbox.enqueue(
                             session,
                             person_id=recipient.person_id,
