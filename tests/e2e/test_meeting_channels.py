@@ -11,12 +11,14 @@ Zalo says it is Telegram-only, and one vote per unit holds on Zalo and across a 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections import Counter
 from typing import Any
 
 import pytest
-from sqlmodel import func, select
+from sqlalchemy import select as sa_select
+from sqlmodel import SQLModel, func, select
 
 from bot.db import Database
 from bot.sandbox.client import Person, SandboxClient, ZaloPerson
@@ -360,3 +362,46 @@ async def test_one_ballot_per_unit_on_zalo_and_across_a_persons_two_apps(
     async with db.session() as session:
         assert (await session.exec(select(func.count()).select_from(Participation))).one() == 2
         assert (await session.exec(select(func.count()).select_from(SealedBallot))).one() == 2
+
+
+async def test_a_zalo_voters_choice_under_review_is_in_no_table_and_no_log(
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """While a Zalo voter reviews a typed ballot, its choice lives in that one exchange: no row of
+    any table (menus, conversation steps, the outbox…) and no log line holds the press that would
+    cast it, nor the typed ballot."""
+    caplog.set_level(logging.INFO)
+    caplog.set_level(logging.DEBUG, logger="thidua")
+    await load_demo_progress(db, bloc_number=2, now=clock())
+    room = Room(client, db, demo, "zalo")
+    await room.setup(9)
+    code = await _start_meeting(room)
+    for person in room.people:
+        await person.send(f"/diemdanh {code}")
+        await person.expect("Đã điểm danh")
+    await room.open_ballot("Bằng khen")
+    voter = room.people[2]
+    await press(voter, await voter.expect("Phiếu bầu", "Bằng khen"), "Nhận phiếu")
+    await voter.expect("MỘT tin nhắn")
+    await voter.send("11 4 8")
+    await voter.expect("Xem lại phiếu", room.units[10], room.units[3], room.units[7])
+    async with db.session() as session:
+        ref = (await session.exec(select(Poll.ref).where(Poll.title.contains("Bằng khen")))).one()  # type: ignore[attr-defined]
+        connection = await session.connection()
+        rows = [
+            str(tuple(row))
+            for table in SQLModel.metadata.sorted_tables
+            for row in (await connection.execute(sa_select(table))).all()
+        ]
+    secret_press = f"v:{ref}:x:"  # the review's "OK": the only place the choice is written
+    assert not [row for row in rows if secret_press in row or "11 4 8" in row]
+    assert not [
+        r.getMessage() for r in caplog.records if secret_press in r.getMessage() or "11 4 8" in r.getMessage()
+    ]
+    await voter.send("OK")
+    await voter.expect("Đã ghi nhận phiếu")
