@@ -105,7 +105,10 @@ def card(view: MeetingView, lang: str, deps: Deps, polls: list[tuple[int, str]] 
                 Button(t(lang, "meeting.btn.close"), f"mt:{view.id}:close"),
             ),
             *(
-                (Button(t(lang, "ballot.btn.close_named", title=title), f"pc:{poll_id}:close"),)
+                (
+                    Button(t(lang, "ballot.btn.close_named", title=title), f"pc:{poll_id}:close"),
+                    Button(t(lang, "ballot.btn.resend_named", title=title), f"pc:{poll_id}:resend"),
+                )
                 for poll_id, title in polls or []
             ),
         )

@@ -27,7 +27,7 @@ from handlers.meetings import acknowledge, draft_card, rules_text
 from models import ballot_state
 from models.ballot_state import CHOICE_KEY, DIGITS, LETTER, Refusal, Shape
 from models.channels import Channel
-from models.vote_rules import BallotKind, format_percent
+from models.vote_rules import BallotKind, Choice, format_percent
 
 log = logging.getLogger("thidua.voting")
 
@@ -38,7 +38,7 @@ def shape_of(voter: VoterBallot) -> Shape:
     return Shape(rules.kind, len(on_ballot), rules.max_choices, own, rules.self_vote_allowed)
 
 
-def decode(voter: VoterBallot, state: str) -> dict | frozenset:  # type: ignore[type-arg]
+def decode(voter: VoterBallot, state: str) -> dict[int, Choice] | frozenset[int]:
     return ballot_state.decode([c.position for c in voter.poll.on_ballot], shape_of(voter), state)
 
 

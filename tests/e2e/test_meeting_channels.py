@@ -22,7 +22,7 @@ from sqlmodel import SQLModel, func, select
 
 from bot.db import Database
 from bot.sandbox.client import Person, SandboxClient, ZaloPerson
-from bot.services import invites, people
+from bot.services import invites, outbox, people
 from bot.services.demo import Persona, load_demo_progress
 from models.channels import Channel, ChannelAccount
 from models.meetings import Participation, Poll, SealedBallot
@@ -405,3 +405,44 @@ async def test_a_zalo_voters_choice_under_review_is_in_no_table_and_no_log(
     ]
     await voter.send("OK")
     await voter.expect("Đã ghi nhận phiếu")
+
+
+async def test_an_unreachable_voter_stops_nobody_and_the_chair_resends_its_ballot(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+) -> None:
+    """Ballots go out through the outbox: one representative who blocked the bot is marked
+    unreachable and the others get theirs; once it is back, the chair sends its unit's ballot
+    again, and it votes."""
+    await load_demo_progress(db, bloc_number=2, now=clock())
+    room = Room(client, db, demo, channel)
+    await room.setup(9)
+    away = await client.person(
+        room.reps[9].user_id, room.reps[9].first_name, last_name=room.reps[9].last_name
+    )
+    code = await _start_meeting(room)
+    for person in [*room.people, away]:
+        await person.send(f"/diemdanh {code}")
+        await person.expect("Đã điểm danh")
+    await client.block(away.user_id)
+    opened = await room.open_ballot("Bầu Khối phó")
+    assert "10 đơn vị" in opened.text
+    title = "Khối phó năm học tới"
+    for person in room.people[1:]:
+        await room.vote(person, title, buttons=[f". {room.units[2]}"], typed="3")
+    async with db.session() as session:
+        ref = (await session.exec(select(Poll.ref).where(Poll.title == title))).one()
+    delivered = await outbox.status(db, f"ballot:{ref}:")
+    assert len(delivered) == 10
+    assert [d.person_id for d in delivered if d.failed] == [await pid(db, away.user_id)]
+    assert "unreachable" in (next(d.last_error for d in delivered if d.failed) or "")
+
+    await client.block(away.user_id, blocked=False)
+    card = await room.card()  # the chair, on any app, resends from the meeting's card
+    await press(room.chair, card, "Gửi lại phiếu")
+    pick = await room.chair.expect("Gửi lại phiếu cho đơn vị nào?")
+    assert room.units[9] in pick.button_texts and room.units[1] not in pick.button_texts  # voted already
+    await press(room.chair, pick, room.units[9])
+    await room.chair.expect("Đã gửi lại phiếu", room.units[9])
+    await room.vote(away, title, buttons=[f". {room.units[2]}"], typed="3")
+    post = await room.close(title)
+    assert votes(post)[room.units[2]] == 9 and "Số phiếu: 9/10" in post
