@@ -99,15 +99,17 @@ def ballot_screen(voter: VoterBallot, state: str, lang: str, *, absentee: bool =
     return Screen(_ballot_text(voter, lang, absentee=absentee, typed=False), buttons=tuple(rows))
 
 
+def _how_to_answer(voter: VoterBallot, lang: str) -> str:
+    rules = voter.poll.rules
+    if rules.kind is BallotKind.APPROVAL:
+        return t(lang, "vote.typed.approval")
+    return t(lang, "vote.typed.selection", max=rules.max_choices or len(voter.poll.on_ballot))
+
+
 def typed_ballot_screen(voter: VoterBallot, lang: str, *, absentee: bool = False) -> Screen:
     """The ballot for a chat without buttons: a numbered list, answered in one typed message."""
-    rules = voter.poll.rules
-    how = (
-        t(lang, "vote.typed.approval")
-        if rules.kind is BallotKind.APPROVAL
-        else t(lang, "vote.typed.selection", max=rules.max_choices or len(voter.poll.on_ballot))
-    )
-    return Screen(_ballot_text(voter, lang, absentee=absentee, typed=True) + "\n\n" + how)
+    text = _ballot_text(voter, lang, absentee=absentee, typed=True)
+    return Screen(text + "\n\n" + _how_to_answer(voter, lang))
 
 
 def _choices_text(voter: VoterBallot, state: str, lang: str) -> str:
@@ -302,8 +304,8 @@ async def typed_reply(turn: Turn) -> str | None:
         return END
     read = ballot_state.parse_typed(shape_of(voter), turn.incoming.text)
     if isinstance(read, Refusal):
-        how = typed_ballot_screen(voter, lang).text.rsplit("\n\n", 1)[-1]
-        await turn.say(t(lang, f"vote.typed_refused.{read.reason}", **read.params) + "\n" + how)
+        refused = t(lang, f"vote.typed_refused.{read.reason}", **read.params)
+        await turn.say(refused + "\n" + _how_to_answer(voter, lang))
         return "answer"
     screen = typed_review_screen(voter, read, lang)
     await turn.say(screen.text, buttons=screen.buttons, secret=True)

@@ -167,7 +167,6 @@ VI: dict[str, str] = {
         "Số {number} là đơn vị của bạn: không được chọn chính đơn vị mình; chưa ghi nhận gì."
     ),
     "vote.typed_refused.limit": "Chỉ được chọn tối đa {max}; chưa ghi nhận gì.",
-    "vote.typed_again": "Gõ lại cả phiếu.",
     "ballot.btn.resend": "📨 Gửi lại phiếu cho một đơn vị",
     "ballot.btn.close_named": "⏹ Đóng phiếu và kiểm phiếu: {title}",
     "ballot.btn.resend_named": "📨 Gửi lại phiếu: {title}",
@@ -366,7 +365,6 @@ EN: dict[str, str] = {
         "Number {number} is your own unit, which you may not pick; nothing was recorded."
     ),
     "vote.typed_refused.limit": "You can pick at most {max}; nothing was recorded.",
-    "vote.typed_again": "Type the whole ballot again.",
     "ballot.btn.resend": "📨 Send a unit its ballot again",
     "ballot.btn.close_named": "⏹ Close and count: {title}",
     "ballot.btn.resend_named": "📨 Send again: {title}",
