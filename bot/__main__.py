@@ -407,9 +407,10 @@ async def export_files(
 
 
 NO_TOKEN_FOR_EVIDENCE = (
-    "Gói minh chứng cần TELEGRAM_BOT_TOKEN: ảnh và tệp minh chứng nằm trên máy chủ Telegram, chỉ bot "
-    "tải về được. Đặt TELEGRAM_BOT_TOKEN của bot (và TELEGRAM_API_URL nếu dùng máy chủ Bot API riêng) "
-    "rồi chạy lại, hoặc xuất trong chat: /xuat → Minh chứng (ZIP)."
+    "Gói minh chứng cần TELEGRAM_BOT_TOKEN: có ảnh và tệp minh chứng gửi trước khi bot có kho tệp riêng, "
+    "chúng chỉ nằm trên máy chủ Telegram và chỉ bot tải về được. Đặt TELEGRAM_BOT_TOKEN của bot (và "
+    "TELEGRAM_API_URL nếu dùng máy chủ Bot API riêng) rồi chạy lại, hoặc xuất trong chat: "
+    "/xuat → Minh chứng (ZIP)."
 )
 
 
@@ -453,18 +454,22 @@ def bot_api_download(client: httpx.AsyncClient, root: str, token: str) -> Downlo
 
 
 async def export_evidence(settings: Settings, db: Database, scope: Scope, context: Context, out: Path) -> int:
-    """The evidence pack to `out`, each archive written as soon as it is complete."""
+    """The evidence pack to `out`, each archive written as soon as it is complete. Files are read
+    from the bot's file store; only files from before it need the Telegram bot's token."""
+    from bot.files import FileStore
     from bot.i18n import t
     from bot.services import evidence_pack
 
-    if settings.sandbox_mode or settings.telegram_bot_token is None:
+    token = None if settings.sandbox_mode else settings.telegram_bot_token
+    if token is None and await evidence_pack.needs_download(db, scope):
         print(NO_TOKEN_FOR_EVIDENCE, file=sys.stderr)
         return 2
     root = settings.telegram_api_url or "https://api.telegram.org"
+    store = FileStore(settings.file_store_dir)
     stats = evidence_pack.PackStats()
     async with httpx.AsyncClient(timeout=httpx.Timeout(60, connect=10)) as client:
-        download = bot_api_download(client, root, settings.telegram_bot_token.get_secret_value())
-        async for part in evidence_pack.parts(db, scope, context, download, stats=stats):
+        download = None if token is None else bot_api_download(client, root, token.get_secret_value())
+        async for part in evidence_pack.parts(db, scope, context, download, store=store, stats=stats):
             _write_files(out, [(part.name, part.data)])
     if not stats.parts:
         print(t("vi", "export.missing.evidence").removeprefix("• "), file=sys.stderr)

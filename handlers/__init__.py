@@ -35,6 +35,8 @@ def build_router() -> Router:
     account.register(router)
     invites.register(router)
     linking.register(router)
+    registration.register(router)
+    scoring.register(router)
     meetings.register(router)
     voting.register(router)
     return router
@@ -47,8 +49,6 @@ def periodic_jobs(deps: Deps) -> list[Periodic]:
 
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """The capabilities not yet on the chat layer, as PTB handlers (Telegram only)."""
-    registration.register(application)
-    scoring.register(application)
     reminders.register(application)
     exports.register(application)
     errors.register(application)  # last: catches what nothing else did

@@ -112,6 +112,8 @@ class Caps:
     edits: bool
     max_text: int
     command_menu: bool
+    # A person can send the bot a document (a spreadsheet); where not (Zalo), they paste the text.
+    documents_in: bool = True
 
 
 class Deliverer(Protocol):

@@ -197,6 +197,8 @@ class Person(_Reader):
 
 
 NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(.+)$")
+# Where digits are answers (a score), the options are lettered: "a. Bỏ qua".
+KEYED = re.compile(r"^\s*(\d{1,3}|[a-z])[.)]\s+(.+)$")
 
 
 @dataclass
@@ -258,8 +260,28 @@ class ZaloBotMessage:
         return dict(sorted(found.items()))
 
     @property
+    def keyed(self) -> dict[str, str]:
+        """The choices by what is typed for them: "1", "2"… or, where digits are answers, "a", "b"…
+        (the keys of one list are all digits or all letters; the last list in the text counts:
+        the bot lists the choices after the message's own text, which may hold numbered lines
+        too, such as a scale's contents or a list of units)."""
+        found: dict[str, str] = {}
+        previous: str | None = None  # the key of the line before, if it was a choice's
+        for line in self.text.splitlines():
+            match = KEYED.match(line)
+            if match:
+                key = match.group(1)
+                if previous is None or key.isdigit() != previous.isdigit():
+                    found = {}  # a new list begins
+                found.setdefault(key, match.group(2).strip())
+                previous = key
+            else:
+                previous = None
+        return found
+
+    @property
     def options(self) -> list[str]:
-        return list(self.numbered.values())
+        return list(self.keyed.values())
 
     @property
     def button_texts(self) -> list[str]:
@@ -322,11 +344,11 @@ class ZaloPerson(_Reader):
         return await self.send_image(content, caption=caption, filename=filename)
 
     async def press(self, message: ZaloBotMessage, label: str) -> dict[str, Any]:
-        """Choose an option as a Zalo person does: reply with its number from the message's list."""
-        number = next((n for n, text in message.numbered.items() if text == label), None)
-        if number is None:
+        """Choose an option as a Zalo person does: reply with its number (or letter) from the list."""
+        key = next((k for k, text in message.keyed.items() if text == label), None)
+        if key is None:
             raise SandboxRequestError(400, f"no option {label!r} in {message.options!r}")
-        return await self.send(str(number))
+        return await self.send(key)
 
     async def next_message(self, wait_seconds: float = 15.0) -> ZaloBotMessage:
         """The bot's next message in this chat, after everything already read."""

@@ -116,12 +116,16 @@ async def load_demo(
                 found = Person(telegram_id=user_id, full_name=f"{family} {given}", language="vi")
                 session.add(found)
                 await session.flush()
-                # A Telegram account from the start, so that the outbox reaches a demo person
-                # (a ballot, a notice) before they have written to the bot.
-                session.add(
-                    ChannelAccount(channel=Channel.TELEGRAM, external_id=str(user_id), person_id=found.id)
-                )  # type: ignore[arg-type]
                 existing[user_id] = found
+            # Reachable through the outbox before the persona has written (as every Telegram user
+            # known before the chat layer is, by migration 0007).
+            assert found.id is not None
+            if await session.get(ChannelAccount, (Channel.TELEGRAM.value, str(user_id))) is None:
+                session.add(
+                    ChannelAccount(
+                        channel=Channel.TELEGRAM.value, external_id=str(user_id), person_id=found.id
+                    )
+                )
             return found
 
         async def grant(

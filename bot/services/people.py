@@ -17,6 +17,7 @@ from models.channels import Channel, ChannelAccount
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
 from models.text import nfc
+from models.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,7 @@ async def identify_account(
     for _attempt in range(2):  # two first contacts at once: the loser reads the winner's row
         try:
             async with db.transaction() as session:
-                person = await _claim_account(session, channel, external_id, display_name, language)
+                person = await _claim_account(session, channel, external_id, display_name, language, now)
                 if admin and not person.is_admin:
                     person.is_admin = True
                     session.add(person)
@@ -283,7 +284,12 @@ async def _seen(db: Database, channel: Channel, external_id: str, now: datetime)
 
 
 async def _claim_account(
-    session: AsyncSession, channel: Channel, external_id: str, display_name: str, language: str
+    session: AsyncSession,
+    channel: Channel,
+    external_id: str,
+    display_name: str,
+    language: str,
+    now: datetime | None,
 ) -> Person:
     account = await session.get(ChannelAccount, (channel.value, external_id))
     if account is not None:
@@ -302,7 +308,16 @@ async def _claim_account(
         session.add(person)
         await session.flush()
     assert person.id is not None
-    session.add(ChannelAccount(channel=channel.value, external_id=external_id, person_id=person.id))
+    seen = now or utcnow()
+    session.add(
+        ChannelAccount(
+            channel=channel.value,
+            external_id=external_id,
+            person_id=person.id,
+            linked_at=seen,
+            last_seen_at=seen,
+        )
+    )
     return person
 
 

@@ -41,10 +41,10 @@ from bot.render import split_message
 from bot.services import chat_menus, people
 from models.channels import Channel
 from models.permissions import COMMANDS_BY_CAPACITY, PUBLIC_COMMANDS
-from models.text import nfc
+from models.text import as_typed, nfc
 
 log = logging.getLogger("thidua.zalo")
-CAPS = Caps(buttons=False, edits=False, max_text=2000, command_menu=False)
+CAPS = Caps(buttons=False, edits=False, max_text=2000, command_menu=False, documents_in=False)
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # an invite token (bot.services.invites.TOKEN_BYTES)
 MAX_WEBHOOK_BODY = 64 * 1024  # a Zalo event is small; anything larger is refused unread
 SEEN_EVENTS = 2048  # Zalo retries a webhook POST: the same message is handled once
@@ -59,7 +59,7 @@ def incoming_from_event(event: ZaloEvent) -> Incoming:
         "language": None,  # Zalo does not say; the person's stored language applies
     }
     if event.kind is EventKind.TEXT:
-        text = nfc(event.text or "")
+        text = as_typed(event.text or "")
         if text.startswith("/"):
             head, *args = text.split()
             return Incoming(
