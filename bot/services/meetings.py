@@ -325,7 +325,7 @@ MAX_COUNTING_COMMITTEE = 7
 async def set_minutes_details(
     db: Database,
     *,
-    telegram_id: int,
+    person_id: int,
     meeting_id: int,
     now: datetime,
     today: date,
@@ -336,7 +336,7 @@ async def set_minutes_details(
     """Who the minutes name besides the chair: the secretary (a person of the bloc), the counting
     committee of the secret ballots and the department council's representative. Only what is
     given changes; ValueError names what is wrong and changes nothing."""
-    person_id = await _chair_of(db, telegram_id, meeting_id, today)
+    person_id = await _chair_of(db, person_id, meeting_id, today)
     committee = [nfc(name)[:120] for name in counting_committee or [] if nfc(name)]
     if len(committee) > MAX_COUNTING_COMMITTEE:
         raise ValueError("counting_committee")
