@@ -58,7 +58,8 @@ def incoming_from_update(update: Update) -> Incoming | None:
     }
     query = update.callback_query
     if query is not None:
-        return Incoming(kind=InKind.CHOICE, choice=query.data or "", **common)
+        pressed = str(query.message.message_id) if query.message is not None else None
+        return Incoming(kind=InKind.CHOICE, choice=query.data or "", message_id=pressed, **common)
     message = update.message
     if message is None:
         return None

@@ -17,6 +17,7 @@ from bot.services import meetings
 from models.meetings import MeetingKind
 from tests.auxil.bot import RunningBot
 from tests.auxil.clock import Clock
+from tests.auxil.people import pid
 from tests.unit.test_exports import Dossier, build
 from tests.unit.test_registration_service import make_world
 
@@ -127,7 +128,7 @@ async def test_the_head_picks_which_meetings_minutes(
     d = await build(db, clock)
     await meetings.create_meeting(
         db,
-        telegram_id=d.head_tg,
+        person_id=await pid(db, d.head_tg),
         bloc_id=d.scope.bloc_id,
         kind=MeetingKind.PACT,
         starts_at=datetime(2026, 10, 2, 2, 0, tzinfo=UTC),

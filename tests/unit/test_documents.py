@@ -32,6 +32,7 @@ from bot.services.ballots import Purpose
 from bot.services.exports import Kind, Scope
 from models.meetings import MeetingKind
 from models.vote_rules import Choice
+from tests.auxil.people import pid
 from tests.conftest import Clock
 from tests.unit.test_exports import MASTER, _context, files_of, one
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
@@ -66,10 +67,16 @@ class YearEnd:
 
 async def _open(w: World, head_tg: int, meeting_id: int, purpose: Purpose, title: str, **kw: object):
     draft = await ballots.create_draft(
-        w.db, telegram_id=head_tg, meeting_id=meeting_id, purpose=purpose, title=title, now=w.clock(), **kw
+        w.db,
+        person_id=await pid(w.db, head_tg),
+        meeting_id=meeting_id,
+        purpose=purpose,
+        title=title,
+        now=w.clock(),
+        **kw,
     )
     opened = await ballots.open_poll(
-        w.db, telegram_id=head_tg, poll_id=draft.id, master_key=MASTER, now=w.clock()
+        w.db, person_id=await pid(w.db, head_tg), poll_id=draft.id, master_key=MASTER, now=w.clock()
     )
     return opened.poll
 
@@ -97,10 +104,10 @@ async def year_end(db: Database, clock: Clock) -> YearEnd:
 
     head_tg = bloc2[0].user_id
     reps = [p.user_id for p in bloc2]
-    bloc_id = (await meetings.led_blocs(db, head_tg, today))[0][0]
+    bloc_id = (await meetings.led_blocs(db, await pid(db, head_tg), today))[0][0]
     meeting = await meetings.create_meeting(
         db,
-        telegram_id=head_tg,
+        person_id=await pid(db, head_tg),
         bloc_id=bloc_id,
         kind=MeetingKind.YEAREND,
         starts_at=datetime(2027, 6, 5, 1, 30, tzinfo=UTC),
@@ -112,7 +119,7 @@ async def year_end(db: Database, clock: Clock) -> YearEnd:
     )
     await meetings.set_minutes_details(
         db,
-        telegram_id=head_tg,
+        person_id=await pid(db, head_tg),
         meeting_id=meeting.id,
         now=now,
         today=today,
@@ -120,15 +127,23 @@ async def year_end(db: Database, clock: Clock) -> YearEnd:
         counting_committee=COMMITTEE,
         council_representative=COUNCIL,
     )
-    opened = await meetings.open_meeting(db, telegram_id=head_tg, meeting_id=meeting.id, now=now, today=today)
+    opened = await meetings.open_meeting(
+        db, person_id=await pid(db, head_tg), meeting_id=meeting.id, now=now, today=today
+    )
     present = reps[:10]
     for rep in present:
-        await meetings.check_in(db, telegram_id=rep, code=opened.checkin_code or "", now=now, today=today)
+        await meetings.check_in(
+            db, person_id=await pid(db, rep), code=opened.checkin_code or "", now=now, today=today
+        )
 
     async def run(poll, ballot_of) -> None:  # type: ignore[no-untyped-def]
         for index, rep in enumerate(present):
-            await ballots.cast(db, poll_ref=poll.ref, telegram_id=rep, ballot=ballot_of(index, poll), now=now)
-        await ballots.close_poll(db, poll_id=poll.id, master_key=MASTER, now=now, telegram_id=head_tg)
+            await ballots.cast(
+                db, poll_ref=poll.ref, person_id=await pid(db, rep), ballot=ballot_of(index, poll), now=now
+            )
+        await ballots.close_poll(
+            db, poll_id=poll.id, master_key=MASTER, now=now, person_id=await pid(db, head_tg)
+        )
 
     # A unit-level title: in the minutes, not in the Tờ trình.
     poll = await _open(w, head_tg, meeting.id, Purpose.TITLE, "Tập thể lao động xuất sắc")
@@ -161,7 +176,7 @@ async def year_end(db: Database, clock: Clock) -> YearEnd:
             head_elected = elected.label
     await meetings.close_meeting(
         db,
-        telegram_id=head_tg,
+        person_id=await pid(db, head_tg),
         meeting_id=meeting.id,
         now=datetime(2027, 6, 5, 4, 0, tzinfo=UTC),
         today=today,

@@ -35,7 +35,7 @@ from models.organisation import Unit
 from models.registration import ScoreSheet, SheetStatus
 from models.vote_rules import Choice
 from tests.auxil.clock import Clock
-from tests.auxil.people import person_id_of
+from tests.auxil.people import person_id_of, pid
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
 from tests.unit.test_scoring_service import SECRETARIAT, score_all
 
@@ -93,10 +93,10 @@ async def build(db: Database, clock: Clock) -> Dossier:
 
     head_tg = bloc2[0].user_id
     reps_tg = [p.user_id for p in bloc2]
-    bloc_id = (await meetings.led_blocs(db, head_tg, today))[0][0]
+    bloc_id = (await meetings.led_blocs(db, await pid(db, head_tg), today))[0][0]
     meeting = await meetings.create_meeting(
         db,
-        telegram_id=head_tg,
+        person_id=await pid(db, head_tg),
         bloc_id=bloc_id,
         kind=MeetingKind.YEAREND,
         starts_at=datetime(2027, 6, 5, 1, 30, tzinfo=UTC),  # 08:30 on 05/06/2027 in Cần Thơ
@@ -105,9 +105,13 @@ async def build(db: Database, clock: Clock) -> Dossier:
         now=now,
         today=today,
     )
-    opened = await meetings.open_meeting(db, telegram_id=head_tg, meeting_id=meeting.id, now=now, today=today)
+    opened = await meetings.open_meeting(
+        db, person_id=await pid(db, head_tg), meeting_id=meeting.id, now=now, today=today
+    )
     for rep in reps_tg[:10]:
-        await meetings.check_in(db, telegram_id=rep, code=opened.checkin_code or "", now=now, today=today)
+        await meetings.check_in(
+            db, person_id=await pid(db, rep), code=opened.checkin_code or "", now=now, today=today
+        )
     poll_ids = []
     # Approval of an ordinary title: the four considered units are the candidates.
     poll = await _open(w, head_tg, meeting.id, Purpose.TITLE, "Tập thể lao động xuất sắc")
@@ -116,20 +120,24 @@ async def build(db: Database, clock: Clock) -> Dossier:
             c.position: (Choice.AGREE if (index + c.position) % 4 else Choice.DISAGREE)
             for c in poll.on_ballot
         }
-        await ballots.cast(db, poll_ref=poll.ref, telegram_id=rep, ballot=answers, now=now)
-    await ballots.close_poll(db, poll_id=poll.id, master_key=MASTER, now=now, telegram_id=head_tg)
+        await ballots.cast(db, poll_ref=poll.ref, person_id=await pid(db, rep), ballot=answers, now=now)
+    await ballots.close_poll(
+        db, poll_id=poll.id, master_key=MASTER, now=now, person_id=await pid(db, head_tg)
+    )
     poll_ids.append(poll.id)
     # 2 Cờ thi đua among the four.
     poll = await _open(w, head_tg, meeting.id, Purpose.SELECTION, "Cờ thi đua của UBND thành phố", seats=2)
     positions = [c.position for c in poll.on_ballot]
     for index, rep in enumerate(reps_tg[:10]):
         picks = frozenset({positions[0], positions[1 + index % 3]})
-        await ballots.cast(db, poll_ref=poll.ref, telegram_id=rep, ballot=picks, now=now)
-    await ballots.close_poll(db, poll_id=poll.id, master_key=MASTER, now=now, telegram_id=head_tg)
+        await ballots.cast(db, poll_ref=poll.ref, person_id=await pid(db, rep), ballot=picks, now=now)
+    await ballots.close_poll(
+        db, poll_id=poll.id, master_key=MASTER, now=now, person_id=await pid(db, head_tg)
+    )
     poll_ids.append(poll.id)
     await meetings.close_meeting(
         db,
-        telegram_id=head_tg,
+        person_id=await pid(db, head_tg),
         meeting_id=meeting.id,
         now=datetime(2027, 6, 5, 4, 0, tzinfo=UTC),
         today=today,
@@ -143,7 +151,7 @@ async def _open(
 ) -> ballots.PollView:
     draft = await ballots.create_draft(
         w.db,
-        telegram_id=head_tg,
+        person_id=await pid(w.db, head_tg),
         meeting_id=meeting_id,
         purpose=purpose,
         title=title,
@@ -152,7 +160,7 @@ async def _open(
     )
     assert len(draft.on_ballot) == 4, draft
     opened = await ballots.open_poll(
-        w.db, telegram_id=head_tg, poll_id=draft.id, master_key=MASTER, now=w.clock()
+        w.db, person_id=await pid(w.db, head_tg), poll_id=draft.id, master_key=MASTER, now=w.clock()
     )
     return opened.poll
 
