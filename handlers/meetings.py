@@ -516,6 +516,9 @@ async def link_group(update: Update, context: ThiduaContext) -> None:
             today=_today(context),
             now=_now(context),
         )
+    except meetings.GroupTakenError as taken:
+        await reply(update, t(profile.language, "group.taken", bloc=taken.bloc_name))
+        return
     except NotAllowedError:
         await reply(update, t(profile.language, "error.not_allowed"))
         return

@@ -375,6 +375,14 @@ async def check_out(
         return await _view(session, meeting)
 
 
+class GroupTakenError(NotAllowedError):
+    """The group is already another bloc's group; nothing was changed."""
+
+    def __init__(self, bloc_name: str) -> None:
+        super().__init__(bloc_name)
+        self.bloc_name = bloc_name
+
+
 async def link_group(db: Database, *, telegram_id: int, chat_id: int, today: date, now: datetime) -> str:
     """Make this Telegram group the bloc's group (announcements, progress, results)."""
     blocs = await led_blocs(db, telegram_id, today)
@@ -383,6 +391,10 @@ async def link_group(db: Database, *, telegram_id: int, chat_id: int, today: dat
     bloc_id, bloc_name = blocs[0]
     async with db.transaction() as session:
         for stale in await session.exec(select(BlocChat).where(BlocChat.chat_id == chat_id)):
+            if stale.bloc_id != bloc_id:
+                # Another bloc's group: only that bloc's head may move its link, never a stranger.
+                other = await session.get(Bloc, stale.bloc_id)
+                raise GroupTakenError(other.name if other else f"#{stale.bloc_id}")
             await session.delete(stale)
         await session.flush()
         existing = await session.get(BlocChat, bloc_id)
