@@ -314,7 +314,7 @@ async def got_people_file(update: Update, context: ThiduaContext) -> int:
     if problem is not None:
         return await _take_people(update, context, [], [problem])
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    rows, problems = registration.people_from_file(data, document.file_name or "")
+    rows, problems = await registration.people_off_loop(data, document.file_name or "")
     return await _take_people(update, context, rows, problems)
 
 
@@ -530,7 +530,7 @@ async def criteria_file(update: Update, context: ThiduaContext) -> int:
     if problem is not None:
         return await _publish(update, context, criteria.Checked((), (), (problem,)))
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    return await _publish(update, context, criteria.check_file(data, document.file_name or ""))
+    return await _publish(update, context, await criteria.check_file_off_loop(data, document.file_name or ""))
 
 
 async def criteria_text(update: Update, context: ThiduaContext) -> int:

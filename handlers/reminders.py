@@ -380,7 +380,7 @@ async def import_file(update: Update, context: ThiduaContext) -> int:
         await reply(update, t(profile.language, "timetable.bad_file", file=name, detail="> 2 MB"))
         return WAIT_TABLE
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    cells = timetable.read_table(data, name)
+    cells = await timetable.read_table_off_loop(data, name)
     if not isinstance(cells, list):
         await reply(update, cells.render(profile.language))
         return WAIT_TABLE
