@@ -39,6 +39,7 @@ from models.meetings import (
     PollVoter,
     SealedBallot,
 )
+from models.numbers import is_id
 from models.organisation import Person, PersonRole, Position, RoleKind, SchoolYear
 from models.registration import Eligibility
 from models.text import nfc
@@ -327,6 +328,8 @@ async def toggle_candidate(
     db: Database, *, telegram_id: int, poll_id: int, position: int, now: datetime
 ) -> PollView:
     await _draft_for_edit(db, telegram_id, poll_id, now)
+    if not is_id(position):  # from button data: a number no column holds is no candidate
+        raise NotFoundError(f"candidate {position}")
     async with db.transaction() as session:
         candidate = (
             await session.exec(

@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.services import audit, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from models.meetings import Attendance, BlocChat, Meeting, MeetingKind, MeetingStatus
+from models.numbers import is_id
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.school_year import school_year_of
 from models.text import nfc
@@ -353,6 +354,8 @@ async def check_out(
 ) -> MeetingView:
     """The chair records that a unit left the room."""
     person_id = await _chair_of(db, telegram_id, meeting_id, today)
+    if not is_id(unit_id):  # from button data: a number no column holds is no unit
+        raise NotFoundError(f"unit {unit_id}")
     async with db.transaction() as session:
         row = (
             await session.exec(
