@@ -39,6 +39,7 @@ pytestmark = pytest.mark.hardening
         ("7,25 thiếu minh chứng", "bước"),
         ("99999999999999999999999999 thiếu", "vượt quá điểm tối đa"),
         ("-3 thiếu minh chứng", "không được âm"),
+        ("9" * 5000 + " thiếu minh chứng", "không phải là số"),
     ],
 )
 async def test_a_proposal_that_is_not_a_plain_score_is_refused_and_nothing_saved(
@@ -117,3 +118,20 @@ def test_a_zalo_event_with_an_odd_date_is_refused_not_crashed(date: str) -> None
 
     with pytest.raises(EventError):
         parse_event(text_event(date=date))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "1.\tHọp\tTrong tháng 11/2023\tCác Khối thi đua số 1,2," + "9" * 5000,
+        "9" * 5000 + ".\tHọp\tTrước ngày 15/01/2024\tPhòng GDĐT",
+        "1.\tHọp\tTrước ngày 15/01/" + "9" * 5000 + "\tPhòng GDĐT",
+        "1.\tHọp\tTừ " + "9" * 5000 + " đến 29/3/2024\tPhòng GDĐT",
+        "1.\tHọp\tTrong tháng 11/2023\tKhối trưởng các Khối thi đua số " + "9" * 5000,
+    ],
+)
+def test_a_timetable_line_with_a_number_of_thousands_of_digits_is_a_row_error(line: str) -> None:
+    from models.timetable import parse_table_text
+
+    parsed = parse_table_text("TT\tNội dung\tThời gian hoàn thành\tĐơn vị thực hiện\n" + line, (2023, 2024))
+    assert not parsed.milestones and len(parsed.errors) == 1
