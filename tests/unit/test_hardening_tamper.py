@@ -16,7 +16,7 @@ from bot.services import audit, ballots
 from bot.services.ballots import BallotTamper, CastStatus, Purpose
 from bot.services.demo import load_demo, load_demo_progress
 from models.meetings import Poll, SealedBallot
-from models.vote_rules import BallotKind, encode_ballot
+from models.vote_rules import BallotKind, Choice, encode_ballot
 from tests.conftest import Clock, make_settings
 from tests.unit.test_ballots_service import MASTER, Bloc2
 
@@ -159,3 +159,31 @@ async def test_a_tracker_list_edited_with_a_rebuilt_chain_head_is_named(closed: 
     )
     kinds = {kind for _, kind, _ in await closed.problems()}
     assert {BallotTamper.HEAD, BallotTamper.LIST, BallotTamper.UNPUBLISHED} <= kinds
+
+
+async def test_an_open_polls_altered_or_deleted_sealed_ballot_is_named(db: Database, clock: Clock) -> None:
+    _, personas = await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
+    await load_demo_progress(db, bloc_number=2, now=clock())
+    bloc = Bloc2(db, clock, personas)
+    await bloc.meeting(present=10)
+    poll = await bloc.poll(Purpose.TITLE, "Tập thể lao động xuất sắc")
+    trackers = []
+    for rep in bloc.reps[:3]:
+        mine = await ballots.ballot_for(db, poll_ref=poll.ref, telegram_id=rep.user_id)
+        assert mine is not None
+        ballot = {c.position: Choice.AGREE for c in poll.on_ballot if c.unit_id != mine.unit_id}
+        cast = await ballots.cast(db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot=ballot, now=clock())
+        assert cast.status is CastStatus.RECORDED and cast.tracker
+        trackers.append(cast.tracker)
+    opened = Closed(db, poll.id, sorted(trackers))
+    assert await opened.problems() == set()
+    sealed = bytearray(await opened.sealed(trackers[0]))
+    sealed[-1] ^= 0x80
+    await opened.sql(
+        "UPDATE sealed_ballot SET sealed = :s WHERE tracker = :t", s=bytes(sealed), t=trackers[0]
+    )
+    await opened.sql("DELETE FROM sealed_ballot WHERE tracker = :t", t=trackers[1])
+    assert await opened.problems() == {
+        (poll.id, BallotTamper.ALTERED, ballot_crypto.short_code(trackers[0])),
+        (poll.id, BallotTamper.COUNT, "2 ≠ 3"),
+    }
