@@ -37,6 +37,11 @@ class TableTooBig(Exception):
         return Notice(f"table.too_big.{self.what}", {"file": file_name, "limit": shown.replace(",", ".")})
 
 
+# What openpyxl raises on a damaged file: a bad zip, a missing part, malformed XML (ParseError and
+# lxml's errors are SyntaxErrors), a shared string index past the list, a value of the wrong type.
+_DAMAGED = (zipfile.BadZipFile, KeyError, IndexError, OSError, ValueError, EOFError, SyntaxError, TypeError)
+
+
 class UnreadableTable(Exception):
     """Not a table we can read (a broken zip, a field too long for CSV); `str()` says what."""
 
@@ -59,7 +64,7 @@ def xlsx_rows(data: bytes) -> list[list[object]]:
         from openpyxl import load_workbook  # on first use: start-up stays light
 
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+    except _DAMAGED as exc:
         raise UnreadableTable(type(exc).__name__) from None
     rows: list[list[object]] = []
     filled = width = 0
@@ -86,7 +91,7 @@ def xlsx_rows(data: bytes) -> list[list[object]]:
                 raise TableTooBig("cells", MAX_CELLS)
             width = max(width, len(values))
             rows.append(values)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+    except _DAMAGED as exc:
         raise UnreadableTable(type(exc).__name__) from None
     finally:
         workbook.close()

@@ -147,3 +147,17 @@ async def test_reading_runs_off_the_event_loop(bomb_bytes: bytes) -> None:
     assert (await criteria.check_file_off_loop(bomb_bytes, "a.xlsx")).problems[
         0
     ].key == "table.too_big.unzipped"
+
+
+@pytest.mark.parametrize(
+    "rows_xml",
+    [
+        ["<row><c><v>1</v></row>"],  # malformed XML
+        ['<row><c r="A1" t="s"><v>99</v></c></row>'],  # a shared string that does not exist
+        ['<row r="x"><c r="A1"><v>1</v></c></row>'],  # a row number that is not one
+    ],
+)
+def test_a_damaged_sheet_is_refused_as_unreadable(rows_xml: list[str]) -> None:
+    people, problems = registration.people_from_file(with_sheet_xml(rows_xml), "danh_sach.xlsx")
+    assert people == [] and [p.key for p in problems] == ["reg.file.unreadable"]
+    assert isinstance(timetable.read_table(with_sheet_xml(rows_xml), "lich.xlsx"), Notice)
