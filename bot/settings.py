@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -219,6 +218,7 @@ def master_key(settings: Settings) -> bytes:
     if settings.ballot_master_key is not None:
         return parse_master_key(settings.ballot_master_key.get_secret_value())
     if settings.ballot_master_key_file is not None:
+        check_key_file(settings.ballot_master_key_file, settings.database_url)
         try:
             written = settings.ballot_master_key_file.read_text(encoding="ascii").strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -255,6 +255,8 @@ def _offline_key(settings: Settings, new_key: Callable[[], str]) -> str:
 
 def check_key_file(path: Path, database_url: str) -> None:
     """Refuse (one line) a key file in the SQLite database's folder that group or others may read."""
+    from sqlalchemy.engine import make_url
+
     database = make_url(database_url).database if database_url.startswith("sqlite") else None
     if not database or database == ":memory:":
         return

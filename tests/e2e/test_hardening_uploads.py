@@ -9,11 +9,12 @@ from sqlmodel import select
 from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from models.registration import RegistrationIndividual
-from tests.conftest import Demo, RunningBot
-from tests.e2e.test_registration import UNIT
-from tests.unit.test_hardening_uploads import bomb
+from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.spreadsheets import bomb
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hardening]
+
+UNIT = "Trường THCS&THPT Nguyễn Bình Khiêm"
 
 
 async def test_a_zip_bomb_at_the_people_step_is_refused_and_nothing_written(

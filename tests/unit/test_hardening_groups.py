@@ -10,7 +10,7 @@ from bot.i18n import t
 from bot.services import meetings
 from bot.services.demo import Persona, load_demo
 from models.meetings import BlocChat
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 
 pytestmark = pytest.mark.hardening
 

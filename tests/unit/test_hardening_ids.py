@@ -11,11 +11,10 @@ from sqlalchemy.exc import DBAPIError
 from bot.db import Database
 from bot.services import ballots, criteria, meetings, pact, reminder_settings, reminders, scoring, timetable
 from bot.services.ballots import Purpose
-from bot.services.demo import load_demo, load_demo_progress
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.registration import Refused
-from tests.conftest import Clock
-from tests.unit.test_ballots_service import Bloc2
+from tests.auxil.ballots import Bloc2
+from tests.auxil.clock import Clock
 from tests.unit.test_registration_service import HEAD, SCALE, make_world
 from tests.unit.test_scoring_service import SECRETARIAT, UNIT, score_all
 
@@ -26,10 +25,8 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 REFUSALS = (NotFoundError, NotAllowedError, Refused, ballots.OpenRefusal, timetable.DraftGoneError)
 
 
-async def test_huge_ids_in_buttons_are_refused_not_crashed(db: Database, clock: Clock) -> None:
-    _, personas = await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
-    await load_demo_progress(db, bloc_number=2, now=clock())
-    bloc = Bloc2(db, clock, personas)
+async def test_huge_ids_in_buttons_are_refused_not_crashed(bloc2: Bloc2) -> None:
+    bloc, db, clock = bloc2, bloc2.db, bloc2.clock
     view = await bloc.meeting(present=10)
     now, today = clock(), clock().date()
     draft = await ballots.create_draft(

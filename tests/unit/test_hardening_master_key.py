@@ -98,3 +98,14 @@ def test_start_refuses_a_readable_key_in_the_database_folder(
     monkeypatch.setattr(settings_module, "OFFLINE_KEY_FILE", inside)
     with pytest.raises(SettingsError, match="move it out"):
         master_key(offline(root))
+
+
+def test_a_readable_key_file_setting_inside_the_database_folder_is_refused(root: Path) -> None:
+    inside = root / "data" / "master.key"
+    inside.write_text(new_master_key() + "\n", encoding="ascii")
+    inside.chmod(0o644)
+    configured = offline(root).model_copy(update={"ballot_master_key_file": inside})
+    with pytest.raises(SettingsError, match="database's folder"):
+        master_key(configured)
+    inside.chmod(0o600)
+    assert len(master_key(configured)) == MASTER_KEY_BYTES

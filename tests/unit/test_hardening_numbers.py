@@ -16,7 +16,7 @@ from bot.services.registration import Refused
 from models.meetings import Poll
 from models.numbers import MAX_ID, is_id, parse_id, parse_int
 from models.registration import ChangeHistory, LineReview, ScoreLine
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
 from tests.unit.test_scoring_service import SECRETARIAT, UNIT, score_all
 

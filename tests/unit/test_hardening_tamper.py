@@ -14,11 +14,10 @@ from bot.__main__ import audit_verify
 from bot.db import Database
 from bot.services import audit, ballots
 from bot.services.ballots import BallotTamper, CastStatus, Purpose
-from bot.services.demo import load_demo, load_demo_progress
 from models.meetings import Poll, SealedBallot
 from models.vote_rules import BallotKind, Choice, encode_ballot
-from tests.conftest import Clock, make_settings
-from tests.unit.test_ballots_service import MASTER, Bloc2
+from tests.auxil.ballots import MASTER, Bloc2
+from tests.auxil.bot import make_settings
 
 pytestmark = pytest.mark.hardening
 
@@ -46,10 +45,8 @@ class Closed:
 
 
 @pytest.fixture
-async def closed(db: Database, clock: Clock) -> Closed:
-    _, personas = await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
-    await load_demo_progress(db, bloc_number=2, now=clock())
-    bloc = Bloc2(db, clock, personas)
+async def closed(bloc2: Bloc2) -> Closed:
+    bloc, db, clock = bloc2, bloc2.db, bloc2.clock
     await bloc.meeting(present=10)
     poll = await bloc.poll(Purpose.SELECTION, "Bằng khen UBND thành phố", seats=3)
     positions = [c.position for c in poll.on_ballot]
@@ -161,10 +158,8 @@ async def test_a_tracker_list_edited_with_a_rebuilt_chain_head_is_named(closed: 
     assert {BallotTamper.HEAD, BallotTamper.LIST, BallotTamper.UNPUBLISHED} <= kinds
 
 
-async def test_an_open_polls_altered_or_deleted_sealed_ballot_is_named(db: Database, clock: Clock) -> None:
-    _, personas = await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
-    await load_demo_progress(db, bloc_number=2, now=clock())
-    bloc = Bloc2(db, clock, personas)
+async def test_an_open_polls_altered_or_deleted_sealed_ballot_is_named(bloc2: Bloc2) -> None:
+    bloc, db, clock = bloc2, bloc2.db, bloc2.clock
     await bloc.meeting(present=10)
     poll = await bloc.poll(Purpose.TITLE, "Tập thể lao động xuất sắc")
     trackers = []

@@ -2,64 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
-from openpyxl import Workbook
 
 from bot.services import criteria, registration, roster, timetable, uploads
 from bot.services.notices import Notice
+from tests.auxil.spreadsheets import CELL, bomb, small_xlsx, with_sheet_xml
 
 pytestmark = pytest.mark.hardening
-
-_CELL = "<c><v>1</v></c>"
-
-
-def small_xlsx(rows: list[list[object]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def with_sheet_xml(rows_xml: list[str] | tuple[str, int], *, dimension: str = "A1") -> bytes:
-    """A real XLSX whose first sheet's XML is replaced: `rows_xml` is a list of <row> elements, or
-    (one row, how many times) streamed into the zip so a bomb never sits whole in memory."""
-    base = small_xlsx([["Họ và tên", "Chức vụ", "Danh hiệu đăng ký"]])
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(base)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            if info.filename != "xl/worksheets/sheet1.xml":
-                target.writestr(info, source.read(info.filename))
-                continue
-            with target.open("xl/worksheets/sheet1.xml", "w") as sheet:
-                sheet.write(
-                    b'<?xml version="1.0" encoding="UTF-8"?>'
-                    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                    + f'<dimension ref="{dimension}"/><sheetData>'.encode()
-                )
-                if isinstance(rows_xml, tuple):
-                    row, times = rows_xml
-                    for _ in range(times):
-                        sheet.write(row.encode())
-                else:
-                    for row in rows_xml:
-                        sheet.write(row.encode())
-                sheet.write(b"</sheetData></worksheet>")
-    return out.getvalue()
-
-
-def bomb() -> bytes:
-    """5 million one-digit cells: 5,000 rows of 1,000; about 80 MB of XML in a few hundred KB."""
-    return with_sheet_xml(("<row>" + _CELL * 1000 + "</row>", 5000), dimension="A1:ALL5000")
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +51,7 @@ def test_the_bomb_is_small_on_disk_and_refused_by_every_reader(bomb_bytes: bytes
         # A cell in column 61 that the sheet's declared dimension ("A1") hides.
         (['<row r="1"><c r="A1"><v>1</v></c><c r="BI1"><v>2</v></c></row>'], "columns"),
         # Under the unzipped cap, but 300,000 filled cells in 50 columns.
-        (("<row>" + _CELL * 50 + "</row>", 6000), "cells"),
+        (("<row>" + CELL * 50 + "</row>", 6000), "cells"),
     ],
 )
 def test_sheets_past_a_limit_are_refused_naming_it(rows_xml: list[str] | tuple[str, int], what: str) -> None:
