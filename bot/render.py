@@ -81,12 +81,15 @@ def split_message(text: str, limit: int = SAFE_LIMIT, *, markup: bool = True) ->
                 continue
             if not body:  # nothing fits before this atom, even at the start of a part
                 room = limit - size - _units(_closers(current))
-                head = ""
+                head, used = "", 0
                 if not markup or (not _is_markup(atom) and atom not in ("<", "&")):
-                    for char in atom:
-                        if _units(head + char) > room:
+                    for index, char in enumerate(atom):
+                        used += 2 if ord(char) > 0xFFFF else 1  # UTF-16 units, counted as we go
+                        if used > room:
+                            head = atom[:index]
                             break
-                        head += char
+                    else:
+                        head = atom
                 if head:  # a long word: cut it where the part is full
                     atoms[j : j + 1] = [head, atom[len(head) :]] if atom[len(head) :] else [head]
                     continue
