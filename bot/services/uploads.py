@@ -17,9 +17,9 @@ from bot.services.notices import Notice
 
 MAX_TABLE_BYTES = 5 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 40 * 1024 * 1024  # an XLSX's XML is ~10× its zip; a zip bomb is 1000×
-MAX_ROWS = 10_000  # rows read, empty ones included (a gap to row 1,000,000 is rows too)
+MAX_ROWS = 5_000  # rows read, empty ones included (a gap to row 1,000,000 is rows too)
 MAX_COLUMNS = 60
-MAX_CELLS = 200_000  # filled cells
+MAX_CELLS = 50_000  # filled cells: a bloc's roster or a people list is a few thousand
 
 
 class TableTooBig(Exception):
