@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -69,7 +70,28 @@ def widths(sheet: Worksheet, values: Sequence[float]) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = width
 
 
+_REF = r"\$?[A-Z]{1,3}\$?[0-9]{1,7}"
+# The only formulas the exports write: totals, a rank, a difference, a reference to the self-score
+# sheet. Anything else that reaches a cell as "=…" is text someone typed.
+_OUR_FORMULA = re.compile(
+    rf"=(?:0|SUM\({_REF}:{_REF}\)|RANK\({_REF},{_REF}:{_REF},0\)|{_REF}(?:-{_REF})?|'(?P<sheet>[^']+)'!{_REF})"
+)
+
+
+def _ours(formula: str, sheets: set[str]) -> bool:
+    found = _OUR_FORMULA.fullmatch(formula)
+    return found is not None and (found.group("sheet") is None or found.group("sheet") in sheets)
+
+
 def to_bytes(workbook: Workbook, moment: datetime) -> bytes:
+    # openpyxl stores any string starting with "=" as a formula: a unit's note "=HYPERLINK(…)"
+    # would run in the head's Excel. What is not one of our formulas is kept as text.
+    sheets = set(workbook.sheetnames)
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" and not (isinstance(cell.value, str) and _ours(cell.value, sheets)):
+                    cell.data_type = "s"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return reproducible_zip(buffer.getvalue(), moment)
