@@ -275,16 +275,35 @@ async def roster_import(settings: Settings, path: Path, data: bytes, year: str |
 
 
 async def audit_verify(settings: Settings) -> int:
-    from bot.services import audit
+    from bot.services import audit, ballots
 
     db = Database(settings.database_url)
     check = await audit.verify(db)
+    polls = await ballots.verify_polls(db)
     await db.dispose()
     for problem in check.problems:
         print(f"Nhật ký #{problem.seq}: {problem.what}")
+    for found in polls:
+        print(f"Cuộc bỏ phiếu #{found.poll_id}: {_TAMPER[found.kind]}: {found.detail}")
     verdict = "NGUYÊN VẸN" if check.ok else "BỊ SỬA HOẶC XOÁ"
     print(f"Nhật ký {verdict}: {check.entries} mục, đầu chuỗi #{check.head_seq} {check.head_hash}")
-    return 0 if check.ok else 1
+    if polls:
+        print(f"Phiếu kín và kết quả BỊ SỬA HOẶC XOÁ: {len(polls)} chỗ sai")
+    else:
+        print("Phiếu kín, mã kiểm tra và kết quả khớp nhật ký")
+    return 0 if check.ok and not polls else 1
+
+
+_TAMPER = {
+    "altered": "phiếu kín bị sửa (không còn khớp mã kiểm tra)",
+    "unpublished": "phiếu kín có mã không nằm trong danh sách đã công bố (thêm hoặc tráo)",
+    "missing": "mã đã công bố nhưng phiếu kín không còn (xoá hoặc tráo)",
+    "list": "danh sách mã kiểm tra bị sửa",
+    "head": "mã chuỗi khác với mục đóng phiếu trong nhật ký",
+    "result": "kết quả khác với mục đóng phiếu trong nhật ký",
+    "count": "số phiếu kín khác số đơn vị đã bỏ phiếu",
+    "no_close": "đã đóng nhưng nhật ký không có mục đóng phiếu",
+}
 
 
 async def timetable_import(

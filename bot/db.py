@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot.settings import ROOT, async_database_url
+from models.numbers import is_id
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -65,15 +66,28 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
+class BoundedSession(AsyncSession):
+    """A session whose `get` answers "no such row" for an int key no INTEGER column can hold.
+
+    Ids come from button data and typed commands; a 10-digit one must be "not found" like any
+    other unknown id, not an overflow error from PostgreSQL in the middle of a conversation."""
+
+    async def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        keys = ident if isinstance(ident, tuple) else (ident,)
+        if any(isinstance(key, int) and not is_id(key) for key in keys):
+            return None
+        return await super().get(entity, ident, **kwargs)
+
+
 class Database:
     """One engine and its session factory; services open one transaction per use case."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = async_database_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._sessions = async_sessionmaker(self.engine, class_=BoundedSession, expire_on_commit=False)
         self._reads = async_sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), class_=AsyncSession, expire_on_commit=False
+            self.engine.execution_options(**{READ_ONLY: True}), class_=BoundedSession, expire_on_commit=False
         )
 
     @property

@@ -466,6 +466,9 @@ async def link_group(turn: Turn) -> None:
             today=turn.today,
             now=turn.deps.clock(),
         )
+    except meetings.GroupTakenError as taken:
+        await turn.say(t(lang, "group.taken", bloc=taken.bloc_name))
+        return None
     except NotAllowedError:
         await turn.say(t(lang, "error.not_allowed"))
         return None

@@ -275,7 +275,7 @@ async def got_people_file(turn: Turn) -> str | None:
     data, problem = await _fetch_list(turn, name, attachment.size)
     if problem is not None:
         return await _take_people(turn, [], [problem])
-    rows, problems = registration.people_from_file(data, name)
+    rows, problems = await registration.people_off_loop(data, name)
     return await _take_people(turn, rows, problems)
 
 
@@ -487,7 +487,7 @@ async def criteria_file(turn: Turn) -> str | None:
     data, problem = await _fetch_list(turn, name, attachment.size)
     if problem is not None:
         return await _publish(turn, criteria.Checked((), (), (problem,)))
-    return await _publish(turn, criteria.check_file(data, name))
+    return await _publish(turn, await criteria.check_file_off_loop(data, name))
 
 
 async def criteria_text(turn: Turn) -> str | None:

@@ -261,7 +261,7 @@ async def import_file(turn: Turn) -> str | None:
     except ValueError:
         await turn.say(t(turn.lang, "timetable.bad_file", file=name, detail="> 2 MB"))
         return WAIT_TABLE
-    cells = timetable.read_table(data, name)
+    cells = await timetable.read_table_off_loop(data, name)
     if not isinstance(cells, list):
         await turn.say(cells.render(turn.lang))
         return WAIT_TABLE

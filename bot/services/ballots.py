@@ -8,6 +8,7 @@ unit tapping at once meet the UNIQUE (poll, unit) row and change nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from bot.services.meetings import MemberUnit, Recipient, members_of, representat
 from models.channels import ChannelAccount
 from models.meetings import (
     Attendance,
+    AuditEntry,
     BlocChat,
     Meeting,
     MeetingStatus,
@@ -40,6 +42,7 @@ from models.meetings import (
     PollVoter,
     SealedBallot,
 )
+from models.numbers import is_id
 from models.organisation import PersonRole, Position, RoleKind, SchoolYear
 from models.registration import Eligibility
 from models.text import nfc
@@ -324,6 +327,8 @@ async def toggle_candidate(
     db: Database, *, person_id: int, poll_id: int, position: int, now: datetime
 ) -> PollView:
     await _draft_for_edit(db, person_id, poll_id, now)
+    if not is_id(position):  # from button data: a number no column holds is no candidate
+        raise NotFoundError(f"candidate {position}")
     async with db.transaction() as session:
         candidate = (
             await session.exec(
@@ -938,7 +943,13 @@ async def close_poll(
             subject=f"poll:{poll.id}",
             at=now,
             actor_person_id=person_id,
-            details={"voted": result.voted, "chain_head": head, "by": "chair" if person_id else "deadline"},
+            details={
+                "voted": result.voted,
+                "chain_head": head,
+                "by": "chair" if person_id else "deadline",
+                # The stored tally's fingerprint: `audit verify` catches a count edited afterwards.
+                "result_sha256": hashlib.sha256(poll.result.encode("utf-8")).hexdigest(),
+            },
         )
         await audit.append(
             session,
@@ -1060,6 +1071,139 @@ async def verify_tracker(db: Database, code: str) -> list[TrackerMatch]:
             for found in ballot_crypto.match_short_code(code, published):
                 matches.append(TrackerMatch(poll.title, found, poll.chain_head or "", len(published)))
     return matches
+
+
+# ------------------------------------------------------------------ tamper check
+class BallotTamper(StrEnum):
+    """What `thidua audit verify` found wrong with a poll's stored ballots, trackers or result."""
+
+    ALTERED = "altered"  # a sealed ballot's bytes no longer hash to its tracker
+    UNPUBLISHED = "unpublished"  # a sealed ballot whose tracker is not in the published list
+    MISSING = "missing"  # a published tracker with no sealed ballot
+    LIST = "list"  # the published list is malformed or does not rebuild the poll's chain head
+    HEAD = "head"  # the poll's chain head differs from the one in its close entry
+    RESULT = "result"  # the stored result differs from what the close entry recorded
+    COUNT = "count"  # sealed ballots and who-voted rows disagree in number (an open poll)
+    NO_CLOSE = "no_close"  # a closed poll without its close entry in the audit log
+
+
+@dataclass(frozen=True)
+class PollProblem:
+    poll_id: int
+    kind: BallotTamper
+    detail: str  # the row or field named: a tracker's short code, "voted 10 ≠ 11", ...
+
+
+def _code(tracker_hex: str) -> str:
+    try:
+        return ballot_crypto.short_code(tracker_hex)
+    except ValueError:
+        return repr(tracker_hex[:16])
+
+
+def _check_result(poll: Poll, close: dict[str, Any], tally_entry: dict[str, Any] | None) -> list[str]:
+    """What in the stored result differs from the close (and tally) entries; [] when it matches."""
+    try:
+        stored = json.loads(poll.result or "")
+        assert isinstance(stored, dict)
+    except (ValueError, AssertionError):
+        return ["the stored result is not a JSON object"]
+    diffs: list[str] = []
+    if stored.get("voted") != close.get("voted"):
+        diffs.append(f"voted {close.get('voted')} ≠ {stored.get('voted')}")
+    if tally_entry is not None and stored.get("elected") != tally_entry.get("elected"):
+        diffs.append(f"elected {tally_entry.get('elected')} ≠ {stored.get('elected')}")
+    voted = stored.get("voted") if isinstance(stored.get("voted"), int) else 0
+    for c in stored.get("candidates") or []:
+        counts = [c.get(k) for k in ("votes", "disagree", "abstain", "blank")]
+        if any(not isinstance(n, int) or n < 0 or n > voted for n in counts) or sum(counts) > max(voted, 0):
+            diffs.append(f"candidate {c.get('position')}: {counts} of {voted} ballots")
+    expected = close.get("result_sha256")
+    if expected is not None:
+        actual = hashlib.sha256((poll.result or "").encode("utf-8")).hexdigest()
+        if actual != expected and not diffs:
+            diffs.append("the counts were edited")
+    return diffs
+
+
+def _poll_problems(
+    poll_id: int,
+    poll: Poll | None,
+    rows: list[SealedBallot],
+    entries: dict[tuple[str, str], dict[str, Any]],
+    voted: int,
+) -> list[tuple[BallotTamper, str]]:
+    found: list[tuple[BallotTamper, str]] = []
+    for row in rows:
+        if ballot_crypto.tracker(row.sealed) != row.tracker:
+            found.append((BallotTamper.ALTERED, _code(row.tracker)))
+    if poll is None or poll.status == PollStatus.DRAFT:
+        found.extend((BallotTamper.UNPUBLISHED, _code(row.tracker)) for row in rows)
+        return found
+    if poll.status == PollStatus.OPEN:
+        if len(rows) != voted:
+            found.append((BallotTamper.COUNT, f"{len(rows)} ≠ {voted}"))
+        return found
+    close = entries.get(("poll.close", f"poll:{poll_id}"))
+    if close is None:
+        found.append((BallotTamper.NO_CLOSE, f"poll:{poll_id}"))
+        close = {}
+    try:
+        published = json.loads(poll.trackers or "[]")
+        assert isinstance(published, list) and all(isinstance(t, str) for t in published)
+    except (ValueError, AssertionError):
+        found.append((BallotTamper.LIST, "not a list of trackers"))
+        published = []
+    if published != sorted(set(published)) or not ballot_crypto.verify_chain(
+        published, poll_id, poll.chain_head or ""
+    ):
+        found.append((BallotTamper.LIST, f"{len(published)} trackers do not rebuild the chain head"))
+    if close and poll.chain_head != close.get("chain_head"):
+        found.append((BallotTamper.HEAD, f"{close.get('chain_head')} ≠ {poll.chain_head}"))
+    if close and len(published) != close.get("voted"):
+        found.append(
+            (BallotTamper.LIST, f"{len(published)} trackers for {close.get('voted')} ballots counted")
+        )
+    sealed_trackers = {row.tracker for row in rows}
+    found.extend((BallotTamper.UNPUBLISHED, _code(t)) for t in sorted(sealed_trackers - set(published)))
+    found.extend((BallotTamper.MISSING, _code(t)) for t in sorted(set(published) - sealed_trackers))
+    if close:
+        tally_entry = entries.get(("poll.tally", f"poll:{poll_id}"))
+        found.extend((BallotTamper.RESULT, diff) for diff in _check_result(poll, close, tally_entry))
+    return found
+
+
+async def verify_polls(db: Database) -> list[PollProblem]:
+    """Check every poll's sealed ballots, published trackers, chain head and result against what
+    was stored at cast and at close (the trackers, the close entry of the audit log).
+
+    The audit chain itself is checked by `audit.verify`; this relies on its close entries."""
+    problems: list[PollProblem] = []
+    async with db.session() as session:
+        polls = {p.id: p for p in await session.exec(select(Poll).order_by(col(Poll.id)))}
+        entries: dict[tuple[str, str], dict[str, Any]] = {}
+        for entry in await session.exec(
+            select(AuditEntry).where(col(AuditEntry.action).in_(("poll.close", "poll.tally")))
+        ):
+            try:
+                entries[(entry.action, entry.subject)] = json.loads(entry.details)
+            except ValueError:
+                entries[(entry.action, entry.subject)] = {}
+        ballot_polls = set(await session.exec(select(SealedBallot.poll_id).distinct()))
+        voted_counts = dict(
+            (
+                await session.exec(
+                    select(Participation.poll_id, func.count()).group_by(col(Participation.poll_id))
+                )
+            ).all()
+        )
+    for poll_id in sorted(set(polls) | ballot_polls):
+        assert poll_id is not None
+        async with db.session() as session:
+            rows = list(await session.exec(select(SealedBallot).where(SealedBallot.poll_id == poll_id)))
+        found = _poll_problems(poll_id, polls.get(poll_id), rows, entries, voted_counts.get(poll_id, 0))
+        problems.extend(PollProblem(poll_id, kind, detail) for kind, detail in found)
+    return problems
 
 
 async def school_year_id_of(db: Database, name: str) -> int | None:

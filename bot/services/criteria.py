@@ -7,6 +7,7 @@ version, and a version that sheets were already submitted against cannot be repl
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -71,6 +72,11 @@ def check_file(data: bytes, file_name: str) -> Checked:
     if problem:
         return Checked((), (), (problem,))
     return _check(rows)
+
+
+async def check_file_off_loop(data: bytes, file_name: str) -> Checked:
+    """`check_file` in a worker thread: a sheet's parsing must not hold up the event loop."""
+    return await asyncio.to_thread(check_file, data, file_name)
 
 
 def check_text(text: str) -> Checked:

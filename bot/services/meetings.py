@@ -19,6 +19,7 @@ from bot.db import Database
 from bot.services import audit, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from models.meetings import Attendance, BlocChat, Meeting, MeetingKind, MeetingStatus
+from models.numbers import is_id
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.school_year import school_year_of
 from models.text import nfc, nfc_lines
@@ -441,6 +442,8 @@ async def check_out(
 ) -> MeetingView:
     """The chair records that a unit left the room."""
     person_id = await _chair_of(db, person_id, meeting_id, today)
+    if not is_id(unit_id):  # from button data: a number no column holds is no unit
+        raise NotFoundError(f"unit {unit_id}")
     async with db.transaction() as session:
         row = (
             await session.exec(
@@ -463,6 +466,14 @@ async def check_out(
         return await _view(session, meeting)
 
 
+class GroupTakenError(NotAllowedError):
+    """The group is already another bloc's group; nothing was changed."""
+
+    def __init__(self, bloc_name: str) -> None:
+        super().__init__(bloc_name)
+        self.bloc_name = bloc_name
+
+
 async def link_group(db: Database, *, person_id: int, chat_id: int, today: date, now: datetime) -> str:
     """Make this Telegram group the bloc's group (announcements, progress, results)."""
     blocs = await led_blocs(db, person_id, today)
@@ -471,6 +482,10 @@ async def link_group(db: Database, *, person_id: int, chat_id: int, today: date,
     bloc_id, bloc_name = blocs[0]
     async with db.transaction() as session:
         for stale in await session.exec(select(BlocChat).where(BlocChat.chat_id == chat_id)):
+            if stale.bloc_id != bloc_id:
+                # Another bloc's group: only that bloc's head may move its link, never a stranger.
+                other = await session.get(Bloc, stale.bloc_id)
+                raise GroupTakenError(other.name if other else f"#{stale.bloc_id}")
             await session.delete(stale)
         await session.flush()
         existing = await session.get(BlocChat, bloc_id)

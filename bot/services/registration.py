@@ -10,11 +10,10 @@ bloc (`unit_seat`, `bloc_seat`), the head's deadlines, the change history and `R
 
 from __future__ import annotations
 
-import csv
+import asyncio
 import html
 import io
 import json
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import Screen
 from bot.db import Database
-from bot.services import outbox, people
+from bot.services import outbox, people, uploads
 from bot.services.notices import Notice
 from models.organisation import Bloc, BlocMembership, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
@@ -873,32 +872,31 @@ def read_table(data: bytes, file_name: str) -> tuple[list[list[str]], Notice | N
     problem = check_list_file(file_name, len(data))
     if problem:
         return [], problem
-    if file_name.lower().endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return [], Notice("roster.bad_encoding")
-        try:
-            dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return [[nfc(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)], None
     try:
-        from openpyxl import load_workbook  # on first use: start-up stays light
-
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        return [], Notice("reg.file.unreadable", {"file": file_name, "detail": type(exc).__name__})
-    sheet = workbook.worksheets[0]
+        if file_name.lower().endswith(".csv"):
+            try:
+                text = uploads.csv_text(data)
+            except UnicodeDecodeError:
+                return [], Notice("roster.bad_encoding")
+            return [[nfc(c) for c in row] for row in uploads.csv_rows(text)], None
+        cells = uploads.xlsx_rows(data)
+    except uploads.TableTooBig as too_big:
+        return [], too_big.notice(file_name)
+    except uploads.UnreadableTable as unreadable:
+        return [], Notice("reg.file.unreadable", {"file": file_name, "detail": str(unreadable)})
     rows = [
         [
             "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else nfc(str(v)))
             for v in row
         ]
-        for row in sheet.iter_rows(values_only=True)
+        for row in cells
     ]
-    workbook.close()
     return rows, None
+
+
+async def people_off_loop(data: bytes, file_name: str) -> tuple[list[Person], list[Notice]]:
+    """`people_from_file` in a worker thread: reading a sheet is CPU work the event loop must not wait on."""
+    return await asyncio.to_thread(people_from_file, data, file_name)
 
 
 def people_from_file(data: bytes, file_name: str) -> tuple[list[Person], list[Notice]]:

@@ -43,6 +43,7 @@ from bot.services.notices import Notice
 from bot.services.progress import Task, task_button_data
 from bot.services.timetable import HEADS, UNITS, audiences_for, blocs_of_year, schedule_of
 from models.channels import Channel, ChannelAccount
+from models.numbers import is_id
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.registration import DeadlineExtension, TaskDeadline
 from models.reminders import (
@@ -1053,6 +1054,8 @@ class ButtonResult:
 async def _own_send(
     session: AsyncSession, send_id: int, person_id: int
 ) -> tuple[ReminderSend, Reminder] | None:
+    if not is_id(send_id):  # from button data: a number no column holds is no ping
+        return None
     row = (
         await session.exec(
             select(ReminderSend, Reminder)

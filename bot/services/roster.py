@@ -6,10 +6,7 @@ as a whole or refused with every bad row named. Re-importing the same file chang
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
+from bot.services import uploads
 from bot.services.notices import Notice
 from models.organisation import Authority, Bloc, BlocMembership, Position, SchoolYear, Unit
 from models.school_year import school_year_bounds
@@ -123,28 +121,20 @@ def _table_from_bytes(data: bytes, filename: str) -> tuple[list[list[str]], Noti
     suffix = Path(filename).suffix.lower()
     if len(data) > MAX_FILE_BYTES:
         return [], Notice("roster.bad_file", {"file": filename, "detail": "> 5 MB"})
-    if suffix == ".csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return [], Notice("roster.bad_encoding")
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return [[nfc(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)], None
-    if suffix == ".xlsx":
-        try:
-            from openpyxl import load_workbook  # on first use: start-up stays light
-
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            return [], Notice("roster.bad_file", {"file": filename, "detail": type(exc).__name__})
-        sheet = workbook.worksheets[0]
-        rows = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows, None
-    return [], Notice("roster.bad_type", {"file": filename})
+    if suffix not in (".csv", ".xlsx"):
+        return [], Notice("roster.bad_type", {"file": filename})
+    try:
+        if suffix == ".csv":
+            try:
+                text = uploads.csv_text(data)
+            except UnicodeDecodeError:
+                return [], Notice("roster.bad_encoding")
+            return [[nfc(cell) for cell in row] for row in uploads.csv_rows(text)], None
+        return [[_cell(value) for value in row] for row in uploads.xlsx_rows(data)], None
+    except uploads.TableTooBig as too_big:
+        return [], too_big.notice(filename)
+    except uploads.UnreadableTable as unreadable:
+        return [], Notice("roster.bad_file", {"file": filename, "detail": str(unreadable)})
 
 
 def _header_map(header: list[str]) -> dict[str, int]:

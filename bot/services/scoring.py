@@ -563,7 +563,9 @@ async def accept_lines(
         return await _sheet_view(session, sheet)
 
 
-_PROPOSAL = re.compile(r"^\s*([+\-−–]?[0-9]+(?:[.,][0-9]*)?)\s*[:;,\-–]?\s*(.*)$", re.S)
+# The score must end where a space or a separator starts: "1e309" or "7²" is not 1 or 7 followed
+# by a reason, it is a score that is not a number.
+_PROPOSAL = re.compile(r"^\s*([+\-−–]?[0-9]+(?:[.,][0-9]*)?)(?=[\s:;,\-–]|$)\s*[:;,\-–]?\s*(.*)$", re.S)
 
 
 @dataclass(frozen=True)
@@ -612,6 +614,15 @@ async def propose(
         criterion = scale.criterion(line.criterion_code)
         assert criterion is not None
         if match is None:
+            typed = (text or "").split(maxsplit=1)
+            if not typed:
+                raise Refused("review.bad_proposal")
+            # Say what is wrong with the score typed ("1e309", "NaN", "７") rather than guess a reason.
+            parsed = parse_score(typed[0][:40], criterion)
+            if isinstance(parsed, ScoreError):
+                raise Refused(
+                    "score.bad", detail=Bilingual("", {"vi": parsed.message_vi, "en": parsed.message_en})
+                )
             raise Refused("review.bad_proposal")
         parsed = parse_score(match.group(1), criterion)
         if isinstance(parsed, ScoreError):

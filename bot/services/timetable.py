@@ -8,11 +8,9 @@ creates. A table with any unreadable row saves nothing.
 
 from __future__ import annotations
 
-import csv
-import io
+import asyncio
 import json
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,7 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.services import people
+from bot.services import people, uploads
 from bot.services.notices import Notice
 from bot.services.progress import Task
 from bot.services.roster import get_or_create_year
@@ -90,21 +88,24 @@ def read_table(data: bytes, filename: str) -> list[list[object]] | Notice:
         if suffix == ".txt":
             return [[text]]  # pasted text saved as a file: parsed as text by the caller
         try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+            return [list(row) for row in uploads.csv_rows(text)]
+        except uploads.TableTooBig as too_big:
+            return too_big.notice(filename)
+        except uploads.UnreadableTable as unreadable:
+            return Notice("timetable.bad_file", {"file": filename, "detail": str(unreadable)})
     if suffix == ".xlsx":
         try:
-            from openpyxl import load_workbook  # on first use: start-up stays light
-
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            return Notice("timetable.bad_file", {"file": filename, "detail": type(exc).__name__})
-        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        workbook.close()
-        return rows
+            return uploads.xlsx_rows(data)
+        except uploads.TableTooBig as too_big:
+            return too_big.notice(filename)
+        except uploads.UnreadableTable as unreadable:
+            return Notice("timetable.bad_file", {"file": filename, "detail": str(unreadable)})
     return Notice("timetable.bad_type", {"file": filename})
+
+
+async def read_table_off_loop(data: bytes, filename: str) -> list[list[object]] | Notice:
+    """`read_table` in a worker thread, so a big sheet does not hold up everybody else's taps."""
+    return await asyncio.to_thread(read_table, data, filename)
 
 
 def text_to_cells(text: str) -> list[list[object]]:

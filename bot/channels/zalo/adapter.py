@@ -136,7 +136,7 @@ class ZaloDeliverer:
 
     async def _text(self, chat_id: str, text: str) -> None:
         try:
-            for part in split_message(text, limit=CAPS.max_text):
+            for part in split_message(text, limit=CAPS.max_text, markup=False):
                 await self.bot.send_message(chat_id, part)
         except ZaloApiError as error:
             if error.error_code in (403, 404):

@@ -48,6 +48,8 @@ VI: dict[str, str] = {
     "checkin.not_member": "Chỉ đại diện đơn vị thành viên mới điểm danh được.",
     "group.linked": "Nhóm này đã được gắn với <b>{bloc}</b>: thông báo họp và kết quả bỏ phiếu sẽ đăng ở đây.",
     "group.only_in_group": "Hãy gõ lệnh này trong nhóm Telegram của khối.",
+    "group.taken": "Nhóm này đang là nhóm của <b>{bloc}</b>, nên không gắn sang khối khác được. "
+    "Chưa thay đổi gì. Nếu cần đổi, Khối trưởng {bloc} gắn khối mình sang nhóm khác trước.",
     # Opening a ballot.
     "ballot.menu": "Mở phiếu nào?",
     "ballot.purpose.title": "Tán thành danh hiệu (≥ 70%)",
@@ -248,6 +250,8 @@ EN: dict[str, str] = {
     "checkin.not_member": "Only member units' representatives can check in.",
     "group.linked": "This group is now linked to <b>{bloc}</b>: meeting notices and ballot results will be posted here.",
     "group.only_in_group": "Type this command in the bloc's Telegram group.",
+    "group.taken": "This group is <b>{bloc}</b>'s group, so it cannot be linked to another bloc. "
+    "Nothing was changed. To change it, {bloc}'s head first links their bloc to another group.",
     "ballot.menu": "Which ballot?",
     "ballot.purpose.title": "Approve a title (≥ 70%)",
     "ballot.purpose.higher": "Higher title — secret, ≥ 90% of all",
