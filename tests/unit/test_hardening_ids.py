@@ -15,6 +15,7 @@ from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.registration import Refused
 from tests.auxil.ballots import Bloc2
 from tests.auxil.clock import Clock
+from tests.auxil.people import pid
 from tests.unit.test_registration_service import HEAD, SCALE, make_world
 from tests.unit.test_scoring_service import SECRETARIAT, UNIT, score_all
 
@@ -31,45 +32,45 @@ async def test_huge_ids_in_buttons_are_refused_not_crashed(bloc2: Bloc2) -> None
     now, today = clock(), clock().date()
     draft = await ballots.create_draft(
         db,
-        telegram_id=bloc.head,
+        person_id=await pid(db, bloc.head),
         meeting_id=view.id,
         purpose=Purpose.TITLE,
         title="Lao động xuất sắc",
         now=now,
     )
-    head_person = (await meetings.led_blocs(db, bloc.head, today))[0][0]
+    head, rep1 = await pid(db, bloc.head), await pid(db, bloc.reps[1].user_id)
+    head_person = (await meetings.led_blocs(db, head, today))[0][0]
     for huge in HUGE:
         calls = {
             "pd: toggle": ballots.toggle_candidate(
-                db, telegram_id=bloc.head, poll_id=draft.id, position=huge, now=now
+                db, person_id=head, poll_id=draft.id, position=huge, now=now
             ),
-            "pd: poll": ballots.toggle_candidate(
-                db, telegram_id=bloc.head, poll_id=huge, position=1, now=now
-            ),
+            "pd: poll": ballots.toggle_candidate(db, person_id=head, poll_id=huge, position=1, now=now),
             "pb: meeting": ballots.create_draft(
-                db, telegram_id=bloc.head, meeting_id=huge, purpose=Purpose.TITLE, title="x", now=now
+                db,
+                person_id=head,
+                meeting_id=huge,
+                purpose=Purpose.TITLE,
+                title="x",
+                now=now,
             ),
-            "pc: close": ballots.close_poll(
-                db, poll_id=huge, master_key=b"\0" * 32, now=now, telegram_id=bloc.head
-            ),
-            "pc: runoff": ballots.start_runoff(db, telegram_id=bloc.head, poll_id=huge, now=now),
+            "pc: close": ballots.close_poll(db, poll_id=huge, master_key=b"\0" * 32, now=now, person_id=head),
+            "pc: runoff": ballots.start_runoff(db, person_id=head, poll_id=huge, now=now),
             "mo: unit": meetings.check_out(
-                db, telegram_id=bloc.head, meeting_id=view.id, unit_id=huge, now=now, today=today
+                db, person_id=head, meeting_id=view.id, unit_id=huge, now=now, today=today
             ),
             "mo: meeting": meetings.check_out(
-                db, telegram_id=bloc.head, meeting_id=huge, unit_id=1, now=now, today=today
+                db, person_id=head, meeting_id=huge, unit_id=1, now=now, today=today
             ),
-            "mt: open": meetings.open_meeting(
-                db, telegram_id=bloc.head, meeting_id=huge, now=now, today=today
-            ),
-            "pact:": pact.sign(db, bloc.reps[1].user_id, scale_id=huge, today=today, now=now),
-            "rs:": reminder_settings.choose_offsets(db, bloc.head, huge, (1,), now=now, zone=ZONE),
-            "rm:sn": reminders.snooze(db, huge, bloc.head, now=now, zone=ZONE),
-            "rm:mu": reminders.mute_from_send(db, huge, bloc.head, now=now),
-            "rm:ok": reminders.mute_milestone(db, huge, bloc.head, now=now),
-            "rm:ad": reminders.send_adhoc(db, bloc.head, huge, head_person, now=now, zone=ZONE),
-            "tt:save": timetable.save_draft(db, huge, bloc.head, now=now, zone=ZONE),
-            "tt:drop": timetable.drop_draft(db, huge, bloc.head, now=now),
+            "mt: open": meetings.open_meeting(db, person_id=head, meeting_id=huge, now=now, today=today),
+            "pact:": pact.sign(db, rep1, scale_id=huge, today=today, now=now),
+            "rs:": reminder_settings.choose_offsets(db, head, huge, (1,), now=now, zone=ZONE),
+            "rm:sn": reminders.snooze(db, huge, head, now=now, zone=ZONE),
+            "rm:mu": reminders.mute_from_send(db, huge, head, now=now),
+            "rm:ok": reminders.mute_milestone(db, huge, head, now=now),
+            "rm:ad": reminders.send_adhoc(db, head, huge, head_person, now=now, zone=ZONE),
+            "tt:save": timetable.save_draft(db, huge, head, now=now, zone=ZONE),
+            "tt:drop": timetable.drop_draft(db, huge, head, now=now),
         }
         for name, call in calls.items():
             try:

@@ -18,6 +18,7 @@ from models.meetings import Poll, SealedBallot
 from models.vote_rules import BallotKind, Choice, encode_ballot
 from tests.auxil.ballots import MASTER, Bloc2
 from tests.auxil.bot import make_settings
+from tests.auxil.people import pid
 
 pytestmark = pytest.mark.hardening
 
@@ -52,7 +53,7 @@ async def closed(bloc2: Bloc2) -> Closed:
     positions = [c.position for c in poll.on_ballot]
     trackers = []
     for index, rep in enumerate(bloc.reps[:10]):
-        mine = await ballots.ballot_for(db, poll_ref=poll.ref, telegram_id=rep.user_id)
+        mine = await ballots.ballot_for(db, poll_ref=poll.ref, person_id=await pid(db, rep.user_id))
         assert mine is not None
         others = [
             p for p in positions if p != dict((c.unit_id, c.position) for c in poll.on_ballot)[mine.unit_id]
@@ -60,13 +61,15 @@ async def closed(bloc2: Bloc2) -> Closed:
         cast = await ballots.cast(
             db,
             poll_ref=poll.ref,
-            telegram_id=rep.user_id,
+            person_id=await pid(db, rep.user_id),
             ballot=frozenset(others[index % 3 : index % 3 + 2]),
             now=clock(),
         )
         assert cast.status is CastStatus.RECORDED and cast.tracker
         trackers.append(cast.tracker)
-    await ballots.close_poll(db, poll_id=poll.id, master_key=MASTER, now=clock(), telegram_id=bloc.head)
+    await ballots.close_poll(
+        db, poll_id=poll.id, master_key=MASTER, now=clock(), person_id=await pid(db, bloc.head)
+    )
     return Closed(db, poll.id, sorted(trackers))
 
 
@@ -164,10 +167,12 @@ async def test_an_open_polls_altered_or_deleted_sealed_ballot_is_named(bloc2: Bl
     poll = await bloc.poll(Purpose.TITLE, "Tập thể lao động xuất sắc")
     trackers = []
     for rep in bloc.reps[:3]:
-        mine = await ballots.ballot_for(db, poll_ref=poll.ref, telegram_id=rep.user_id)
+        mine = await ballots.ballot_for(db, poll_ref=poll.ref, person_id=await pid(db, rep.user_id))
         assert mine is not None
         ballot = {c.position: Choice.AGREE for c in poll.on_ballot if c.unit_id != mine.unit_id}
-        cast = await ballots.cast(db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot=ballot, now=clock())
+        cast = await ballots.cast(
+            db, poll_ref=poll.ref, person_id=await pid(db, rep.user_id), ballot=ballot, now=clock()
+        )
         assert cast.status is CastStatus.RECORDED and cast.tracker
         trackers.append(cast.tracker)
     opened = Closed(db, poll.id, sorted(trackers))
