@@ -1,6 +1,6 @@
 """The pure rules of a bloc's point scale, of self-scores, of totals and of the ranking.
 
-No database, no Telegram, no I/O, no floats (DOMAIN.md "The year's work" steps 3-4; seed 000 §IV.1).
+No database, no Telegram, no I/O, no floats (docs/domain.md "The year's work" steps 3-4; seed 000 §IV.1).
 Scores are exact ``Decimal`` values computed in a private context that *traps* inexact results, so
 a total can never be silently rounded and the same sheet always gives the same total and rank.
 

@@ -60,7 +60,7 @@ from models.vote_rules import (
 
 
 class Purpose(StrEnum):
-    """What the head opens, from a menu: each brings its default rule set (DOMAIN.md "Vote rules")."""
+    """What the head opens, from a menu: each brings its default rule set (docs/domain.md "Vote rules")."""
 
     TITLE = "title"  # approval of an ordinary title: >= 70 % agree of those present
     HIGHER_TITLE = "higher"  # secret, >= 90 % agree of ALL members, absentee ballots

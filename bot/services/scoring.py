@@ -1,4 +1,4 @@
-"""Tự chấm điểm, review and ranking (DOMAIN.md step 4; seed 000 §III.1).
+"""Tự chấm điểm, review and ranking (docs/domain.md step 4; seed 000 §III.1).
 
 A unit's sheet has one line per criterion of the bloc's current scale. The sheet keeps the
 criterion the representative is on (`cursor`), so /chamdiem resumes there after any pause or
