@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-TELEGRAM_LIMIT = 4096
 SAFE_LIMIT = 4000  # a margin for the entities Telegram counts after parsing
 
 

@@ -151,11 +151,6 @@ async def current_scale(session: AsyncSession, bloc_id: int, school_year_id: int
     return await load_view(session, scale) if scale else None
 
 
-async def scale_for(db: Database, *, bloc_id: int, school_year_id: int) -> ScaleView | None:
-    async with db.session() as session:
-        return await current_scale(session, bloc_id, school_year_id)
-
-
 async def publish(db: Database, person_id: int, checked: Checked, *, today: date, now: datetime) -> ScaleView:
     """Publish a checked scale for the head's bloc, as a new version, with history."""
     if not checked.ok:

@@ -28,7 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import Database
 from bot.services import people
 from bot.services.notices import Notice
-from models.organisation import Bloc, BlocMembership, Position, RoleKind, SchoolYear, Unit
+from models.organisation import BlocMembership, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
 from models.registration import (
     ChangeHistory,
@@ -1006,7 +1006,3 @@ async def registered_units(session: AsyncSession, bloc_id: int, school_year_id: 
         )
     )
     return set(rows)
-
-
-async def bloc_of(session: AsyncSession, bloc_id: int) -> Bloc | None:
-    return await session.get(Bloc, bloc_id)
