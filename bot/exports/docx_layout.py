@@ -72,10 +72,10 @@ def new_document(title: str, moment: datetime) -> DocumentType:
     section.left_margin, section.right_margin = Cm(3), Cm(1.5)
     for style_name in ("Normal", "Table Grid"):
         style = doc.styles[style_name]
-        style.font.name = FONT  # type: ignore[union-attr]
-        style.font.size = Pt(BODY_PT)  # type: ignore[union-attr]
+        style.font.name = FONT
+        style.font.size = Pt(BODY_PT)
         _font_element(style.element.get_or_add_rPr(), BODY_PT)
-    normal = doc.styles["Normal"].paragraph_format  # type: ignore[union-attr]
+    normal = doc.styles["Normal"].paragraph_format
     normal.space_after = Pt(3)
     normal.space_before = Pt(0)
     normal.line_spacing = 1.1
@@ -127,7 +127,8 @@ def add_run(
 
 
 def _first_paragraph(cell: _Cell) -> Paragraph:
-    return cell.paragraphs[0]
+    first: Paragraph = cell.paragraphs[0]
+    return first
 
 
 def cell_text(
@@ -161,7 +162,7 @@ class Heading:
 
 
 def header_block(doc: DocumentType, heading: Heading) -> Table:
-    table = doc.add_table(rows=1, cols=2)
+    table: Table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     set_widths(table, (6.5, 10.0))
@@ -190,7 +191,7 @@ def grid(
     doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]], widths_cm: Sequence[float]
 ) -> Table:
     """A bordered table with a bold header row; numbers are centred by the caller's choice of text."""
-    table = doc.add_table(rows=1 + len(rows), cols=len(header))
+    table: Table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -213,7 +214,7 @@ def grid(
 def signatures(doc: DocumentType, blocks: Sequence[tuple[str, str, str]]) -> None:
     """Signature blocks side by side: (office, note, name) each, e.g. ("CHỦ TRÌ", "(Ký, ghi rõ họ tên)", …)."""
     paragraph(doc, "")
-    table = doc.add_table(rows=1, cols=len(blocks))
+    table: Table = doc.add_table(rows=1, cols=len(blocks))
     table.autofit = False
     center = WD_ALIGN_PARAGRAPH.CENTER
     set_widths(table, [16.5 / len(blocks)] * len(blocks))

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from docx.document import Document as DocumentType
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from bot.exports.common import dmy, percent, place_and_date, spelled_date
@@ -74,8 +75,8 @@ def ballot_table(ballot: BallotRecord) -> tuple[list[str], list[list[str]], list
     return header, rows, [1.0, 7.5, 2.0, 3.0, 3.0]
 
 
-def ballot_paragraphs(doc: object, number: int, ballot: BallotRecord) -> None:
-    paragraph(doc, f"{number}. {ballot.title}", bold=True)  # type: ignore[arg-type]
+def ballot_paragraphs(doc: DocumentType, number: int, ballot: BallotRecord) -> None:
+    paragraph(doc, f"{number}. {ballot.title}", bold=True)
     how = "bỏ phiếu kín" if ballot.secret else "biểu quyết công khai"
     rule = (
         f"Hình thức: {how} ({KIND_WORDS.get(ballot.kind, ballot.kind)}); "
@@ -84,7 +85,7 @@ def ballot_paragraphs(doc: object, number: int, ballot: BallotRecord) -> None:
     )
     if ballot.seats:
         rule += f"; số suất: {ballot.seats}"
-    paragraph(doc, rule + ".", indent_first=True)  # type: ignore[arg-type]
+    paragraph(doc, rule + ".", indent_first=True)
     valid = ballot.voted - ballot.invalid
     counts = (
         f"Số phiếu phát ra: {ballot.entitled}; số phiếu thu vào: {ballot.voted}"
@@ -93,9 +94,9 @@ def ballot_paragraphs(doc: object, number: int, ballot: BallotRecord) -> None:
         + (f"; phiếu trắng: {ballot.blank_ballots}" if ballot.blank_ballots else "")
         + "."
     )
-    paragraph(doc, counts, indent_first=True)  # type: ignore[arg-type]
+    paragraph(doc, counts, indent_first=True)
     if not ballot.quorate:
-        paragraph(  # type: ignore[arg-type]
+        paragraph(
             doc,
             f"Lưu ý: khi bỏ phiếu chưa đủ số lượng theo quy định (cần ít nhất {ballot.quorum_needed}/"
             f"{ballot.members} đơn vị).",
@@ -103,24 +104,24 @@ def ballot_paragraphs(doc: object, number: int, ballot: BallotRecord) -> None:
             indent_first=True,
         )
     header, rows, widths = ballot_table(ballot)
-    grid(doc, header, rows, widths)  # type: ignore[arg-type]
+    grid(doc, header, rows, widths)
     if ballot.elected:
         label = "Kết quả: các đơn vị đạt" if ballot.kind == "approval" else "Kết quả: các đơn vị được chọn"
         if ballot.kind == "election":
             label = "Kết quả: đơn vị trúng cử"
-        paragraph(doc, f"{label}: {'; '.join(ballot.elected)}.", indent_first=True)  # type: ignore[arg-type]
+        paragraph(doc, f"{label}: {'; '.join(ballot.elected)}.", indent_first=True)
     else:
-        paragraph(doc, "Kết quả: không có đơn vị nào đạt điều kiện.", indent_first=True)  # type: ignore[arg-type]
+        paragraph(doc, "Kết quả: không có đơn vị nào đạt điều kiện.", indent_first=True)
     if ballot.tie:
-        paragraph(  # type: ignore[arg-type]
+        paragraph(
             doc,
             f"Có {len(ballot.tie)} đơn vị bằng phiếu ở {ballot.tie_seats} suất cuối ({'; '.join(ballot.tie)}): "
             "không phân định, đề nghị bỏ phiếu lại giữa các đơn vị này.",
             indent_first=True,
         )
     elif ballot.unfilled_seats:
-        paragraph(doc, f"Còn {ballot.unfilled_seats} suất chưa có đơn vị đạt.", indent_first=True)  # type: ignore[arg-type]
-    paragraph(  # type: ignore[arg-type]
+        paragraph(doc, f"Còn {ballot.unfilled_seats} suất chưa có đơn vị đạt.", indent_first=True)
+    paragraph(
         doc,
         f"Đã công bố {ballot.trackers} mã kiểm tra phiếu; mã chuỗi: {ballot.chain_head[:16]}.",
         italic=True,

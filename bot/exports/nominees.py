@@ -87,7 +87,7 @@ def render_xlsx(data: NomineeList, moment: datetime) -> bytes:
             cell = sheet.cell(row=row, column=column, value=int(value) if column == 1 else value)
             cell.border, cell.alignment = BOX, WRAP
     widths(sheet, [5, 30, 36, 14, 60, 30])
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1).coordinate
     return xlsx_bytes(workbook, moment)
 
 

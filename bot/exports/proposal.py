@@ -87,8 +87,8 @@ def render(data: ProposalData, moment: datetime) -> bytes:
         )
     if number == 0:
         paragraph(doc, "Chưa có đơn vị, cá nhân nào được bình xét đề nghị.", indent_first=True)
-    for line in data.extra:
-        paragraph(doc, line, indent_first=True)
+    for extra in data.extra:
+        paragraph(doc, extra, indent_first=True)
     paragraph(
         doc,
         "Hồ sơ kèm theo: Biên bản họp bình xét, Danh sách đề nghị và Tóm tắt thành tích của các tập thể, cá nhân.",

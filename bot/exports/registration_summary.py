@@ -86,7 +86,7 @@ def render(
             typed: object = value
             if column == 1 or people_from <= column <= people_to:
                 typed = int(value)  # counts are numbers, so Excel can sum them
-            cell = sheet.cell(row=row, column=column, value=typed)  # type: ignore[arg-type]
+            cell = sheet.cell(row=row, column=column, value=typed)  # type: ignore[call-overload]
             cell.border, cell.alignment = BOX, WRAP
     total_row = FIRST_ROW + len(body)
     sheet.cell(row=total_row, column=2, value="Cộng").font = BOLD
@@ -95,5 +95,5 @@ def render(
         formula = f"=SUM({letter}{FIRST_ROW}:{letter}{total_row - 1})" if body else "=0"
         sheet.cell(row=total_row, column=column, value=formula).font = BOLD
     widths(sheet, [5, 40, 13, 26, 50, *([12] * len(individual_titles)), 30, 34, 12, 10, 12, 12, 36])
-    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=3)
+    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=3).coordinate
     return to_bytes(workbook, moment)

@@ -102,7 +102,7 @@ def _matrix(sheet: Worksheet, book: ScoreBook, *, final: bool, lines: list[str])
                 span = f"${total_letter}${FIRST_ROW}:${total_letter}${ranked_last}"
                 sheet.cell(row=row, column=total_col + 3, value=f"=RANK({total_letter}{row},{span},0)")
     widths(sheet, [5, 42, 16, *([7] * len(codes)), 11, *([11] * len(extra))])
-    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=FIXED + 1)
+    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=FIXED + 1).coordinate
 
 
 def _criteria_sheet(sheet: Worksheet, book: ScoreBook) -> None:
@@ -157,7 +157,7 @@ def _unit_sheet(sheet: Worksheet, book: ScoreBook, unit: UnitScores) -> None:
                 "\n".join(cell.evidence),
             ]
         for column, value in enumerate(values, start=1):
-            target = sheet.cell(row=row, column=column, value=value)  # type: ignore[arg-type]
+            target = sheet.cell(row=row, column=column, value=value)  # type: ignore[call-overload]
             target.border = BOX
             if column in (3, 4, 5, 8):
                 target.number_format = POINTS_FORMAT
@@ -184,7 +184,7 @@ def _unit_sheet(sheet: Worksheet, book: ScoreBook, unit: UnitScores) -> None:
         ):
             sheet.cell(row=row, column=column, value=value).alignment = WRAP
     widths(sheet, [16, 46, 9, 9, 9, 28, 28, 10, 18, 40])
-    sheet.freeze_panes = sheet.cell(row=header + 1, column=1)
+    sheet.freeze_panes = sheet.cell(row=header + 1, column=1).coordinate
 
 
 def render(book: ScoreBook, moment: datetime, *, unit_sheets: bool = True) -> bytes:

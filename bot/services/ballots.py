@@ -40,6 +40,7 @@ from models.meetings import (
 from models.organisation import Person, PersonRole, Position, RoleKind, SchoolYear
 from models.registration import Eligibility
 from models.text import nfc
+from models.types import id_of
 from models.vote_rules import (
     BallotKind,
     Choice,
@@ -295,8 +296,10 @@ async def create_draft(
                 continue
             position += 1
             session.add(
-                PollCandidate(poll_id=poll.id, position=position, unit_id=member.unit_id, label=member.name)
-            )  # type: ignore[arg-type]
+                PollCandidate(
+                    poll_id=id_of(poll), position=position, unit_id=member.unit_id, label=member.name
+                )
+            )
         await audit.append(
             session,
             action="poll.draft",
@@ -412,9 +415,10 @@ async def open_poll(
         else await _not_offered(db, drafted_in.bloc_id, drafted_in.school_year_id)
     )
     async with db.transaction() as session:
-        poll = await _locked_poll(session, poll_id)
-        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
-        assert poll is not None and meeting is not None
+        locked = await _locked_poll(session, poll_id)
+        meeting = await session.get(Meeting, locked.meeting_id) if locked else None
+        assert locked is not None and meeting is not None
+        poll = locked
         if poll.status != PollStatus.DRAFT:
             raise OpenRefusal("not_draft")
         if meeting.status != MeetingStatus.OPEN:
@@ -586,7 +590,7 @@ async def cast(
             if done is not None:
                 return CastResult(CastStatus.ALREADY, unit_name=unit_name)
             rules = RuleSet.from_dict(json.loads(poll.rules))
-            candidates = [c.position for c in await _selected_candidates(session, poll.id)]
+            candidates = [c.position for c in await _selected_candidates(session, id_of(poll))]
             own = next(
                 (
                     c.position
@@ -756,7 +760,7 @@ async def close_poll(
         result = tally(
             rules,
             [c.position for c in candidates],
-            ballots,  # type: ignore[arg-type]
+            ballots,
             members=poll.members,
             present=poll.present,
             absentee_voted=int(absentee_voted),
@@ -861,10 +865,10 @@ async def start_runoff(db: Database, *, telegram_id: int, poll_id: int, now: dat
             source = old[int(position)]
             session.add(
                 PollCandidate(
-                    poll_id=runoff.id,
+                    poll_id=id_of(runoff),
                     position=index,
                     unit_id=source.unit_id,
-                    label=source.label,  # type: ignore[arg-type]
+                    label=source.label,
                     women_preferred=source.women_preferred,
                 )
             )

@@ -56,7 +56,9 @@ class Checked:
 
 def _check(rows: list[list[str]]) -> Checked:
     contents, criteria, errors = scale_from_rows(rows)
-    problems = [Bilingual("crit.problem", {"vi": e.message_vi, "en": e.message_en}) for e in errors]
+    problems: list[Notice] = [
+        Bilingual("crit.problem", {"vi": e.message_vi, "en": e.message_en}) for e in errors
+    ]
     if not errors:
         problems += [
             Bilingual("crit.problem", {"vi": v.message_vi, "en": v.message_en})

@@ -20,6 +20,7 @@ from models.meetings import Attendance, BlocChat, Meeting, MeetingKind, MeetingS
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.school_year import school_year_of
 from models.text import nfc
+from models.types import id_of
 from models.vote_rules import is_quorate, ordinary_title_rules, quorum_needed
 
 
@@ -331,8 +332,8 @@ async def check_in(db: Database, *, telegram_id: int, code: str, now: datetime, 
             return CheckIn("already", await _view(session, meeting), unit_name or "")
         if row is None:
             row = Attendance(
-                meeting_id=meeting.id, unit_id=unit_id, checked_in_at=now, by_person_id=who.person_id
-            )  # type: ignore[arg-type]
+                meeting_id=id_of(meeting), unit_id=unit_id, checked_in_at=now, by_person_id=who.person_id
+            )
         else:
             row.present, row.checked_in_at, row.checked_out_at = True, now, None
         session.add(row)

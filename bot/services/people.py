@@ -14,6 +14,7 @@ from bot.db import Database
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
 from models.text import nfc
+from models.types import id_of
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[
                 RoleView(
                     kind=RoleKind.REP,
                     school_year=year.name,
-                    bloc_id=bloc.id,
+                    bloc_id=id_of(bloc),
                     bloc_number=bloc.number,
                     bloc_name=bloc.name,
                     unit_id=unit.id,
@@ -140,7 +141,7 @@ async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[
                 RoleView(
                     kind=RoleKind(role.kind),
                     school_year=year.name,
-                    bloc_id=bloc.id,
+                    bloc_id=id_of(bloc),
                     bloc_number=bloc.number,
                     bloc_name=bloc.name,
                 )

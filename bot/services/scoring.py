@@ -45,6 +45,7 @@ from models.registration import (
     Task,
 )
 from models.scoring_rules import Content, Criterion, ScoreError, parse_score, rank, unit_total
+from models.types import id_of
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EVIDENCE_TYPES = frozenset(
@@ -269,13 +270,13 @@ async def add_evidence(
         line = (await _lines(session, sheet_id))[scale.criteria[sheet.cursor].code]
         session.add(
             ScoreEvidence(
-                line_id=line.id,
+                line_id=id_of(line),
                 kind=kind,
                 value=value,
                 file_name=file_name,
                 added_at=now,
                 added_by_person_id=person_id,
-            )  # type: ignore[arg-type]
+            )
         )
         await session.flush()
         return await _state(session, sheet, unit_name)
@@ -725,10 +726,9 @@ async def ranking(db: Database, person_id: int, *, today: date) -> Ranking:
             own = unit.unit_id
         units = {u.unit_id: u.name for u in await bloc_units(session, bloc_id, year_id)}
         totals = await final_totals(session, bloc_id, year_id)
-    rows = rank(totals, tiebreak=lambda unit_id: units.get(unit_id, ""))  # type: ignore[arg-type]
+    rows = rank(totals, tiebreak=lambda unit_id: units.get(unit_id, ""))
     lines = tuple(
-        RankLine(int(row.unit_id), units.get(int(row.unit_id), "?"), row.total, row.rank, row.tied)  # type: ignore[call-overload]
-        for row in rows
+        RankLine(row.unit_id, units.get(row.unit_id, "?"), row.total, row.rank, row.tied) for row in rows
     )
     pending = tuple(name for unit_id, name in units.items() if unit_id not in totals)
     if own is not None:

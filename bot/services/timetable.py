@@ -100,7 +100,7 @@ def read_table(data: bytes, filename: str) -> list[list[object]] | Notice:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             return Notice("timetable.bad_file", {"file": filename, "detail": type(exc).__name__})
-        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        rows: list[list[object]] = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
         workbook.close()
         return rows
     return Notice("timetable.bad_type", {"file": filename})
