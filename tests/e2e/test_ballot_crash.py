@@ -22,7 +22,7 @@ from bot.services.demo import load_demo
 from handlers.voting import send_ballots
 from models.meetings import MeetingKind, Participation, SealedBallot
 from tests.auxil.bot import TEST_MASTER_KEY, make_settings
-from tests.e2e.test_restart import BotProcess
+from tests.auxil.process import BotProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ballot]
 MASTER = ballot_crypto.parse_master_key(TEST_MASTER_KEY)

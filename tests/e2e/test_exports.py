@@ -11,37 +11,23 @@ from openpyxl import load_workbook
 
 from bot.db import Database
 from bot.exports import minutes
-from bot.sandbox.client import BotMessage, Person, SandboxClient
+from bot.sandbox.client import Person, SandboxClient
 from bot.services import meetings
 from models.meetings import MeetingKind
 from tests.auxil.bot import RunningBot
 from tests.auxil.clock import Clock
-from tests.unit.test_exports import Dossier, build
-from tests.unit.test_registration_service import make_world
+from tests.auxil.dossier import Dossier, build
+from tests.auxil.export_chat import collect, press
+from tests.auxil.world import make_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.export]
 HEAD = "Khối trưởng — Trường Trung học phổ thông Bùi Hữu Nghĩa"
-
-
-async def press(person: Person, message: BotMessage, fragment: str) -> None:
-    button = next((b for b in message.buttons if fragment in b["text"]), None)
-    assert button is not None, f"no button with {fragment!r} in {message.button_texts}"
-    await person.press(message, data=button["callback_data"])
 
 
 async def person(client: SandboxClient, d: Dossier, label: str) -> Person:
     # The dossier loads the demo roster itself (its people are the sandbox's people).
     found = next(p for p in d.world.personas if p.label == label)
     return await client.person(found.user_id, found.first_name, last_name=found.last_name)
-
-
-async def collect(person: Person, until: str, wait_seconds: float = 90.0) -> list[BotMessage]:
-    received = []
-    while True:
-        message = await person.next_message(wait_seconds, edits=False)
-        received.append(message)
-        if until in message.text:
-            return received
 
 
 async def test_the_head_receives_the_dossier_as_documents(

@@ -34,7 +34,7 @@ from models.registration import (
 )
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.e2e.test_registration import SCALE_ROWS
+from tests.auxil.scale_chat import SCALE_ROWS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.registration]
 

@@ -29,7 +29,7 @@ from bot.services.exports import Context, ExportFile, Kind, Scope
 from models.organisation import BlocMembership, Unit
 from models.registration import ScaleCriterion, ScoreEvidence, ScoreLine, ScoreSheet
 from tests.auxil.clock import Clock
-from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
+from tests.auxil.world import HEAD, SCALE, World, make_world
 
 pytestmark = pytest.mark.export
 
