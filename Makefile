@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# matplotlib builds its font cache on first import: at install, not at the first chart export.
+	$(BIN)/python -c "import matplotlib.font_manager"
 	touch $(STAMP)
 
 install: $(STAMP)

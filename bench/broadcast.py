@@ -114,4 +114,7 @@ async def run() -> dict[str, Any]:
         "sandbox_429s": sandbox.stats["rate_limited"],
         "sweep_sent": report.sent,
         "sweep_retried": report.retried,
+        "sweep_failed": report.failed,
+        "delivered_once": sum(1 for c in counts if c == 1),
+        "delivered_twice_or_more": sum(1 for c in counts if c > 1),
     }

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Hashable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 from telegram.request import BaseRequest
 
 import handlers
 from bot import logs
+from bot.channels import telegram as telegram_channel
+from bot.channels.zalo.adapter import ZaloChannel
+from bot.channels.zalo.client import ZaloBot
+from bot.chat.router import Router
 from bot.deps import Deps
 from bot.persistence import DatabasePersistence
 from handlers.common import ThiduaContext
-from handlers.menu import set_default_menu
 
 
 def quiet_library_logs() -> None:
@@ -36,6 +41,84 @@ def quiet_library_logs() -> None:
             logger.setLevel(level)
 
 
+class PerPersonUpdateProcessor(BaseUpdateProcessor):
+    """Different people's updates run side by side; one person's, and one chat's, in the order
+    they arrived (a conversation's next step must see the previous one's state; a group's
+    commands stay in order too).
+
+    PTB's own semaphore is taken before `do_process_update` is called, so it is set far above
+    the real bound: a person waiting for their own previous update must not hold a slot that
+    somebody else could use. The real bound (`limit`) is taken after the person's and the
+    chat's turns have come. Locks are taken in one order (person, then chat), so they cannot
+    deadlock, and each is dropped once nobody holds or awaits it.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(max_concurrent_updates=4096)
+        self.limit = limit
+        self._running = asyncio.BoundedSemaphore(limit)
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+
+    @staticmethod
+    def keys(update: object) -> list[Hashable]:
+        if not isinstance(update, Update):
+            return []
+        keys: list[Hashable] = []
+        if update.effective_user is not None:
+            keys.append(("user", update.effective_user.id))
+        if update.effective_chat is not None:
+            keys.append(("chat", update.effective_chat.id))
+        return keys
+
+    def _lock(self, key: Hashable) -> asyncio.Lock:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        return lock
+
+    def _unlock(self, key: Hashable) -> None:
+        lock, users = self._locks[key]
+        lock.release()
+        if users == 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # Called in arrival order, and nothing above awaits before the locks are asked for:
+        # asyncio's locks are first come, first served, so each key's updates keep their order.
+        held: list[Hashable] = []
+        waiting: Hashable | None = None
+        try:
+            for key in self.keys(update):
+                waiting = key
+                await self._lock(key).acquire()
+                held.append(key)
+                waiting = None
+            async with self._running:
+                await coroutine
+        finally:
+            for key in reversed(held):
+                self._unlock(key)
+            if waiting is not None:
+                self._forget(waiting)
+
+    def _forget(self, key: Hashable) -> None:
+        """A key asked for but never acquired (the update was cancelled while waiting)."""
+        lock, users = self._locks[key]
+        if users == 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
 class ThiduaApplication(Application):  # type: ignore[type-arg]
     """Writes conversation state right after each update, not once a minute.
 
@@ -53,6 +136,16 @@ class ThiduaApplication(Application):  # type: ignore[type-arg]
                 await self.update_persistence()
 
 
+def build_router() -> Router:
+    return handlers.build_router()
+
+
+def build_zalo(deps: Deps, router: Router, *, token: str, base_url: str | None = None) -> ZaloChannel:
+    """The Zalo side: our httpx client and the adapter serving the same conversations."""
+    bot = ZaloBot(token, base_url) if base_url else ZaloBot(token)
+    return ZaloChannel(deps, router, bot)
+
+
 def build_application(
     deps: Deps,
     *,
@@ -61,6 +154,7 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     rate_limiter: bool = True,
+    router: Router | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The bot, for Telegram (default base_url), the sandbox over HTTP (base_url) or in process (request)."""
     builder: Any = (
@@ -69,6 +163,7 @@ def build_application(
         .token(token)
         .persistence(DatabasePersistence(deps.db))
         .context_types(ContextTypes(context=ThiduaContext))
+        .concurrent_updates(PerPersonUpdateProcessor(deps.settings.concurrent_updates))
     )
     if rate_limiter:
         # Telegram's flood limits; a 429 is waited out and retried, never dropped.
@@ -80,6 +175,8 @@ def build_application(
     quiet_library_logs()
     application = builder.build()
     application.bot_data["deps"] = deps
+    application.bot_data["router"] = router = router or handlers.build_router()
+    telegram_channel.install(application, router)
     handlers.register_all(application)
     return application
 
@@ -91,7 +188,8 @@ async def start_bot(application: Application, *, poll_timeout: int = 10) -> None
     lifecycle themselves, so start-up lives here, once.
     """
     await application.initialize()
-    await set_default_menu(application.bot)
+    application.bot_data["deps"].telegram_username = application.bot.username
+    await telegram_channel.set_default_menu(application.bot)
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
     await application.start()

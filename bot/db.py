@@ -6,12 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -20,6 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot.settings import ROOT, async_database_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = ROOT / "migrations"
 log = logging.getLogger(__name__)
@@ -38,13 +37,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "thidua_read_only"  # an execution option: this connection only reads
+
+
 def _sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: two transactions that read then write
     # (a vote, an audit entry) wait for each other (busy_timeout) instead of failing with
     # SQLITE_BUSY_SNAPSHOT. SQLite has one writer anyway; this makes the queue explicit.
-    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+    # A read (Database.session) begins a deferred transaction: under WAL it reads its snapshot
+    # while a writer works, instead of queueing behind every write.
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
         return  # maintenance (a WAL checkpoint) runs outside any transaction
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -67,6 +72,9 @@ class Database:
         self.url = async_database_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._reads = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), class_=AsyncSession, expire_on_commit=False
+        )
 
     @property
     def backend(self) -> str:
@@ -80,8 +88,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A read-mostly session (no implicit commit)."""
-        async with self._sessions() as session:
+        """A session for reading (no commit; on SQLite it does not take the write lock)."""
+        async with self._reads() as session:
             yield session
 
     async def purge_dead_rows(self, *tables: str) -> None:
@@ -105,6 +113,9 @@ class Database:
 
     async def schema_revisions(self) -> tuple[set[str], set[str]]:
         """(the database's Alembic revisions, the code's heads): equal when the schema is current."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         async with self.engine.connect() as conn:
             current = await conn.run_sync(
                 lambda sync: set(MigrationContext.configure(sync).get_current_heads())
@@ -125,6 +136,9 @@ class Database:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    # Alembic loads when a migration is asked for, not with every import of the database layer.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -133,11 +147,14 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade_head(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")
 
 
 def _compare(connection: Connection) -> list[Any]:
     from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
 
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "render_as_batch": connection.dialect.name == "sqlite"}

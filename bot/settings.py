@@ -49,6 +49,21 @@ class Settings(BaseSettings):
     # Checked even when absent (validate_default): a webhook without a secret is refused.
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
 
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "The web server's public https:// base, for download links sent to Zalo people; "
+            "default ZALO_WEBHOOK_URL or WEBHOOK_URL, else its local address."
+        ),
+    )
+    zalo_bot_token: SecretStr | None = None
+    zalo_api_url: str | None = Field(
+        default=None, description="Root of the Zalo Bot API (default https://bot-api.zaloplatforms.com)."
+    )
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    admin_zalo_ids: Annotated[list[str], NoDecode] = []
+
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'data' / 'thidua.sqlite3'}"
     default_language: Literal["vi", "en"] = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -74,6 +89,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # auto: JSON lines, or plain text when the log goes to a terminal.
     log_format: Literal["auto", "json", "text"] = "auto"
+    concurrent_updates: int = Field(
+        default=16, ge=1, le=256, description="Updates of different people handled at once."
+    )
 
     @field_validator("webhook_secret")
     @classmethod
@@ -88,14 +106,25 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram refuses others)")
         return value
 
-    @field_validator("admin_telegram_ids", mode="before")
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_webhook_needs_a_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            if info.data.get("zalo_webhook_url"):
+                raise ValueError("is required when ZALO_WEBHOOK_URL is set (8-256 characters)")
+            return value
+        if not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("must be 8-256 characters (Zalo refuses others)")
+        return value
+
+    @field_validator("admin_telegram_ids", "admin_zalo_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("telegram_api_url")
+    @field_validator("telegram_api_url", "zalo_api_url")
     @classmethod
     def _api_root(cls, value: str | None) -> str | None:
         if value is None:
@@ -139,8 +168,17 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None and bool(self.telegram_bot_token.get_secret_value())
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return self.zalo_bot_token is not None and bool(self.zalo_bot_token.get_secret_value())
+
+    @property
     def sandbox_mode(self) -> bool:
-        return self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value()
+        """Neither platform's token: the offline sandbox stands in for both."""
+        return not self.telegram_enabled and not self.zalo_enabled
 
     @property
     def web_port_or_default(self) -> int:

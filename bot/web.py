@@ -19,10 +19,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from aiohttp import web
 
+from bot import files
+from bot.chat.numbered import plain_text
 from bot.deps import Deps
+from bot.i18n import t
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -114,11 +118,38 @@ def telegram_webhook(application: Application, secret: str | None) -> Route:  # 
     return Route("POST", TELEGRAM_PATH, handle)
 
 
+async def _file(request: web.Request) -> web.StreamResponse:
+    """A signed link to a file of the store (bot.files): 403 if forged, 410 once expired."""
+    deps = request.app[DEPS_KEY]
+    key, name = request.match_info["key"], request.match_info["name"]
+    verdict = files.check_link(
+        deps.link_secret, key, name, request.query.get("exp", ""), request.query.get("sig", "")
+    )
+    lang = deps.settings.default_language
+    if verdict == files.LinkCheck.FORGED:
+        return web.Response(status=403, text=plain_text(t(lang, "files.forged")))
+    if verdict == files.LinkCheck.EXPIRED:
+        return web.Response(status=410, text=plain_text(t(lang, "files.expired")))
+    data = deps.files.get(key)
+    if data is None:
+        return web.Response(status=404, text=plain_text(t(lang, "files.missing")))
+    return web.Response(
+        body=data,
+        content_type=files.guess_mime(name),
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 def build_web_app(deps: Deps, routes: Iterable[Route] = ()) -> web.Application:
     app = web.Application(client_max_size=MAX_UPDATE_BYTES)
     app[DEPS_KEY] = deps
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
+    app.router.add_get("/files/{key}/{name}", _file)
     for route in routes:
         app.router.add_route(route.method, route.path, route.handler)
     return app

@@ -36,16 +36,14 @@ async def viewer(update: Update, context: ThiduaContext) -> Profile:
     user = update.effective_user
     assert user is not None
     deps = context.deps
-    await people.identify(
+    return await people.resolve(
         deps.db,
         user.id,
+        deps.clock().astimezone(deps.settings.zone).date(),
         display_name=vietnamese_full_name(user.first_name, user.last_name),
         language=normalise_language(user.language_code),
         admin_ids=deps.settings.admin_telegram_ids,
     )
-    found = await people.profile(deps.db, user.id, deps.clock().astimezone(deps.settings.zone).date())
-    assert found is not None
-    return found
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:

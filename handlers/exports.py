@@ -209,7 +209,12 @@ async def _send_pack(
     stats = evidence_pack.PackStats()
     try:
         async for part in evidence_pack.parts(
-            context.deps.db, scope, _context(context), telegram_download(context.bot), stats=stats
+            context.deps.db,
+            scope,
+            _context(context),
+            telegram_download(context.bot),
+            store=context.deps.files,
+            stats=stats,
         ):
             # A part is up to 45 MB: give the upload time (the default write timeout is 20 s).
             await chat.send_document(part.data, filename=part.name, write_timeout=600)

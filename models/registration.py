@@ -286,15 +286,22 @@ class ScoreLine(SQLModel, table=True):
 
 
 class ScoreEvidence(SQLModel, table=True):
-    """A photo, document, link or note backing a line; files are kept as Telegram file ids."""
+    """A photo, document, link or note backing a line.
+
+    A photo or document is kept in the bot's file store under `file_key` (its SHA-256); `value`
+    is then only the platform's handle at the time. Rows from before the file store have no key:
+    their `value` is a Telegram file_id, fetched from the Bot API when the evidence is packed."""
 
     __tablename__ = "score_evidence"
 
     id: int | None = Field(default=None, primary_key=True)
     line_id: int = Field(foreign_key="score_line.id", index=True)
     kind: str = Field(max_length=16)  # photo | document | link | note
-    value: str = Field(sa_type=Text)
+    value: str = Field(sa_type=Text)  # the link or note; for a file, the platform's handle
     file_name: str | None = Field(default=None, max_length=255)
+    file_key: str | None = Field(default=None, max_length=64)  # bot.files.FileStore key
+    mime: str | None = Field(default=None, max_length=127)
+    caption: str | None = Field(default=None, sa_type=Text)  # what the person wrote with a photo
     added_at: datetime = Field(sa_type=UTCDateTime)
     added_by_person_id: int = Field(foreign_key="person.id")
 

@@ -52,12 +52,34 @@ async def append(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append inside the caller's transaction, so the action and its record commit together."""
+    entry = await add(
+        session, action=action, subject=subject, at=at, actor_person_id=actor_person_id, details=details
+    )
+    await session.flush()
+    return entry
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    action: str,
+    subject: str,
+    at: datetime,
+    actor_person_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """The next entry, added to the session but not flushed: the caller's flush writes it with
+    its own rows. Only the head's number and hash are read (by the primary key's index)."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.exec(text(f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})"))  # type: ignore[call-overload]
-    last = (await session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1))).first()
-    prev_hash = last.hash if last else GENESIS
+    last = (
+        await session.exec(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
+        )
+    ).first()
+    prev_hash = last[1] if last else GENESIS
     entry = AuditEntry(
-        seq=(last.seq + 1) if last else 1,
+        seq=(last[0] + 1) if last else 1,
         at=at,
         actor_person_id=actor_person_id,
         action=action,
@@ -68,7 +90,6 @@ async def append(
     )
     entry.hash = entry_hash(prev_hash, entry)
     session.add(entry)
-    await session.flush()
     return entry
 
 
@@ -113,5 +134,9 @@ async def verify(db: Database) -> AuditCheck:
 
 
 async def head(session: AsyncSession) -> tuple[int, str]:
-    last = (await session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1))).first()
-    return (last.seq, last.hash) if last else (0, GENESIS)
+    last = (
+        await session.exec(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
+        )
+    ).first()
+    return (last[0], last[1]) if last else (0, GENESIS)

@@ -165,8 +165,16 @@ async def _locked_poll(session: AsyncSession, poll_id: int) -> Poll | None:
 
 
 async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
-    meeting = await session.get(Meeting, poll.meeting_id)
-    assert meeting is not None and poll.id is not None
+    assert poll.id is not None
+    found = (
+        await session.exec(
+            select(Meeting, BlocChat.chat_id)
+            .outerjoin(BlocChat, col(BlocChat.bloc_id) == Meeting.bloc_id)
+            .where(Meeting.id == poll.meeting_id)
+        )
+    ).first()
+    assert found is not None
+    meeting, chat_id = found
     candidates = tuple(
         CandidateView(c.position, c.label, c.unit_id, c.selected)
         for c in await session.exec(
@@ -179,15 +187,20 @@ async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
     if poll.status == PollStatus.DRAFT:
         on_draft = {c.unit_id for c in candidates if c.unit_id is not None}
         excluded = await _not_offered_on(session, meeting, on_draft)
-    voters = (
-        await session.exec(select(func.count()).select_from(PollVoter).where(PollVoter.poll_id == poll.id))
-    ).one()
-    voted = (
+    voters, voted = (
         await session.exec(
-            select(func.count()).select_from(Participation).where(Participation.poll_id == poll.id)
+            select(
+                select(func.count())
+                .select_from(PollVoter)
+                .where(PollVoter.poll_id == poll.id)
+                .scalar_subquery(),
+                select(func.count())
+                .select_from(Participation)
+                .where(Participation.poll_id == poll.id)
+                .scalar_subquery(),
+            )
         )
     ).one()
-    chat = await session.get(BlocChat, meeting.bloc_id)
     return PollView(
         id=poll.id,
         ref=poll.ref,
@@ -202,7 +215,7 @@ async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
         present=poll.present,
         voters=int(voters),
         voted=int(voted),
-        group_chat_id=chat.chat_id if chat else None,
+        group_chat_id=chat_id,
         runoff_of_poll_id=poll.runoff_of_poll_id,
         closes_at=poll.closes_at,
         duration_minutes=poll.duration_minutes,
@@ -518,46 +531,88 @@ class VoterBallot:
     already_voted: bool
 
 
-async def _voter_unit(session: AsyncSession, poll: Poll, telegram_id: int) -> tuple[int, str] | None:
-    """The unit this person votes for in this poll: one they represent that is on the entitled list."""
+@dataclass(frozen=True)
+class _Standing:
+    """One voter's standing in one poll, read in one query."""
+
+    poll: Poll
+    unit_id: int
+    unit_name: str
+    voted: bool
+    own_position: int | None
+
+
+async def _standing(session: AsyncSession, poll_ref: str, telegram_id: int) -> _Standing | None:
+    """The poll, the unit this person votes for in it (one they represent on the entitled list,
+    the lowest id as _voter_unit), whether that unit has voted, and its own place on the ballot:
+    one round trip. None when any of it is missing (then the slower reads say which)."""
     from models.organisation import Unit
 
-    rows = (
+    row = (
         await session.exec(
-            select(Unit.id, Unit.name)
+            # sqlmodel types select() for up to four columns; this one reads five in one round trip.
+            select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)  # type: ignore[call-overload]
+            .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
+            .join(Unit, col(Unit.id) == PollVoter.unit_id)
             .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
             .join(Person, col(Person.id) == PersonRole.person_id)
-            .join(PollVoter, col(PollVoter.unit_id) == Unit.id)
+            .outerjoin(
+                Participation,
+                (col(Participation.poll_id) == Poll.id) & (col(Participation.unit_id) == Unit.id),
+            )
+            .outerjoin(
+                PollCandidate,
+                (col(PollCandidate.poll_id) == Poll.id) & (col(PollCandidate.unit_id) == Unit.id),
+            )
             .where(
+                Poll.ref == poll_ref,
                 Person.telegram_id == telegram_id,
                 PersonRole.kind == RoleKind.REP,
                 col(PersonRole.revoked_at).is_(None),
-                PollVoter.poll_id == poll.id,
             )
             .order_by(col(Unit.id))
+            .limit(1)
         )
-    ).all()
-    return (rows[0][0], rows[0][1]) if rows else None  # type: ignore[return-value]
+    ).first()
+    if row is None:
+        return None
+    poll, unit_id, unit_name, participation, own = row
+    return _Standing(poll, unit_id, unit_name, participation is not None, own)
 
 
 async def ballot_for(db: Database, *, poll_ref: str, telegram_id: int) -> VoterBallot | None:
     async with db.session() as session:
+        standing = await _standing(session, poll_ref, telegram_id)
+        if standing is not None:
+            view = await _poll_view(session, standing.poll)
+            own = next((c.position for c in view.on_ballot if c.unit_id == standing.unit_id), None)
+            return VoterBallot(view, standing.unit_id, standing.unit_name, own, standing.voted)
         poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
         if poll is None:
             return None
-        unit = await _voter_unit(session, poll, telegram_id)
-        view = await _poll_view(session, poll)
-        own = next((c.position for c in view.on_ballot if unit and c.unit_id == unit[0]), None)
-        voted = False
-        if unit is not None:
-            voted = (
-                await session.exec(
-                    select(Participation).where(
-                        Participation.poll_id == poll.id, Participation.unit_id == unit[0]
-                    )
-                )
-            ).first() is not None
-        return VoterBallot(view, unit[0] if unit else None, unit[1] if unit else None, own, voted)
+        # Not entitled (or not a representative): the poll, without a unit.
+        return VoterBallot(await _poll_view(session, poll), None, None, None, False)
+
+
+# An open poll's rules and candidates are frozen: read once per poll, not once per cast. Keyed
+# by the poll's random ref and its public key (made at opening), never by a bare id, which
+# another database (a test's, a benchmark's) would reuse.
+_frozen: dict[tuple[str, Any], tuple[RuleSet, list[int]]] = {}
+
+
+async def _rules_and_candidates(session: AsyncSession, poll: Poll) -> tuple[RuleSet, list[int]]:
+    assert poll.id is not None and poll.status == PollStatus.OPEN
+    key = (poll.ref, poll.public_key)
+    known = _frozen.get(key)
+    if known is None:
+        known = (
+            RuleSet.from_dict(json.loads(poll.rules)),
+            [c.position for c in await _selected_candidates(session, poll.id)],
+        )
+        if len(_frozen) > 256:
+            _frozen.clear()
+        _frozen[key] = known
+    return known
 
 
 async def cast(
@@ -568,41 +623,27 @@ async def cast(
     ballot: dict[int, Choice] | frozenset[int],
     now: datetime,
 ) -> CastResult:
-    """Record one unit's ballot: sealed, counted once, answered only after the commit."""
+    """Record one unit's ballot: sealed, counted once, answered only after the commit.
+
+    One read finds the poll, the voter's unit, whether it voted and its place on the ballot; the
+    who-voted row, the sealed ballot and the audit entry are written in one flush."""
     try:
         async with db.transaction() as session:
-            poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
-            if poll is None:
-                return CastResult(CastStatus.UNKNOWN)
+            standing = await _standing(session, poll_ref, telegram_id)
+            if standing is None:
+                poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
+                if poll is None:
+                    return CastResult(CastStatus.UNKNOWN)
+                if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
+                    return CastResult(CastStatus.CLOSED)
+                return CastResult(CastStatus.NOT_ENTITLED)
+            poll, unit_id, unit_name = standing.poll, standing.unit_id, standing.unit_name
             if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
                 return CastResult(CastStatus.CLOSED)
-            unit = await _voter_unit(session, poll, telegram_id)
-            if unit is None:
-                return CastResult(CastStatus.NOT_ENTITLED)
-            unit_id, unit_name = unit
-            done = (
-                await session.exec(
-                    select(Participation).where(
-                        Participation.poll_id == poll.id, Participation.unit_id == unit_id
-                    )
-                )
-            ).first()
-            if done is not None:
+            if standing.voted:
                 return CastResult(CastStatus.ALREADY, unit_name=unit_name)
-            rules = RuleSet.from_dict(json.loads(poll.rules))
-            candidates = [c.position for c in await _selected_candidates(session, id_of(poll))]
-            own = next(
-                (
-                    c.position
-                    for c in await session.exec(
-                        select(PollCandidate).where(
-                            PollCandidate.poll_id == poll.id, PollCandidate.unit_id == unit_id
-                        )
-                    )
-                ),
-                None,
-            )
-            problem = validate_ballot(rules, ballot, candidates, voter_candidate=own)
+            rules, candidates = await _rules_and_candidates(session, poll)
+            problem = validate_ballot(rules, ballot, candidates, voter_candidate=standing.own_position)
             if problem is not None:
                 return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
             assert poll.public_key is not None and poll.id is not None
@@ -610,10 +651,10 @@ async def cast(
             tracker = ballot_crypto.tracker(sealed)
             session.add(Participation(poll_id=poll.id, unit_id=unit_id))
             session.add(SealedBallot(poll_id=poll.id, sealed=sealed, tracker=tracker))
-            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
-            await audit.append(
+            await audit.add(
                 session, action="poll.cast", subject=f"poll:{poll.id}", at=now, details={"unit": unit_id}
             )
+            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)
     return CastResult(CastStatus.RECORDED, tracker=tracker, unit_name=unit_name)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl import Workbook
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -99,6 +98,8 @@ def template() -> bytes:
         Criterion("2.1", "2", "Đăng ký và ký kết giao ước thi đua đúng hạn", Decimal(20)),
         Criterion("2.2", "2", "Phát hiện, bồi dưỡng điển hình tiên tiến", Decimal(20)),
     ]
+    from openpyxl import Workbook  # on first use: start-up stays light
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

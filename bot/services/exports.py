@@ -24,7 +24,6 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.exports import chart, minutes, nominees, proposal, registration_summary, score_workbook
 from bot.exports import csv as csv_export
 from bot.exports.common import CSV_MIME, DOCX_MIME, PDF_MIME, PNG_MIME, XLSX_MIME, slug
 from bot.exports.data import (
@@ -341,7 +340,8 @@ async def _signatures(session: AsyncSession, scope: Scope) -> dict[int, datetime
 def _evidence_text(row: ScoreEvidence) -> str:
     if row.kind in ("link", "note"):
         return row.value
-    return row.file_name or ("(ảnh)" if row.kind == "photo" else "(tệp)")
+    shown = row.file_name or ("(ảnh)" if row.kind == "photo" else "(tệp)")
+    return f"{shown}: {row.caption}" if row.caption else shown
 
 
 async def score_book(db: Database, scope: Scope, context: Context, *, history: bool = True) -> ScoreBook:
@@ -736,6 +736,10 @@ async def export(
     A file with nothing to show yet (minutes before any meeting, a ranking before any final
     sheet) is left out and named in `missing`, so the head learns why rather than getting an
     empty document."""
+    # The document and chart stacks (openpyxl, python-docx, matplotlib) load at the first export,
+    # not at start-up: most of the bot's day is messages and buttons.
+    from bot.exports import chart, minutes, nominees, proposal, registration_summary, score_workbook
+
     if kind not in scope.kinds:
         raise NotAllowedError
     if kind is Kind.EVIDENCE:  # it downloads files and streams archives: a call of its own

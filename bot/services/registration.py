@@ -21,7 +21,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -849,6 +848,8 @@ def read_table(data: bytes, file_name: str) -> tuple[list[list[str]], Notice | N
             dialect = csv.excel
         return [[nfc(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)], None
     try:
+        from openpyxl import load_workbook  # on first use: start-up stays light
+
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         return [], Notice("reg.file.unreadable", {"file": file_name, "detail": type(exc).__name__})
@@ -902,6 +903,8 @@ def people_from_file(data: bytes, file_name: str) -> tuple[list[Person], list[No
 
 
 def people_template() -> bytes:
+    from openpyxl import Workbook  # on first use: start-up stays light
+
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

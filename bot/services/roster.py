@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -137,6 +136,8 @@ def _table_from_bytes(data: bytes, filename: str) -> tuple[list[list[str]], Noti
         return [[nfc(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)], None
     if suffix == ".xlsx":
         try:
+            from openpyxl import load_workbook  # on first use: start-up stays light
+
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             return [], Notice("roster.bad_file", {"file": filename, "detail": type(exc).__name__})

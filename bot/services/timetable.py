@@ -19,7 +19,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from openpyxl import load_workbook
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -97,6 +96,8 @@ def read_table(data: bytes, filename: str) -> list[list[object]] | Notice:
         return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
     if suffix == ".xlsx":
         try:
+            from openpyxl import load_workbook  # on first use: start-up stays light
+
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             return Notice("timetable.bad_file", {"file": filename, "detail": type(exc).__name__})
