@@ -1,6 +1,6 @@
 """Conversation state in the same database as everything else.
 
-Only conversations are persisted (DESIGN.md: data lives in tables, not in PTB's dicts). The
+Only conversations are persisted (docs/architecture.md: data lives in tables, not in PTB's dicts). The
 application flushes after every update (see bot.app.ThiduaApplication), so a bot killed
 between two messages resumes at the step the person was on.
 """

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 
-TELEGRAM_LIMIT = 4096
 SAFE_LIMIT = 4000  # a margin for the entities Telegram counts after parsing
 
 # A tag, an entity, a line break, a space, a run of other text, or a stray "<" / "&".

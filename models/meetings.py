@@ -151,7 +151,7 @@ class PollCandidate(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
     label: str = Field(max_length=255)
     selected: bool = Field(default=True)  # the head may drop a candidate while the poll is a draft
-    women_preferred: bool = Field(default=False)  # the optional tie rule (DOMAIN.md)
+    women_preferred: bool = Field(default=False)  # the optional tie rule (docs/domain.md)
 
 
 class PollVoter(SQLModel, table=True):

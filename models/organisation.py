@@ -1,6 +1,6 @@
 """The organisation: who competes with whom, in which school year, and who speaks for them.
 
-DOMAIN.md's code names: Authority (Sở/Phòng GD&ĐT), SchoolYear (năm học), Bloc (khối thi đua),
+docs/domain.md's code names: Authority (Sở/Phòng GD&ĐT), SchoolYear (năm học), Bloc (khối thi đua),
 Unit (đơn vị thành viên), the unit's place in a bloc for one year (member / head / deputy), and
 Person, the human at the keyboard, with roles that say for which unit or bloc they act.
 """

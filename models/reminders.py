@@ -1,6 +1,6 @@
 """Tables for the timetable, milestones, reminders and their sends (issue 6).
 
-The database is the source of truth for every ping (DESIGN.md): PTB's JobQueue forgets its jobs
+The database is the source of truth for every ping (docs/architecture.md): PTB's JobQueue forgets its jobs
 on a restart, so a due time lives in a row and one periodic sweep sends what is due.
 
 Two levels, so that the roster may change after the timetable was loaded:

@@ -298,9 +298,10 @@ def _window(match: re.Match[str], hint: tuple[int, int] | None, source: str) -> 
                 return _reversed(source, start, same_year)
             end = later
         return DueWindow(start, end, DueKind.WINDOW, source)
-    end = _full_date(ed, em, ey, hint, source)
-    if isinstance(end, ParseError):
-        return end
+    given_end = _full_date(ed, em, ey, hint, source)
+    if isinstance(given_end, ParseError):
+        return given_end
+    end = given_end
     if sm is None:  # "Từ 15 đến 29/3/2024": same month and year as the end
         start = _make_date(int(sd), end.month, end.year, source)
         if isinstance(start, ParseError):

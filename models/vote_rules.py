@@ -3,7 +3,7 @@
 No database, no Telegram, no I/O, no floats. Every number that decides something is an exact
 ``Fraction`` or an integer computed from one, because "at least 2/3" and "at least 90 %" are legal
 boundaries: 6 of 9 is a quorum, 11.7 votes are not 11. A rule set is data stored with each poll
-(DOMAIN.md "Vote rules"; seed 004 §II.5-7), so changing the defaults never changes a closed poll.
+(docs/domain.md "Vote rules"; seed 004 §II.5-7), so changing the defaults never changes a closed poll.
 
 Ballots handled here are already decoded (plain Python values):
 

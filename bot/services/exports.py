@@ -60,7 +60,6 @@ from bot.services.criteria import current_scale
 from bot.services.invites import NotAllowedError, NotFoundError
 from models.meetings import Attendance, Meeting, MeetingKind, Poll, PollCandidate, PollStatus, PollVoter
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
-from models.permissions import BLOC_OFFICERS, Capacity
 from models.registration import (
     ChangeHistory,
     CriteriaScale,
@@ -199,10 +198,6 @@ async def scope_for(db: Database, person_id: int, today: date, bloc_id: int | No
         if bloc_id is None or scope.bloc_id == bloc_id:
             return scope
     raise NotAllowedError
-
-
-def may_export(capacities: frozenset[Capacity]) -> bool:
-    return bool(capacities & (BLOC_OFFICERS | {Capacity.ADMIN, Capacity.REP}))
 
 
 # ------------------------------------------------------------------ shared queries

@@ -23,6 +23,7 @@ from models.numbers import is_id
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.school_year import school_year_of
 from models.text import nfc, nfc_lines
+from models.types import id_of
 from models.vote_rules import is_quorate, ordinary_title_rules, quorum_needed
 
 
@@ -420,8 +421,8 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
             return CheckIn("already", await _view(session, meeting), unit_name or "")
         if row is None:
             row = Attendance(
-                meeting_id=meeting.id, unit_id=unit_id, checked_in_at=now, by_person_id=who.person_id
-            )  # type: ignore[arg-type]
+                meeting_id=id_of(meeting), unit_id=unit_id, checked_in_at=now, by_person_id=who.person_id
+            )
         else:
             row.present, row.checked_in_at, row.checked_out_at = True, now, None
         session.add(row)

@@ -17,7 +17,7 @@ from models.channels import Channel, ChannelAccount
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
 from models.text import nfc
-from models.types import utcnow
+from models.types import id_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,10 @@ async def identify(
             session.add(person)
             await session.flush()
             session.add(
-                ChannelAccount(channel=Channel.TELEGRAM, external_id=str(telegram_id), person_id=person.id)
-            )  # type: ignore[arg-type]
+                ChannelAccount(
+                    channel=Channel.TELEGRAM, external_id=str(telegram_id), person_id=id_of(person)
+                )
+            )
         elif admin and not person.is_admin:
             person.is_admin = True
             session.add(person)
@@ -161,7 +163,7 @@ async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[
                 RoleView(
                     kind=RoleKind.REP,
                     school_year=year.name,
-                    bloc_id=bloc.id,
+                    bloc_id=id_of(bloc),
                     bloc_number=bloc.number,
                     bloc_name=bloc.name,
                     unit_id=unit.id,
@@ -177,7 +179,7 @@ async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[
                 RoleView(
                     kind=RoleKind(role.kind),
                     school_year=year.name,
-                    bloc_id=bloc.id,
+                    bloc_id=id_of(bloc),
                     bloc_number=bloc.number,
                     bloc_name=bloc.name,
                 )

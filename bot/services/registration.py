@@ -27,7 +27,7 @@ from bot.chat import Screen
 from bot.db import Database
 from bot.services import outbox, people, uploads
 from bot.services.notices import Notice
-from models.organisation import Bloc, BlocMembership, Position, RoleKind, SchoolYear, Unit
+from models.organisation import BlocMembership, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
 from models.registration import (
     ChangeHistory,
@@ -145,7 +145,7 @@ async def bloc_seat(
     """The first bloc in which the person holds one of the `allowed` capacities."""
     wanted = frozenset(allowed)
     held: dict[int, set[Capacity]] = {}
-    views = {}
+    views: dict[int, people.RoleView] = {}
     for role in await people.roles_of(session, person_id, today):
         hats = held.setdefault(role.bloc_id, set())
         views.setdefault(role.bloc_id, role)
@@ -843,7 +843,8 @@ def people_from_text(text: str) -> tuple[list[Person], list[Notice]]:
         if len(cells) != 3:
             problems.append(Notice("reg.people.bad_line", {"line": number, "value": line}))
             continue
-        row = _person_row(number, *cells, problems)
+        name, job, title = cells
+        row = _person_row(number, name, job, title, problems)
         if row:
             rows.append(row)
     if not rows and not problems:
@@ -996,7 +997,7 @@ async def submit(db: Database, person_id: int, *, today: date, now: datetime) ->
         else:
             registration.version += 1
             for table in (RegistrationTarget, RegistrationIndividual, RegistrationProject):
-                await session.exec(delete(table).where(col(table.registration_id) == registration.id))  # type: ignore[attr-defined]
+                await session.exec(delete(table).where(col(table.registration_id) == registration.id))
         registration.collective_title, registration.new_model = draft.title, draft.new_model
         registration.submitted_at, registration.submitted_by_person_id = now, person_id
         session.add(registration)
@@ -1044,7 +1045,3 @@ async def registered_units(session: AsyncSession, bloc_id: int, school_year_id: 
         )
     )
     return set(rows)
-
-
-async def bloc_of(session: AsyncSession, bloc_id: int) -> Bloc | None:
-    return await session.get(Bloc, bloc_id)

@@ -58,6 +58,7 @@ from models.reminders import (
 )
 from models.school_year import school_year_of
 from models.timetable import format_date, next_allowed
+from models.types import id_of
 
 log = logging.getLogger("thidua.reminders")
 
@@ -458,7 +459,7 @@ async def _targets(
             units &= {reminder.unit_id}
         units -= finished
         if units:
-            rows = await session.exec(
+            found = await session.exec(
                 select(PersonRole.person_id, PersonRole.unit_id)
                 .where(
                     PersonRole.kind == RoleKind.REP,
@@ -468,7 +469,7 @@ async def _targets(
                 )
                 .order_by(col(PersonRole.id))
             )
-            pairs = [(p, u) for p, u in rows]
+            pairs = [(p, u) for p, u in found]
     else:
         head_unit = (
             await session.exec(
@@ -483,12 +484,12 @@ async def _targets(
             (col(PersonRole.kind) == RoleKind.REP) & (col(PersonRole.unit_id) == head_unit),
             (col(PersonRole.kind) == RoleKind.HEAD_OFFICE) & (col(PersonRole.bloc_id) == bloc),
         )
-        rows = await session.exec(
+        head_people = await session.exec(
             select(PersonRole.person_id)
             .where(heads, PersonRole.school_year_id == year, col(PersonRole.revoked_at).is_(None))
             .order_by(col(PersonRole.id))
         )
-        pairs = [(p, head_unit) for p in rows]
+        pairs = [(p, head_unit) for p in head_people]
     if reminder.person_id is not None:
         pairs = [pair for pair in pairs if pair[0] == reminder.person_id]
     if reminder.subject_person_id is not None:
@@ -598,7 +599,7 @@ async def _claim_batch(
             )
         }
         blocs = {
-            b.id: b
+            id_of(b): b
             for b in await session.exec(select(Bloc).where(col(Bloc.id).in_({r.bloc_id for _, r, _ in rows})))
         }
         units = {
@@ -970,7 +971,7 @@ async def _render(
 
 
 async def _render_unreachable(
-    db: Database, head: Person, reports: Sequence[tuple[int, Reminder]], blocs: dict[int | None, Bloc]
+    db: Database, head: Person, reports: Sequence[tuple[int, Reminder]], blocs: dict[int, Bloc]
 ) -> tuple[list[tuple[str, list[int]]], list[int]]:
     """The head's digest of everyone found unreachable, with unit and phone, in the head's language.
 

@@ -20,6 +20,7 @@ from bot.services.notices import Notice
 from models.organisation import Authority, Bloc, BlocMembership, Position, SchoolYear, Unit
 from models.school_year import school_year_bounds
 from models.text import name_key, nfc, strip_diacritics
+from models.types import id_of
 
 # Accepted headers (compared without diacritics, case-folded).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -298,13 +299,15 @@ async def import_roster(
         for row in parsed.rows:
             bloc = blocs.get(row.bloc_number)
             if bloc is None:
-                bloc = Bloc(authority_id=authority.id, number=row.bloc_number, name=row.bloc_name)
+                bloc = Bloc(authority_id=id_of(authority), number=row.bloc_number, name=row.bloc_name)
                 session.add(bloc)
                 await session.flush()
                 blocs[row.bloc_number] = bloc
             unit = units.get(name_key(row.unit_name))
             if unit is None:
-                unit = Unit(authority_id=authority.id, name=row.unit_name, name_key=name_key(row.unit_name))
+                unit = Unit(
+                    authority_id=id_of(authority), name=row.unit_name, name_key=name_key(row.unit_name)
+                )
                 session.add(unit)
                 await session.flush()
                 units[unit.name_key] = unit
@@ -312,9 +315,9 @@ async def import_roster(
                 value = getattr(row, attribute)
                 if value and getattr(unit, attribute) != value:
                     setattr(unit, attribute, value)
-                    touched_units.add(unit.id)
+                    touched_units.add(id_of(unit))
                     session.add(unit)
-            desired[(bloc.id, unit.id)] = (row.position, f"{row.unit_name} ({row.bloc_name})")
+            desired[(id_of(bloc), id_of(unit))] = (row.position, f"{row.unit_name} ({row.bloc_name})")
 
         # 2. Offices that change hands are cleared first, so the one-head-per-bloc index holds throughout.
         file_blocs = {bloc_id for bloc_id, _ in desired}
@@ -331,20 +334,20 @@ async def import_roster(
 
         # 3. Memberships as the file says; report against what was there before.
         for key, (position, label) in desired.items():
-            membership = memberships.get(key)
-            if membership is None:
-                membership = BlocMembership(
-                    school_year_id=year.id, bloc_id=key[0], unit_id=key[1], position=position
+            found = memberships.get(key)
+            if found is None:
+                found = BlocMembership(
+                    school_year_id=id_of(year), bloc_id=key[0], unit_id=key[1], position=position
                 )
-                memberships[key] = membership
+                memberships[key] = found
                 report.added.append(label)
             else:
-                membership.position = position
+                found.position = position
                 if original[key] != position or key[1] in touched_units:
                     report.changed.append(label)
                 else:
                     report.unchanged += 1
-            session.add(membership)
+            session.add(found)
         # Offices cleared in step 2 whose unit is not in the file at all are changes too.
         bloc_by_id = {b.id: b for b in blocs.values()}
         unit_by_id = {u.id: u for u in units.values()}
@@ -368,8 +371,8 @@ async def import_roster(
                 )
         counts = Counter(bloc_id for bloc_id, _ in memberships)
         report.bloc_counts = {
-            bloc.name: counts[bloc.id]
+            bloc.name: counts[id_of(bloc)]
             for bloc in sorted(blocs.values(), key=lambda b: b.number)
-            if counts[bloc.id]
+            if counts[id_of(bloc)]
         }
     return report

@@ -1,4 +1,4 @@
-"""Tự chấm điểm, review and ranking (DOMAIN.md step 4; seed 000 §III.1).
+"""Tự chấm điểm, review and ranking (docs/domain.md step 4; seed 000 §III.1).
 
 A unit's sheet has one line per criterion of the bloc's current scale. The sheet keeps the
 criterion the representative is on (`cursor`), so /chamdiem resumes there after any pause or
@@ -47,6 +47,7 @@ from models.registration import (
     Task,
 )
 from models.scoring_rules import Content, Criterion, ScoreError, format_points, parse_score, rank, unit_total
+from models.types import id_of
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EVIDENCE_TYPES = frozenset(
@@ -304,7 +305,7 @@ async def add_evidence(
         line = (await _lines(session, sheet_id))[scale.criteria[sheet.cursor].code]
         session.add(
             ScoreEvidence(
-                line_id=line.id,  # type: ignore[arg-type]
+                line_id=id_of(line),
                 kind=kind,
                 value=value,
                 file_name=file_name,
@@ -856,10 +857,9 @@ async def ranking(db: Database, person_id: int, *, today: date) -> Ranking:
             own = unit.unit_id
         units = {u.unit_id: u.name for u in await bloc_units(session, bloc_id, year_id)}
         totals = await final_totals(session, bloc_id, year_id)
-    rows = rank(totals, tiebreak=lambda unit_id: units.get(unit_id, ""))  # type: ignore[arg-type]
+    rows = rank(totals, tiebreak=lambda unit_id: units.get(unit_id, ""))
     lines = tuple(
-        RankLine(int(row.unit_id), units.get(int(row.unit_id), "?"), row.total, row.rank, row.tied)  # type: ignore[call-overload]
-        for row in rows
+        RankLine(row.unit_id, units.get(row.unit_id, "?"), row.total, row.rank, row.tied) for row in rows
     )
     pending = tuple(name for unit_id, name in units.items() if unit_id not in totals)
     if own is not None:

@@ -20,7 +20,7 @@ from handlers.voting import outbox_ballot
 from models.meetings import MeetingKind, Participation, SealedBallot
 from tests.auxil.bot import TEST_MASTER_KEY
 from tests.auxil.people import pid
-from tests.e2e.test_restart import BotProcess
+from tests.auxil.process import BotProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ballot]
 MASTER = ballot_crypto.parse_master_key(TEST_MASTER_KEY)

@@ -28,9 +28,9 @@ from handlers.exports import evidence_download
 from models.registration import ScoreEvidence
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.e2e.test_exports import collect, press
-from tests.e2e.test_registration import HEAD, UNIT, publish_scale
-from tests.unit.test_registration_service import SCALE, make_world
+from tests.auxil.export_chat import collect, press
+from tests.auxil.scale_chat import HEAD, UNIT, publish_scale
+from tests.auxil.world import SCALE, make_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.export]
 

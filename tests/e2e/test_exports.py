@@ -17,18 +17,13 @@ from bot.services import meetings
 from models.meetings import MeetingKind
 from tests.auxil.bot import RunningBot
 from tests.auxil.clock import Clock
+from tests.auxil.dossier import Dossier, build
+from tests.auxil.export_chat import press
 from tests.auxil.people import pid
-from tests.unit.test_exports import Dossier, build
-from tests.unit.test_registration_service import make_world
+from tests.auxil.world import make_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.export]
 HEAD = "Khối trưởng — Trường Trung học phổ thông Bùi Hữu Nghĩa"
-
-
-async def press(person: Person, message: BotMessage, fragment: str) -> None:
-    button = next((b for b in message.buttons if fragment in b["text"]), None)
-    assert button is not None, f"no button with {fragment!r} in {message.button_texts}"
-    await person.press(message, data=button["callback_data"])
 
 
 async def person(client: SandboxClient, d: Dossier, label: str) -> Person:

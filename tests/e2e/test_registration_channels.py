@@ -26,8 +26,7 @@ from models.registration import (
 )
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.e2e.test_head_controls import at_vn, pasted
-from tests.e2e.test_registration import SCALE_ROWS
+from tests.auxil.scale_chat import SCALE_ROWS, at_vn, pasted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.registration]
 

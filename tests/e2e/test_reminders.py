@@ -19,11 +19,11 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.core import Sandbox
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.unit.test_reminders import TABLE_2026, local
+from tests.auxil.reminder_chat import BLOC2_HEAD, load_as_head
+from tests.auxil.reminders import TABLE_2026, local
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reminders]
 
-BLOC2_HEAD = "Khối trưởng — Trường Trung học phổ thông Bùi Hữu Nghĩa"
 BLOC2_UNIT = "Trường THCS&THPT Nguyễn Bình Khiêm"
 BLOC4_UNIT = "Trường Trung học phổ thông Thới Lai"
 
@@ -47,18 +47,6 @@ def _registration_handles_task(bot: RunningBot) -> bool:
         elif isinstance(handler, CallbackQueryHandler) and handler.check_update(update):
             return handler.callback.__module__ == "handlers.registration"
     return False
-
-
-async def load_as_head(demo: Demo) -> None:
-    head = await demo.person(BLOC2_HEAD)
-    await head.send("/nhaplich")
-    await head.expect("dán bảng")
-    await head.send(TABLE_2026)
-    preview = await head.expect("Lưu khung kế hoạch này")
-    assert preview.button_texts == ["✅ Lưu", "✖️ Huỷ"]
-    await head.press(preview, "✅ Lưu")
-    saved = await head.expect("Đã lưu khung kế hoạch năm học 2026-2027")
-    assert "thêm 2" in saved.text
 
 
 async def test_a_unit_gets_its_ping_and_the_button_starts_the_task(

@@ -26,9 +26,9 @@ from models.channels import Channel
 from models.reminders import MilestoneMute, Reminder, ReminderSchedule, ReminderSend, SendStatus
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.e2e.test_exports import press
-from tests.unit.test_exports import build
-from tests.unit.test_reminders import TABLE_2026, local
+from tests.auxil.dossier import build
+from tests.auxil.export_chat import press
+from tests.auxil.reminders import TABLE_2026, local
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.reminders]
 

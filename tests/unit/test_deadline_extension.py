@@ -19,7 +19,7 @@ from bot.services.registration import Refused
 from models.channels import OutboxMessage
 from models.registration import ChangeHistory, DeadlineExtension, PactSignature, Registration, Task
 from tests.auxil.clock import Clock
-from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
+from tests.auxil.world import HEAD, SCALE, World, make_world, register_unit
 
 pytestmark = pytest.mark.registration
 

@@ -32,11 +32,11 @@ from bot.services.ballots import Purpose
 from bot.services.exports import Kind, Scope
 from models.meetings import MeetingKind
 from models.vote_rules import Choice
+from tests.auxil.dossier import MASTER, _context, files_of, one
 from tests.auxil.people import pid
+from tests.auxil.scoring import SECRETARIAT, score_all
+from tests.auxil.world import HEAD, SCALE, World, make_world, register_unit
 from tests.conftest import Clock
-from tests.unit.test_exports import MASTER, _context, files_of, one
-from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
-from tests.unit.test_scoring_service import SECRETARIAT, score_all
 
 pytestmark = pytest.mark.documents
 

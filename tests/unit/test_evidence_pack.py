@@ -35,7 +35,7 @@ from models.organisation import BlocMembership, Unit
 from models.registration import ScaleCriterion, ScoreEvidence, ScoreLine, ScoreSheet
 from tests.auxil.clock import Clock
 from tests.auxil.people import person_id_of
-from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
+from tests.auxil.world import HEAD, SCALE, World, make_world
 
 pytestmark = pytest.mark.export
 

@@ -16,8 +16,8 @@ from bot.services.registration import Refused
 from tests.auxil.ballots import Bloc2
 from tests.auxil.clock import Clock
 from tests.auxil.people import pid
-from tests.unit.test_registration_service import HEAD, SCALE, make_world
-from tests.unit.test_scoring_service import SECRETARIAT, UNIT, score_all
+from tests.auxil.scoring import SECRETARIAT, UNIT, score_all
+from tests.auxil.world import HEAD, SCALE, make_world
 
 pytestmark = pytest.mark.hardening
 

@@ -17,8 +17,8 @@ from models.meetings import Poll
 from models.numbers import MAX_ID, is_id, parse_id, parse_int
 from models.registration import ChangeHistory, LineReview, ScoreLine
 from tests.auxil.clock import Clock
-from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
-from tests.unit.test_scoring_service import SECRETARIAT, UNIT, score_all
+from tests.auxil.scoring import SECRETARIAT, UNIT, score_all
+from tests.auxil.world import HEAD, SCALE, World, make_world
 
 pytestmark = pytest.mark.hardening
 

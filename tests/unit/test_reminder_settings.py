@@ -22,7 +22,7 @@ from models.organisation import Bloc, BlocMembership, Person
 from models.reminder_settings import Problem, parse_clock, parse_quiet_hours, schedule_problem
 from models.reminders import Reminder, ReminderSchedule
 from tests.auxil.clock import Clock
-from tests.unit.test_reminders import AUTHORITY, TABLE_2026, VN, FakeTelegram, local, rep_chats, sweep
+from tests.auxil.reminders import AUTHORITY, TABLE_2026, VN, FakeTelegram, local, rep_chats, sweep
 
 pytestmark = pytest.mark.reminders
 

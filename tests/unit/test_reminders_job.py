@@ -18,7 +18,7 @@ from models.organisation import Bloc, BlocMembership, Person
 from models.reminders import PersonReach, ReminderSend, SendStatus
 from tests.auxil.bot import make_settings
 from tests.auxil.clock import Clock
-from tests.unit.test_reminders import head_chat, load, local, rep_chats
+from tests.auxil.reminders import head_chat, load, local, rep_chats
 
 pytestmark = [pytest.mark.reminders, pytest.mark.zalo]
 
