@@ -157,6 +157,14 @@ async def _not_offered_on(
     )
 
 
+async def _locked_poll(session: AsyncSession, poll_id: int) -> Poll | None:
+    """The poll, its row locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already runs one writer at a time). Two processes that open or close the same poll at once
+    (a double press, two bots overlapping in a rolling restart) take turns: the second finds it
+    no longer a draft, or already closed, and is refused; ballots go out once, the count is made once."""
+    return (await session.exec(select(Poll).where(Poll.id == poll_id).with_for_update())).first()
+
+
 async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
     assert poll.id is not None
     found = (
@@ -421,9 +429,10 @@ async def open_poll(
         else await _not_offered(db, drafted_in.bloc_id, drafted_in.school_year_id)
     )
     async with db.transaction() as session:
-        poll = await session.get(Poll, poll_id)
-        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
-        assert poll is not None and meeting is not None
+        locked = await _locked_poll(session, poll_id)
+        meeting = await session.get(Meeting, locked.meeting_id) if locked else None
+        assert locked is not None and meeting is not None
+        poll = locked
         if poll.status != PollStatus.DRAFT:
             raise OpenRefusal("not_draft")
         if meeting.status != MeetingStatus.OPEN:
@@ -550,7 +559,7 @@ async def resend_ballot(
     the poll is not open, the unit not entitled, or its ballot already in."""
     await _poll_and_officer(db, person_id, poll_id, now)
     async with db.transaction() as session:
-        poll = await session.get(Poll, poll_id)
+        poll = await _locked_poll(session, poll_id)
         assert poll is not None and poll.id is not None
         if poll.status != PollStatus.OPEN:
             raise OpenRefusal("not_open")
@@ -805,7 +814,9 @@ async def progress_to_post(db: Database) -> list[Progress]:
     """
     out: list[Progress] = []
     async with db.transaction() as session:
-        for poll in await session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)):
+        # Of two processes (a rolling restart), one takes each poll's line; the other skips it.
+        open_polls = select(Poll).where(Poll.status == PollStatus.OPEN).with_for_update(skip_locked=True)
+        for poll in await session.exec(open_polls):
             view = await _poll_view(session, poll)
             if view.voted != poll.progress_shown:
                 poll.progress_shown = view.voted
@@ -896,7 +907,7 @@ async def close_poll(
     if person_id is not None:
         person_id = await _officer(db, person_id, meeting, now)
     async with db.transaction() as session:
-        poll = await session.get(Poll, poll_id)
+        poll = await _locked_poll(session, poll_id)
         assert poll is not None and poll.id is not None
         if poll.status != PollStatus.OPEN:
             raise OpenRefusal("not_open")

@@ -10,8 +10,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlmodel import select
-from telegram import Bot
-from telegram.constants import ParseMode
 
 from bench.broadcast import PING_AT, delivered, prepare
 from bot.db import Database
@@ -24,6 +22,7 @@ from bot.services.ballots import Purpose
 from bot.services.demo import load_demo, load_demo_progress
 from bot.settings import master_key
 from handlers.meetings import draft_card
+from models.channels import Channel
 from models.meetings import AuditEntry, MeetingKind, Poll, PollStatus
 from tests.auxil.bot import RunningBot, make_settings
 from tests.auxil.clock import Clock
@@ -91,6 +90,7 @@ async def test_two_bots_send_each_ballot_once_and_close_the_poll_once(
     sandbox_server: SandboxServer,
     clock: Clock,
 ) -> None:
+    first, _ = two_bots
     now, today = clock(), clock().date()
     _, personas = await load_demo(shared, authority_name="Sở GD&ĐT", now=now)
     await load_demo_progress(shared, bloc_number=2, now=now)
@@ -136,9 +136,8 @@ async def test_two_bots_send_each_ballot_once_and_close_the_poll_once(
         shared, person_id=await pid(shared, head.user_id), poll_id=draft.id, now=now, minutes=15
     )
     # The head's draft card, as the bot shows it; the head presses "open" on it.
-    text, markup = draft_card(await ballots.poll_view(shared, draft.id), "vi")
-    async with Bot(sandbox_server.sandbox.token, base_url=f"{sandbox_server.url}/bot") as sender:
-        await sender.send_message(head.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    screen = draft_card(await ballots.poll_view(shared, draft.id), "vi")
+    await first.deps.channels[Channel.TELEGRAM].send(str(head.chat_id), screen)
     card = await head.expect(title)
     await head.press(card, data=f"pd:{draft.id}:open")
 
@@ -182,10 +181,10 @@ async def test_two_bots_opening_and_closing_one_poll_at_once_take_turns(
     _, personas = await load_demo(shared, authority_name="Sở GD&ĐT", now=now)
     await load_demo_progress(shared, bloc_number=2, now=now)
     reps = [p for p in personas if p.group == "Khối thi đua số 2"]
-    head = reps[0].user_id
+    head = await pid(shared, reps[0].user_id)
     meeting = await meetings.create_meeting(
         shared,
-        person_id=await pid(shared, head),
+        person_id=head,
         bloc_id=(await meetings.led_blocs(shared, head, today))[0][0],
         kind=MeetingKind.YEAREND,
         starts_at=now,
@@ -194,9 +193,7 @@ async def test_two_bots_opening_and_closing_one_poll_at_once_take_turns(
         now=now,
         today=today,
     )
-    meeting = await meetings.open_meeting(
-        shared, person_id=await pid(shared, head), meeting_id=meeting.id, now=now, today=today
-    )
+    meeting = await meetings.open_meeting(shared, person_id=head, meeting_id=meeting.id, now=now, today=today)
     for rep in reps[:10]:
         await meetings.check_in(
             shared,
@@ -211,7 +208,7 @@ async def test_two_bots_opening_and_closing_one_poll_at_once_take_turns(
         for round_ in range(3):
             draft = await ballots.create_draft(
                 shared,
-                person_id=await pid(shared, head),
+                person_id=head,
                 meeting_id=meeting.id,
                 purpose=Purpose.ELECT_DEPUTY,
                 title=f"Khối phó, lần {round_ + 1}",
@@ -219,9 +216,7 @@ async def test_two_bots_opening_and_closing_one_poll_at_once_take_turns(
             )
             opened = await asyncio.gather(
                 *(
-                    ballots.open_poll(
-                        db, person_id=await pid(shared, head), poll_id=draft.id, master_key=key, now=now
-                    )
+                    ballots.open_poll(db, person_id=head, poll_id=draft.id, master_key=key, now=now)
                     for db in engines
                 ),
                 return_exceptions=True,

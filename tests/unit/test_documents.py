@@ -181,7 +181,7 @@ async def year_end(db: Database, clock: Clock) -> YearEnd:
         now=datetime(2027, 6, 5, 4, 0, tzinfo=UTC),
         today=today,
     )
-    scope = await exports.scope_for(db, head_tg, today)
+    scope = await exports.scope_for(db, await pid(db, head_tg), today)
     book = await exports.score_book(db, scope, _context())
     ranked = [u.unit_name for u in book.units if u.rank is not None]
     return YearEnd(w, scope, ranked, flags, merits, "", head_elected)
