@@ -19,6 +19,7 @@ from handlers import (
     joining,
     linking,
     meetings,
+    nominations,
     registration,
     reminders,
     scoring,
@@ -34,6 +35,7 @@ def build_router() -> Router:
     invites.register(router)
     linking.register(router)
     scoring.register(router)
+    nominations.register(router)
     return router
 
 
