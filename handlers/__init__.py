@@ -13,6 +13,7 @@ from telegram.ext import Application
 from bot.chat.router import Router
 from handlers import (
     account,
+    council,
     errors,
     exports,
     invites,
@@ -36,6 +37,7 @@ def build_router() -> Router:
     linking.register(router)
     scoring.register(router)
     nominations.register(router)
+    council.register(router)
     return router
 
 

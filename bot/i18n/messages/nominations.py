@@ -187,3 +187,86 @@ EN: dict[str, str] = {
     "nom.export.none": "No accepted nomination to export yet.",
     "nom.export.sent": "Exported {count} nomination(s): the submission, the list, the summaries and the minutes.",
 }
+
+VI.update(
+    {
+        "council.notice": (
+            "🗳 Hội đồng Thi đua – Khen thưởng bỏ phiếu kín: <b>{title}</b>\nỨng viên: {names}\n"
+            "Cần từ 90% tổng số thành viên Hội đồng đồng ý."
+        ),
+        "council.notice_absentee": (
+            "🗳 Phiếu bầu vắng mặt — Hội đồng Thi đua – Khen thưởng bỏ phiếu kín: <b>{title}</b>\n"
+            "Ứng viên: {names}\nCần từ 90% tổng số thành viên Hội đồng đồng ý."
+        ),
+        "council.btn.vote": "Bỏ phiếu",
+        "council.btn.agree": "Đồng ý",
+        "council.btn.disagree": "Không đồng ý",
+        "council.btn.abstain": "Không biểu quyết",
+        "council.btn.send": "✅ Gửi phiếu",
+        "council.btn.redo": "↺ Bầu lại từ đầu",
+        "council.btn.close": "🔒 Kết thúc và kiểm phiếu: {title}",
+        "council.candidate": "Phiếu kín ({n}/{count}): <b>{name}</b>",
+        "council.review": "Phiếu của bạn:\n{lines}\nGửi phiếu? Sau khi gửi không sửa được.",
+        "council.choice.agree": "đồng ý",
+        "council.choice.disagree": "không đồng ý",
+        "council.choice.abstain": "không biểu quyết",
+        "council.cast.recorded": "Đã ghi nhận phiếu kín. Mã kiểm tra của bạn: <b>{code}</b>",
+        "council.cast.already": "Bạn đã bỏ phiếu rồi.",
+        "council.cast.not_entitled": "Bạn không có tên trong danh sách bỏ phiếu này.",
+        "council.cast.closed": "Cuộc bỏ phiếu đã kết thúc.",
+        "council.cast.unknown": "Không tìm thấy cuộc bỏ phiếu này.",
+        "council.cast.invalid": "Phiếu không hợp lệ. Xin bầu lại từ đầu.",
+        "council.open_list": "Cuộc bỏ phiếu của Hội đồng đang mở:",
+        "council.none_open": "Không có cuộc bỏ phiếu nào của Hội đồng đang mở.",
+        "council.result": (
+            "Kết quả bỏ phiếu kín <b>{title}</b>: {voted}/{members} thành viên đã bỏ phiếu "
+            "(vắng mặt bỏ phiếu: {absentee}); cần {needed}/{members} đồng ý.\n{lines}"
+        ),
+        "council.result.line": "{mark} {name}: {agree} đồng ý ({share})",
+        "council.refused.no_members": "Chưa có thành viên Hội đồng nào trong danh sách.",
+        "council.refused.no_candidates": "Chưa chọn hồ sơ nào để bỏ phiếu.",
+        "council.refused.unknown": "Không tìm thấy cuộc bỏ phiếu này.",
+        "council.refused.closed": "Cuộc bỏ phiếu này đã kết thúc.",
+    }
+)
+EN.update(
+    {
+        "council.notice": (
+            "🗳 The emulation council's secret ballot: <b>{title}</b>\nCandidates: {names}\n"
+            "At least 90% of all council members must agree."
+        ),
+        "council.notice_absentee": (
+            "🗳 Absentee ballot — the emulation council's secret ballot: <b>{title}</b>\n"
+            "Candidates: {names}\nAt least 90% of all council members must agree."
+        ),
+        "council.btn.vote": "Vote",
+        "council.btn.agree": "Agree",
+        "council.btn.disagree": "Disagree",
+        "council.btn.abstain": "Abstain",
+        "council.btn.send": "✅ Cast the ballot",
+        "council.btn.redo": "↺ Start again",
+        "council.btn.close": "🔒 Close and count: {title}",
+        "council.candidate": "Secret ballot ({n}/{count}): <b>{name}</b>",
+        "council.review": "Your ballot:\n{lines}\nCast it? It cannot be changed afterwards.",
+        "council.choice.agree": "agree",
+        "council.choice.disagree": "disagree",
+        "council.choice.abstain": "abstain",
+        "council.cast.recorded": "Your secret ballot is recorded. Your tracker: <b>{code}</b>",
+        "council.cast.already": "You have already voted.",
+        "council.cast.not_entitled": "You are not on this ballot's list of voters.",
+        "council.cast.closed": "This ballot is closed.",
+        "council.cast.unknown": "No such ballot.",
+        "council.cast.invalid": "The ballot is not valid. Please start again.",
+        "council.open_list": "The council's open ballots:",
+        "council.none_open": "The council has no open ballot.",
+        "council.result": (
+            "Result of the secret ballot <b>{title}</b>: {voted}/{members} members voted "
+            "(absentee: {absentee}); {needed}/{members} agree needed.\n{lines}"
+        ),
+        "council.result.line": "{mark} {name}: {agree} agree ({share})",
+        "council.refused.no_members": "The council has no members in the roster yet.",
+        "council.refused.no_candidates": "No nomination was chosen for the ballot.",
+        "council.refused.unknown": "No such ballot.",
+        "council.refused.closed": "This ballot is already closed.",
+    }
+)

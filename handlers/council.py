@@ -1,0 +1,150 @@
+"""The council's secret ballot on people (/hoidong and the ballot's presses), issue 18.
+
+The ballot being filled in lives only in the press data (Telegram: in the buttons) or in a secret
+screen (Zalo: the options kept in the process's memory), never in a table: each press carries the
+choices made so far, one letter per candidate, and nothing is stored until the member casts.
+
+Press data (≤ 64 bytes):  cv:<ref>:<letters>  the next candidate, or the review once all are
+answered (a agree, d disagree, s abstain)     cv!:<ref>:<letters>  cast     cvc:<ref>  the desk closes.
+
+This is the council's own casting screen beside handlers/voting.py's for the blocs (being ported
+at the same time); the two should become one screen over the shared ballot services.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.chat import Button
+from bot.chat.router import Router, Turn
+from bot.i18n import t
+from bot.services import council
+from bot.services.council import CastStatus
+from bot.services.registration import Refused
+from models.vote_rules import Choice, format_percent
+
+LETTERS = {"a": Choice.AGREE, "d": Choice.DISAGREE, "s": Choice.ABSTAIN}
+_PRESS = re.compile(r"^cv(!?):([0-9a-f]{8}):([ads]{0,40})$")
+
+
+async def _cast_problem(turn: Turn, status: CastStatus) -> None:
+    await turn.alert(t(turn.lang, f"council.cast.{status.value}"))
+
+
+async def ballot_press(turn: Turn) -> str | None:
+    found = _PRESS.match(turn.incoming.choice or "")
+    if found is None:
+        await _cast_problem(turn, CastStatus.UNKNOWN)
+        return None
+    cast_now, ref, letters = found.group(1) == "!", found.group(2), found.group(3)
+    problem = await council.entitled(turn.deps.db, ref, turn.person_id)
+    ballot = await council.ballot_by_ref(turn.deps.db, ref)
+    if problem is not None or ballot is None:
+        await _cast_problem(turn, problem or CastStatus.UNKNOWN)
+        return None
+    lang, count = turn.lang, len(ballot.labels)
+    if len(letters) > count or (cast_now and len(letters) != count):
+        await _cast_problem(turn, CastStatus.INVALID)
+        return None
+    if cast_now:
+        choices = {position: LETTERS[letter] for position, letter in enumerate(letters, start=1)}
+        result = await council.cast(
+            turn.deps.db, ref=ref, person_id=turn.person_id, ballot=choices, now=turn.deps.clock()
+        )
+        if result.status is not CastStatus.RECORDED or result.tracker is None:
+            await _cast_problem(turn, result.status)
+            return None
+        from bot.ballot_crypto import short_code
+
+        await turn.show(t(lang, "council.cast.recorded", code=short_code(result.tracker)))
+        return None
+    if len(letters) < count:
+        position = len(letters)
+        buttons = (
+            (
+                Button(t(lang, "council.btn.agree"), f"cv:{ref}:{letters}a"),
+                Button(t(lang, "council.btn.disagree"), f"cv:{ref}:{letters}d"),
+                Button(t(lang, "council.btn.abstain"), f"cv:{ref}:{letters}s"),
+            ),
+        )
+        text = t(lang, "council.candidate", n=position + 1, count=count, name=ballot.labels[position])
+        await turn.show(text, buttons=buttons, secret=True)
+        return None
+    words = {"a": "agree", "d": "disagree", "s": "abstain"}
+    # Bullets, not numbers: on Zalo a numbered line would read as an option to answer.
+    lines = "\n".join(
+        f"• {name}: {t(lang, 'council.choice.' + words[letter])}"
+        for name, letter in zip(ballot.labels, letters, strict=True)
+    )
+    buttons = (
+        (Button(t(lang, "council.btn.send"), f"cv!:{ref}:{letters}"),),
+        (Button(t(lang, "council.btn.redo"), f"cv:{ref}:"),),
+    )
+    await turn.show(t(lang, "council.review", lines=lines), buttons=buttons, secret=True)
+    return None
+
+
+async def desk_menu(turn: Turn) -> str | None:
+    try:
+        ballots = await council.open_ballots(turn.deps.db, turn.person_id, today=turn.today)
+    except Refused as refusal:
+        await turn.say(refusal.notice.render(turn.lang))
+        return None
+    if not ballots:
+        await turn.say(t(turn.lang, "council.none_open"))
+        return None
+    rows = tuple(
+        (Button(t(turn.lang, "council.btn.close", title=b.title)[:60], f"cvc:{b.ref}"),) for b in ballots
+    )
+    await turn.say(t(turn.lang, "council.open_list"), buttons=rows)
+    return None
+
+
+async def close_press(turn: Turn) -> str | None:
+    ref = (turn.incoming.choice or "").removeprefix("cvc:")
+    master_key = turn.deps.master_key
+    assert master_key is not None
+    try:
+        counted = await council.close(
+            turn.deps.db,
+            person_id=turn.person_id,
+            ref=ref,
+            master_key=master_key,
+            today=turn.today,
+            now=turn.deps.clock(),
+        )
+    except Refused as refusal:
+        await turn.alert(refusal.notice.render(turn.lang))
+        return None
+    result, lang = counted.result, turn.lang
+    lines = "\n".join(
+        t(
+            lang,
+            "council.result.line",
+            mark="✅" if line.passed else "❌",
+            name=counted.ballot.labels[int(line.candidate) - 1],
+            agree=line.votes,
+            share=format_percent(line.share, "," if lang == "vi" else "."),
+        )
+        for line in result.candidates
+    )
+    await turn.show(
+        t(
+            lang,
+            "council.result",
+            title=counted.ballot.title,
+            voted=result.voted,
+            members=result.members,
+            absentee=result.absentee_voted,
+            needed=result.needed,
+            lines=lines,
+        )
+    )
+    return None
+
+
+def register(router: Router) -> None:
+    router.choice("cv:", ballot_press)
+    router.choice("cv!:", ballot_press)
+    router.choice("cvc:", close_press)
+    router.command(["hoidong", "council"], desk_menu)
