@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from fractions import Fraction
@@ -87,6 +87,8 @@ class Delegate(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id")  # invited privately
     status: str = Field(default=DelegateStatus.INVITED, max_length=16)
     to_congress: bool = Field(default=False)  # on the list to the higher congress, once approved
+    # The private invitation: only the SHA-256 of the code the unit hands to its delegate.
+    code_hash: str | None = Field(default=None, unique=True, max_length=64)
 
 
 # --------------------------------------------------------------------------- rules
@@ -149,4 +151,22 @@ def check_list(
         over_quota=over_quota,
         no_quota=no_quota,
         duplicates=tuple(duplicates),
+    )
+
+
+def check_planned(
+    exemplars_by_unit: Mapping[int, int],
+    guests: int,
+    quotas: Mapping[int, int],
+    names: Sequence[str] = (),
+    cap: int = MAX_DELEGATES,
+) -> ListCheck:
+    """As `check_list`, while units are still naming their delegates: the seats allocated to
+    units count as exemplars already, so the desk can add guests before every unit has answered
+    (140 seats allocated + 60 guests is a full, valid list even when 10 exemplars are named)."""
+    named = sum(exemplars_by_unit.values())
+    planned = max(named, sum(quotas.values()))
+    check = check_list(exemplars_by_unit, guests, quotas, names, cap)
+    return replace(
+        check, over_cap=max(0, planned + guests - cap), guests_over=guests_to_remove(planned, guests)
     )

@@ -140,11 +140,13 @@ def upgrade() -> None:
     sa.Column('person_id', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('to_congress', sa.Boolean(), nullable=False),
+    sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.ForeignKeyConstraint(['conference_id'], ['conference.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('conference_id', 'name_key')
+    sa.UniqueConstraint('conference_id', 'name_key'),
+    sa.UniqueConstraint('code_hash')
     )
     with op.batch_alter_table('delegate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_delegate_conference_id'), ['conference_id'], unique=False)

@@ -7,7 +7,14 @@ from fractions import Fraction
 
 import pytest
 
-from models.conference import MAX_DELEGATES, PROGRAMME, check_list, guests_to_remove, max_guests
+from models.conference import (
+    MAX_DELEGATES,
+    PROGRAMME,
+    check_list,
+    check_planned,
+    guests_to_remove,
+    max_guests,
+)
 from models.nominations import (
     Action,
     Draft,
@@ -140,3 +147,9 @@ def test_the_city_title_goes_to_the_council_at_90_percent_of_all_members() -> No
 @pytest.mark.parametrize(("text", "years"), [("12", 12), ("12 năm", 12), ("0", 0), ("61", None), ("x", None)])
 def test_years_of_teaching(text: str, years: int | None) -> None:
     assert parse_years(text) == years
+
+
+def test_guests_may_be_named_before_every_unit_has_answered() -> None:
+    assert check_planned({1: 10}, 60, QUOTAS).ok  # 140 seats allocated + 60 guests
+    over = check_planned({1: 10}, 61, QUOTAS)
+    assert over.over_cap == 1 and over.guests_over == 1  # 61 of 201; 60 of 200 is exactly 30 %
