@@ -13,6 +13,7 @@ from telegram.ext import Application
 from bot.chat.router import Router
 from handlers import (
     account,
+    conference,
     council,
     errors,
     exports,
@@ -38,6 +39,7 @@ def build_router() -> Router:
     scoring.register(router)
     nominations.register(router)
     council.register(router)
+    conference.register(router)
     return router
 
 

@@ -54,6 +54,8 @@ COMMANDS_BY_CAPACITY: dict[str, frozenset[Capacity]] = {
     "dienhinh": frozenset({Capacity.REP}),
     "hosodienhinh": frozenset({Capacity.EMULATION_DESK}),
     "hoidong": frozenset({Capacity.EMULATION_DESK, Capacity.COUNCIL_MEMBER}),
+    "hoinghi": frozenset({Capacity.EMULATION_DESK}),
+    "daibieu": frozenset({Capacity.REP}),
 }
 
 # Capacities that run a bloc (review, invite, export); a plain representative does not.

@@ -18,6 +18,12 @@ def nfc(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+def nfc_lines(text: str) -> str:
+    """As `nfc`, line by line: a typed list or a summary of achievements keeps its lines."""
+    lines = [nfc(line) for line in unicodedata.normalize("NFC", text).splitlines()]
+    return "\n".join(lines).strip()
+
+
 def name_key(text: str) -> str:
     """A comparison key for names: NFC, case-folded, single spaces, no space around '&' and '-'."""
     key = nfc(text).casefold()

@@ -37,7 +37,7 @@ from bot.render import split_message
 from bot.services import people
 from models.channels import Channel
 from models.permissions import PUBLIC_COMMANDS
-from models.text import nfc, vietnamese_full_name
+from models.text import nfc, nfc_lines, vietnamese_full_name
 
 log = logging.getLogger("thidua.telegram")
 CAPS = Caps(buttons=True, edits=True, max_text=4096, command_menu=True)
@@ -68,7 +68,7 @@ def incoming_from_update(update: Update) -> Incoming | None:
             head, *args = text.split()
             name = head[1:].split("@", 1)[0].lower()
             return Incoming(kind=InKind.COMMAND, text=nfc(text), command=name, args=tuple(args), **common)
-        return Incoming(kind=InKind.TEXT, text=nfc(text), **common)
+        return Incoming(kind=InKind.TEXT, text=nfc_lines(text), **common)
     caption = nfc(message.caption) if message.caption else None
     if message.photo:
         largest = message.photo[-1]

@@ -106,7 +106,7 @@ async def _view(session: AsyncSession, conference: Conference) -> ConferenceView
     delegates = await session.exec(
         select(Delegate)
         .where(Delegate.conference_id == conference.id)
-        .order_by(col(Delegate.kind).desc(), col(Delegate.id))
+        .order_by(col(Delegate.kind), col(Delegate.id))  # exemplars, then guests
     )
     return ConferenceView(
         id=conference.id,

@@ -41,7 +41,7 @@ from bot.render import split_message
 from bot.services import chat_menus, people
 from models.channels import Channel
 from models.permissions import COMMANDS_BY_CAPACITY, PUBLIC_COMMANDS
-from models.text import nfc
+from models.text import nfc, nfc_lines
 
 log = logging.getLogger("thidua.zalo")
 CAPS = Caps(buttons=False, edits=False, max_text=2000, command_menu=False)
@@ -59,13 +59,15 @@ def incoming_from_event(event: ZaloEvent) -> Incoming:
         "language": None,  # Zalo does not say; the person's stored language applies
     }
     if event.kind is EventKind.TEXT:
-        text = nfc(event.text or "")
+        text = nfc_lines(event.text or "")
         if text.startswith("/"):
+            text = nfc(text)
             head, *args = text.split()
             return Incoming(
                 kind=InKind.COMMAND, text=text, command=head[1:].lower(), args=tuple(args), **common
             )
-        if TOKEN_SHAPE.fullmatch(text):
+        if TOKEN_SHAPE.fullmatch(nfc(text)):
+            text = nfc(text)
             return Incoming(kind=InKind.COMMAND, text=text, command="start", args=(text,), **common)
         return Incoming(kind=InKind.TEXT, text=text, **common)
     if event.kind is EventKind.IMAGE:
