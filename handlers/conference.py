@@ -1,6 +1,7 @@
 """The honours conference (/hoinghi for the desk, /daibieu for units and delegates), issue 18.
 
 Press data: cf:q  allocate seats   cf:g  the guest list   cf:x  export
+            cf:c  propose delegates for the higher congress   cf:b  open the conference's vote on them
             cf:y:<code> / cf:n:<code>  a delegate confirms or declines with their private code
 """
 
@@ -18,6 +19,7 @@ from bot.services.registration import Refused
 from models.conference import DelegateStatus
 
 C_TITLE, C_WHEN, C_PLACE, C_MENU, C_QUOTAS, C_GUESTS = "title", "when", "place", "menu", "quotas", "guests"
+C_CONGRESS = "congress"
 U_NAMES = "names"
 _WHEN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})[:h](\d{2})\s*$")
 _CODE = re.compile(r"^cf:([yn]):([0-9A-F]{8})$")
@@ -52,6 +54,7 @@ async def _menu(turn: Turn, view: ConferenceView) -> str | None:
     )
     buttons = (
         (Button(t(lang, "conf.btn.quotas"), "cf:q"), Button(t(lang, "conf.btn.guests"), "cf:g")),
+        (Button(t(lang, "conf.btn.propose"), "cf:c"), Button(t(lang, "conf.btn.ballot"), "cf:b")),
         (Button(t(lang, "conf.btn.export"), "cf:x"),),
     )
     await turn.say(text, buttons=buttons)
@@ -156,6 +159,40 @@ async def export(turn: Turn) -> str | None:
     return C_MENU
 
 
+async def ask_congress(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "conf.ask_congress"))
+    return C_CONGRESS
+
+
+async def got_congress(turn: Turn) -> str | None:
+    try:
+        names = await conference.propose_for_congress(
+            turn.deps.db, turn.person_id, _text(turn), today=turn.today
+        )
+    except Refused as refusal:
+        await _refused(turn, refusal)
+        return C_CONGRESS
+    await turn.say(t(turn.lang, "conf.proposed", count=len(names), names=", ".join(names)))
+    view = await conference.view_for_desk(turn.deps.db, turn.person_id, today=turn.today)
+    assert view is not None
+    return await _menu(turn, view)
+
+
+async def open_vote(turn: Turn) -> str | None:
+    master_key = turn.deps.master_key
+    assert master_key is not None
+    try:
+        ballot = await conference.open_congress_ballot(
+            turn.deps.db, turn.person_id, master_key=master_key, today=turn.today, now=turn.deps.clock()
+        )
+    except Refused as refusal:
+        await _refused(turn, refusal)
+        return C_MENU
+    turn.deps.poke_delivery()
+    await turn.say(t(turn.lang, "conf.ballot_opened", count=ballot.members))
+    return END
+
+
 # ------------------------------------------------------------------ a unit, a delegate
 async def unit_start(turn: Turn) -> str | None:
     try:
@@ -255,7 +292,14 @@ def register(router: Router) -> None:
                 C_TITLE: text_step(C_TITLE, got_title),
                 C_WHEN: text_step(C_WHEN, got_when),
                 C_PLACE: text_step(C_PLACE, got_place),
-                C_MENU: {"cf:q": ask_quotas, "cf:g": ask_guests, "cf:x": export},
+                C_MENU: {
+                    "cf:q": ask_quotas,
+                    "cf:g": ask_guests,
+                    "cf:x": export,
+                    "cf:c": ask_congress,
+                    "cf:b": open_vote,
+                },
+                C_CONGRESS: text_step(C_CONGRESS, got_congress),
                 C_QUOTAS: text_step(C_QUOTAS, got_quotas),
                 C_GUESTS: text_step(C_GUESTS, got_guests),
             },

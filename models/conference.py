@@ -21,6 +21,7 @@ from sqlmodel import Field, SQLModel
 
 from models.text import name_key
 from models.types import UTCDateTime, utcnow
+from models.vote_rules import BallotKind, RuleSet, ThresholdBase
 
 MAX_DELEGATES = 200
 GUEST_SHARE = Fraction(3, 10)  # at most; exemplars are the rest, so at least 70 %
@@ -38,6 +39,17 @@ PROGRAMME: tuple[str, ...] = (
     "Thông qua danh sách đại biểu đi dự Đại hội cấp trên",
     "Tổng kết và bế mạc",
 )
+
+
+CONGRESS_TITLE = "Thông qua danh sách đại biểu đi dự Đại hội cấp trên"
+
+
+def congress_rules() -> RuleSet:
+    """The conference approves the list to the higher congress: a secret ballot of the delegates
+    present, passed with at least half of them agreeing."""
+    return RuleSet(
+        kind=BallotKind.APPROVAL, threshold_fraction=Fraction(1, 2), threshold_base=ThresholdBase.PRESENT
+    )
 
 
 class DelegateKind(StrEnum):
@@ -86,6 +98,7 @@ class Delegate(SQLModel, table=True):
     note: str = Field(default="", sa_type=Text)  # chức vụ, thành tích
     person_id: int | None = Field(default=None, foreign_key="person.id")  # invited privately
     status: str = Field(default=DelegateStatus.INVITED, max_length=16)
+    proposed_for_congress: bool = Field(default=False)  # on the list the conference votes on
     to_congress: bool = Field(default=False)  # on the list to the higher congress, once approved
     # The private invitation: only the SHA-256 of the code the unit hands to its delegate.
     code_hash: str | None = Field(default=None, unique=True, max_length=64)

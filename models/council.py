@@ -45,6 +45,9 @@ class CouncilPoll(SQLModel, table=True):
     trackers: str | None = Field(default=None, sa_type=Text)
     chain_head: str | None = Field(default=None, max_length=64)
     created_by_person_id: int | None = Field(default=None, foreign_key="person.id")
+    # Set when the voters are the honours conference's delegates approving the list of delegates
+    # to the higher congress (seed 003), not the council.
+    conference_id: int | None = Field(default=None, foreign_key="conference.id")
 
 
 class CouncilCandidate(SQLModel, table=True):

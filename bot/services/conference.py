@@ -20,10 +20,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.services import people
+from bot.services import council, people
 from bot.services.nominations import desk_of, school_of
 from bot.services.registration import Refused
 from models.conference import (
+    CONGRESS_TITLE,
     PROGRAMME,
     Conference,
     ConferenceQuota,
@@ -32,6 +33,7 @@ from models.conference import (
     DelegateStatus,
     ListCheck,
     check_planned,
+    congress_rules,
 )
 from models.organisation import Unit
 from models.text import name_key, nfc
@@ -348,3 +350,65 @@ async def answer(db: Database, person_id: int, code: str, *, attend: bool) -> st
         delegate.status = (DelegateStatus.CONFIRMED if attend else DelegateStatus.DECLINED).value
         session.add(delegate)
         return delegate.full_name
+
+
+# ------------------------------------------------------------------ the list to the higher congress
+async def propose_for_congress(db: Database, person_id: int, text: str, *, today: date) -> list[str]:
+    """The desk names, from the delegates, those proposed to go to the higher congress."""
+    desk = desk_of(await _profile(db, person_id, today))
+    wanted = [name for name, _ in parse_names(text)]
+    if not wanted:
+        raise Refused("conf.refused.no_names")
+    async with db.transaction() as session:
+        found = await current(session, desk.authority_id, desk.school_year_id)
+        if found is None:
+            raise Refused("conf.refused.none")
+        rows = {
+            d.name_key: d
+            for d in await session.exec(select(Delegate).where(Delegate.conference_id == found.id))
+        }
+        keys = [name_key(n) for n in wanted]
+        twice = [n for i, n in enumerate(wanted) if keys[i] in keys[:i]]
+        if twice:
+            raise Refused("conf.refused.duplicate", names=", ".join(twice))
+        unknown = [n for n, k in zip(wanted, keys, strict=True) if k not in rows]
+        if unknown:
+            raise Refused("conf.refused.not_delegate", names=", ".join(unknown))
+        for key, row in rows.items():
+            row.proposed_for_congress = key in keys
+            session.add(row)
+        return [rows[k].full_name for k in keys]
+
+
+async def open_congress_ballot(
+    db: Database, person_id: int, *, master_key: bytes, today: date, now: datetime
+) -> council.CouncilBallot:
+    """The conference approves the proposed list by secret ballot: the delegates who confirmed
+    (and so are known to the bot) vote; passed with at least half of them agreeing."""
+    desk = desk_of(await _profile(db, person_id, today))
+    async with db.transaction() as session:
+        found = await current(session, desk.authority_id, desk.school_year_id)
+        if found is None or found.id is None:
+            raise Refused("conf.refused.none")
+        rows = list(await session.exec(select(Delegate).where(Delegate.conference_id == found.id)))
+        proposed = [d.full_name for d in rows if d.proposed_for_congress]
+        voters = [
+            d.person_id for d in rows if d.status == DelegateStatus.CONFIRMED and d.person_id is not None
+        ]
+        if not proposed:
+            raise Refused("conf.refused.no_proposal")
+        if not voters:
+            raise Refused("conf.refused.no_voters")
+        return await council.open_poll(
+            session,
+            authority_id=desk.authority_id,
+            school_year_id=desk.school_year_id,
+            title=CONGRESS_TITLE,
+            candidates=[(f"Danh sách: {', '.join(proposed)}", None)],
+            electorate=council.Electorate(voters, voters, "conf.ballot_notice", "conf.ballot_notice"),
+            rules=congress_rules(),
+            master_key=master_key,
+            person_id=person_id,
+            now=now,
+            conference_id=found.id,
+        )

@@ -29,6 +29,7 @@ from bot.services.ballots import _result_json
 from bot.services.nominations import desk_of
 from bot.services.registration import Refused
 from bot.services.roster import holders
+from models.conference import Delegate
 from models.council import (
     CouncilCandidate,
     CouncilParticipation,
@@ -102,12 +103,97 @@ async def ballot_by_ref(db: Database, ref: str) -> CouncilBallot | None:
         return None if poll is None else await _view(session, poll)
 
 
-def _notice(ballot: CouncilBallot, language: str, present: bool) -> Screen:
-    key = "council.notice" if present else "council.notice_absentee"
+def _notice(ballot: CouncilBallot, language: str, key: str) -> Screen:
     return Screen(
         t(language, key, title=ballot.title, names=", ".join(ballot.labels)),
         buttons=((Button(t(language, "council.btn.vote"), f"cv:{ballot.ref}:"),),),
     )
+
+
+@dataclass(frozen=True)
+class Electorate:
+    """Who votes: every entitled person, those present, and the notice each kind of voter gets."""
+
+    voters: Sequence[int]
+    present: Sequence[int]
+    notice_present: str = "council.notice"
+    notice_absent: str = "council.notice_absentee"
+
+
+async def open_poll(
+    session: AsyncSession,
+    *,
+    authority_id: int,
+    school_year_id: int,
+    title: str,
+    candidates: Sequence[tuple[str, int | None]],
+    electorate: Electorate,
+    rules: RuleSet,
+    master_key: bytes,
+    person_id: int,
+    now: datetime,
+    conference_id: int | None = None,
+) -> CouncilBallot:
+    """Open a person-keyed secret ballot in the caller's transaction: keys made, candidates
+    (label, nomination) frozen, the entitled list snapshot, the audit entry, each voter's ballot
+    notice in the outbox."""
+    voters = sorted(set(electorate.voters))
+    here = set(electorate.present) & set(voters)
+    poll = CouncilPoll(
+        ref=secrets.token_hex(4),
+        authority_id=authority_id,
+        school_year_id=school_year_id,
+        title=title,
+        rules=json.dumps(rules.to_dict()),
+        status=PollStatus.OPEN,
+        members=len(voters),
+        present=len(here),
+        opened_at=now,
+        created_by_person_id=person_id,
+        conference_id=conference_id,
+    )
+    session.add(poll)
+    await session.flush()
+    assert poll.id is not None
+    keys = ballot_crypto.generate_poll_keys(master_key, crypto_id(poll.id))
+    poll.public_key, poll.sealed_private_key = keys.public_key, keys.encrypted_private_key
+    session.add(poll)
+    for position, (label, nomination_id) in enumerate(candidates, start=1):
+        session.add(
+            CouncilCandidate(
+                poll_id=poll.id, position=position, nomination_id=nomination_id, label=label[:255]
+            )
+        )
+    for voter in voters:
+        session.add(CouncilVoter(poll_id=poll.id, person_id=voter, present=voter in here))
+    await audit.append(
+        session,
+        action="council.open",
+        subject=f"council_poll:{poll.id}",
+        at=now,
+        actor_person_id=person_id,
+        details={
+            "rules": rules.to_dict(),
+            "candidates": [label for label, _ in candidates],
+            "members": len(voters),
+            "present": len(here),
+        },
+    )
+    ballot = await _view(session, poll)
+    languages = {
+        p.id: p.language for p in await session.exec(select(Person).where(col(Person.id).in_(voters)))
+    }
+    for voter in voters:
+        key = electorate.notice_present if voter in here else electorate.notice_absent
+        await outbox.enqueue(
+            session,
+            person_id=voter,
+            kind="council_ballot",
+            screen=_notice(ballot, languages.get(voter, "vi"), key),
+            dedupe_key=f"council:{poll.id}:ballot:{voter}",
+            now=now,
+        )
+    return ballot
 
 
 async def open_ballot(
@@ -121,13 +207,11 @@ async def open_ballot(
     today: date,
     now: datetime,
 ) -> CouncilBallot:
-    """The desk opens the council's ballot on the given (accepted) nominations. Every council
-    member is entitled: those at the meeting (`present`, person ids) and the rest by absentee
-    ballot. Each is sent the ballot through the outbox."""
+    """The desk opens the council's ballot on the given nominations. Every council member is
+    entitled: those at the meeting (`present`, person ids) and the rest by absentee ballot."""
     profile = await people.profile_of(db, person_id, today)
     assert profile is not None
     desk = desk_of(profile)
-    rules = council_rules()
     async with db.transaction() as session:
         members = await holders(session, RoleKind.COUNCIL_MEMBER, desk.authority_id, desk.school_year_id)
         if not members:
@@ -143,63 +227,18 @@ async def open_ballot(
         )
         if not chosen or len(chosen) != len(set(nomination_ids)):
             raise Refused("council.refused.no_candidates")
-        here = set(present) & set(members)
-        poll = CouncilPoll(
-            ref=secrets.token_hex(4),
+        return await open_poll(
+            session,
             authority_id=desk.authority_id,
             school_year_id=desk.school_year_id,
             title=title,
-            rules=json.dumps(rules.to_dict()),
-            status=PollStatus.OPEN,
-            members=len(members),
-            present=len(here),
-            opened_at=now,
-            created_by_person_id=person_id,
+            candidates=[(f"{n.full_name} ({n.workplace})", n.id) for n in chosen],
+            electorate=Electorate(members, present),
+            rules=council_rules(),
+            master_key=master_key,
+            person_id=person_id,
+            now=now,
         )
-        session.add(poll)
-        await session.flush()
-        assert poll.id is not None
-        keys = ballot_crypto.generate_poll_keys(master_key, crypto_id(poll.id))
-        poll.public_key, poll.sealed_private_key = keys.public_key, keys.encrypted_private_key
-        session.add(poll)
-        for position, nomination in enumerate(chosen, start=1):
-            session.add(
-                CouncilCandidate(
-                    poll_id=poll.id,
-                    position=position,
-                    nomination_id=nomination.id,
-                    label=f"{nomination.full_name} ({nomination.workplace})"[:255],
-                )
-            )
-        for member in members:
-            session.add(CouncilVoter(poll_id=poll.id, person_id=member, present=member in here))
-        await audit.append(
-            session,
-            action="council.open",
-            subject=f"council_poll:{poll.id}",
-            at=now,
-            actor_person_id=person_id,
-            details={
-                "rules": rules.to_dict(),
-                "candidates": [n.full_name for n in chosen],
-                "members": len(members),
-                "present": len(here),
-            },
-        )
-        ballot = await _view(session, poll)
-        languages = dict(
-            (p.id, p.language) for p in await session.exec(select(Person).where(col(Person.id).in_(members)))
-        )
-        for member in members:
-            await outbox.enqueue(
-                session,
-                person_id=member,
-                kind="council_ballot",
-                screen=_notice(ballot, languages.get(member, "vi"), member in here),
-                dedupe_key=f"council:{poll.id}:ballot:{member}",
-                now=now,
-            )
-        return ballot
 
 
 async def entitled(db: Database, ref: str, person_id: int) -> CastStatus | None:
@@ -322,6 +361,17 @@ async def close(
         poll.result, poll.trackers, poll.chain_head = _result_json(result), json.dumps(published), head
         poll.sealed_private_key = None
         session.add(poll)
+        if poll.conference_id is not None and 1 in result.elected:
+            # The conference approved the proposed list: they go to the higher congress.
+            proposed = await session.exec(
+                select(Delegate).where(
+                    Delegate.conference_id == poll.conference_id,
+                    col(Delegate.proposed_for_congress).is_(True),
+                )
+            )
+            for delegate in proposed:
+                delegate.to_congress = True
+                session.add(delegate)
         await audit.append(
             session,
             action="council.close",

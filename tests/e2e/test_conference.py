@@ -1,6 +1,7 @@
 """The honours conference on both apps from one body (issue 18; seed 003): the desk sets it up and
 allocates seats, a unit names its delegates within its quota, the desk names the guests within
-30 %, a delegate confirms with the private code, and the list and programme are exported. Bad
+30 %, a delegate confirms with the private code, the list and programme are exported, and the
+conference approves the list to the higher congress by secret ballot. Bad
 input (an unknown unit, over the quota, a name twice, too many guests) is refused whole."""
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import re
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from sqlmodel import col, select
 
 from bot.db import Database
 from bot.sandbox.client import SandboxClient
+from models.conference import Delegate
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 from tests.e2e.test_exemplars import CHANNELS, desk_on, files_from
@@ -96,3 +99,35 @@ async def test_quotas_delegates_guests_and_a_confirmation(
     assert len(table.rows) == 4
     programme = [p.text for p in Document(io.BytesIO(files["Chuong_trinh_hoi_nghi.docx"])).paragraphs]
     assert "1. Chào cờ" in programme and "8. Thông qua danh sách đại biểu đi dự Đại hội cấp trên" in programme
+
+    # The conference approves, by secret ballot of the confirmed delegates, the list to the
+    # higher congress; a name not on the conference's list is refused.
+    await desk.send("/hoinghi")
+    menu = await desk.expect("Đã xác nhận tham dự: 1")
+    await desk.press(menu, "Đề cử đi Đại hội cấp trên")
+    await desk.expect("được đề cử đi dự Đại hội cấp trên")
+    await desk.send("Người Lạ")
+    await desk.expect("Không có trong danh sách đại biểu hội nghị: Người Lạ")
+    await desk.send("Lê Thị Hoa")
+    await desk.expect("Đã đề cử 1 đại biểu: Lê Thị Hoa")
+    menu = await desk.expect("Đã xác nhận tham dự: 1")
+    await desk.press(menu, "🗳 Biểu quyết thông qua danh sách")
+    await desk.expect("Đã mở biểu quyết kín; 1 đại biểu")
+    notice = await delegate.expect("Hội nghị biểu quyết kín", "Đại hội cấp trên", "Lê Thị Hoa")
+    await delegate.press(notice, "Bỏ phiếu")
+    screen = await delegate.expect("Phiếu kín (1/1)")
+    await delegate.press(screen, "Đồng ý")
+    review = await delegate.expect("Gửi phiếu?")
+    await delegate.press(review, "✅ Gửi phiếu")
+    await delegate.expect("Đã ghi nhận phiếu kín")
+    await desk.send("/hoidong")
+    menu = await desk.expect("đang mở")
+    await desk.press(
+        menu, "🔒 Kết thúc và kiểm phiếu: Thông qua danh sách đại biểu đi dự Đại hội cấp trên"[:60]
+    )
+    await desk.expect("Kết quả bỏ phiếu kín", "✅ Danh sách: Lê Thị Hoa")
+    async with db.session() as session:
+        going = list(
+            await session.exec(select(Delegate.full_name).where(col(Delegate.to_congress).is_(True)))
+        )
+    assert going == ["Lê Thị Hoa"]

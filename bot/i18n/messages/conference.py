@@ -45,6 +45,15 @@ VI: dict[str, str] = {
     "conf.refused.no_names": "Danh sách trống.",
     "conf.refused.bad_code": "Mã mời không đúng.",
     "conf.refused.code_used": "Mã mời này đã được người khác dùng.",
+    "conf.btn.propose": "Đề cử đi Đại hội cấp trên",
+    "conf.btn.ballot": "🗳 Biểu quyết thông qua danh sách",
+    "conf.ask_congress": "Mỗi dòng một đại biểu (trong danh sách hội nghị) được đề cử đi dự Đại hội cấp trên:",
+    "conf.proposed": "Đã đề cử {count} đại biểu: {names}.",
+    "conf.ballot_opened": "Đã mở biểu quyết kín; {count} đại biểu đã xác nhận tham dự nhận phiếu. Kết thúc bằng /hoidong.",
+    "conf.ballot_notice": "🗳 Hội nghị biểu quyết kín: <b>{title}</b>\n{names}",
+    "conf.refused.not_delegate": "Không có trong danh sách đại biểu hội nghị: {names}. Không có gì thay đổi.",
+    "conf.refused.no_proposal": "Chưa đề cử đại biểu nào đi Đại hội cấp trên.",
+    "conf.refused.no_voters": "Chưa có đại biểu nào xác nhận tham dự để biểu quyết.",
 }
 
 EN: dict[str, str] = {
@@ -89,4 +98,13 @@ EN: dict[str, str] = {
     "conf.refused.no_names": "The list is empty.",
     "conf.refused.bad_code": "Unknown invitation code.",
     "conf.refused.code_used": "Someone else has used this invitation code.",
+    "conf.btn.propose": "Propose for the higher congress",
+    "conf.btn.ballot": "🗳 Vote on the list",
+    "conf.ask_congress": "One delegate a line (from the conference's list) proposed for the higher congress:",
+    "conf.proposed": "Proposed {count} delegate(s): {names}.",
+    "conf.ballot_opened": "The secret vote is open; {count} confirmed delegate(s) got a ballot. Close it with /hoidong.",
+    "conf.ballot_notice": "🗳 The conference's secret vote: <b>{title}</b>\n{names}",
+    "conf.refused.not_delegate": "Not on the conference's list: {names}. Nothing was changed.",
+    "conf.refused.no_proposal": "Nobody is proposed for the higher congress yet.",
+    "conf.refused.no_voters": "No delegate has confirmed attendance to vote yet.",
 }
