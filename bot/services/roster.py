@@ -444,3 +444,30 @@ async def holders(session: AsyncSession, kind: RoleKind, authority_id: int, scho
         .order_by(col(PersonRole.person_id))
     )
     return sorted(set(rows))
+
+
+async def appoint_account(
+    db: Database,
+    *,
+    channel: str,
+    external_id: str,
+    kind: RoleKind,
+    authority_name: str,
+    school_year: str,
+) -> Notice:
+    """The command line's `roster appoint`: a person known by a chat account (they have written to
+    the bot once) becomes the emulation desk or a council member for the year."""
+    from models.channels import ChannelAccount
+
+    async with db.session() as session:
+        account = await session.get(ChannelAccount, (channel, external_id))
+        authority = (await session.exec(select(Authority).where(Authority.name == authority_name))).first()
+        year = (await session.exec(select(SchoolYear).where(SchoolYear.name == school_year))).first()
+    if account is None:
+        return Notice("roster.appoint.unknown_account", {"account": f"{channel}:{external_id}"})
+    if authority is None or authority.id is None or year is None or year.id is None:
+        return Notice("roster.appoint.no_roster", {"year": school_year})
+    added = await appoint(
+        db, person_id=account.person_id, kind=kind, authority_id=authority.id, school_year_id=year.id
+    )
+    return Notice("roster.appoint.done" if added else "roster.appoint.already", {"year": school_year})

@@ -270,3 +270,22 @@ EN.update(
         "council.refused.closed": "This ballot is already closed.",
     }
 )
+
+VI.update(
+    {
+        "roster.appoint.done": "Đã giao vai trò cho năm học {year}.",
+        "roster.appoint.already": "Người này đã có vai trò đó trong năm học {year}.",
+        "roster.appoint.unknown_account": (
+            "Không tìm thấy tài khoản {account}: người đó cần nhắn cho bot một lần trước."
+        ),
+        "roster.appoint.no_roster": "Chưa có danh sách đơn vị của năm học {year}: nhập danh sách trước.",
+    }
+)
+EN.update(
+    {
+        "roster.appoint.done": "Role given for the school year {year}.",
+        "roster.appoint.already": "This person already holds that role in {year}.",
+        "roster.appoint.unknown_account": "No account {account}: the person must write to the bot once first.",
+        "roster.appoint.no_roster": "No roster for the school year {year} yet: import it first.",
+    }
+)
