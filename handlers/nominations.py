@@ -411,8 +411,10 @@ async def export(turn: Turn) -> str | None:
     moment = turn.deps.clock()
     minutes = await nominations.minutes_of(turn.deps.db, [n.id for n in chosen])
     authority = turn.profile.authority_roles[0].authority_name
-    files = nomination_dossier.dossier(
-        chosen, minutes, turn.deps.files, authority, moment, turn.deps.settings.zone
+    files = await nomination_dossier.with_pdfs(
+        nomination_dossier.dossier(
+            chosen, minutes, turn.deps.files, authority, moment, turn.deps.settings.zone
+        )
     )
     for name, data in files:
         await turn.send_file(name, data)

@@ -184,3 +184,17 @@ def dossier(
         ("Tom_tat_thanh_tich.docx", summaries(chosen, moment)),
         ("Bien_ban_binh_xet.zip", minutes_zip(chosen, minutes, files)),
     ]
+
+
+async def with_pdfs(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The Tờ trình and the DANH SÁCH also as PDF, where LibreOffice is installed (the DOCX is
+    sent either way: a failed conversion never holds the dossier back)."""
+    from bot.exports.minutes import to_pdf
+
+    out = list(files)
+    for name, data in files:
+        if name in ("To_trinh_dien_hinh.docx", "Danh_sach_dien_hinh.docx"):
+            pdf = await to_pdf(data, name.removesuffix(".docx"))
+            if pdf is not None:
+                out.append((name.removesuffix(".docx") + ".pdf", pdf))
+    return out
