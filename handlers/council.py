@@ -84,6 +84,31 @@ async def ballot_press(turn: Turn) -> str | None:
     return None
 
 
+async def verify(turn: Turn) -> str | None:
+    """/hoidong <code>: is my ballot among those counted? (Anyone may ask; a tracker names nobody.)"""
+    code = "".join(turn.incoming.args)
+    try:
+        matches = await council.verify_tracker(turn.deps.db, code)
+    except ValueError:
+        await turn.say(t(turn.lang, "council.verify.bad"))
+        return None
+    if not matches:
+        await turn.say(t(turn.lang, "council.verify.none", code=code))
+        return None
+    for match in matches:
+        await turn.say(
+            t(
+                turn.lang,
+                "council.verify.found",
+                code=code,
+                title=match.title,
+                counted=match.counted,
+                head=match.chain_head[:16],
+            )
+        )
+    return None
+
+
 async def desk_menu(turn: Turn) -> str | None:
     try:
         ballots = await council.open_ballots(turn.deps.db, turn.person_id, today=turn.today)
@@ -147,4 +172,5 @@ def register(router: Router) -> None:
     router.choice("cv:", ballot_press)
     router.choice("cv!:", ballot_press)
     router.choice("cvc:", close_press)
-    router.command(["hoidong", "council"], desk_menu)
+    router.command(["hoidong", "council"], desk_menu, needs_args=False)
+    router.command(["hoidong", "council"], verify, needs_args=True)

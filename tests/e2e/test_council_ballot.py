@@ -50,7 +50,7 @@ async def member_on(
     return person, found
 
 
-async def vote_in_chat(person: Anyone, letters: str, *, absentee: bool) -> None:
+async def vote_in_chat(person: Anyone, letters: str, *, absentee: bool) -> str:
     """Open the ballot from its notice, answer each candidate, review, cast."""
     notice = await person.expect("Hội đồng Thi đua – Khen thưởng bỏ phiếu kín")
     assert ("Phiếu bầu vắng mặt" in notice.text) is absentee
@@ -61,7 +61,8 @@ async def vote_in_chat(person: Anyone, letters: str, *, absentee: bool) -> None:
         await person.press(screen, words[letter])
     review = await person.expect("Phiếu của bạn", "Gửi phiếu?")
     await person.press(review, "✅ Gửi phiếu")
-    await person.expect("Đã ghi nhận phiếu kín", "Mã kiểm tra")
+    recorded = await person.expect("Đã ghi nhận phiếu kín", "Mã kiểm tra")
+    return recorded.text.split("Mã kiểm tra của bạn: ")[1].split()[0]
 
 
 async def test_the_councils_ballot_on_three_people_passes_at_90_percent_of_all_members(
@@ -137,7 +138,7 @@ async def test_the_councils_ballot_on_three_people_passes_at_90_percent_of_all_m
     assert (ballot.members, ballot.present) == (21, 19)
 
     # The absentees' notice says it is an absentee ballot; each votes in the chat.
-    await vote_in_chat(absent_1, "aaa", absentee=True)
+    code = await vote_in_chat(absent_1, "aaa", absentee=True)
     await vote_in_chat(absent_2, "aaa", absentee=True)
     if isinstance(present_1, ZaloPerson):  # bad input on Zalo: a number that is not an option
         notice = await present_1.expect("Hội đồng Thi đua – Khen thưởng bỏ phiếu kín")
@@ -185,3 +186,8 @@ async def test_the_councils_ballot_on_three_people_passes_at_90_percent_of_all_m
     assert poll.sealed_private_key is None  # nobody can open these ballots again
     assert sealed == voted == 21 and len(json.loads(poll.trackers or "[]")) == 21
     assert (await audit.verify(db)).ok
+    # An absentee finds their ballot among those counted, by the code they were given.
+    await absent_1.send(f"/hoidong {code}")
+    await absent_1.expect(f"Mã {code} có trong danh sách đã kiểm", "21 phiếu")
+    await absent_1.send("/hoidong ZZZ")
+    await absent_1.expect("Mã kiểm tra gồm 10 chữ số")

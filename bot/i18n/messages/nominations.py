@@ -289,3 +289,20 @@ EN.update(
         "roster.appoint.no_roster": "No roster for the school year {year} yet: import it first.",
     }
 )
+
+VI.update(
+    {
+        "council.verify.bad": "Mã kiểm tra gồm 10 chữ số hệ 16, ví dụ 3FA9C-01B7E.",
+        "council.verify.none": "Không thấy mã {code} trong các cuộc bỏ phiếu đã kiểm của Hội đồng.",
+        "council.verify.found": (
+            "✅ Mã {code} có trong danh sách đã kiểm của «{title}» ({counted} phiếu; chuỗi {head}…)."
+        ),
+    }
+)
+EN.update(
+    {
+        "council.verify.bad": "A tracker code is 10 hex digits, e.g. 3FA9C-01B7E.",
+        "council.verify.none": "The code {code} is in no counted council ballot.",
+        "council.verify.found": "✅ The code {code} is in the counted list of “{title}” ({counted} ballots; chain {head}…).",
+    }
+)
