@@ -5,7 +5,8 @@ screen (Zalo: the options kept in the process's memory), never in a table: each 
 choices made so far, one letter per candidate, and nothing is stored until the member casts.
 
 Press data (≤ 64 bytes):  cv:<ref>:<letters>  the next candidate, or the review once all are
-answered (a agree, d disagree, s abstain)     cv!:<ref>:<letters>  cast     cvc:<ref>  the desk closes.
+answered (a agree, d disagree, s abstain)     cv!:<ref>:<letters>  cast     cvc:<ref>  the desk closes
+cvo  the desk opens a ballot on the accepted nominations for the city title (then types who is absent).
 
 This is the council's own casting screen beside handlers/voting.py's for the blocs (being ported
 at the same time); the two should become one screen over the shared ballot services.
@@ -15,14 +16,16 @@ from __future__ import annotations
 
 import re
 
-from bot.chat import Button
-from bot.chat.router import Router, Turn
+from bot.chat import Button, InKind
+from bot.chat.router import END, Conversation, Handler, Router, StepKey, Turn
 from bot.i18n import t
 from bot.services import council
 from bot.services.council import CastStatus
 from bot.services.registration import Refused
+from models.nominations import TITLE_NAMES, Title
 from models.vote_rules import Choice, format_percent
 
+S_MENU, S_ABSENT = "menu", "absent"
 LETTERS = {"a": Choice.AGREE, "d": Choice.DISAGREE, "s": Choice.ABSTAIN}
 _PRESS = re.compile(r"^cv(!?):([0-9a-f]{8}):([ads]{0,40})$")
 
@@ -110,19 +113,68 @@ async def verify(turn: Turn) -> str | None:
 
 
 async def desk_menu(turn: Turn) -> str | None:
+    """The desk's council: the open ballots to close, and a new ballot on the nominations waiting."""
     try:
         ballots = await council.open_ballots(turn.deps.db, turn.person_id, today=turn.today)
+        waiting = await council.agenda(turn.deps.db, turn.person_id, today=turn.today)
     except Refused as refusal:
         await turn.say(refusal.notice.render(turn.lang))
-        return None
-    if not ballots:
-        await turn.say(t(turn.lang, "council.none_open"))
-        return None
-    rows = tuple(
-        (Button(t(turn.lang, "council.btn.close", title=b.title)[:60], f"cvc:{b.ref}"),) for b in ballots
+        return END
+    lang = turn.lang
+    rows = [(Button(t(lang, "council.btn.close", title=b.title)[:60], f"cvc:{b.ref}"),) for b in ballots]
+    if waiting.nominations:
+        rows.append((Button(t(lang, "council.btn.open", count=len(waiting.nominations)), "cvo"),))
+    if not rows:
+        await turn.say(t(lang, "council.none_open"))
+        return END
+    text = t(lang, "council.open_list") if ballots else t(lang, "council.none_open")
+    if waiting.nominations:
+        text += "\n" + t(lang, "council.waiting", names=", ".join(label for _, label in waiting.nominations))
+    await turn.say(text, buttons=tuple(rows))
+    return S_MENU
+
+
+async def ask_absent(turn: Turn) -> str | None:
+    waiting = await council.agenda(turn.deps.db, turn.person_id, today=turn.today)
+    names = ", ".join(name for _, name in waiting.members)
+    await turn.say(t(turn.lang, "council.ask_absent", count=len(waiting.members), names=names))
+    return S_ABSENT
+
+
+async def got_absent(turn: Turn) -> str | None:
+    waiting = await council.agenda(turn.deps.db, turn.person_id, today=turn.today)
+    try:
+        absent = council.absentees(waiting.members, turn.incoming.text or "")
+    except ValueError as error:
+        await turn.say(t(turn.lang, "council.not_member", name=str(error)))
+        return S_ABSENT
+    master_key = turn.deps.master_key
+    assert master_key is not None
+    try:
+        ballot = await council.open_ballot(
+            turn.deps.db,
+            person_id=turn.person_id,
+            title=TITLE_NAMES[Title.CSTD_CITY],
+            nomination_ids=[n for n, _ in waiting.nominations],
+            present=[m for m, _ in waiting.members if m not in absent],
+            master_key=master_key,
+            today=turn.today,
+            now=turn.deps.clock(),
+        )
+    except Refused as refusal:
+        await turn.say(refusal.notice.render(turn.lang))
+        return END
+    turn.deps.poke_delivery()
+    await turn.say(
+        t(
+            turn.lang,
+            "council.opened",
+            members=ballot.members,
+            absent=ballot.members - ballot.present,
+            count=len(ballot.labels),
+        )
     )
-    await turn.say(t(turn.lang, "council.open_list"), buttons=rows)
-    return None
+    return END
 
 
 async def close_press(turn: Turn) -> str | None:
@@ -172,5 +224,26 @@ def register(router: Router) -> None:
     router.choice("cv:", ballot_press)
     router.choice("cv!:", ballot_press)
     router.choice("cvc:", close_press)
-    router.command(["hoidong", "council"], desk_menu, needs_args=False)
+    others = (InKind.PHOTO, InKind.FILE, InKind.STICKER, InKind.OTHER)
+
+    async def text_please(turn: Turn) -> str | None:
+        await turn.say(t(turn.lang, "chat.text_expected"))
+        return S_ABSENT
+
+    absent_step: dict[StepKey, Handler] = {InKind.TEXT: got_absent}
+    absent_step.update({kind: text_please for kind in others})
+    router.conversation(
+        Conversation(
+            name="council_desk",
+            entry={"hoidong": desk_menu, "council": desk_menu},
+            entry_needs_args=False,
+            steps={S_MENU: {"cvo": ask_absent}, S_ABSENT: absent_step},
+            fallbacks={"huy": cancel, "cancel": cancel},
+        )
+    )
     router.command(["hoidong", "council"], verify, needs_args=True)
+
+
+async def cancel(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "nom.cancelled"))
+    return END

@@ -39,7 +39,7 @@ from models.council import (
     crypto_id,
 )
 from models.meetings import PollStatus
-from models.nominations import Nomination, council_rules
+from models.nominations import Nomination, NominationStatus, Title, council_rules
 from models.organisation import Person, RoleKind
 from models.vote_rules import (
     Choice,
@@ -417,3 +417,58 @@ async def verify_tracker(db: Database, code: str) -> list[TrackerMatch]:
             for found in ballot_crypto.match_short_code(code, published):
                 matches.append(TrackerMatch(poll.title, found, poll.chain_head or "", len(published)))
     return matches
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """What the desk can put to the council now: accepted nominations for the city title not yet
+    on a council ballot, and the council's members by name."""
+
+    nominations: tuple[tuple[int, str], ...]  # (nomination id, "name (school)")
+    members: tuple[tuple[int, str], ...]  # (person id, full name)
+
+
+async def agenda(db: Database, person_id: int, *, today: date) -> Agenda:
+    profile = await people.profile_of(db, person_id, today)
+    assert profile is not None
+    desk = desk_of(profile)
+    async with db.session() as session:
+        balloted = set(
+            await session.exec(
+                select(CouncilCandidate.nomination_id).where(col(CouncilCandidate.nomination_id).is_not(None))
+            )
+        )
+        waiting = await session.exec(
+            select(Nomination)
+            .where(
+                Nomination.authority_id == desk.authority_id,
+                Nomination.school_year_id == desk.school_year_id,
+                Nomination.title == Title.CSTD_CITY.value,
+                Nomination.status == NominationStatus.ACCEPTED.value,
+            )
+            .order_by(col(Nomination.id))
+        )
+        members = await holders(session, RoleKind.COUNCIL_MEMBER, desk.authority_id, desk.school_year_id)
+        names = {
+            p.id: p.full_name for p in await session.exec(select(Person).where(col(Person.id).in_(members)))
+        }
+        return Agenda(
+            tuple((n.id, f"{n.full_name} ({n.workplace})") for n in waiting if n.id not in balloted and n.id),
+            tuple((m, names.get(m, "")) for m in members),
+        )
+
+
+def absentees(members: Sequence[tuple[int, str]], text: str) -> list[int]:
+    """The members the desk types as absent, one a line ("không" for nobody); ValueError naming
+    the first line that is not a member."""
+    from models.text import name_key, nfc
+
+    if name_key(text) in ("không", "khong", "0", "none", "no"):
+        return []
+    by_name = {name_key(name): person for person, name in members}
+    out: list[int] = []
+    for line in filter(None, (nfc(x) for x in text.splitlines())):
+        if name_key(line) not in by_name:
+            raise ValueError(line)
+        out.append(by_name[name_key(line)])
+    return out

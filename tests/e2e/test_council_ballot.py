@@ -124,17 +124,25 @@ async def test_the_councils_ballot_on_three_people_passes_at_90_percent_of_all_m
             authority_id=seat.authority_id,
             school_year_id=seat.school_year_id,
         )
-    ballot = await council.open_ballot(
-        db,
-        person_id=desk_id,
-        title="Chiến sĩ thi đua cấp thành phố",
-        nomination_ids=chosen,
-        present=[present_1_id, *others],
-        master_key=bot.deps.master_key,  # type: ignore[arg-type]
-        today=clock().date(),
-        now=clock(),
-    )
+    # The desk's notices of the three nominations come first (on Zalo only the options shown
+    # last can be answered, so the menu is asked for after them).
     bot.deps.poke_delivery()
+    for name in CANDIDATES:
+        await desk.expect("Hồ sơ điển hình mới", name)
+
+    # The desk opens the ballot from the chat, typing who is absent (a wrong name first).
+    await desk.send("/hoidong")
+    menu = await desk.expect("chờ Hội đồng bỏ phiếu", CANDIDATES[0])
+    await desk.press(menu, "🗳 Mở bỏ phiếu kín (3 hồ sơ)")
+    await desk.expect("Hội đồng có 21 thành viên", "Vắng Một")
+    await desk.send("Người Lạ")
+    await desk.expect("không phải thành viên Hội đồng")
+    await desk.send("Vắng Một\nvắng hai")
+    await desk.expect("Đã mở bỏ phiếu kín về 3 hồ sơ: 21 thành viên nhận phiếu, 2 bỏ phiếu vắng mặt")
+    async with db.session() as session:
+        poll = (await session.exec(select(CouncilPoll))).one()
+    ballot = await council.ballot_by_ref(db, poll.ref)
+    assert ballot is not None
     assert (ballot.members, ballot.present) == (21, 19)
 
     # The absentees' notice says it is an absentee ballot; each votes in the chat.

@@ -306,3 +306,34 @@ EN.update(
         "council.verify.found": "✅ The code {code} is in the counted list of “{title}” ({counted} ballots; chain {head}…).",
     }
 )
+
+VI.update(
+    {
+        "council.btn.open": "🗳 Mở bỏ phiếu kín ({count} hồ sơ)",
+        "council.waiting": "Hồ sơ Chiến sĩ thi đua cấp thành phố chờ Hội đồng bỏ phiếu: {names}",
+        "council.ask_absent": (
+            "Hội đồng có {count} thành viên: {names}.\nGõ tên các thành viên vắng mặt (mỗi dòng một người; "
+            "họ bỏ phiếu vắng mặt), hoặc «không» nếu đủ."
+        ),
+        "council.not_member": "«{name}» không phải thành viên Hội đồng. Xin gõ lại.",
+        "council.opened": (
+            "Đã mở bỏ phiếu kín về {count} hồ sơ: {members} thành viên nhận phiếu, {absent} bỏ phiếu vắng mặt. "
+            "Kết thúc bằng /hoidong."
+        ),
+    }
+)
+EN.update(
+    {
+        "council.btn.open": "🗳 Open a secret ballot ({count} nominations)",
+        "council.waiting": "Nominations for the city title waiting for the council: {names}",
+        "council.ask_absent": (
+            "The council has {count} members: {names}.\nType the absent members (one a line; they vote by "
+            "absentee ballot), or “none”."
+        ),
+        "council.not_member": "“{name}” is not a council member. Please type again.",
+        "council.opened": (
+            "Opened the secret ballot on {count} nominations: {members} members got a ballot, {absent} absentee. "
+            "Close it with /hoidong."
+        ),
+    }
+)
