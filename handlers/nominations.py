@@ -7,7 +7,7 @@ Press data (≤ 64 bytes, re-checked by the service):
   nm:k:<person|collective>  nm:t:<title>  nm:ev  (evidence done)  nm:send  (send the nomination)
   nm:f:<id>  the school fixes a returned nomination      nm:o:<id>  the desk opens one
   nm:a:<id> accept   nm:R:<id> return (asks a reason)    nm:x:<id> reject (asks a reason)
-  nm:e  export the accepted nominations
+  nm:e  choose which accepted nominations to export   nm:s:<id>  tick / untick one   nm:go  export
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ S_SUMMARY, S_ACHIEVEMENTS, S_CONTACT, S_EVIDENCE, S_VOTE, S_FIX = (
     "vote",
     "fix",
 )
-D_CARD, D_REASON = "card", "reason"
+D_CARD, D_REASON, D_EXPORT = "card", "reason", "export"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _EMAIL = re.compile(r"[^\s,;]+@[^\s,;]+\.[^\s,;]+")
 _PHONE = re.compile(r"\+?\d[\d .]{7,14}\d")
@@ -396,10 +396,8 @@ async def got_reason(turn: Turn) -> str | None:
     return await _decide(turn, int(turn.data["id"]), Action(turn.data["action"]), _text(turn))
 
 
-async def export(turn: Turn) -> str | None:
-    # Imported here: the export modules pull in python-docx and openpyxl, heavy at start-up.
-    from bot.exports import nomination_dossier
-
+async def choose_export(turn: Turn) -> str | None:
+    """The accepted nominations, every one ticked: the desk unticks those not to send this time."""
     try:
         chosen = await nominations.accepted(turn.deps.db, turn.person_id, today=turn.today)
     except Refused as refusal:
@@ -408,6 +406,41 @@ async def export(turn: Turn) -> str | None:
     if not chosen:
         await turn.say(t(turn.lang, "nom.export.none"))
         return D_CARD
+    if turn.incoming.choice == "nm:e":
+        turn.data["picked"] = [n.id for n in chosen]
+    else:  # nm:s:<id> ticks or unticks one
+        picked = set(turn.data.get("picked", []))
+        nomination_id = int((turn.incoming.choice or "nm:s:0").removeprefix("nm:s:") or 0)
+        picked ^= {nomination_id} & {n.id for n in chosen}
+        turn.data["picked"] = sorted(picked)
+    picked = set(turn.data["picked"])
+    lang = turn.lang
+    rows = [
+        (Button(f"{'☑' if n.id in picked else '☐'} {n.full_name} — {n.unit_name}"[:60], f"nm:s:{n.id}"),)
+        for n in chosen
+    ]
+    rows.append((Button(t(lang, "nom.btn.export_go", count=len(picked)), "nm:go"),))
+    await turn.show(t(lang, "nom.export.choose", count=len(chosen)), buttons=tuple(rows))
+    return D_EXPORT
+
+
+async def export(turn: Turn) -> str | None:
+    # Imported here: the export modules pull in python-docx and openpyxl, heavy at start-up.
+    from bot.exports import nomination_dossier
+
+    picked = set(turn.data.get("picked", []))
+    try:
+        chosen = [
+            n
+            for n in await nominations.accepted(turn.deps.db, turn.person_id, today=turn.today)
+            if n.id in picked
+        ]
+    except Refused as refusal:
+        await turn.say(_refusal(turn, refusal))
+        return END
+    if not chosen:
+        await turn.alert(t(turn.lang, "nom.export.none_picked"))
+        return D_EXPORT
     moment = turn.deps.clock()
     minutes = await nominations.minutes_of(turn.deps.db, [n.id for n in chosen])
     authority = turn.profile.authority_roles[0].authority_name
@@ -419,7 +452,7 @@ async def export(turn: Turn) -> str | None:
     for name, data in files:
         await turn.send_file(name, data)
     await turn.say(t(turn.lang, "nom.export.sent", count=len(chosen)))
-    return D_CARD
+    return END
 
 
 def register(router: Router) -> None:
@@ -474,7 +507,8 @@ def register(router: Router) -> None:
             entry={"hosodienhinh": queue},
             entry_choices={"nm:o:": open_card},
             steps={
-                D_CARD: {"nm:a:": accept, "nm:R:": ask_reason, "nm:x:": ask_reason, "nm:e": export},
+                D_CARD: {"nm:a:": accept, "nm:R:": ask_reason, "nm:x:": ask_reason, "nm:e": choose_export},
+                D_EXPORT: {"nm:s:": choose_export, "nm:go": export},
                 D_REASON: text_step(D_REASON, got_reason),
             },
             fallbacks={"huy": cancel, "cancel": cancel},

@@ -215,6 +215,17 @@ async def test_a_nomination_from_the_school_to_the_desks_decision(
     await desk.send("/hosodienhinh")
     empty = await desk.expect("Không có hồ sơ nào chờ xét")
     await desk.press(empty, "📄 Xuất hồ sơ đã chấp nhận")
+    choose = await desk.expect("Chọn hồ sơ đưa vào bộ hồ sơ gửi Sở (1 hồ sơ")
+    await desk.press(choose, f"☑ Lê Thị Hoa — {UNIT}")  # untick, then tick again
+    choose = await desk.expect("Chọn hồ sơ")
+    await desk.press(choose, "📄 Xuất 0 hồ sơ đã chọn")
+    if isinstance(desk, ZaloPerson):
+        await desk.expect("Chưa chọn hồ sơ nào")
+    else:
+        assert "Chưa chọn hồ sơ nào" in (await desk.callback_answer()).get("text", "")
+    await desk.press(choose, f"☐ Lê Thị Hoa — {UNIT}")
+    choose = await desk.expect("Chọn hồ sơ")
+    await desk.press(choose, "📄 Xuất 1 hồ sơ đã chọn")
     files = await files_from(desk, client, "Đã xuất 1 hồ sơ")
     assert {
         "To_trinh_dien_hinh.docx",

@@ -337,3 +337,18 @@ EN.update(
         ),
     }
 )
+
+VI.update(
+    {
+        "nom.export.choose": "Chọn hồ sơ đưa vào bộ hồ sơ gửi Sở ({count} hồ sơ đã chấp nhận; bấm để bỏ chọn):",
+        "nom.btn.export_go": "📄 Xuất {count} hồ sơ đã chọn",
+        "nom.export.none_picked": "Chưa chọn hồ sơ nào.",
+    }
+)
+EN.update(
+    {
+        "nom.export.choose": "Choose the nominations for the dossier ({count} accepted; press to untick):",
+        "nom.btn.export_go": "📄 Export the {count} chosen",
+        "nom.export.none_picked": "No nomination is chosen.",
+    }
+)
