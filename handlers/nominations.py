@@ -275,7 +275,11 @@ async def fix_text(turn: Turn) -> str | None:
 
 
 async def fix_minutes(turn: Turn) -> str | None:
-    item = await _stored(turn)
+    try:
+        item = await _stored(turn)
+    except ValueError:  # larger than a chat file may be
+        await turn.say(t(turn.lang, "nom.file_expected"))
+        return S_FIX
     return await _resubmit(turn, minutes=EvidenceFile(item["key"], item["name"], item["mime"]))
 
 
