@@ -67,7 +67,9 @@ async def run(settings: Settings) -> None:
     from bot.app import build_application, build_router, build_zalo, start_bot, stop_bot
     from bot.channels.telegram import set_default_menu
     from bot.delivery import DeliveryJob
+    from bot.reminders_job import ReminderJob
     from bot.web import TELEGRAM_PATH, Route, WebServer, build_web_app, telegram_webhook
+    from handlers import periodic_jobs
 
     db = Database(settings.database_url)
     if settings.sandbox_mode:
@@ -177,6 +179,12 @@ async def run(settings: Settings) -> None:
     delivery = DeliveryJob(deps)
     deps.poke_delivery = delivery.poke
     delivery.start()
+    # Deadline pings through whichever channels run (Telegram, Zalo or both), not PTB's JobQueue.
+    reminder_job = ReminderJob(deps)
+    reminder_job.start()
+    jobs = periodic_jobs(deps)
+    for job in jobs:
+        job.start()
     if server is not None:
         print(
             f"Thi đua Bot is running offline. Open {server.url} to chat with it as the demo people.",
@@ -189,6 +197,9 @@ async def run(settings: Settings) -> None:
     try:
         await _wait_for_stop()
     finally:
+        await reminder_job.stop()
+        for job in jobs:
+            await job.stop()
         await delivery.stop()
         await web.stop()
         if zalo_channel is not None:

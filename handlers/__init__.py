@@ -11,6 +11,8 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.chat.router import Router
+from bot.deps import Deps
+from bot.jobs import Periodic
 from handlers import (
     account,
     conference,
@@ -36,18 +38,23 @@ def build_router() -> Router:
     account.register(router)
     invites.register(router)
     linking.register(router)
+    registration.register(router)
     scoring.register(router)
+    reminders.register(router)  # with /caidatnhac (handlers.reminder_settings)
+    exports.register(router)
+    meetings.register(router)
+    voting.register(router)
     nominations.register(router)
     council.register(router)
     conference.register(router)
     return router
 
 
+def periodic_jobs(deps: Deps) -> list[Periodic]:
+    """The jobs every mode runs (started and stopped next to the delivery job)."""
+    return [Periodic("ballots", deps.settings.poll_progress_seconds, voting.ballot_tick, deps)]
+
+
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
     """The capabilities not yet on the chat layer, as PTB handlers (Telegram only)."""
-    registration.register(application)
-    meetings.register(application)
-    voting.register(application)
-    reminders.register(application)
-    exports.register(application)
     errors.register(application)  # last: catches what nothing else did

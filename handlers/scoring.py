@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from bot.chat import Button, InKind
 from bot.chat.router import END, Conversation, Handler, Router, StepKey, Turn
-from bot.i18n import Raw, format_datetime, t
+from bot.i18n import t
 from bot.services import scoring
 from bot.services.notices import Notice
 from bot.services.progress import Task as ProgressTask
 from bot.services.progress import task_button_data
-from bot.services.registration import Bilingual, Refused
+from bot.services.registration import Refused
 from bot.services.scoring import LineView, SheetState, SheetView
+from handlers import notices
 from models.channels import Channel
 from models.registration import LineReview, SheetStatus
 from models.scoring_rules import format_points
@@ -43,17 +43,7 @@ def p(value: object) -> str:
 
 def notice_text(turn: Turn, notice: Notice) -> str:
     """A service's notice in the reader's language; nested notices and datetimes rendered too."""
-    if isinstance(notice, Bilingual):
-        return notice.render(turn.lang)
-    params: dict[str, Any] = {}
-    for name, value in notice.params.items():
-        if isinstance(value, Notice):
-            params[name] = Raw(notice_text(turn, value))
-        elif isinstance(value, datetime):
-            params[name] = format_datetime(value, turn.deps.settings.zone)
-        else:
-            params[name] = value
-    return t(turn.lang, notice.key, **params)
+    return notices.notice_text(notice, turn.lang, turn.deps.settings.zone)
 
 
 async def refuse(turn: Turn, refusal: Refused) -> None:

@@ -37,7 +37,7 @@ from bot.render import split_message
 from bot.services import people
 from models.channels import Channel
 from models.permissions import PUBLIC_COMMANDS
-from models.text import nfc, nfc_lines, vietnamese_full_name
+from models.text import as_typed, nfc, vietnamese_full_name
 
 log = logging.getLogger("thidua.telegram")
 CAPS = Caps(buttons=True, edits=True, max_text=4096, command_menu=True)
@@ -58,7 +58,8 @@ def incoming_from_update(update: Update) -> Incoming | None:
     }
     query = update.callback_query
     if query is not None:
-        return Incoming(kind=InKind.CHOICE, choice=query.data or "", **common)
+        pressed = str(query.message.message_id) if query.message is not None else None
+        return Incoming(kind=InKind.CHOICE, choice=query.data or "", message_id=pressed, **common)
     message = update.message
     if message is None:
         return None
@@ -67,8 +68,10 @@ def incoming_from_update(update: Update) -> Incoming | None:
         if text.startswith("/"):
             head, *args = text.split()
             name = head[1:].split("@", 1)[0].lower()
-            return Incoming(kind=InKind.COMMAND, text=nfc(text), command=name, args=tuple(args), **common)
-        return Incoming(kind=InKind.TEXT, text=nfc_lines(text), **common)
+            return Incoming(
+                kind=InKind.COMMAND, text=as_typed(text), command=name, args=tuple(args), **common
+            )
+        return Incoming(kind=InKind.TEXT, text=as_typed(text), **common)
     caption = nfc(message.caption) if message.caption else None
     if message.photo:
         largest = message.photo[-1]
@@ -137,6 +140,25 @@ class TelegramDeliverer:
             if "not modified" not in str(error).lower():  # the same screen again is fine
                 raise
         return True
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        """A file by its Telegram file id, outside any conversation (evidence kept as a file id,
+        packed later). ValueError when over `limit` (or Telegram's own limit); LookupError, with
+        Telegram's words, when Telegram refuses the id."""
+        if attachment.size is not None and attachment.size > limit:
+            raise ValueError(f"over {limit} bytes")
+        try:
+            handle = await self.bot.get_file(attachment.ref)
+        except BadRequest as error:
+            if "too big" in error.message.lower():
+                raise ValueError(error.message) from None
+            raise LookupError(error.message) from None
+        if handle.file_size is not None and handle.file_size > limit:
+            raise ValueError(f"over {limit} bytes")
+        data = bytes(await handle.download_as_bytearray())
+        if len(data) > limit:
+            raise ValueError(f"over {limit} bytes")
+        return data
 
     async def send_file(self, chat_id: str, file: OutFile) -> None:
         caption = split_message(file.caption, limit=1000)[0] if file.caption else None

@@ -57,6 +57,9 @@ class Incoming:
     args: tuple[str, ...] = ()
     choice: str | None = None
     attachment: Attachment | None = None
+    # The platform's id of the message (for a press: of the message whose button was pressed),
+    # where the channel can edit it later (a live card); None elsewhere.
+    message_id: str | None = None
 
     @property
     def channel(self) -> Channel:
@@ -109,6 +112,8 @@ class Caps:
     edits: bool
     max_text: int
     command_menu: bool
+    # A person can send the bot a document (a spreadsheet); where not (Zalo), they paste the text.
+    documents_in: bool = True
 
 
 class Deliverer(Protocol):

@@ -29,6 +29,8 @@ END: None = None
 STATE_TABLE_NAME = "chat"  # conversation_state.name for the channel-neutral router
 
 Handler = Callable[["Turn"], Awaitable[str | None]]
+# Sees every incoming message before it is routed (a person who blocked the bot writes again).
+Watcher = Callable[[Database, Incoming], Awaitable[None]]
 
 
 @dataclass
@@ -131,6 +133,7 @@ class Router:
         self.commands: dict[str, list[Command]] = {}
         self.choices: list[tuple[str, Handler]] = []
         self.conversations: dict[str, Conversation] = {}
+        self.watchers: list[Watcher] = []
 
     # ------------------------------------------------------------ registration
     def command(self, names: str | list[str], handler: Handler, *, needs_args: bool | None = None) -> None:
@@ -142,6 +145,9 @@ class Router:
 
     def conversation(self, conversation: Conversation) -> None:
         self.conversations[conversation.name] = conversation
+
+    def watch(self, watcher: Watcher) -> None:
+        self.watchers.append(watcher)
 
     def known_commands(self) -> set[str]:
         names = set(self.commands)
@@ -188,6 +194,11 @@ class Router:
     # ------------------------------------------------------------ dispatch
     async def resolve(self, db: Database, incoming: Incoming) -> tuple[Route, dict[str, Any]] | None:
         """The route this message takes, or None when no channel-neutral conversation takes it."""
+        for watcher in self.watchers:  # every adapter resolves every message once
+            try:
+                await watcher(db, incoming)
+            except Exception:  # a watcher's failure never stops the message itself
+                log.exception("watcher %s failed", getattr(watcher, "__name__", watcher))
         active = await self.step_of(db, incoming)
         if incoming.kind is InKind.COMMAND:
             name = incoming.command or ""

@@ -10,6 +10,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from bot.exports import docx_layout as layout
 from bot.exports import xlsx_layout
+from bot.exports.data import Issuer
 from bot.services.conference import ConferenceView
 from models.conference import DelegateKind, DelegateStatus
 
@@ -39,22 +40,26 @@ def delegates_docx(view: ConferenceView, authority: str, moment: datetime, zone:
     layout.paragraph(
         doc, f"Tổng số: {len(view.delegates)} (điển hình tiên tiến {view.exemplars}, khách mời {view.guests})"
     )
-    layout.grid(doc, COLUMNS, rows(view), WIDTHS_CM)
+    layout.grid(doc, COLUMNS, rows(view), WIDTHS_CM, left_columns=(1, 2, 4))
     return layout.to_bytes(doc, moment)
 
 
-def delegates_xlsx(view: ConferenceView, authority: str, moment: datetime) -> bytes:
-    workbook = xlsx_layout.new_workbook("Danh sách đại biểu", moment)
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Đại biểu"
-    xlsx_layout.title_rows(sheet, ["DANH SÁCH ĐẠI BIỂU", authority, view.title], len(COLUMNS))
-    xlsx_layout.header_row(sheet, 5, COLUMNS)
-    for r, row in enumerate(rows(view), start=6):
-        for c, value in enumerate(row, start=1):
-            sheet.cell(row=r, column=c, value=int(value) if c == 1 else value)
+def delegates_xlsx(view: ConferenceView, authority: str, moment: datetime, zone: ZoneInfo) -> bytes:
+    book = xlsx_layout.Book("Danh sách đại biểu", moment)
+    sheet = book.add_sheet("Đại biểu")
+    issuer = Issuer(authority, "……", "Bộ phận Thi đua – Khen thưởng", 0, "")
+    first = xlsx_layout.heading(
+        book, sheet, issuer, ["DANH SÁCH ĐẠI BIỂU", view.title], len(COLUMNS), moment.astimezone(zone).date()
+    )
+    xlsx_layout.header_row(book, sheet, first, COLUMNS)
+    text, number = book.cell(), book.cell(center=True)
+    for r, row in enumerate(rows(view), start=first + 1):
+        sheet.write_number(r, 0, int(row[0]), number)
+        for c, value in enumerate(row[1:], start=1):
+            sheet.write_string(r, c, value, text)
     xlsx_layout.widths(sheet, (6, 28, 30, 20, 30, 10))
-    return xlsx_layout.to_bytes(workbook, moment)
+    xlsx_layout.print_setup(sheet, first, first)
+    return book.finish()
 
 
 def programme_docx(view: ConferenceView, authority: str, moment: datetime, zone: ZoneInfo) -> bytes:
@@ -72,6 +77,6 @@ def programme_docx(view: ConferenceView, authority: str, moment: datetime, zone:
 def papers(view: ConferenceView, authority: str, moment: datetime, zone: ZoneInfo) -> list[tuple[str, bytes]]:
     return [
         ("Danh_sach_dai_bieu.docx", delegates_docx(view, authority, moment, zone)),
-        ("Danh_sach_dai_bieu.xlsx", delegates_xlsx(view, authority, moment)),
+        ("Danh_sach_dai_bieu.xlsx", delegates_xlsx(view, authority, moment, zone)),
         ("Chuong_trinh_hoi_nghi.docx", programme_docx(view, authority, moment, zone)),
     ]

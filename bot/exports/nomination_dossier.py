@@ -17,7 +17,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 
 from bot.exports import docx_layout as layout
 from bot.exports import xlsx_layout
-from bot.exports.common import place_and_date, slug
+from bot.exports.common import MOTTO, MOTTO_2, place_and_date, slug
+from bot.exports.data import Issuer
 from bot.files import FileStore
 from bot.services.nominations import NominationView
 
@@ -31,7 +32,7 @@ COLUMNS: tuple[str, ...] = (
     "Số điện thoại, email",
 )
 WIDTHS_CM = (1.0, 3.6, 3.4, 2.2, 4.8, 3.5)
-XLSX_WIDTHS = (6, 26, 28, 14, 60, 30)
+XLSX_WIDTHS = (6, 26, 28, 14, 60, 30)  # characters
 
 
 def _contact(n: NominationView) -> str:
@@ -86,7 +87,7 @@ def submission(chosen: Sequence[NominationView], authority: str, moment: datetim
     layout.paragraph(
         doc, "Hồ sơ kèm theo gồm: Danh sách; Tóm tắt thành tích; Biên bản họp bình xét của các trường."
     )
-    layout.signatures(doc, [("THỦ TRƯỞNG ĐƠN VỊ", "(Ký, ghi rõ họ tên, đóng dấu)", "")])
+    layout.closing(doc, [layout.Signer("THỦ TRƯỞNG ĐƠN VỊ")], recipients=["Như trên;", "Lưu: VT, TĐ."])
     return layout.to_bytes(doc, moment)
 
 
@@ -96,23 +97,33 @@ def list_docx(chosen: Sequence[NominationView], authority: str, moment: datetime
     layout.paragraph(doc, authority.upper(), bold=True, align=center)
     layout.paragraph(doc, "DANH SÁCH", bold=True, align=center, size=14)
     layout.paragraph(doc, "(Kèm theo Tờ trình số …)", italic=True, align=center)
-    layout.grid(doc, COLUMNS, rows(chosen), WIDTHS_CM)
-    layout.signatures(doc, [("THỦ TRƯỞNG ĐƠN VỊ", "(Ký, ghi rõ họ tên, đóng dấu)", "")])
+    layout.grid(doc, COLUMNS, rows(chosen), WIDTHS_CM, left_columns=(1, 2, 4, 5))
+    layout.closing(doc, [layout.Signer("THỦ TRƯỞNG ĐƠN VỊ")])
     return layout.to_bytes(doc, moment)
 
 
-def list_xlsx(chosen: Sequence[NominationView], authority: str, moment: datetime) -> bytes:
-    workbook = xlsx_layout.new_workbook("Danh sách điển hình tiên tiến", moment)
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Danh sách"
-    xlsx_layout.title_rows(sheet, ["DANH SÁCH", authority, "(Kèm theo Tờ trình số …)"], len(COLUMNS))
-    xlsx_layout.header_row(sheet, 5, COLUMNS)
-    for r, row in enumerate(rows(chosen), start=6):
-        for c, value in enumerate(row, start=1):
-            sheet.cell(row=r, column=c, value=int(value) if c == 1 else value)
+def list_xlsx(chosen: Sequence[NominationView], authority: str, moment: datetime, zone: ZoneInfo) -> bytes:
+    book = xlsx_layout.Book("Danh sách điển hình tiên tiến", moment)
+    sheet = book.add_sheet("Danh sách")
+    issuer = Issuer(authority, "……", "Bộ phận Thi đua – Khen thưởng", 0, "")
+    first = xlsx_layout.heading(
+        book,
+        sheet,
+        issuer,
+        ["DANH SÁCH", "(Kèm theo Tờ trình số …)"],
+        len(COLUMNS),
+        moment.astimezone(zone).date(),
+    )
+    xlsx_layout.header_row(book, sheet, first, COLUMNS)
+    text, number = book.cell(), book.cell(center=True)
+    for r, row in enumerate(rows(chosen), start=first + 1):
+        sheet.write_number(r, 0, int(row[0]), number)
+        for c, value in enumerate(row[1:], start=1):
+            sheet.write_string(r, c, value, text)
     xlsx_layout.widths(sheet, XLSX_WIDTHS)
-    return xlsx_layout.to_bytes(workbook, moment)
+    xlsx_layout.print_setup(sheet, first, first)
+    xlsx_layout.signature(book, sheet, first + len(chosen) + 1, len(COLUMNS), [("THỦ TRƯỞNG ĐƠN VỊ", "")])
+    return book.finish()
 
 
 def summaries(chosen: Sequence[NominationView], moment: datetime) -> bytes:
@@ -122,8 +133,8 @@ def summaries(chosen: Sequence[NominationView], moment: datetime) -> bytes:
     for index, n in enumerate(chosen):
         if index:
             doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-        layout.paragraph(doc, layout.MOTTO, bold=True, align=center, size=12)
-        layout.paragraph(doc, layout.MOTTO_2, bold=True, underline=True, align=center)
+        layout.paragraph(doc, MOTTO, bold=True, align=center, size=12)
+        layout.paragraph(doc, MOTTO_2, bold=True, underline=True, align=center)
         layout.paragraph(doc, "BÁO CÁO TÓM TẮT THÀNH TÍCH", bold=True, align=center, size=14)
         layout.paragraph(doc, f"Đề nghị: {n.title_name}", italic=True, align=center)
         layout.paragraph(doc, "I. SƠ LƯỢC LÝ LỊCH", bold=True)
@@ -136,11 +147,11 @@ def summaries(chosen: Sequence[NominationView], moment: datetime) -> bytes:
         layout.paragraph(doc, "II. THÀNH TÍCH ĐẠT ĐƯỢC", bold=True)
         for line in n.achievements.splitlines() or [""]:
             layout.paragraph(doc, line, indent_first=True)
-        layout.signatures(
+        layout.closing(
             doc,
             [
-                ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký, ghi rõ họ tên, đóng dấu)", ""),
-                ("NGƯỜI BÁO CÁO", "(Ký, ghi rõ họ tên)", n.full_name if n.kind.value == "person" else ""),
+                layout.Signer("THỦ TRƯỞNG ĐƠN VỊ"),
+                layout.Signer("NGƯỜI BÁO CÁO", n.full_name if n.kind.value == "person" else ""),
             ],
         )
     return layout.to_bytes(doc, moment)
@@ -180,7 +191,7 @@ def dossier(
     return [
         ("To_trinh_dien_hinh.docx", submission(chosen, authority, moment, zone)),
         ("Danh_sach_dien_hinh.docx", list_docx(chosen, authority, moment)),
-        ("Danh_sach_dien_hinh.xlsx", list_xlsx(chosen, authority, moment)),
+        ("Danh_sach_dien_hinh.xlsx", list_xlsx(chosen, authority, moment, zone)),
         ("Tom_tat_thanh_tich.docx", summaries(chosen, moment)),
         ("Bien_ban_binh_xet.zip", minutes_zip(chosen, minutes, files)),
     ]

@@ -251,25 +251,38 @@ class ZaloBotMessage:
 
     @property
     def numbered(self) -> dict[int, str]:
-        """The numbered choices in the text ("1. Đồng ý" lines): Zalo's stand-in for buttons."""
-        found: dict[int, str] = {}
-        for line in self.text.splitlines():
-            match = NUMBERED.match(line)
-            if match:
-                found.setdefault(int(match.group(1)), match.group(2).strip())
-        return dict(sorted(found.items()))
+        """The numbered choices in the text ("1. Đồng ý" lines): Zalo's stand-in for buttons.
+
+        The list is the message's last block (after a blank line, before "Trả lời …"): numbered
+        lines in the message's own words above it (a timetable's items) are not choices."""
+        for block in reversed(self.text.split("\n\n")):
+            found: dict[int, str] = {}
+            for line in block.splitlines():
+                match = NUMBERED.match(line)
+                if match:
+                    found.setdefault(int(match.group(1)), match.group(2).strip())
+            if found:
+                return dict(sorted(found.items()))
+        return {}
 
     @property
     def keyed(self) -> dict[str, str]:
         """The choices by what is typed for them: "1", "2"… or, where digits are answers, "a", "b"…
-        (the keys of one list are all digits or all letters; the last list in the text counts)."""
+        (the keys of one list are all digits or all letters; the last list in the text counts:
+        the bot lists the choices after the message's own text, which may hold numbered lines
+        too, such as a scale's contents or a list of units)."""
         found: dict[str, str] = {}
+        previous: str | None = None  # the key of the line before, if it was a choice's
         for line in self.text.splitlines():
             match = KEYED.match(line)
             if match:
-                if found and match.group(1).isdigit() != next(iter(found)).isdigit():
-                    found = {}
-                found.setdefault(match.group(1), match.group(2).strip())
+                key = match.group(1)
+                if previous is None or key.isdigit() != previous.isdigit():
+                    found = {}  # a new list begins
+                found.setdefault(key, match.group(2).strip())
+                previous = key
+            else:
+                previous = None
         return found
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,10 +22,12 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ballot_crypto
+from bot.chat import Screen
 from bot.db import Database
-from bot.services import audit, eligibility, people
+from bot.services import audit, eligibility, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
-from bot.services.meetings import members_of, representatives
+from bot.services.meetings import MemberUnit, Recipient, members_of, representatives
+from models.channels import ChannelAccount
 from models.meetings import (
     Attendance,
     BlocChat,
@@ -37,12 +40,13 @@ from models.meetings import (
     PollVoter,
     SealedBallot,
 )
-from models.organisation import Person, PersonRole, Position, RoleKind, SchoolYear
+from models.organisation import PersonRole, Position, RoleKind, SchoolYear
 from models.registration import Eligibility
 from models.text import nfc
 from models.vote_rules import (
     BallotKind,
     Choice,
+    Purpose,
     RuleSet,
     TallyResult,
     decode_ballot,
@@ -57,16 +61,6 @@ from models.vote_rules import (
     tally,
     validate_ballot,
 )
-
-
-class Purpose(StrEnum):
-    """What the head opens, from a menu: each brings its default rule set (DOMAIN.md "Vote rules")."""
-
-    TITLE = "title"  # approval of an ordinary title: >= 70 % agree of those present
-    HIGHER_TITLE = "higher"  # secret, >= 90 % agree of ALL members, absentee ballots
-    SELECTION = "select"  # pick k of n (2 Cờ thi đua, 3 Bằng khen)
-    ELECT_HEAD = "head"  # next year's Khối trưởng
-    ELECT_DEPUTY = "deputy"  # next year's Khối phó
 
 
 def default_rules(purpose: Purpose, seats: int = 1) -> RuleSet:
@@ -126,9 +120,14 @@ class PollView:
 @dataclass(frozen=True)
 class OpenedPoll:
     poll: PollView
-    # Who gets the ballot privately: (telegram id, present in the room) per representative.
+    # Who gets the ballot privately: (person id, present in the room) per representative.
     recipients: tuple[tuple[int, bool], ...]
     small_poll: bool
+
+
+# Renders a voter's initial ballot (no choice on it: it may be stored in the outbox) in a
+# language: (the voter's ballot, language, absentee, the app the voter uses last) → screen.
+BallotScreen = Callable[["VoterBallot", str, bool, str | None], Screen]
 
 
 class OpenRefusal(Exception):
@@ -221,21 +220,21 @@ async def poll_view(db: Database, poll_id: int) -> PollView:
         return await _poll_view(session, poll)
 
 
-async def _officer(db: Database, telegram_id: int, meeting: Meeting, now: datetime) -> int:
-    who = await people.profile(db, telegram_id, now.date())
+async def _officer(db: Database, person_id: int, meeting: Meeting, now: datetime) -> int:
+    who = await people.profile_of(db, person_id, now.date())
     if who is None or not (who.is_admin or meeting.bloc_id in who.led_bloc_ids()):
         raise NotAllowedError
     return who.person_id
 
 
-async def _poll_and_officer(db: Database, telegram_id: int, poll_id: int, now: datetime) -> tuple[Poll, int]:
+async def _poll_and_officer(db: Database, person_id: int, poll_id: int, now: datetime) -> tuple[Poll, int]:
     """The poll and the acting person's id, if they run the bloc whose meeting holds it."""
     async with db.session() as session:
         poll = await session.get(Poll, poll_id)
         meeting = await session.get(Meeting, poll.meeting_id) if poll else None
     if poll is None or meeting is None:
         raise NotFoundError(f"poll {poll_id}")
-    return poll, await _officer(db, telegram_id, meeting, now)
+    return poll, await _officer(db, person_id, meeting, now)
 
 
 async def _selected_candidates(session: AsyncSession, poll_id: int) -> list[PollCandidate]:
@@ -263,7 +262,7 @@ async def _not_offered(db: Database, bloc_id: int, school_year_id: int) -> dict[
 async def create_draft(
     db: Database,
     *,
-    telegram_id: int,
+    person_id: int,
     meeting_id: int,
     purpose: Purpose,
     title: str,
@@ -276,7 +275,7 @@ async def create_draft(
         meeting = await session.get(Meeting, meeting_id)
         if meeting is None:
             raise NotFoundError(f"meeting {meeting_id}")
-    person_id = await _officer(db, telegram_id, meeting, now)
+    person_id = await _officer(db, person_id, meeting, now)
     rules = default_rules(purpose, seats)
     elections = purpose in (Purpose.ELECT_HEAD, Purpose.ELECT_DEPUTY)
     skipped = {} if elections else await _not_offered(db, meeting.bloc_id, meeting.school_year_id)
@@ -314,17 +313,17 @@ async def create_draft(
         return await _poll_view(session, poll)
 
 
-async def _draft_for_edit(db: Database, telegram_id: int, poll_id: int, now: datetime) -> tuple[int, Poll]:
-    poll, person_id = await _poll_and_officer(db, telegram_id, poll_id, now)
+async def _draft_for_edit(db: Database, person_id: int, poll_id: int, now: datetime) -> tuple[int, Poll]:
+    poll, person_id = await _poll_and_officer(db, person_id, poll_id, now)
     if poll.status != PollStatus.DRAFT:
         raise OpenRefusal("not_draft")
     return person_id, poll
 
 
 async def toggle_candidate(
-    db: Database, *, telegram_id: int, poll_id: int, position: int, now: datetime
+    db: Database, *, person_id: int, poll_id: int, position: int, now: datetime
 ) -> PollView:
-    await _draft_for_edit(db, telegram_id, poll_id, now)
+    await _draft_for_edit(db, person_id, poll_id, now)
     async with db.transaction() as session:
         candidate = (
             await session.exec(
@@ -342,14 +341,11 @@ async def toggle_candidate(
         return await _poll_view(session, poll)
 
 
-DURATIONS: tuple[int | None, ...] = (None, 15, 60, 24 * 60)  # minutes; None: the chair closes it
-
-
 async def set_duration(
-    db: Database, *, telegram_id: int, poll_id: int, now: datetime, minutes: int | None
+    db: Database, *, person_id: int, poll_id: int, now: datetime, minutes: int | None
 ) -> PollView:
     """How long the poll stays open once opened (then the periodic job closes and counts it)."""
-    person_id, _ = await _draft_for_edit(db, telegram_id, poll_id, now)
+    person_id, _ = await _draft_for_edit(db, person_id, poll_id, now)
     if minutes is not None and not 1 <= minutes <= 7 * 24 * 60:
         raise OpenRefusal("bad_duration")
     async with db.transaction() as session:
@@ -369,10 +365,10 @@ async def set_duration(
 
 
 async def change_rules(
-    db: Database, *, telegram_id: int, poll_id: int, now: datetime, **changes: Any
+    db: Database, *, person_id: int, poll_id: int, now: datetime, **changes: Any
 ) -> PollView:
     """Edit the rule set; only while the poll is a draft (an open poll's rules are frozen)."""
-    person_id, _ = await _draft_for_edit(db, telegram_id, poll_id, now)
+    person_id, _ = await _draft_for_edit(db, person_id, poll_id, now)
     async with db.transaction() as session:
         poll = await session.get(Poll, poll_id)
         assert poll is not None
@@ -394,18 +390,21 @@ async def change_rules(
 async def open_poll(
     db: Database,
     *,
-    telegram_id: int,
+    person_id: int,
     poll_id: int,
     master_key: bytes,
     now: datetime,
     closes_at: datetime | None = None,
+    ballot_screen: BallotScreen | None = None,
 ) -> OpenedPoll:
     """Freeze the rules and candidates, snapshot the entitled list, and make the poll's keys.
 
     Refused when the meeting is not quorate (2/3 of all members present, exactly), when it is
-    not running, or when the ballot would be empty.
+    not running, or when the ballot would be empty. With `ballot_screen`, each entitled
+    representative's ballot is put in the outbox in the same transaction (one per poll and
+    person): the caller pokes delivery after the commit.
     """
-    poll, person_id = await _poll_and_officer(db, telegram_id, poll_id, now)
+    poll, person_id = await _poll_and_officer(db, person_id, poll_id, now)
     # Eligibility is read again at opening: a unit marked deferred or not considered after the
     # draft was made must not reach the ballot (elections of officers offer every member).
     async with db.session() as session:
@@ -475,11 +474,147 @@ async def open_poll(
         await session.flush()
         reps = await representatives(session, [m.unit_id for m in entitled], meeting.school_year_id)
         recipients = tuple(
-            (telegram_id_, member.unit_id in present_ids)
+            (recipient.person_id, member.unit_id in present_ids)
             for member in entitled
-            for telegram_id_ in reps[member.unit_id]
+            for recipient in reps[member.unit_id]
         )
-        return OpenedPoll(await _poll_view(session, poll), recipients, small_poll_warning(len(entitled)))
+        view = await _poll_view(session, poll)
+        if ballot_screen is not None:
+            for member in entitled:
+                for recipient in reps[member.unit_id]:
+                    await _enqueue_ballot(
+                        session,
+                        view,
+                        member,
+                        recipient,
+                        present=member.unit_id in present_ids,
+                        ballot_screen=ballot_screen,
+                        dedupe_key=f"ballot:{view.ref}:{recipient.person_id}",
+                        now=now,
+                    )
+        return OpenedPoll(view, recipients, small_poll_warning(len(entitled)))
+
+
+async def _last_channel(session: AsyncSession, person_id: int) -> str | None:
+    """The app this person wrote from last (where the outbox will reach them)."""
+    return (
+        await session.exec(
+            select(ChannelAccount.channel)
+            .where(ChannelAccount.person_id == person_id)
+            .order_by(col(ChannelAccount.last_seen_at).desc())
+            .limit(1)
+        )
+    ).first()
+
+
+async def _enqueue_ballot(
+    session: AsyncSession,
+    view: PollView,
+    member: MemberUnit,
+    recipient: Recipient,
+    *,
+    present: bool,
+    ballot_screen: BallotScreen,
+    dedupe_key: str,
+    now: datetime,
+) -> bool:
+    own = next((c.position for c in view.on_ballot if c.unit_id == member.unit_id), None)
+    voter = VoterBallot(view, member.unit_id, member.name, own, False)
+    channel = await _last_channel(session, recipient.person_id)
+    return await outbox.enqueue(
+        session,
+        person_id=recipient.person_id,
+        kind="ballot",
+        screen=ballot_screen(voter, recipient.language, not present, channel),
+        dedupe_key=dedupe_key,
+        now=now,
+    )
+
+
+async def resend_ballot(
+    db: Database,
+    *,
+    person_id: int,
+    poll_id: int,
+    unit_id: int,
+    ballot_screen: BallotScreen,
+    now: datetime,
+) -> int:
+    """The chair sends one unit's ballot again (a representative lost it, or was unreachable):
+    to each of its representatives, through the outbox. How many were queued; OpenRefusal when
+    the poll is not open, the unit not entitled, or its ballot already in."""
+    await _poll_and_officer(db, person_id, poll_id, now)
+    async with db.transaction() as session:
+        poll = await session.get(Poll, poll_id)
+        assert poll is not None and poll.id is not None
+        if poll.status != PollStatus.OPEN:
+            raise OpenRefusal("not_open")
+        voter_row = (
+            await session.exec(
+                select(PollVoter).where(PollVoter.poll_id == poll_id, PollVoter.unit_id == unit_id)
+            )
+        ).first()
+        meeting = await session.get(Meeting, poll.meeting_id)
+        assert meeting is not None
+        members = await members_of(session, meeting.bloc_id, meeting.school_year_id)
+        member = next((m for m in members if m.unit_id == unit_id), None)
+        if voter_row is None or member is None:
+            raise OpenRefusal("not_entitled")
+        voted = (
+            await session.exec(
+                select(Participation.id).where(
+                    Participation.poll_id == poll_id, Participation.unit_id == unit_id
+                )
+            )
+        ).first()
+        if voted is not None:
+            raise OpenRefusal("already_voted", unit=member.name)
+        view = await _poll_view(session, poll)
+        reps = await representatives(session, [unit_id], meeting.school_year_id)
+        stamp = now.strftime("%Y%m%d%H%M%S%f")
+        count = 0
+        for recipient in reps[unit_id]:
+            count += await _enqueue_ballot(
+                session,
+                view,
+                member,
+                recipient,
+                present=voter_row.present,
+                ballot_screen=ballot_screen,
+                dedupe_key=f"ballot:{view.ref}:{recipient.person_id}:again:{stamp}",
+                now=now,
+            )
+        return count
+
+
+async def open_polls(db: Database, meeting_id: int) -> list[tuple[int, str]]:
+    """(poll id, title) of the meeting's open polls, oldest first (the chair's card offers to close them)."""
+    async with db.session() as session:
+        rows = await session.exec(
+            select(Poll.id, Poll.title)
+            .where(Poll.meeting_id == meeting_id, Poll.status == PollStatus.OPEN)
+            .order_by(col(Poll.id))
+        )
+        return [(int(poll_id), title) for poll_id, title in rows if poll_id is not None]
+
+
+async def entitled_units(db: Database, poll_id: int) -> list[tuple[int, str, bool]]:
+    """The units entitled in a poll: (unit id, name, voted already), in bloc order."""
+    async with db.session() as session:
+        poll = await session.get(Poll, poll_id)
+        if poll is None:
+            raise NotFoundError(f"poll {poll_id}")
+        meeting = await session.get(Meeting, poll.meeting_id)
+        assert meeting is not None
+        voters = await session.exec(select(PollVoter).where(PollVoter.poll_id == poll_id))
+        entitled = {v.unit_id for v in voters}
+        done = await session.exec(select(Participation).where(Participation.poll_id == poll_id))
+        voted = {p.unit_id for p in done}
+        return [
+            (m.unit_id, m.name, m.unit_id in voted)
+            for m in await members_of(session, meeting.bloc_id, meeting.school_year_id)
+            if m.unit_id in entitled
+        ]
 
 
 async def remember_progress_message(db: Database, poll_id: int, chat_id: int, message_id: int) -> None:
@@ -530,7 +665,7 @@ class _Standing:
     own_position: int | None
 
 
-async def _standing(session: AsyncSession, poll_ref: str, telegram_id: int) -> _Standing | None:
+async def _standing(session: AsyncSession, poll_ref: str, person_id: int) -> _Standing | None:
     """The poll, the unit this person votes for in it (one they represent on the entitled list,
     the lowest id as _voter_unit), whether that unit has voted, and its own place on the ballot:
     one round trip. None when any of it is missing (then the slower reads say which)."""
@@ -542,7 +677,6 @@ async def _standing(session: AsyncSession, poll_ref: str, telegram_id: int) -> _
             .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
             .join(Unit, col(Unit.id) == PollVoter.unit_id)
             .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
-            .join(Person, col(Person.id) == PersonRole.person_id)
             .outerjoin(
                 Participation,
                 (col(Participation.poll_id) == Poll.id) & (col(Participation.unit_id) == Unit.id),
@@ -553,7 +687,7 @@ async def _standing(session: AsyncSession, poll_ref: str, telegram_id: int) -> _
             )
             .where(
                 Poll.ref == poll_ref,
-                Person.telegram_id == telegram_id,
+                PersonRole.person_id == person_id,
                 PersonRole.kind == RoleKind.REP,
                 col(PersonRole.revoked_at).is_(None),
             )
@@ -567,9 +701,9 @@ async def _standing(session: AsyncSession, poll_ref: str, telegram_id: int) -> _
     return _Standing(poll, unit_id, unit_name, participation is not None, own)
 
 
-async def ballot_for(db: Database, *, poll_ref: str, telegram_id: int) -> VoterBallot | None:
+async def ballot_for(db: Database, *, poll_ref: str, person_id: int) -> VoterBallot | None:
     async with db.session() as session:
-        standing = await _standing(session, poll_ref, telegram_id)
+        standing = await _standing(session, poll_ref, person_id)
         if standing is not None:
             view = await _poll_view(session, standing.poll)
             own = next((c.position for c in view.on_ballot if c.unit_id == standing.unit_id), None)
@@ -606,7 +740,7 @@ async def cast(
     db: Database,
     *,
     poll_ref: str,
-    telegram_id: int,
+    person_id: int,
     ballot: dict[int, Choice] | frozenset[int],
     now: datetime,
 ) -> CastResult:
@@ -616,7 +750,7 @@ async def cast(
     who-voted row, the sealed ballot and the audit entry are written in one flush."""
     try:
         async with db.transaction() as session:
-            standing = await _standing(session, poll_ref, telegram_id)
+            standing = await _standing(session, poll_ref, person_id)
             if standing is None:
                 poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
                 if poll is None:
@@ -743,20 +877,19 @@ def _result_json(result: TallyResult) -> str:
 
 
 async def close_poll(
-    db: Database, *, poll_id: int, master_key: bytes, now: datetime, telegram_id: int | None = None
+    db: Database, *, poll_id: int, master_key: bytes, now: datetime, person_id: int | None = None
 ) -> ClosedPoll:
     """Close, open every sealed ballot, count, publish the trackers, and destroy the private key.
 
-    `telegram_id` None means the deadline closed it (the periodic job).
+    `person_id` None means the deadline closed it (the periodic job).
     """
-    person_id: int | None = None
     async with db.session() as session:
         poll = await session.get(Poll, poll_id)
         meeting = await session.get(Meeting, poll.meeting_id) if poll else None
     if poll is None or meeting is None:
         raise NotFoundError(f"poll {poll_id}")
-    if telegram_id is not None:
-        person_id = await _officer(db, telegram_id, meeting, now)
+    if person_id is not None:
+        person_id = await _officer(db, person_id, meeting, now)
     async with db.transaction() as session:
         poll = await session.get(Poll, poll_id)
         assert poll is not None and poll.id is not None
@@ -854,14 +987,14 @@ async def due_for_closing(db: Database, now: datetime) -> list[int]:
         return [int(poll_id) for poll_id in rows if poll_id is not None]
 
 
-async def start_runoff(db: Database, *, telegram_id: int, poll_id: int, now: datetime) -> PollView:
+async def start_runoff(db: Database, *, person_id: int, poll_id: int, now: datetime) -> PollView:
     """A draft run-off between the candidates tied at the last seat, with the run-off rules."""
     async with db.session() as session:
         poll = await session.get(Poll, poll_id)
         meeting = await session.get(Meeting, poll.meeting_id) if poll else None
     if poll is None or meeting is None or poll.result is None:
         raise NotFoundError(f"poll {poll_id}")
-    person_id = await _officer(db, telegram_id, meeting, now)
+    person_id = await _officer(db, person_id, meeting, now)
     stored = json.loads(poll.result)
     if not stored.get("tie"):
         raise OpenRefusal("no_tie")

@@ -32,9 +32,10 @@ from bot.services.registration import (
     bloc_units,
     check_deadline,
     record,
+    unit_reps,
     unit_seat,
 )
-from models.organisation import Person, PersonRole, RoleKind, Unit
+from models.organisation import Unit
 from models.permissions import Capacity
 from models.registration import (
     CriteriaScale,
@@ -570,21 +571,6 @@ class Proposal:
     sheet: SheetView
     line: LineView
     notify: list[tuple[int, str]]  # the unit's representatives told: (person id, language)
-
-
-async def unit_reps(session: AsyncSession, unit_id: int, school_year_id: int) -> list[tuple[int, str]]:
-    """(person id, language) of a unit's current representatives, on whatever app they use."""
-    rows = await session.exec(
-        select(Person.id, Person.language)
-        .join(PersonRole, col(PersonRole.person_id) == Person.id)
-        .where(
-            PersonRole.unit_id == unit_id,
-            PersonRole.kind == RoleKind.REP,
-            PersonRole.school_year_id == school_year_id,
-            col(PersonRole.revoked_at).is_(None),
-        )
-    )
-    return sorted({(int(person_id), language) for person_id, language in rows if person_id is not None})
 
 
 def proposal_screen(line: LineView, lang: str) -> Screen:

@@ -2,7 +2,7 @@
 people, the honours conference; the emulation desk and council members as authority-wide roles
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-11-30 16:41:56.137097
 """
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import models.types
 
 
 revision: str = '0017'
-down_revision: str | None = '0014'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

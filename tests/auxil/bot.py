@@ -12,11 +12,13 @@ from bot.channels.zalo.adapter import ZaloChannel
 from bot.db import Database
 from bot.delivery import DeliveryJob
 from bot.deps import Deps
+from bot.jobs import Periodic
 from bot.sandbox.client import Person, SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.services.demo import Persona
 from bot.settings import Settings
 from bot.web import WebServer, build_web_app
+from handlers import periodic_jobs
 
 TEST_MASTER_KEY = new_master_key()
 
@@ -42,6 +44,7 @@ class RunningBot:
         self.zalo: ZaloChannel | None = None
         self.web: WebServer | None = None
         self.delivery: DeliveryJob | None = None
+        self.jobs: list[Periodic] = []
 
     async def start(self) -> None:
         # The bot's web server too: Zalo people get files as links to it.
@@ -59,8 +62,14 @@ class RunningBot:
         self.delivery = DeliveryJob(self.deps, interval=0.2)
         self.deps.poke_delivery = self.delivery.poke
         self.delivery.start()
+        self.jobs = periodic_jobs(self.deps)
+        for job in self.jobs:
+            job.start()
 
     async def stop(self) -> None:
+        for job in self.jobs:
+            await job.stop()
+        self.jobs = []
         if self.delivery is not None:
             await self.delivery.stop()
             self.delivery = None

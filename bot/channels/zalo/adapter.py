@@ -41,10 +41,10 @@ from bot.render import split_message
 from bot.services import chat_menus, people
 from models.channels import Channel
 from models.permissions import COMMANDS_BY_CAPACITY, PUBLIC_COMMANDS
-from models.text import nfc, nfc_lines
+from models.text import as_typed, nfc
 
 log = logging.getLogger("thidua.zalo")
-CAPS = Caps(buttons=False, edits=False, max_text=2000, command_menu=False)
+CAPS = Caps(buttons=False, edits=False, max_text=2000, command_menu=False, documents_in=False)
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # an invite token (bot.services.invites.TOKEN_BYTES)
 MAX_WEBHOOK_BODY = 64 * 1024  # a Zalo event is small; anything larger is refused unread
 SEEN_EVENTS = 2048  # Zalo retries a webhook POST: the same message is handled once
@@ -59,15 +59,13 @@ def incoming_from_event(event: ZaloEvent) -> Incoming:
         "language": None,  # Zalo does not say; the person's stored language applies
     }
     if event.kind is EventKind.TEXT:
-        text = nfc_lines(event.text or "")
+        text = as_typed(event.text or "")
         if text.startswith("/"):
-            text = nfc(text)
             head, *args = text.split()
             return Incoming(
                 kind=InKind.COMMAND, text=text, command=head[1:].lower(), args=tuple(args), **common
             )
-        if TOKEN_SHAPE.fullmatch(nfc(text)):
-            text = nfc(text)
+        if TOKEN_SHAPE.fullmatch(text):
             return Incoming(kind=InKind.COMMAND, text=text, command="start", args=(text,), **common)
         return Incoming(kind=InKind.TEXT, text=text, **common)
     if event.kind is EventKind.IMAGE:
@@ -114,11 +112,17 @@ class ZaloDeliverer:
             text = f"{text}\n{plain_text(t(lang, 'chat.suggest', items=items))}"
         return text, options
 
-    async def send(self, chat_id: str, screen: Screen, lang: str | None = None) -> str | None:
+    async def send(
+        self, chat_id: str, screen: Screen, lang: str | None = None, *, in_turn: bool = False
+    ) -> str | None:
+        """Send a screen. Its options become the chat's menu (remembered before it is shown: a
+        reply can never outrun it). A notice without options sent outside a conversation (a ping,
+        a hand-off) leaves the menu the person is answering as it is."""
         text, options = self.render(screen, lang or await self._language(chat_id))
         db = self.deps.db
-        # The menu is remembered before it is shown: a reply can never outrun it.
-        if options and screen.secret:
+        if not options and not in_turn:
+            pass
+        elif options and screen.secret:
             self.secret_menus[chat_id] = options
             await chat_menus.forget(db, Channel.ZALO.value, chat_id)
         elif options:
@@ -200,7 +204,7 @@ class ZaloOutlet:
         self.lang = lang
 
     async def send(self, chat: ChatRef, screen: Screen) -> None:
-        await self.deliverer.send(chat.chat_id, screen, self.lang)
+        await self.deliverer.send(chat.chat_id, screen, self.lang, in_turn=True)
 
     async def send_file(self, chat: ChatRef, file: OutFile) -> None:
         await self.deliverer.send_file(chat.chat_id, file, self.lang)
