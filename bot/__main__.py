@@ -274,6 +274,28 @@ async def roster_import(settings: Settings, path: Path, data: bytes, year: str |
     return 0 if report.ok else 1
 
 
+async def roster_appoint(
+    settings: Settings, role: str, channel: str, external_id: str, year: str | None
+) -> int:
+    from bot.services.roster import appoint_account
+    from models.organisation import RoleKind
+    from models.school_year import school_year_of
+
+    db = Database(settings.database_url)
+    await db.migrate()
+    notice = await appoint_account(
+        db,
+        channel=channel,
+        external_id=external_id,
+        kind=RoleKind.EMULATION_DESK if role == "desk" else RoleKind.COUNCIL_MEMBER,
+        authority_name=settings.authority_name,
+        school_year=year or school_year_of(system_clock().astimezone(settings.zone).date()),
+    )
+    await db.dispose()
+    print(notice.render(settings.default_language))
+    return 0 if notice.key in ("roster.appoint.done", "roster.appoint.already") else 1
+
+
 async def audit_verify(settings: Settings) -> int:
     from bot.services import audit, ballots
 
@@ -529,6 +551,12 @@ def main(argv: list[str] | None = None) -> int:
     importer = roster.add_parser("import", help="import a CSV or XLSX roster (Khối, Đơn vị, Vai trò …)")
     importer.add_argument("file", type=Path)
     importer.add_argument("--year", help="school year, e.g. 2024-2025 (default: the current one)")
+    appointer = roster.add_parser(
+        "appoint", help="make a person (by a chat account) the emulation desk or a council member"
+    )
+    appointer.add_argument("role", choices=("desk", "council"))
+    appointer.add_argument("account", help="telegram:<user id> or zalo:<user id>")
+    appointer.add_argument("--year", help="school year, e.g. 2024-2025 (default: the current one)")
     auditor = commands.add_parser("audit", help="the hash-chained audit log").add_subparsers(
         dest="action", required=True
     )
@@ -589,6 +617,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(backup_command(settings, args.folder, args.command == "restore"))
     if args.command == "check":
         return asyncio.run(check(settings))
+    if args.command == "roster" and args.action == "appoint":
+        channel, _, external = args.account.partition(":")
+        if channel not in ("telegram", "zalo") or not external:
+            print("Tài khoản phải có dạng telegram:<id> hoặc zalo:<id>", file=sys.stderr)
+            return 2
+        return asyncio.run(roster_appoint(settings, args.role, channel, external, args.year))
     if args.command == "roster":
         try:
             data = args.file.read_bytes()

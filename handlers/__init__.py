@@ -15,12 +15,15 @@ from bot.deps import Deps
 from bot.jobs import Periodic
 from handlers import (
     account,
+    conference,
+    council,
     errors,
     exports,
     invites,
     joining,
     linking,
     meetings,
+    nominations,
     registration,
     reminders,
     scoring,
@@ -41,6 +44,9 @@ def build_router() -> Router:
     exports.register(router)
     meetings.register(router)
     voting.register(router)
+    nominations.register(router)
+    council.register(router)
+    conference.register(router)
     return router
 
 

@@ -14,7 +14,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from models.channels import Channel, ChannelAccount
-from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
+from models.organisation import (
+    AUTHORITY_ROLES,
+    Authority,
+    Bloc,
+    BlocMembership,
+    Person,
+    PersonRole,
+    Position,
+    RoleKind,
+    SchoolYear,
+    Unit,
+)
 from models.permissions import Capacity
 from models.text import nfc
 from models.types import id_of, utcnow
@@ -33,6 +44,17 @@ class RoleView:
 
 
 @dataclass(frozen=True)
+class AuthorityRole:
+    """A role for the whole authority (issue 18): the emulation desk, a council member."""
+
+    kind: RoleKind
+    school_year: str
+    school_year_id: int
+    authority_id: int
+    authority_name: str
+
+
+@dataclass(frozen=True)
 class Profile:
     person_id: int
     telegram_id: int | None
@@ -41,10 +63,13 @@ class Profile:
     language: str
     is_admin: bool
     roles: tuple[RoleView, ...] = ()
+    # Kept apart from `roles` (which are all about one bloc) so that bloc code never meets them.
+    authority_roles: tuple[AuthorityRole, ...] = ()
 
     @property
     def capacities(self) -> frozenset[Capacity]:
         held: set[Capacity] = {Capacity.ADMIN} if self.is_admin else set()
+        held |= {Capacity(role.kind.value) for role in self.authority_roles}
         for role in self.roles:
             if role.kind is RoleKind.REP:
                 held.add(Capacity.REP)
@@ -147,7 +172,7 @@ async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[
     latest = rows[0][1].id
     views: list[RoleView] = []
     for role, year in rows:
-        if year.id != latest:
+        if year.id != latest or role.kind in AUTHORITY_ROLES:
             continue
         if role.kind == RoleKind.REP:
             memberships = (
@@ -187,6 +212,29 @@ async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[
     return tuple(views)
 
 
+async def authority_roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[AuthorityRole, ...]:
+    """The desk and council roles in the latest school year that has begun."""
+    rows = (
+        await session.exec(
+            select(PersonRole, SchoolYear, Authority)
+            .join(SchoolYear, col(SchoolYear.id) == PersonRole.school_year_id)
+            .join(Authority, col(Authority.id) == PersonRole.authority_id)
+            .where(PersonRole.person_id == person_id, col(PersonRole.revoked_at).is_(None))
+            .where(col(PersonRole.kind).in_([k.value for k in AUTHORITY_ROLES]))
+            .where(SchoolYear.starts_on <= today)
+            .order_by(col(SchoolYear.starts_on).desc(), col(PersonRole.id))
+        )
+    ).all()
+    if not rows:
+        return ()
+    latest = rows[0][1].id
+    return tuple(
+        AuthorityRole(RoleKind(role.kind), year.name, year.id, authority.id, authority.name)  # type: ignore[arg-type]
+        for role, year, authority in rows
+        if year.id == latest
+    )
+
+
 async def _profile(session: AsyncSession, person: Person, today: date) -> Profile:
     assert person.id is not None
     return Profile(
@@ -197,6 +245,7 @@ async def _profile(session: AsyncSession, person: Person, today: date) -> Profil
         language=person.language,
         is_admin=person.is_admin,
         roles=await roles_of(session, person.id, today),
+        authority_roles=await authority_roles_of(session, person.id, today),
     )
 
 

@@ -11,13 +11,23 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.services import uploads
 from bot.services.notices import Notice
-from models.organisation import Authority, Bloc, BlocMembership, Position, SchoolYear, Unit
+from models.organisation import (
+    AUTHORITY_ROLES,
+    Authority,
+    Bloc,
+    BlocMembership,
+    PersonRole,
+    Position,
+    RoleKind,
+    SchoolYear,
+    Unit,
+)
 from models.school_year import school_year_bounds
 from models.text import name_key, nfc, strip_diacritics
 from models.types import id_of
@@ -376,3 +386,81 @@ async def import_roster(
             if counts[id_of(bloc)]
         }
     return report
+
+
+# ------------------------------------------------------------------ authority-wide roles (issue 18)
+async def appoint(
+    db: Database,
+    *,
+    person_id: int,
+    kind: RoleKind,
+    authority_id: int,
+    school_year_id: int,
+) -> bool:
+    """Make a person the emulation desk or a council member for the authority's school year.
+
+    False when they hold it already (appointing twice changes nothing)."""
+    if kind not in AUTHORITY_ROLES:
+        raise ValueError(f"{kind} is not an authority-wide role")
+    async with db.transaction() as session:
+        held = (
+            await session.exec(
+                select(PersonRole).where(
+                    PersonRole.person_id == person_id,
+                    PersonRole.kind == kind.value,
+                    PersonRole.authority_id == authority_id,
+                    PersonRole.school_year_id == school_year_id,
+                    col(PersonRole.revoked_at).is_(None),
+                )
+            )
+        ).first()
+        if held is not None:
+            return False
+        session.add(
+            PersonRole(
+                person_id=person_id, kind=kind.value, authority_id=authority_id, school_year_id=school_year_id
+            )
+        )
+    return True
+
+
+async def holders(session: AsyncSession, kind: RoleKind, authority_id: int, school_year_id: int) -> list[int]:
+    """The people holding an authority-wide role (the desk, the council), by person id."""
+    rows = await session.exec(
+        select(PersonRole.person_id)
+        .where(
+            PersonRole.kind == kind.value,
+            PersonRole.authority_id == authority_id,
+            PersonRole.school_year_id == school_year_id,
+            col(PersonRole.revoked_at).is_(None),
+        )
+        .order_by(col(PersonRole.person_id))
+    )
+    return sorted(set(rows))
+
+
+async def appoint_account(
+    db: Database,
+    *,
+    channel: str,
+    external_id: str,
+    kind: RoleKind,
+    authority_name: str,
+    school_year: str,
+) -> Notice:
+    """The command line's `roster appoint`: a person known by a chat account (they have written to
+    the bot once) becomes the emulation desk or a council member for the year."""
+    from models.channels import ChannelAccount
+
+    async with db.session() as session:
+        account = await session.get(ChannelAccount, (channel, external_id))
+        authority = (await session.exec(select(Authority).where(Authority.name == authority_name))).first()
+        year = (await session.exec(select(SchoolYear).where(SchoolYear.name == school_year))).first()
+    if account is None:
+        return Notice("roster.appoint.unknown_account", {"account": f"{channel}:{external_id}"})
+    if authority is None or authority.id is None or year is None or year.id is None:
+        return Notice("roster.appoint.no_roster", {"year": school_year})
+    added = await appoint(
+        db, person_id=account.person_id, kind=kind, authority_id=authority.id, school_year_id=year.id
+    )
+    return Notice("roster.appoint.done" if added else "roster.appoint.already", {"year": school_year})
