@@ -64,12 +64,11 @@ async def refuse_an_older_schema(db: Database) -> None:
 async def run(settings: Settings) -> None:
     """Start the bot on every platform it has a token for (Telegram, Zalo, or both, one process and
     one database); with neither, against the offline sandbox, which stands in for both, with demo data."""
-    from bot.app import build_application, build_router, build_zalo, start_bot, stop_bot
+    from bot.app import build_application, build_jobs, build_router, build_zalo, start_bot, stop_bot
     from bot.channels.telegram import set_default_menu
     from bot.delivery import DeliveryJob
     from bot.reminders_job import ReminderJob
     from bot.web import TELEGRAM_PATH, Route, WebServer, build_web_app, telegram_webhook
-    from handlers import periodic_jobs
 
     db = Database(settings.database_url)
     if settings.sandbox_mode:
@@ -182,7 +181,7 @@ async def run(settings: Settings) -> None:
     # Deadline pings through whichever channels run (Telegram, Zalo or both), not PTB's JobQueue.
     reminder_job = ReminderJob(deps)
     reminder_job.start()
-    jobs = periodic_jobs(deps)
+    jobs = build_jobs(deps)
     for job in jobs:
         job.start()
     if server is not None:

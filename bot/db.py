@@ -72,7 +72,7 @@ class BoundedSession(AsyncSession):
     Ids come from button data and typed commands; a 10-digit one must be "not found" like any
     other unknown id, not an overflow error from PostgreSQL in the middle of a conversation."""
 
-    async def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    async def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
         keys = ident if isinstance(ident, tuple) else (ident,)
         if any(isinstance(key, int) and not is_id(key) for key in keys):
             return None

@@ -1,14 +1,7 @@
-"""The conversations. Each module registers the handlers of one capability.
-
-Capabilities on the channel-neutral chat layer (bot.chat) register on a `Router` that every
-channel adapter serves; the rest are still PTB handlers (Telegram only) and move over one by
-one (docs/channels.md). Within PTB's group 0, order matters: conversations first (they own
-their states), then the plain commands, then the catch-alls.
-"""
+"""The conversations, channel-neutral (docs/channels.md): each module registers one capability's
+commands, presses and conversations on the `Router` that every channel adapter serves."""
 
 from __future__ import annotations
-
-from telegram.ext import Application
 
 from bot.chat.router import Router
 from bot.deps import Deps
@@ -47,14 +40,10 @@ def build_router() -> Router:
     nominations.register(router)
     council.register(router)
     conference.register(router)
+    errors.register(router)  # the fallback: what nothing else took
     return router
 
 
 def periodic_jobs(deps: Deps) -> list[Periodic]:
     """The jobs every mode runs (started and stopped next to the delivery job)."""
     return [Periodic("ballots", deps.settings.poll_progress_seconds, voting.ballot_tick, deps)]
-
-
-def register_all(application: Application) -> None:  # type: ignore[type-arg]
-    """The capabilities not yet on the chat layer, as PTB handlers (Telegram only)."""
-    errors.register(application)  # last: catches what nothing else did

@@ -250,9 +250,11 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
             return
         deps: Deps = context.application.bot_data["deps"]
         found = await router.resolve(deps.db, incoming)
-        if found is None:
-            return  # not (yet) a channel-neutral conversation: PTB's own handlers take it
-        route, data = found
+        fallback = router.fallback_route()
+        if found is None and fallback is None:
+            return
+        route, data = found if found is not None else (fallback, {})
+        assert route is not None
         outlet = TelegramOutlet(deliverer_of(context.application), update)
         try:
             admin = int(incoming.account_id) in set(deps.settings.admin_telegram_ids)

@@ -26,7 +26,9 @@ from models.conversation import ConversationState
 log = logging.getLogger("thidua.chat")
 
 END: None = None
-STATE_TABLE_NAME = "chat"  # conversation_state.name for the channel-neutral router
+STATE_TABLE_NAME = "chat"
+# For the fallback: the keys of the numbered options a chat without buttons was last offered.
+MENU_KEYS = "menu_keys"  # conversation_state.name for the channel-neutral router
 
 Handler = Callable[["Turn"], Awaitable[str | None]]
 # Sees every incoming message before it is routed (a person who blocked the bot writes again).
@@ -134,6 +136,8 @@ class Router:
         self.choices: list[tuple[str, Handler]] = []
         self.conversations: dict[str, Conversation] = {}
         self.watchers: list[Watcher] = []
+        # What answers a message no route takes (handlers.errors): an unknown command, a stale press.
+        self.fallback: Handler | None = None
 
     # ------------------------------------------------------------ registration
     def command(self, names: str | list[str], handler: Handler, *, needs_args: bool | None = None) -> None:
@@ -235,6 +239,9 @@ class Router:
             if handler is not None:
                 return Route(handler, conversation), saved
         return None
+
+    def fallback_route(self) -> Route | None:
+        return None if self.fallback is None else Route(self.fallback)
 
     async def run(self, route: Route, turn: Turn) -> None:
         next_step = await route.handler(turn)

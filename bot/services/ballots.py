@@ -46,6 +46,7 @@ from models.numbers import is_id
 from models.organisation import PersonRole, Position, RoleKind, SchoolYear
 from models.registration import Eligibility
 from models.text import nfc
+from models.types import id_of
 from models.vote_rules import (
     BallotKind,
     Choice,
@@ -310,8 +311,10 @@ async def create_draft(
                 continue
             position += 1
             session.add(
-                PollCandidate(poll_id=poll.id, position=position, unit_id=member.unit_id, label=member.name)
-            )  # type: ignore[arg-type]
+                PollCandidate(
+                    poll_id=id_of(poll), position=position, unit_id=member.unit_id, label=member.name
+                )
+            )
         await audit.append(
             session,
             action="poll.draft",
@@ -687,7 +690,8 @@ async def _standing(session: AsyncSession, poll_ref: str, person_id: int) -> _St
 
     row = (
         await session.exec(
-            select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)
+            # sqlmodel types select() for up to four columns; this one reads five in one round trip.
+            select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)  # type: ignore[call-overload]
             .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
             .join(Unit, col(Unit.id) == PollVoter.unit_id)
             .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
@@ -935,7 +939,7 @@ async def close_poll(
         result = tally(
             rules,
             [c.position for c in candidates],
-            ballots,  # type: ignore[arg-type]
+            ballots,
             members=poll.members,
             present=poll.present,
             absentee_voted=int(absentee_voted),
@@ -1046,10 +1050,10 @@ async def start_runoff(db: Database, *, person_id: int, poll_id: int, now: datet
             source = old[int(position)]
             session.add(
                 PollCandidate(
-                    poll_id=runoff.id,
+                    poll_id=id_of(runoff),
                     position=index,
                     unit_id=source.unit_id,
-                    label=source.label,  # type: ignore[arg-type]
+                    label=source.label,
                     women_preferred=source.women_preferred,
                 )
             )
@@ -1124,10 +1128,16 @@ def _check_result(poll: Poll, close: dict[str, Any], tally_entry: dict[str, Any]
         diffs.append(f"voted {close.get('voted')} ≠ {stored.get('voted')}")
     if tally_entry is not None and stored.get("elected") != tally_entry.get("elected"):
         diffs.append(f"elected {tally_entry.get('elected')} ≠ {stored.get('elected')}")
-    voted = stored.get("voted") if isinstance(stored.get("voted"), int) else 0
+    voted_value = stored.get("voted")
+    voted = voted_value if isinstance(voted_value, int) else 0
     for c in stored.get("candidates") or []:
         counts = [c.get(k) for k in ("votes", "disagree", "abstain", "blank")]
-        if any(not isinstance(n, int) or n < 0 or n > voted for n in counts) or sum(counts) > max(voted, 0):
+        numbers = [n for n in counts if isinstance(n, int)]
+        if (
+            len(numbers) != len(counts)
+            or any(n < 0 or n > voted for n in numbers)
+            or sum(numbers) > max(voted, 0)
+        ):
             diffs.append(f"candidate {c.get('position')}: {counts} of {voted} ballots")
     expected = close.get("result_sha256")
     if expected is not None:
@@ -1208,8 +1218,7 @@ async def verify_polls(db: Database) -> list[PollProblem]:
                 )
             ).all()
         )
-    for poll_id in sorted(set(polls) | ballot_polls):
-        assert poll_id is not None
+    for poll_id in sorted(p for p in set(polls) | ballot_polls if p is not None):
         async with db.session() as session:
             rows = list(await session.exec(select(SealedBallot).where(SealedBallot.poll_id == poll_id)))
         found = _poll_problems(poll_id, polls.get(poll_id), rows, entries, voted_counts.get(poll_id, 0))

@@ -341,7 +341,7 @@ async def close(
         result = tally(
             rules,
             list(range(1, len(view.labels) + 1)),
-            ballots,  # type: ignore[arg-type]
+            ballots,
             members=poll.members,
             present=poll.present,
             absentee_voted=int(absentee_voted),

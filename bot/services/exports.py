@@ -682,7 +682,7 @@ async def _ranking(
     names = {unit_id: name for unit_id, name, _ in members}
     finals: dict[int, Decimal] = defaultdict(Decimal)
     for unit_id, score in await session.exec(
-        select(ScoreSheet.unit_id, ScoreLine.final_score)
+        select(col(ScoreSheet.unit_id), col(ScoreLine.final_score))
         .join(ScoreLine, col(ScoreLine.sheet_id) == ScoreSheet.id)
         .where(ScoreSheet.scale_id == scale.scale_id, ScoreSheet.status == SheetStatus.FINAL)
     ):

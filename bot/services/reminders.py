@@ -696,7 +696,7 @@ async def _claim_batch(
                 send_id=send.id,
                 token=secrets.token_hex(8),
                 outgoing=Outgoing(send.id, person.id, text, buttons),
-                person_id=person.id,  # type: ignore[arg-type]
+                person_id=person.id,
                 unit_id=send.unit_id,
                 bloc_id=reminder.bloc_id,
                 school_year_id=reminder.school_year_id,
@@ -1081,7 +1081,7 @@ async def sent_ping(
         milestone = await session.get(Milestone, reminder.milestone_id)
         bloc = await session.get(Bloc, reminder.bloc_id)
         unit = await session.get(Unit, send.unit_id) if send.unit_id is not None else None
-    if person is None or milestone is None or bloc is None:
+    if person is None or milestone is None or bloc is None or send.sent_at is None:
         return None
     rendered = await _render(
         db,

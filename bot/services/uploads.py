@@ -81,7 +81,7 @@ def xlsx_rows(data: bytes) -> list[list[object]]:
         for row in sheet.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS + 1, values_only=True):
             if len(rows) >= MAX_ROWS:
                 raise TableTooBig("rows", MAX_ROWS)
-            values = list(row)
+            values: list[object] = list(row)
             while values and values[-1] is None:
                 values.pop()
             if len(values) > MAX_COLUMNS:

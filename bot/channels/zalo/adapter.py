@@ -33,14 +33,13 @@ from bot.channels.zalo.events import (
 )
 from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, OutFile, Screen, Unreachable
 from bot.chat.numbered import OutOfRange, numbers_phrase, option_keys, plain_text, read_reply
-from bot.chat.router import Router, Turn
+from bot.chat.router import MENU_KEYS, Router, Turn
 from bot.deps import Deps
 from bot.files import LINK_TTL_SECONDS, signed_path
 from bot.i18n import t
 from bot.render import split_message
 from bot.services import chat_menus, people
 from models.channels import Channel
-from models.permissions import COMMANDS_BY_CAPACITY, PUBLIC_COMMANDS
 from models.text import as_typed, nfc
 
 log = logging.getLogger("thidua.zalo")
@@ -307,29 +306,13 @@ class ZaloChannel:
                     choice=menu[picked][2],
                 )
         found = await self.router.resolve(db, incoming)
-        if found is None:
-            await self._unanswered(incoming, lang, outlet, menu)
+        fallback = self.router.fallback_route()
+        if found is None and fallback is None:
             return
-        route, data = found
+        route, data = found if found is not None else (fallback, {MENU_KEYS: [key for key, _, _ in menu]})
+        assert route is not None
         turn = Turn(incoming=incoming, profile=profile, deps=self.deps, outlet=outlet, data=data)
         await self.router.run(route, turn)
-
-    async def _unanswered(
-        self, incoming: Incoming, lang: str, outlet: ZaloOutlet, menu: list[chat_menus.Option]
-    ) -> None:
-        """What no conversation took: say so plainly (the Telegram side has PTB's catch-alls)."""
-        if incoming.kind is InKind.COMMAND:
-            name = incoming.command or ""
-            known = name in PUBLIC_COMMANDS or name in COMMANDS_BY_CAPACITY
-            key = "chat.not_on_channel" if known else "error.unknown_command"
-            await outlet.alert(incoming, t(lang, key, command=name))
-        elif incoming.kind is InKind.CHOICE:
-            await outlet.alert(incoming, t(lang, "error.stale_button"))
-        elif menu:
-            numbers = numbers_phrase([key for key, _, _ in menu], t(lang, "chat.or"))
-            await outlet.alert(incoming, t(lang, "chat.no_match", numbers=numbers))
-        elif incoming.chat.private:
-            await outlet.alert(incoming, t(lang, "error.not_understood"))
 
     # ------------------------------------------------------------ long polling
     async def start_polling(self, timeout: float = 30) -> None:  # noqa: ASYNC109 (Zalo's long poll)
