@@ -134,6 +134,8 @@ async def run(settings: Settings) -> None:
     zalo_webhook_on = bool(settings.zalo_webhook_url) and not settings.sandbox_mode and zalo is not None
     if zalo is not None:
         zalo_channel = build_zalo(deps, router, token=zalo[0], base_url=zalo[1])
+        # Zalo carries no documents: a one-time upload page brings a spreadsheet into the chat.
+        routes += [Route(method, path, handler) for method, path, handler in zalo_channel.upload_routes()]
         if zalo_webhook_on:
             assert settings.zalo_webhook_secret is not None
             handler = zalo_channel.webhook_handler(settings.zalo_webhook_secret.get_secret_value())

@@ -236,6 +236,7 @@ async def _ask_people(turn: Turn, draft: Draft) -> str:
     await turn.send_file(
         "mau_danh_sach_ca_nhan.xlsx", registration.people_template(), caption=t(lang, "reg.template_caption")
     )
+    await turn.offer_upload()
     return PEOPLE
 
 
@@ -460,6 +461,7 @@ async def criteria_start(turn: Turn) -> str | None:
         return END
     await turn.say(t(lang, "crit.ask_file" if turn.caps.documents_in else "crit.ask_paste"))
     await turn.send_file("mau_thang_diem.xlsx", criteria.template(), caption=t(lang, "crit.template"))
+    await turn.offer_upload()
     return UPLOAD
 
 

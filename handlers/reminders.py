@@ -245,6 +245,7 @@ async def import_start(turn: Turn) -> str | None:
     if pasted.strip():
         return await _preview(turn, timetable.text_to_cells(pasted))
     await turn.say(t(turn.lang, "timetable.ask" if _takes_documents(turn) else "timetable.ask_paste"))
+    await turn.offer_upload()
     return WAIT_TABLE
 
 

@@ -20,6 +20,8 @@ from typing import Any
 from bot.chat import Caps, ChatRef, Incoming, InKind, OutFile, Outlet, Screen
 from bot.db import Database
 from bot.deps import Deps
+from bot.i18n import t
+from bot.services import upload_links
 from bot.services.people import Profile
 from models.conversation import ConversationState
 
@@ -87,6 +89,23 @@ class Turn:
         self, name: str, data: bytes, *, caption: str | None = None, photo: bool = False
     ) -> None:
         await self.outlet.send_file(self.chat, OutFile(name, data, caption, photo))
+
+    async def offer_upload(self) -> None:
+        """Where the channel cannot carry documents (Zalo), a one-time page on the bot's web server
+        to upload the spreadsheet instead; the file comes back into this conversation as if sent."""
+        if self.caps.documents_in or not self.deps.public_url:
+            return
+        incoming = self.incoming
+        token = await upload_links.issue(
+            self.deps.db,
+            channel=incoming.channel.value,
+            chat_id=incoming.chat.chat_id,
+            account_id=incoming.account_id,
+            now=self.deps.clock(),
+        )
+        url = f"{self.deps.public_url.rstrip('/')}/upload/{token}"
+        # Sent as a note, not a screen: the step's numbered options stay the ones a reply means.
+        await self.outlet.alert(incoming, t(self.lang, "chat.upload_link", url=url))
 
     async def fetch(self, limit: int = 20 * 1024 * 1024) -> bytes:
         """The bytes of the file or photo this message carries (copy them into the file store

@@ -17,7 +17,7 @@ from bot.sandbox.client import Person, SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.services.demo import Persona
 from bot.settings import Settings
-from bot.web import WebServer, build_web_app
+from bot.web import Route, WebServer, build_web_app
 from handlers import periodic_jobs
 
 TEST_MASTER_KEY = new_master_key()
@@ -47,17 +47,18 @@ class RunningBot:
         self.jobs: list[Periodic] = []
 
     async def start(self) -> None:
-        # The bot's web server too: Zalo people get files as links to it.
-        self.web = WebServer(build_web_app(self.deps), "127.0.0.1", 0)
-        self.deps.public_url = await self.web.start()
         router = build_router()
+        self.zalo = build_zalo(
+            self.deps, router, token=self.server.sandbox.zalo.token, base_url=f"{self.server.url}/zalo"
+        )
+        # The bot's web server too: Zalo people get files as links to it, and upload through it.
+        uploads = [Route(method, path, handler) for method, path, handler in self.zalo.upload_routes()]
+        self.web = WebServer(build_web_app(self.deps, uploads), "127.0.0.1", 0)
+        self.deps.public_url = await self.web.start()
         self.application = build_application(
             self.deps, token=self.server.sandbox.token, base_url=self.server.url, router=router
         )
         await start_bot(self.application, poll_timeout=1)
-        self.zalo = build_zalo(
-            self.deps, router, token=self.server.sandbox.zalo.token, base_url=f"{self.server.url}/zalo"
-        )
         await self.zalo.start_polling(timeout=1)
         self.delivery = DeliveryJob(self.deps, interval=0.2)
         self.deps.poke_delivery = self.delivery.poke

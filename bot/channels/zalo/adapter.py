@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import re
 from collections import OrderedDict
@@ -38,7 +39,7 @@ from bot.deps import Deps
 from bot.files import LINK_TTL_SECONDS, signed_path
 from bot.i18n import t
 from bot.render import split_message
-from bot.services import chat_menus, people
+from bot.services import chat_menus, people, upload_links
 from models.channels import Channel
 from models.text import as_typed, nfc
 
@@ -46,6 +47,8 @@ log = logging.getLogger("thidua.zalo")
 CAPS = Caps(buttons=False, edits=False, max_text=2000, command_menu=False, documents_in=False)
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # an invite token (bot.services.invites.TOKEN_BYTES)
 MAX_WEBHOOK_BODY = 64 * 1024  # a Zalo event is small; anything larger is refused unread
+STORE_REF = "store:"  # an attachment already in the bot's file store (an upload page's file)
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # the upload readers' own limit (bot/services/uploads.py)
 SEEN_EVENTS = 2048  # Zalo retries a webhook POST: the same message is handled once
 
 
@@ -174,6 +177,13 @@ class ZaloDeliverer:
         await self._text(chat_id, f"{caption}\n{plain_text(line)}" if caption else plain_text(line))
 
     async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        if attachment.ref.startswith(STORE_REF):  # uploaded through the bot's own upload page
+            data = self.deps.files.get(attachment.ref.removeprefix(STORE_REF))
+            if data is None:
+                raise ValueError("no longer in the file store")
+            if len(data) > limit:
+                raise ValueError(f"over {limit} bytes")
+            return data
         chunks: list[bytes] = []
         size = 0
         async with (
@@ -259,7 +269,9 @@ class ZaloChannel:
             await self._handle(event)
 
     async def _handle(self, event: ZaloEvent) -> None:
-        incoming = incoming_from_event(event)
+        await self._take(incoming_from_event(event), event.message_id)
+
+    async def _take(self, incoming: Incoming, label: str) -> None:
         outlet: ZaloOutlet | None = None
         try:
             deps = self.deps
@@ -276,7 +288,7 @@ class ZaloChannel:
             outlet = ZaloOutlet(self.deliverer, profile.language)
             await self._dispatch(incoming, profile, outlet)
         except Exception:
-            log.exception("Zalo message %s failed", event.message_id)
+            log.exception("Zalo message %s failed", label)
             if outlet is not None:
                 try:
                     await outlet.alert(incoming, t(outlet.lang, "error.generic"))
@@ -352,6 +364,79 @@ class ZaloChannel:
     async def close(self) -> None:
         await self.stop()
         await self.bot.aclose()
+
+    # ------------------------------------------------------------ upload pages
+    def upload_routes(self) -> list[tuple[str, str, Any]]:
+        """GET and POST /upload/<token>: the one-time page a Zalo person opens from the chat to send
+        a spreadsheet (Zalo carries no documents). The file comes into their conversation as a FILE
+        message; a used, expired or unknown link gets a plain page saying so, and changes nothing."""
+
+        def page(lang: str, body: str, status: int = 200) -> web.Response:
+            title = html.escape(plain_text(t(lang, "upload.title")))
+            return web.Response(
+                status=status,
+                content_type="text/html",
+                charset="utf-8",
+                text=(
+                    f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
+                    "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                    f"<title>{title}</title></head><body style='font-family:sans-serif;margin:2em'>"
+                    f"<h1 style='font-size:1.3em'>{title}</h1>{body}</body></html>"
+                ),
+            )
+
+        def refused(lang: str, state: upload_links.LinkState) -> web.Response:
+            status = 404 if state is upload_links.LinkState.UNKNOWN else 410
+            return page(lang, f"<p>{html.escape(plain_text(t(lang, f'upload.{state.value}')))}</p>", status)
+
+        async def show(request: web.Request) -> web.Response:
+            lang = self.deps.settings.default_language
+            found = await upload_links.check(self.deps.db, request.match_info["token"], now=self.deps.clock())
+            if found.state is not upload_links.LinkState.OK:
+                return refused(lang, found.state)
+            return page(
+                lang,
+                f"<p>{html.escape(plain_text(t(lang, 'upload.choose')))}</p>"
+                "<form method='post' enctype='multipart/form-data'>"
+                "<input type='file' name='file' accept='.xlsx,.csv,.txt' required> "
+                f"<button type='submit'>{html.escape(plain_text(t(lang, 'upload.send')))}</button></form>",
+            )
+
+        async def receive(request: web.Request) -> web.Response:
+            lang = self.deps.settings.default_language
+            token = request.match_info["token"]
+            found = await upload_links.check(self.deps.db, token, now=self.deps.clock())
+            if found.state is not upload_links.LinkState.OK:
+                return refused(lang, found.state)
+            if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES + 64 * 1024:
+                return page(lang, f"<p>{html.escape(plain_text(t(lang, 'upload.too_big')))}</p>", 413)
+            name, data = "", b""
+            async for part in await request.multipart():  # type: ignore[union-attr]
+                if getattr(part, "name", None) == "file":
+                    name = getattr(part, "filename", None) or "tep-tai-len"
+                    data = await part.read(decode=False)  # type: ignore[union-attr]
+                    if len(data) > MAX_UPLOAD_BYTES:
+                        return page(lang, f"<p>{html.escape(plain_text(t(lang, 'upload.too_big')))}</p>", 413)
+            if not data:
+                return page(lang, f"<p>{html.escape(plain_text(t(lang, 'upload.no_file')))}</p>", 400)
+            claim = await upload_links.use(self.deps.db, token, now=self.deps.clock())
+            if claim.state is not upload_links.LinkState.OK:
+                return refused(lang, claim.state)
+            stored = self.deps.files.put(data)
+            incoming = Incoming(
+                chat=ChatRef(Channel.ZALO, claim.chat_id, private=True),
+                account_id=claim.account_id,
+                display_name="",
+                language=None,
+                kind=InKind.FILE,
+                attachment=Attachment(f"{STORE_REF}{stored.key}", nfc(name), None, len(data)),
+            )
+            async with self._locks.setdefault(claim.chat_id, asyncio.Lock()):
+                await self._take(incoming, f"upload {stored.key[:8]}")
+            done = html.escape(plain_text(t(lang, "upload.done", name=nfc(name))))
+            return page(lang, f"<p>{done}</p>")
+
+        return [("GET", "/upload/{token}", show), ("POST", "/upload/{token}", receive)]
 
     # ------------------------------------------------------------ webhook
     def webhook_handler(self, secret: str) -> Any:
