@@ -14,6 +14,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot.deps import Deps
 from bot.persistence import DatabasePersistence
+from bot.transport import AiohttpRequest
 from handlers.common import ThiduaContext
 from handlers.menu import set_default_menu
 
@@ -153,6 +154,10 @@ def build_application(
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
+    else:
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
     quiet_library_logs()
     application = builder.build()
     application.bot_data["deps"] = deps

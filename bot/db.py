@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -72,6 +73,10 @@ class Database:
         self.url = async_database_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # SQLite has one writer. Writers of this process queue here, first come first served, and
+        # each starts the moment the previous one commits; left to SQLite's busy handler they
+        # would poll the lock, sleeping up to 100 ms between tries, while the database sits idle.
+        self._write_turn = asyncio.Lock() if self.backend == "sqlite" else None
         self._reads = async_sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), class_=AsyncSession, expire_on_commit=False
         )
@@ -83,7 +88,11 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work is committed on success and rolled back on any exception."""
-        async with self._sessions() as session, session.begin():
+        if self._write_turn is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_turn, self._sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
