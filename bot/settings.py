@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     poll_progress_seconds: float = Field(default=15, gt=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     concurrent_updates: int = Field(
-        default=16, ge=1, le=256, description="Updates of different people handled at once."
+        default=64, ge=1, le=256, description="Updates of different people handled at once."
     )
 
     @field_validator("webhook_secret")

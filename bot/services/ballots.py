@@ -155,8 +155,29 @@ async def _not_offered_on(
     )
 
 
+# What an open poll's screens show that cannot change once it is open (its bloc, its ballot,
+# its entitled count: all fixed at opening), keyed by its random ref and public key, never by a
+# bare id that another database would reuse. Every ballot press would otherwise read them again.
+_open_views: dict[tuple[str, Any], tuple[int, tuple[CandidateView, ...], int]] = {}
+
+
 async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
     assert poll.id is not None
+    frozen = _open_views.get((poll.ref, poll.public_key)) if poll.status == PollStatus.OPEN else None
+    if frozen is not None:
+        bloc_id, candidates, voters = frozen
+        voted, chat_id = (
+            await session.exec(
+                select(
+                    select(func.count())
+                    .select_from(Participation)
+                    .where(Participation.poll_id == poll.id)
+                    .scalar_subquery(),
+                    select(BlocChat.chat_id).where(BlocChat.bloc_id == bloc_id).scalar_subquery(),
+                )
+            )
+        ).one()
+        return _view(poll, bloc_id, candidates, (), int(voters), int(voted), chat_id)
     found = (
         await session.exec(
             select(Meeting, BlocChat.chat_id)
@@ -192,11 +213,28 @@ async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
             )
         )
     ).one()
+    if poll.status == PollStatus.OPEN and poll.public_key is not None:
+        if len(_open_views) > 256:
+            _open_views.clear()
+        _open_views[(poll.ref, poll.public_key)] = (meeting.bloc_id, candidates, int(voters))
+    return _view(poll, meeting.bloc_id, candidates, excluded, int(voters), int(voted), chat_id)
+
+
+def _view(
+    poll: Poll,
+    bloc_id: int,
+    candidates: tuple[CandidateView, ...],
+    excluded: tuple[NotOffered, ...],
+    voters: int,
+    voted: int,
+    chat_id: int | None,
+) -> PollView:
+    assert poll.id is not None
     return PollView(
         id=poll.id,
         ref=poll.ref,
         meeting_id=poll.meeting_id,
-        bloc_id=meeting.bloc_id,
+        bloc_id=bloc_id,
         title=poll.title,
         status=PollStatus(poll.status),
         rules=RuleSet.from_dict(json.loads(poll.rules)),
@@ -204,8 +242,8 @@ async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
         excluded=excluded,
         members=poll.members,
         present=poll.present,
-        voters=int(voters),
-        voted=int(voted),
+        voters=voters,
+        voted=voted,
         group_chat_id=chat_id,
         runoff_of_poll_id=poll.runoff_of_poll_id,
         closes_at=poll.closes_at,
