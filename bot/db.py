@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-READ_ONLY = "thidua_read_only"  # an execution option: this connection only reads
+READ_ONLY = "thidua_read_only"
+_HOLDING_WRITE_TURN: ContextVar[bool] = ContextVar(
+    "holding_write_turn", default=False
+)  # an execution option: this connection only reads
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -64,6 +68,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
+    # Up to CONCURRENT_UPDATES people are handled at once, each with a connection for a moment:
+    # a pool of 15 (the default) would make them queue for connections, not for the database.
+    kwargs = {"pool_size": 10, "max_overflow": 30, **kwargs}
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -93,8 +100,19 @@ class Database:
             async with self._sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_turn, self._sessions() as session, session.begin():
-            yield session
+        if _HOLDING_WRITE_TURN.get():
+            # A transaction opened inside another (or by a task it started): queueing here
+            # would wait for ourselves. SQLite's own lock and busy timeout decide, as before.
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_turn:
+            token = _HOLDING_WRITE_TURN.set(True)
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                _HOLDING_WRITE_TURN.reset(token)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -650,36 +650,47 @@ async def cast(
 ) -> CastResult:
     """Record one unit's ballot: sealed, counted once, answered only after the commit.
 
-    One read finds the poll, the voter's unit, whether it voted and its place on the ballot; the
-    who-voted row, the sealed ballot and the audit entry are written in one flush."""
-    try:
-        async with db.transaction() as session:
-            standing = await _standing(session, poll_ref, telegram_id)
-            if standing is None:
-                poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
-                if poll is None:
-                    return CastResult(CastStatus.UNKNOWN)
-                if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
-                    return CastResult(CastStatus.CLOSED)
-                return CastResult(CastStatus.NOT_ENTITLED)
-            poll, unit_id, unit_name = standing.poll, standing.unit_id, standing.unit_name
+    One read (which does not wait for the writer) finds the poll, the voter's unit, whether it
+    voted and its place on the ballot, and the ballot is checked and sealed before the write
+    begins: the write itself only confirms the poll is still open and inserts. The UNIQUE
+    (poll, unit) row keeps the one-vote rule however many casts race; on PostgreSQL the audit
+    chain's lock is taken after that row, so casts queue on it for as short a time as possible."""
+    async with db.session() as session:
+        standing = await _standing(session, poll_ref, telegram_id)
+        if standing is None:
+            poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
+            if poll is None:
+                return CastResult(CastStatus.UNKNOWN)
             if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
                 return CastResult(CastStatus.CLOSED)
-            if standing.voted:
-                return CastResult(CastStatus.ALREADY, unit_name=unit_name)
-            rules, candidates = await _rules_and_candidates(session, poll)
-            problem = validate_ballot(rules, ballot, candidates, voter_candidate=standing.own_position)
-            if problem is not None:
-                return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
-            assert poll.public_key is not None and poll.id is not None
-            sealed = ballot_crypto.seal(poll.public_key, encode_ballot(rules.kind, ballot), poll.id)
-            tracker = ballot_crypto.tracker(sealed)
+            return CastResult(CastStatus.NOT_ENTITLED)
+        poll, unit_id, unit_name = standing.poll, standing.unit_id, standing.unit_name
+        if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
+            return CastResult(CastStatus.CLOSED)
+        if standing.voted:
+            return CastResult(CastStatus.ALREADY, unit_name=unit_name)
+        rules, candidates = await _rules_and_candidates(session, poll)
+    problem = validate_ballot(rules, ballot, candidates, voter_candidate=standing.own_position)
+    if problem is not None:
+        return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
+    assert poll.public_key is not None and poll.id is not None
+    sealed = ballot_crypto.seal(poll.public_key, encode_ballot(rules.kind, ballot), poll.id)
+    tracker = ballot_crypto.tracker(sealed)
+    try:
+        async with db.transaction() as session:
+            # Closed (by the chair or its deadline) since the read: nothing is written.
+            status, closes_at = (
+                await session.exec(select(Poll.status, Poll.closes_at).where(Poll.id == poll.id))
+            ).one()
+            if status != PollStatus.OPEN or (closes_at is not None and now >= closes_at):
+                return CastResult(CastStatus.CLOSED)
             session.add(Participation(poll_id=poll.id, unit_id=unit_id))
             session.add(SealedBallot(poll_id=poll.id, sealed=sealed, tracker=tracker))
+            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
             await audit.add(
                 session, action="poll.cast", subject=f"poll:{poll.id}", at=now, details={"unit": unit_id}
             )
-            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
+            await session.flush()
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)
     return CastResult(CastStatus.RECORDED, tracker=tracker, unit_name=unit_name)
