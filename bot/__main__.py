@@ -27,9 +27,9 @@ log = logging.getLogger("thidua")
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    from bot import logs
+
+    logs.configure(settings.log_level, settings.log_format)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     from bot.app import quiet_library_logs
@@ -45,22 +45,47 @@ async def _wait_for_stop() -> None:
     await stop.wait()
 
 
+ZALO_PATH = "/zalo"
+
+
+async def refuse_an_older_schema(db: Database) -> None:
+    """On Telegram the bot never migrates by itself: during a rolling restart the old process still
+    runs on the schema, and a migration is a step the operator takes (`thidua migrate`) and sees."""
+    current, heads = await db.schema_revisions()
+    if current != heads:
+        await db.dispose()
+        have = ", ".join(sorted(current)) or "empty"
+        raise SystemExit(
+            f"The database schema ({have}) is not the one this version needs ({', '.join(sorted(heads))}): "
+            "run `thidua migrate` first."
+        )
+
+
 async def run(settings: Settings) -> None:
-    """Start the bot: on Telegram with a token, otherwise against the offline sandbox with demo data."""
-    from bot.app import build_application, start_bot, stop_bot
-    from handlers.menu import set_default_menu
+    """Start the bot on every platform it has a token for (Telegram, Zalo, or both, one process and
+    one database); with neither, against the offline sandbox, which stands in for both, with demo data."""
+    from bot.app import build_application, build_router, build_zalo, start_bot, stop_bot
+    from bot.channels.telegram import set_default_menu
+    from bot.delivery import DeliveryJob
+    from bot.reminders_job import ReminderJob
+    from bot.web import TELEGRAM_PATH, Route, WebServer, build_web_app, telegram_webhook
 
     db = Database(settings.database_url)
-    await db.migrate()
+    if settings.sandbox_mode:
+        await db.migrate()  # the offline demo sets itself up; production migrates as a step of its own
+    else:
+        await refuse_an_older_schema(db)
     deps = Deps(settings=settings, db=db, master_key=master_key(settings))
+    router = build_router()
     server = None
+    telegram: tuple[str, str | None] | None = None  # token, Bot API root
+    zalo: tuple[str, str | None] | None = None
     if settings.sandbox_mode:
         from bot.sandbox.core import Sandbox
         from bot.sandbox.server import SandboxServer
         from bot.services.demo import load_demo, load_demo_progress
 
         sandbox = Sandbox()
-        token = sandbox.token
         if settings.sandbox_url:
             base_url = settings.sandbox_url.rstrip("/")
         else:
@@ -86,31 +111,76 @@ async def run(settings: Settings) -> None:
                 sandbox.add_group(-1002, "Khối thi đua số 2", bloc2)
                 for line in report.lines("vi"):
                     log.info("demo: %s", line)
+        telegram = (sandbox.token, base_url)
+        zalo = (sandbox.zalo.token, f"{base_url}/zalo")
     else:
-        assert settings.telegram_bot_token is not None
-        token = settings.telegram_bot_token.get_secret_value()
-        # None is api.telegram.org; TELEGRAM_API_URL names a self-hosted Bot API server, or the
-        # sandbox in tests/e2e/test_webhook.py, which runs this very code path with a token.
-        base_url = settings.telegram_api_url
+        if settings.telegram_bot_token is not None and settings.telegram_enabled:
+            # None is api.telegram.org; TELEGRAM_API_URL names a self-hosted Bot API server, or the
+            # sandbox in tests/e2e/test_webhook.py, which runs this very code path with a token.
+            telegram = (settings.telegram_bot_token.get_secret_value(), settings.telegram_api_url)
+        if settings.zalo_bot_token is not None and settings.zalo_enabled:
+            zalo = (settings.zalo_bot_token.get_secret_value(), settings.zalo_api_url)
 
-    application = build_application(deps, token=token, base_url=base_url)
-    if settings.webhook_url and not settings.sandbox_mode:
-        await application.initialize()
-        await set_default_menu(application.bot)
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        assert application.updater is not None
-        await application.updater.start_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=f"{settings.webhook_url.rstrip('/')}/telegram",
-            secret_token=secret,
-        )
-        await application.start()
-        mode = f"webhook {settings.webhook_url}"
-    else:
-        await start_bot(application)
-        mode = "long polling"
+    application = None
+    routes: list[Route] = []
+    telegram_webhook_on = bool(settings.webhook_url) and not settings.sandbox_mode and telegram is not None
+    telegram_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    if telegram is not None:
+        application = build_application(deps, token=telegram[0], base_url=telegram[1], router=router)
+        if telegram_webhook_on:
+            # Telegram's webhook is one more route of the bot's web server, feeding PTB's update queue.
+            routes.append(telegram_webhook(application, telegram_secret))
+    zalo_channel = None
+    zalo_webhook_on = bool(settings.zalo_webhook_url) and not settings.sandbox_mode and zalo is not None
+    if zalo is not None:
+        zalo_channel = build_zalo(deps, router, token=zalo[0], base_url=zalo[1])
+        if zalo_webhook_on:
+            assert settings.zalo_webhook_secret is not None
+            handler = zalo_channel.webhook_handler(settings.zalo_webhook_secret.get_secret_value())
+            routes.append(Route("POST", ZALO_PATH, handler))
+    # The server listens before any webhook is registered, so the platform's first POST finds it.
+    web = WebServer(build_web_app(deps, routes), settings.web_listen, settings.web_port_or_default)
+    try:
+        await web.start()
+    except OSError as exc:
+        raise SystemExit(
+            f"Cannot listen on {settings.web_listen}:{settings.web_port_or_default} ({exc.strerror}); "
+            "set WEB_PORT to a free port."
+        ) from None
+    print(f"Health checks at {web.url}/healthz and {web.url}/readyz.", flush=True)
+    deps.public_url = settings.public_url or settings.zalo_webhook_url or settings.webhook_url or web.url
+    modes: list[str] = []
+    if application is not None:
+        if telegram_webhook_on:
+            assert settings.webhook_url is not None
+            await application.initialize()
+            deps.telegram_username = application.bot.username
+            await set_default_menu(application.bot)
+            await application.bot.set_webhook(
+                f"{settings.webhook_url.rstrip('/')}{TELEGRAM_PATH}", secret_token=telegram_secret
+            )
+            await application.start()
+            modes.append(f"Telegram @{application.bot.username} (webhook {settings.webhook_url})")
+        else:
+            await start_bot(application)
+            modes.append(f"Telegram @{application.bot.username} (long polling)")
+    if zalo_channel is not None:
+        if zalo_webhook_on:
+            assert settings.zalo_webhook_url is not None and settings.zalo_webhook_secret is not None
+            await zalo_channel.bot.set_webhook(
+                f"{settings.zalo_webhook_url.rstrip('/')}{ZALO_PATH}",
+                settings.zalo_webhook_secret.get_secret_value(),
+            )
+            modes.append(f"Zalo (webhook {settings.zalo_webhook_url})")
+        else:
+            await zalo_channel.start_polling(timeout=10 if settings.sandbox_mode else 30)
+            modes.append("Zalo (long polling)")
+    delivery = DeliveryJob(deps)
+    deps.poke_delivery = delivery.poke
+    delivery.start()
+    # Deadline pings through whichever channels run (Telegram, Zalo or both), not PTB's JobQueue.
+    reminder_job = ReminderJob(deps)
+    reminder_job.start()
     if server is not None:
         print(
             f"Thi đua Bot is running offline. Open {server.url} to chat with it as the demo people.",
@@ -119,14 +189,17 @@ async def run(settings: Settings) -> None:
     elif settings.sandbox_mode:
         print(f"Thi đua Bot is running against the sandbox at {settings.sandbox_url}.", flush=True)
     else:
-        where = (
-            "Telegram" if settings.telegram_api_url is None else f"the Bot API at {settings.telegram_api_url}"
-        )
-        print(f"Thi đua Bot @{application.bot.username} is running on {where} ({mode}).", flush=True)
+        print(f"Thi đua Bot is running: {'; '.join(modes)}.", flush=True)
     try:
         await _wait_for_stop()
     finally:
-        await stop_bot(application)
+        await reminder_job.stop()
+        await delivery.stop()
+        await web.stop()
+        if zalo_channel is not None:
+            await zalo_channel.close()
+        if application is not None:
+            await stop_bot(application)
         if server is not None:
             await server.stop()
         await db.dispose()
@@ -137,6 +210,31 @@ async def migrate(settings: Settings) -> None:
     await db.migrate()
     await db.dispose()
     print(f"Database is at the latest schema ({db.backend}).")
+
+
+async def backup_command(settings: Settings, folder: Path, restore: bool) -> int:
+    from bot import backup
+
+    try:
+        if restore:
+            summary = await backup.restore(settings, folder)
+        else:
+            summary = await backup.backup(settings, folder)
+    except backup.BackupError as exc:
+        print(f"{'Restore' if restore else 'Backup'} refused: {exc}", file=sys.stderr)
+        return 1
+    schema = ", ".join(summary.schema) or "empty"
+    if restore:
+        print(
+            f"Restored the {summary.backend} database (schema {schema}) and {summary.files} stored files "
+            f"from {folder}. Next: thidua migrate, then thidua audit verify."
+        )
+    else:
+        print(
+            f"Backed up the {summary.backend} database (schema {schema}) and {summary.files} stored files "
+            f"to {folder}. The ballot master key is not in it: keep that apart."
+        )
+    return 0
 
 
 async def check(settings: Settings) -> int:
@@ -308,9 +406,10 @@ async def export_files(
 
 
 NO_TOKEN_FOR_EVIDENCE = (
-    "Gói minh chứng cần TELEGRAM_BOT_TOKEN: ảnh và tệp minh chứng nằm trên máy chủ Telegram, chỉ bot "
-    "tải về được. Đặt TELEGRAM_BOT_TOKEN của bot (và TELEGRAM_API_URL nếu dùng máy chủ Bot API riêng) "
-    "rồi chạy lại, hoặc xuất trong chat: /xuat → Minh chứng (ZIP)."
+    "Gói minh chứng cần TELEGRAM_BOT_TOKEN: có ảnh và tệp minh chứng gửi trước khi bot có kho tệp riêng, "
+    "chúng chỉ nằm trên máy chủ Telegram và chỉ bot tải về được. Đặt TELEGRAM_BOT_TOKEN của bot (và "
+    "TELEGRAM_API_URL nếu dùng máy chủ Bot API riêng) rồi chạy lại, hoặc xuất trong chat: "
+    "/xuat → Minh chứng (ZIP)."
 )
 
 
@@ -354,18 +453,22 @@ def bot_api_download(client: httpx.AsyncClient, root: str, token: str) -> Downlo
 
 
 async def export_evidence(settings: Settings, db: Database, scope: Scope, context: Context, out: Path) -> int:
-    """The evidence pack to `out`, each archive written as soon as it is complete."""
+    """The evidence pack to `out`, each archive written as soon as it is complete. Files are read
+    from the bot's file store; only files from before it need the Telegram bot's token."""
+    from bot.files import FileStore
     from bot.i18n import t
     from bot.services import evidence_pack
 
-    if settings.sandbox_mode or settings.telegram_bot_token is None:
+    token = None if settings.sandbox_mode else settings.telegram_bot_token
+    if token is None and await evidence_pack.needs_download(db, scope):
         print(NO_TOKEN_FOR_EVIDENCE, file=sys.stderr)
         return 2
     root = settings.telegram_api_url or "https://api.telegram.org"
+    store = FileStore(settings.file_store_dir)
     stats = evidence_pack.PackStats()
     async with httpx.AsyncClient(timeout=httpx.Timeout(60, connect=10)) as client:
-        download = bot_api_download(client, root, settings.telegram_bot_token.get_secret_value())
-        async for part in evidence_pack.parts(db, scope, context, download, stats=stats):
+        download = None if token is None else bot_api_download(client, root, token.get_secret_value())
+        async for part in evidence_pack.parts(db, scope, context, download, store=store, stats=stats):
             _write_files(out, [(part.name, part.data)])
     if not stats.parts:
         print(t("vi", "export.missing.evidence").removeprefix("• "), file=sys.stderr)
@@ -389,6 +492,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="bring the database to the latest schema")
     commands.add_parser("check", help="fail if the models and the migrations differ (alembic check)")
     commands.add_parser("keygen", help="print a new BALLOT_MASTER_KEY")
+    backuper = commands.add_parser(
+        "backup", help="write the database (pg_dump or SQLite's backup API) and the file store to a folder"
+    )
+    backuper.add_argument("folder", type=Path, help="a new or empty folder")
+    restorer = commands.add_parser("restore", help="put a backup folder back onto an empty database")
+    restorer.add_argument("folder", type=Path)
     roster = commands.add_parser("roster", help="the roster of blocs and units").add_subparsers(
         dest="action", required=True
     )
@@ -451,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(migrate(settings))
         return 0
+    if args.command in ("backup", "restore"):
+        return asyncio.run(backup_command(settings, args.folder, args.command == "restore"))
     if args.command == "check":
         return asyncio.run(check(settings))
     if args.command == "roster":

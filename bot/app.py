@@ -12,11 +12,15 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 from telegram.request import BaseRequest
 
 import handlers
+from bot import logs
+from bot.channels import telegram as telegram_channel
+from bot.channels.zalo.adapter import ZaloChannel
+from bot.channels.zalo.client import ZaloBot
+from bot.chat.router import Router
 from bot.deps import Deps
 from bot.persistence import DatabasePersistence
 from bot.transport import AiohttpRequest
 from handlers.common import ThiduaContext
-from handlers.menu import set_default_menu
 
 
 def quiet_library_logs() -> None:
@@ -124,9 +128,23 @@ class ThiduaApplication(Application):  # type: ignore[type-arg]
     """
 
     async def process_update(self, update: object) -> None:
-        await super().process_update(update)
-        if self.persistence is not None:
-            await self.update_persistence()
+        # Log lines written while this update is handled carry its id and its sender's.
+        sender = update.effective_user if isinstance(update, Update) else None
+        number = update.update_id if isinstance(update, Update) else None
+        with logs.update_context(number, sender.id if sender else None):
+            await super().process_update(update)
+            if self.persistence is not None:
+                await self.update_persistence()
+
+
+def build_router() -> Router:
+    return handlers.build_router()
+
+
+def build_zalo(deps: Deps, router: Router, *, token: str, base_url: str | None = None) -> ZaloChannel:
+    """The Zalo side: our httpx client and the adapter serving the same conversations."""
+    bot = ZaloBot(token, base_url) if base_url else ZaloBot(token)
+    return ZaloChannel(deps, router, bot)
 
 
 def build_application(
@@ -137,6 +155,7 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     rate_limiter: bool = True,
+    router: Router | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The bot, for Telegram (default base_url), the sandbox over HTTP (base_url) or in process (request)."""
     builder: Any = (
@@ -161,6 +180,8 @@ def build_application(
     quiet_library_logs()
     application = builder.build()
     application.bot_data["deps"] = deps
+    application.bot_data["router"] = router = router or handlers.build_router()
+    telegram_channel.install(application, router)
     handlers.register_all(application)
     return application
 
@@ -172,7 +193,8 @@ async def start_bot(application: Application, *, poll_timeout: int = 10) -> None
     lifecycle themselves, so start-up lives here, once.
     """
     await application.initialize()
-    await set_default_menu(application.bot)
+    application.bot_data["deps"].telegram_username = application.bot.username
+    await telegram_channel.set_default_menu(application.bot)
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=poll_timeout)
     await application.start()

@@ -153,6 +153,21 @@ class Database:
             return False  # no schema yet (or no version table): alembic decides
         return [row[0] for row in found] == list(heads)
 
+    async def schema_revisions(self) -> tuple[set[str], set[str]]:
+        """(the database's Alembic revisions, the code's heads): equal when the schema is current."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        async with self.engine.connect() as conn:
+            current = await conn.run_sync(
+                lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+            )
+        return current, set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+    async def schema_is_current(self) -> bool:
+        current, heads = await self.schema_revisions()
+        return current == heads
+
     async def schema_drift(self) -> list[Any]:
         """Differences between the models and the migrated schema (what `alembic check` reports)."""
         async with self.engine.connect() as conn:

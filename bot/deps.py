@@ -6,8 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.chat import Deliverer
 from bot.db import Database
+from bot.files import FileStore, link_secret
 from bot.settings import Settings
+from models.channels import Channel
 
 
 def system_clock() -> datetime:
@@ -20,3 +23,17 @@ class Deps:
     db: Database
     clock: Callable[[], datetime] = field(default=system_clock)
     master_key: bytes | None = None  # the ballot master key (bot.settings.master_key)
+    # The Telegram bot's @username as getMe tells it (invite links); set when the bot starts.
+    telegram_username: str | None = None
+    # The bot's web server as people's phones reach it (signed file links); set when it starts.
+    public_url: str | None = None
+    # Each running channel's way to reach a chat outside a conversation (bot.chat.Deliverer).
+    channels: dict[Channel, Deliverer] = field(default_factory=dict)
+    # Wakes the delivery job (bot.delivery) right after a commit that put messages in the outbox.
+    poke_delivery: Callable[[], None] = field(default=lambda: None)
+    files: FileStore = field(init=False)
+    link_secret: bytes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.files = FileStore(self.settings.file_store_dir)
+        self.link_secret = link_secret(self.master_key)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
+        populate_by_name=True,
     )
 
     telegram_bot_token: SecretStr | None = None
@@ -30,10 +34,35 @@ class Settings(BaseSettings):
         ),
     )
     webhook_url: str | None = None
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # The bot's one web server: /healthz, /readyz, and Telegram's webhook at /telegram.
+    # WEBHOOK_LISTEN / WEBHOOK_PORT are the names older .env files use for the same thing.
+    web_listen: str = Field(
+        default="127.0.0.1", validation_alias=AliasChoices("web_listen", "webhook_listen")
+    )
+    web_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        validation_alias=AliasChoices("web_port", "webhook_port"),
+        description="Default 8443 on Telegram; offline, a free port (several sandboxes may run at once).",
+    )
     # Checked even when absent (validate_default): a webhook without a secret is refused.
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "The web server's public https:// base, for download links sent to Zalo people; "
+            "default ZALO_WEBHOOK_URL or WEBHOOK_URL, else its local address."
+        ),
+    )
+    zalo_bot_token: SecretStr | None = None
+    zalo_api_url: str | None = Field(
+        default=None, description="Root of the Zalo Bot API (default https://bot-api.zaloplatforms.com)."
+    )
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    admin_zalo_ids: Annotated[list[str], NoDecode] = []
 
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'data' / 'thidua.sqlite3'}"
     default_language: Literal["vi", "en"] = "vi"
@@ -50,9 +79,16 @@ class Settings(BaseSettings):
     demo_data: bool = True
 
     ballot_master_key: SecretStr | None = None
+    # The key in a file instead (a container secret, e.g. /run/secrets/ballot_master_key): never on
+    # the database's volume, never in a backup.
+    ballot_master_key_file: Path | None = None
+    # Files the bot keeps itself (evidence, exports): on a volume of its own, backed up with the database.
+    file_store_dir: Path = ROOT / "data" / "files"
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     poll_progress_seconds: float = Field(default=15, gt=0, le=600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # auto: JSON lines, or plain text when the log goes to a terminal.
+    log_format: Literal["auto", "json", "text"] = "auto"
     concurrent_updates: int = Field(
         default=64, ge=1, le=256, description="Updates of different people handled at once."
     )
@@ -70,14 +106,25 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram refuses others)")
         return value
 
-    @field_validator("admin_telegram_ids", mode="before")
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_webhook_needs_a_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            if info.data.get("zalo_webhook_url"):
+                raise ValueError("is required when ZALO_WEBHOOK_URL is set (8-256 characters)")
+            return value
+        if not 8 <= len(value.get_secret_value()) <= 256:
+            raise ValueError("must be 8-256 characters (Zalo refuses others)")
+        return value
+
+    @field_validator("admin_telegram_ids", "admin_zalo_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("telegram_api_url")
+    @field_validator("telegram_api_url", "zalo_api_url")
     @classmethod
     def _api_root(cls, value: str | None) -> str | None:
         if value is None:
@@ -121,8 +168,23 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None and bool(self.telegram_bot_token.get_secret_value())
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return self.zalo_bot_token is not None and bool(self.zalo_bot_token.get_secret_value())
+
+    @property
     def sandbox_mode(self) -> bool:
-        return self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value()
+        """Neither platform's token: the offline sandbox stands in for both."""
+        return not self.telegram_enabled and not self.zalo_enabled
+
+    @property
+    def web_port_or_default(self) -> int:
+        if self.web_port is not None:
+            return self.web_port
+        return 0 if self.sandbox_mode else 8443
 
     @property
     def zone(self) -> ZoneInfo:
@@ -153,6 +215,14 @@ def master_key(settings: Settings) -> bytes:
 
     if settings.ballot_master_key is not None:
         return parse_master_key(settings.ballot_master_key.get_secret_value())
+    if settings.ballot_master_key_file is not None:
+        try:
+            written = settings.ballot_master_key_file.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(
+                f"Setting BALLOT_MASTER_KEY_FILE is invalid: cannot read {settings.ballot_master_key_file}"
+            ) from exc
+        return parse_master_key(written)
     if not settings.sandbox_mode:
         raise SettingsError(
             "Setting BALLOT_MASTER_KEY is required on Telegram (make one with: thidua keygen)"

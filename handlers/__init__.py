@@ -1,18 +1,23 @@
-"""Chat I/O. Each module registers the handlers of one capability; order matters within group 0.
+"""The conversations. Each module registers the handlers of one capability.
 
-Conversations first (they own their states), then the plain commands, then the catch-alls.
+Capabilities on the channel-neutral chat layer (bot.chat) register on a `Router` that every
+channel adapter serves; the rest are still PTB handlers (Telegram only) and move over one by
+one (docs/channels.md). Within PTB's group 0, order matters: conversations first (they own
+their states), then the plain commands, then the catch-alls.
 """
 
 from __future__ import annotations
 
 from telegram.ext import Application
 
+from bot.chat.router import Router
 from handlers import (
     account,
     errors,
     exports,
     invites,
     joining,
+    linking,
     meetings,
     registration,
     reminders,
@@ -21,14 +26,22 @@ from handlers import (
 )
 
 
+def build_router() -> Router:
+    """The channel-neutral conversations, served on Telegram and Zalo alike."""
+    router = Router()
+    joining.register(router)
+    account.register(router)
+    invites.register(router)
+    linking.register(router)
+    registration.register(router)
+    scoring.register(router)
+    reminders.register(router)  # with /caidatnhac (handlers.reminder_settings)
+    exports.register(router)
+    return router
+
+
 def register_all(application: Application) -> None:  # type: ignore[type-arg]
-    joining.register(application)
-    registration.register(application)
-    scoring.register(application)
+    """The capabilities not yet on the chat layer, as PTB handlers (Telegram only)."""
     meetings.register(application)
     voting.register(application)
-    reminders.register(application)
-    exports.register(application)
-    account.register(application)
-    invites.register(application)
     errors.register(application)  # last: catches what nothing else did

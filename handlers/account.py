@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
+from bot.chat import Button
+from bot.chat.router import Router, Turn
 from bot.i18n import LANGUAGES, Raw, t
 from bot.services import people
 from bot.services.people import Profile
-from handlers.common import ThiduaContext, reply, viewer
 from handlers.menu import help_text, refresh_menu
 from models.organisation import RoleKind
 
@@ -47,68 +44,61 @@ def roles_text(profile: Profile) -> str:
     return "\n".join(lines)
 
 
-async def start(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    name = update.effective_user.first_name if update.effective_user else ""
+async def start(turn: Turn) -> None:
+    profile = turn.profile
     if profile.roles or profile.is_admin:
-        text = t(
-            profile.language, "start.member", name=profile.full_name or name, roles=Raw(roles_text(profile))
-        )
+        text = t(turn.lang, "start.member", name=profile.full_name, roles=Raw(roles_text(profile)))
     else:
-        text = t(profile.language, "start.stranger", name=name)
-    await reply(update, text)
-    if update.effective_chat and update.effective_chat.type == "private":
-        await refresh_menu(context.bot, update.effective_chat.id, profile)
+        text = t(turn.lang, "start.stranger", name=turn.incoming.display_name or profile.full_name)
+    await turn.say(text)
+    await refresh_menu(turn)
+    return None
 
 
-async def help_command(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    await reply(update, help_text(profile))
+async def help_command(turn: Turn) -> None:
+    await turn.say(help_text(turn.profile))
+    return None
 
 
-async def whoami(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang = profile.language
+async def whoami(turn: Turn) -> None:
+    profile = turn.profile
     if not profile.roles and not profile.is_admin:
-        await reply(update, t(lang, "whoami.none"))
-        return
-    lines = [t(lang, "whoami.title", name=profile.full_name), roles_text(profile)]
+        await turn.say(t(turn.lang, "whoami.none"))
+        return None
+    lines = [t(turn.lang, "whoami.title", name=profile.full_name), roles_text(profile)]
     if profile.phone:
-        lines.append(t(lang, "whoami.phone", phone=profile.phone))
-    await reply(update, "\n".join(lines))
+        lines.append(t(turn.lang, "whoami.phone", phone=profile.phone))
+    await turn.say("\n".join(lines))
+    return None
 
 
-def language_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}") for code in LANGUAGES]]
-    )
+async def language(turn: Turn) -> None:
+    buttons = tuple(Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES)
+    await turn.say(t(turn.lang, "language.choose"), buttons=(buttons,))
+    return None
 
 
-async def language(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    await reply(update, t(profile.language, "language.choose"), reply_markup=language_keyboard())
-
-
-async def language_chosen(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    code = query.data.removeprefix("lang:")
+async def language_chosen(turn: Turn) -> None:
+    code = (turn.incoming.choice or "").removeprefix("lang:")
     if code not in LANGUAGES:  # forged or stale: nothing changes
-        profile = await viewer(update, context)
-        await query.answer(t(profile.language, "error.stale_button"), show_alert=True)
-        return
-    await viewer(update, context)
-    await people.set_language(context.deps.db, query.from_user.id, code)
-    await query.answer()
-    await query.edit_message_text(t(code, "language.set"), parse_mode=ParseMode.HTML)
-    profile = await viewer(update, context)
-    if update.effective_chat and update.effective_chat.type == "private":
-        await refresh_menu(context.bot, update.effective_chat.id, profile)
+        await turn.alert(t(turn.lang, "error.stale_button"))
+        return None
+    await people.set_language(turn.deps.db, turn.person_id, code)
+    turn.profile = await _reloaded(turn)
+    await turn.show(t(code, "language.set"))
+    await refresh_menu(turn)
+    return None
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CommandHandler("start", start, has_args=False))
-    application.add_handler(CommandHandler(["help", "trogiup"], help_command))
-    application.add_handler(CommandHandler(["whoami", "toila"], whoami))
-    application.add_handler(CommandHandler(["language", "ngonngu"], language))
-    application.add_handler(CallbackQueryHandler(language_chosen, pattern=r"^lang:"))
+async def _reloaded(turn: Turn) -> Profile:
+    found = await people.profile_of(turn.deps.db, turn.person_id, turn.today)
+    assert found is not None
+    return found
+
+
+def register(router: Router) -> None:
+    router.command("start", start, needs_args=False)
+    router.command(["help", "trogiup"], help_command)
+    router.command(["whoami", "toila"], whoami)
+    router.command(["language", "ngonngu"], language)
+    router.choice("lang:", language_chosen)

@@ -1,32 +1,26 @@
-"""/invite (/moi): the head gets one single-use link per unit of the bloc."""
+"""/invite (/moi): the head gets one single-use invitation per unit of the bloc: a Telegram link,
+and the same token as a message to send the bot on Zalo (which has no deep links)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler
-
+from bot.chat.router import Router, Turn
 from bot.i18n import format_datetime, t
 from bot.services import invites
-from handlers.common import ThiduaContext, reply, viewer
 
 
-async def invite(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang = profile.language
-    deps = context.deps
+async def invite(turn: Turn) -> None:
+    deps = turn.deps
+    lang = turn.lang
     try:
         batches = await invites.issue_for_officer(
-            deps.db,
-            profile.telegram_id or 0,
-            now=deps.clock(),
-            ttl=timedelta(hours=deps.settings.invite_ttl_hours),
+            deps.db, turn.person_id, now=deps.clock(), ttl=timedelta(hours=deps.settings.invite_ttl_hours)
         )
     except invites.NotAllowedError:
-        await reply(update, t(lang, "error.not_allowed"))
-        return
-    username = context.bot.username
+        await turn.say(t(lang, "error.not_allowed"))
+        return None
+    username = deps.telegram_username or deps.settings.telegram_bot_username or "thidua_bot"
     for batch in batches:
         lines = [
             t(
@@ -36,12 +30,14 @@ async def invite(update: Update, context: ThiduaContext) -> None:
                 expires=format_datetime(batch.expires_at, deps.settings.zone),
             )
         ]
-        lines += [
-            t(lang, "invites.line", unit=item.unit_name, link=invites.invite_link(username, item.token))
-            for item in batch.invites
-        ]
-        await reply(update, "\n".join(lines))
+        for item in batch.invites:
+            lines.append(
+                t(lang, "invites.line", unit=item.unit_name, link=invites.invite_link(username, item.token))
+            )
+            lines.append(t(lang, "invites.zalo", token=item.token))
+        await turn.say("\n".join(lines))
+    return None
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CommandHandler(["invite", "moi"], invite))
+def register(router: Router) -> None:
+    router.command(["invite", "moi"], invite)

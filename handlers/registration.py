@@ -1,133 +1,99 @@
 """Registration (/dangky), the pact (/kyketgiaouoc), criteria (/tieuchi), the head's overview
-(/tinhhinh), deadlines (/hanchot, /mohan) and eligibility marks (/xetthidua).
+(/tinhhinh), deadlines (/hanchot, /mohan) and eligibility marks (/xetthidua), on every channel.
 
-Callback data (≤ 64 bytes, every one re-checked by a service):
+Press data (≤ 64 bytes, every one re-checked by a service):
   rg:t:<i>  the collective title   rg:next  next step   rg:clear:<part>  empty a list
   rg:ok / rg:cancel  confirm or drop the draft          pact:<scale_id>  sign the pact
   st:remind:<task>   remind the units that have not done a task
-  task:register / task:sign  the buttons on deadline pings (issue 6)
+  task:register / task:sign  the buttons on deadline pings and notices (issue 6)
 """
 
 from __future__ import annotations
 
-import contextlib
-import html
+import asyncio
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-
+from bot.chat import Button, InKind, Screen
+from bot.chat.router import END, Conversation, Handler, Router, Turn
 from bot.i18n import Raw, format_datetime, t
-from bot.services import criteria, eligibility, pact, registration
+from bot.services import criteria, eligibility, outbox, pact, registration
 from bot.services.criteria import ScaleView
 from bot.services.notices import Notice
-from bot.services.people import Profile
 from bot.services.progress import Task as ProgressTask
 from bot.services.progress import task_button_data
-from bot.services.registration import COLLECTIVE_TITLES, Bilingual, Draft, Refused
-from handlers.common import ThiduaContext, conversation, reply, viewer
+from bot.services.registration import COLLECTIVE_TITLES, Draft, Extension, Refused
+from handlers.notices import notice_text
 from models.permissions import commands_for
-from models.registration import Eligibility, Task
+from models.registration import (
+    ELIGIBILITY_WORDS,
+    REOPEN_DAYS,
+    TASK_WORDS,
+    Eligibility,
+    Task,
+    deadline_at,
+)
 from models.scoring_rules import format_points
 
-R_TITLE, R_TARGETS, R_PEOPLE, R_MODEL, R_PROJECTS, R_CONFIRM = range(1, 7)
-C_UPLOAD = 1
-TASK_WORDS = {
-    "dangky": Task.REGISTER,
-    "register": Task.REGISTER,
-    "kyket": Task.SIGN_PACT,
-    "giaouoc": Task.SIGN_PACT,
-    "sign": Task.SIGN_PACT,
-    "chamdiem": Task.SELF_SCORE,
-    "score": Task.SELF_SCORE,
+TITLE, TARGETS, PEOPLE, MODEL, PROJECTS, CONFIRM = (
+    "title",
+    "targets",
+    "people",
+    "model",
+    "projects",
+    "confirm",
+)
+UPLOAD = "upload"
+BUTTON_TASKS = {
+    Task.REGISTER: ProgressTask.REGISTER,
+    Task.SIGN_PACT: ProgressTask.SIGN_PACT,
+    Task.SELF_SCORE: ProgressTask.SELF_SCORE,
 }
+# How long the head's reply waits for the unit to be told of an extension (the delivery job
+# runs in this process; a slower send is reported as still going).
+TOLD_WAIT_SECONDS = 8.0
 
 
-# ------------------------------------------------------------------ shared by handlers.scoring
-def now_of(context: ThiduaContext) -> datetime:
-    return context.deps.clock()
+def now_of(turn: Turn) -> datetime:
+    return turn.deps.clock()
 
 
-def today_of(context: ThiduaContext) -> date:
-    return now_of(context).astimezone(context.deps.settings.zone).date()
+def notice_of(turn: Turn, notice: Notice) -> str:
+    """A service's notice in this person's language."""
+    return notice_text(notice, turn.lang, turn.deps.settings.zone)
 
 
-def say(notice: Notice, lang: str, context: ThiduaContext) -> str:
-    """A service's notice in the reader's language; nested notices and datetimes rendered too."""
-    if isinstance(notice, Bilingual):
-        return notice.render(lang)
-    params: dict[str, Any] = {}
-    for name, value in notice.params.items():
-        if isinstance(value, Notice):
-            params[name] = Raw(say(value, lang, context))
-        elif isinstance(value, datetime):
-            params[name] = format_datetime(value, context.deps.settings.zone)
-        else:
-            params[name] = value
-    return t(lang, notice.key, **params)
+def when(turn: Turn, moment: datetime) -> str:
+    return format_datetime(moment, turn.deps.settings.zone)
 
 
-def buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def alert_text(text: str) -> str:
-    """An alert shows plain text (no HTML) of at most 200 characters, as Telegram allows."""
-    plain = html.unescape(_TAG.sub("", text))
-    return plain if len(plain) <= 200 else plain[:199] + "…"
-
-
-async def alert(update: Update, text: str) -> None:
-    """Answer a button with an alert (a refusal), or reply when there is no button."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(alert_text(text), show_alert=True)
-    else:
-        await reply(update, text)
-
-
-async def done_button(update: Update) -> None:
-    """Acknowledge a button and take the keyboard off its message, so it cannot be pressed twice."""
-    query = update.callback_query
-    if query is None:
-        return
-    await query.answer()
-    # Already edited, or too old to edit: nothing to undo.
-    with contextlib.suppress(TelegramError):
-        await query.edit_message_reply_markup(None)
+async def taken(turn: Turn) -> None:
+    """The press is taken (no refusal to pop up): stop the button's spinner before the answer's
+    messages, as a person expects, rather than after them."""
+    if turn.incoming.kind is InKind.CHOICE and not turn.answered:
+        turn.answered = True
+        await turn.outlet.acknowledge(turn.incoming)
 
 
 # ------------------------------------------------------------------ rendering
 def draft_text(draft: Draft, lang: str) -> str:
+    """The draft for review. Items are bulleted, not numbered: where options are a numbered
+    list (Zalo), a "1." in the text must be an option, not the first target."""
     lines = [t(lang, "reg.summary.title", title=draft.title or "—")]
     lines.append(t(lang, "reg.summary.targets", count=len(draft.targets)))
-    lines += [f"  {i}. {t(lang, 'plain', text=x)}" for i, x in enumerate(draft.targets, 1)]
+    lines += [f"  • {t(lang, 'plain', text=x)}" for x in draft.targets]
     lines.append(t(lang, "reg.summary.people", count=len(draft.people)))
     lines += [
-        f"  {i}. " + t(lang, "reg.summary.person", name=p.full_name, job=p.job or "—", title=p.title)
-        for i, p in enumerate(draft.people, 1)
+        "  • " + t(lang, "reg.summary.person", name=p.full_name, job=p.job or "—", title=p.title)
+        for p in draft.people
     ]
     if draft.needs_model or draft.new_model:
         lines.append(t(lang, "reg.summary.model", model=draft.new_model or "—"))
     lines.append(t(lang, "reg.summary.projects", count=len(draft.projects)))
     lines += [
-        f"  {i}. " + t(lang, f"reg.kind.{kind}") + ": " + t(lang, "plain", text=title)
-        for i, (kind, title) in enumerate(draft.projects, 1)
+        "  • " + t(lang, f"reg.kind.{kind}") + ": " + t(lang, "plain", text=title)
+        for kind, title in draft.projects
     ]
     return "\n".join(lines)
 
@@ -156,81 +122,53 @@ def scale_text(scale: ScaleView, lang: str) -> str:
     return "\n".join(lines)
 
 
-def list_buttons(lang: str, part: str) -> InlineKeyboardMarkup:
-    return buttons([(t(lang, "reg.btn.done"), "rg:next"), (t(lang, "reg.btn.clear"), f"rg:clear:{part}")])
+def list_buttons(lang: str, part: str) -> tuple[tuple[Button, ...], ...]:
+    """«Done» and «Clear» under every message of a list step: on Zalo the last message's options
+    are what a typed "1" means, so a list step's replies always carry them."""
+    return (
+        (Button(t(lang, "reg.btn.done"), "rg:next"), Button(t(lang, "reg.btn.clear"), f"rg:clear:{part}")),
+    )
+
+
+def task_button(lang: str, task: Task) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(t(lang, f"remind.btn.{task.value}"), task_button_data(BUTTON_TASKS[task])),),)
 
 
 # ------------------------------------------------------------------ /dangky
-async def start_registration(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    lang = profile.language
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+async def start_registration(turn: Turn) -> str | None:
+    lang = turn.lang
     try:
-        started = await registration.start(
-            context.deps.db, profile.person_id, today=today_of(context), now=now_of(context)
-        )
+        started = await registration.start(turn.deps.db, turn.person_id, today=turn.today, now=now_of(turn))
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return ConversationHandler.END
+        await taken(turn)
+        await turn.say(notice_of(turn, refusal.notice))
+        return END
+    await taken(turn)
     seat = started.seat
     intro = t(lang, "reg.intro", unit=seat.unit_name, bloc=seat.bloc_name, year=seat.school_year)
     if started.amending:
         intro += (
             "\n\n" + t(lang, "reg.amending", version=started.version) + "\n" + draft_text(started.draft, lang)
         )
-    await reply(update, intro)
-    markup = buttons(*[[(title, f"rg:t:{i}")] for i, title in enumerate(COLLECTIVE_TITLES)])
-    await reply(update, t(lang, "reg.ask_title"), reply_markup=markup)
-    return R_TITLE
+    await turn.say(intro)
+    titles = tuple((Button(title, f"rg:t:{i}"),) for i, title in enumerate(COLLECTIVE_TITLES))
+    await turn.say(t(lang, "reg.ask_title"), buttons=titles)
+    return TITLE
 
 
-async def _edit_draft(update: Update, context: ThiduaContext, change: Any) -> Draft | None:
-    profile = await viewer(update, context)
+async def _edit_draft(turn: Turn, change: Any, part: str | None = None) -> Draft | None:
+    """Apply a change to the draft; a refusal is said (with the step's options again) and changes nothing."""
     try:
         return await registration.edit(
-            context.deps.db, profile.person_id, today=today_of(context), now=now_of(context), change=change
+            turn.deps.db, turn.person_id, today=turn.today, now=now_of(turn), change=change
         )
     except Refused as refusal:
-        await alert(update, say(refusal.notice, profile.language, context))
+        if turn.incoming.kind is InKind.CHOICE:
+            await turn.alert(notice_of(turn, refusal.notice))
+        else:
+            extra = {"buttons": list_buttons(turn.lang, part)} if part else {}
+            await turn.say(notice_of(turn, refusal.notice), **extra)
         return None
-
-
-async def title_chosen(update: Update, context: ThiduaContext) -> int | None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    index = query.data.removeprefix("rg:t:")
-    try:
-        change = registration.set_title(int(index) if index.isdigit() else -1)
-    except Refused as refusal:  # a forged or stale index: nothing changes
-        await alert(update, say(refusal.notice, lang, context))
-        return None
-    draft = await _edit_draft(update, context, change)
-    if draft is None:
-        return None
-    await done_button(update)
-    await reply(update, t(lang, "reg.title_set", title=draft.title or ""))
-    await reply(
-        update,
-        t(lang, "reg.ask_targets", count=len(draft.targets)),
-        reply_markup=list_buttons(lang, "targets"),
-    )
-    return R_TARGETS
-
-
-async def got_target(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None
-    profile = await viewer(update, context)
-    draft = await _edit_draft(update, context, _safe(registration.add_target, update.message.text or ""))
-    if draft is not None:
-        await reply(
-            update,
-            t(profile.language, "reg.target_added", count=len(draft.targets)),
-            reply_markup=list_buttons(profile.language, "targets"),
-        )
-    return R_TARGETS
 
 
 def _safe(factory: Any, *args: Any) -> Any:
@@ -246,302 +184,324 @@ def _safe(factory: Any, *args: Any) -> Any:
         return refuse
 
 
-async def clear_list(update: Update, context: ThiduaContext) -> int | None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    part = query.data.removeprefix("rg:clear:")
-    draft = await _edit_draft(update, context, registration.clear(part))
+async def title_chosen(turn: Turn) -> str | None:
+    lang = turn.lang
+    index = (turn.incoming.choice or "").removeprefix("rg:t:")
+    try:
+        change = registration.set_title(int(index) if index.isdigit() else -1)
+    except Refused as refusal:  # a forged or stale index: nothing changes
+        await turn.alert(notice_of(turn, refusal.notice))
+        return TITLE
+    draft = await _edit_draft(turn, change)
     if draft is None:
-        return None
-    await query.answer(alert_text(t(profile.language, "reg.cleared")))
-    return {"targets": R_TARGETS, "people": R_PEOPLE, "projects": R_PROJECTS}.get(part)
-
-
-async def _ask_people(update: Update, context: ThiduaContext, lang: str, draft: Draft) -> int:
-    await reply(
-        update, t(lang, "reg.ask_people", count=len(draft.people)), reply_markup=list_buttons(lang, "people")
+        return TITLE
+    await turn.show(t(lang, "reg.title_set", title=draft.title or ""))
+    await turn.say(
+        t(lang, "reg.ask_targets", count=len(draft.targets)), buttons=list_buttons(lang, "targets")
     )
-    chat = update.effective_chat
-    assert chat is not None
-    await chat.send_document(
-        InputFile(registration.people_template(), filename="mau_danh_sach_ca_nhan.xlsx"),
-        caption=t(lang, "reg.template_caption"),
-    )
-    return R_PEOPLE
+    return TARGETS
 
 
-async def targets_done(update: Update, context: ThiduaContext) -> int | None:
-    profile = await viewer(update, context)
-    lang = profile.language
-    draft = await registration.draft_of(context.deps.db, profile.person_id, today=today_of(context))
-    if not draft.targets:
-        await alert(update, t(lang, "reg.missing.targets"))
-        return None
-    await done_button(update)
-    return await _ask_people(update, context, lang, draft)
-
-
-async def _take_people(
-    update: Update, context: ThiduaContext, rows: list[Any], problems: list[Notice]
-) -> int:
-    profile = await viewer(update, context)
-    lang = profile.language
-    if problems:
-        lines = [t(lang, "reg.people.refused")] + [f"• {say(p, lang, context)}" for p in problems[:20]]
-        await reply(update, "\n".join(lines))
-        return R_PEOPLE
-    draft = await _edit_draft(update, context, registration.add_people(rows))
+async def got_target(turn: Turn) -> str | None:
+    draft = await _edit_draft(turn, _safe(registration.add_target, turn.incoming.text), "targets")
     if draft is not None:
-        await reply(
-            update,
-            t(lang, "reg.people.added", added=len(rows), count=len(draft.people)),
-            reply_markup=list_buttons(lang, "people"),
+        await turn.say(
+            t(turn.lang, "reg.target_added", count=len(draft.targets)),
+            buttons=list_buttons(turn.lang, "targets"),
         )
-    return R_PEOPLE
+    return TARGETS
 
 
-async def got_people_text(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None
-    rows, problems = registration.people_from_text(update.message.text or "")
-    return await _take_people(update, context, rows, problems)
+def clear_at(step: str) -> Handler:
+    """«Clear» at a list step empties that step's list (the part named in the press)."""
+
+    async def clear_list(turn: Turn) -> str | None:
+        part = (turn.incoming.choice or "").removeprefix("rg:clear:")
+        if await _edit_draft(turn, registration.clear(part)) is not None:
+            await turn.alert(t(turn.lang, "reg.cleared"))
+        return step
+
+    return clear_list
 
 
-async def got_people_file(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None and update.message.document is not None
-    document = update.message.document
-    problem = registration.check_list_file(document.file_name or "", document.file_size)
-    if problem is not None:
-        return await _take_people(update, context, [], [problem])
-    data = bytes(await (await document.get_file()).download_as_bytearray())
-    rows, problems = registration.people_from_file(data, document.file_name or "")
-    return await _take_people(update, context, rows, problems)
+async def _draft(turn: Turn) -> Draft:
+    return await registration.draft_of(turn.deps.db, turn.person_id, today=turn.today)
 
 
-async def _ask_projects(update: Update, lang: str, draft: Draft) -> int:
-    await reply(
-        update,
-        t(lang, "reg.ask_projects", count=len(draft.projects)),
-        reply_markup=list_buttons(lang, "projects"),
+async def _ask_people(turn: Turn, draft: Draft) -> str:
+    lang = turn.lang
+    key = "reg.ask_people" if turn.caps.documents_in else "reg.ask_people.paste"
+    await turn.say(t(lang, key, count=len(draft.people)), buttons=list_buttons(lang, "people"))
+    # After the question: on Zalo the question's options stay the ones a typed number means.
+    await turn.send_file(
+        "mau_danh_sach_ca_nhan.xlsx", registration.people_template(), caption=t(lang, "reg.template_caption")
     )
-    return R_PROJECTS
+    return PEOPLE
 
 
-async def people_done(update: Update, context: ThiduaContext) -> int | None:
-    profile = await viewer(update, context)
-    lang = profile.language
-    draft = await registration.draft_of(context.deps.db, profile.person_id, today=today_of(context))
+async def targets_done(turn: Turn) -> str | None:
+    draft = await _draft(turn)
+    if not draft.targets:
+        await turn.alert(t(turn.lang, "reg.missing.targets"))
+        return TARGETS
+    await taken(turn)
+    return await _ask_people(turn, draft)
+
+
+async def _take_people(turn: Turn, rows: list[Any], problems: list[Notice]) -> str | None:
+    lang = turn.lang
+    if problems:
+        lines = [t(lang, "reg.people.refused")] + [f"• {notice_of(turn, p)}" for p in problems[:20]]
+        await turn.say("\n".join(lines), buttons=list_buttons(lang, "people"))
+        return PEOPLE
+    draft = await _edit_draft(turn, registration.add_people(rows), "people")
+    if draft is not None:
+        await turn.say(
+            t(lang, "reg.people.added", added=len(rows), count=len(draft.people)),
+            buttons=list_buttons(lang, "people"),
+        )
+    return PEOPLE
+
+
+async def got_people_text(turn: Turn) -> str | None:
+    rows, problems = registration.people_from_text(turn.incoming.text)
+    return await _take_people(turn, rows, problems)
+
+
+async def got_people_file(turn: Turn) -> str | None:
+    attachment = turn.incoming.attachment
+    assert attachment is not None
+    name = attachment.name or ""
+    data, problem = await _fetch_list(turn, name, attachment.size)
+    if problem is not None:
+        return await _take_people(turn, [], [problem])
+    rows, problems = registration.people_from_file(data, name)
+    return await _take_people(turn, rows, problems)
+
+
+async def _fetch_list(turn: Turn, name: str, size: int | None) -> tuple[bytes, Notice | None]:
+    """A spreadsheet sent: its type and size checked before it is fetched (and while it is)."""
+    problem = registration.check_list_file(name, size)
+    if problem is not None:
+        return b"", problem
+    try:
+        return await turn.fetch(registration.MAX_FILE_BYTES), None
+    except ValueError:  # larger than the platform said
+        return b"", registration.check_list_file(name, registration.MAX_FILE_BYTES + 1)
+
+
+async def people_not_a_list(turn: Turn) -> str | None:
+    """A picture or a sticker where the list is asked for: said, nothing recorded."""
+    key = "reg.list_expected" if turn.caps.documents_in else "reg.list_expected.paste"
+    await turn.alert(t(turn.lang, key))
+    return PEOPLE
+
+
+async def _ask_projects(turn: Turn, draft: Draft) -> str:
+    await turn.say(
+        t(turn.lang, "reg.ask_projects", count=len(draft.projects)),
+        buttons=list_buttons(turn.lang, "projects"),
+    )
+    return PROJECTS
+
+
+async def people_done(turn: Turn) -> str | None:
+    lang = turn.lang
+    draft = await _draft(turn)
     if not draft.people:
-        await alert(update, t(lang, "reg.missing.people"))
-        return None
-    await done_button(update)
+        await turn.alert(t(lang, "reg.missing.people"))
+        return PEOPLE
+    await taken(turn)
     if draft.needs_model:
         current = t(lang, "reg.model_current", model=draft.new_model) if draft.new_model else ""
-        keep = buttons([(t(lang, "reg.btn.keep"), "rg:next")]) if draft.new_model else None
-        await reply(update, t(lang, "reg.ask_model", title=draft.title or "") + current, reply_markup=keep)
-        return R_MODEL
-    return await _ask_projects(update, lang, draft)
+        keep = ((Button(t(lang, "reg.btn.keep"), "rg:next"),),) if draft.new_model else ()
+        await turn.say(t(lang, "reg.ask_model", title=draft.title or "") + current, buttons=keep)
+        return MODEL
+    return await _ask_projects(turn, draft)
 
 
-async def got_model(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None
-    profile = await viewer(update, context)
-    draft = await _edit_draft(update, context, _safe(registration.set_model, update.message.text or ""))
+async def got_model(turn: Turn) -> str | None:
+    draft = await _edit_draft(turn, _safe(registration.set_model, turn.incoming.text))
     if draft is None:
-        return R_MODEL
-    return await _ask_projects(update, profile.language, draft)
+        return MODEL
+    return await _ask_projects(turn, draft)
 
 
-async def model_kept(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    await done_button(update)
-    draft = await registration.draft_of(context.deps.db, profile.person_id, today=today_of(context))
-    return await _ask_projects(update, profile.language, draft)
+async def model_kept(turn: Turn) -> str | None:
+    await taken(turn)
+    return await _ask_projects(turn, await _draft(turn))
 
 
-async def got_project(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None
-    profile = await viewer(update, context)
-    draft = await _edit_draft(update, context, _safe(registration.add_project, update.message.text or ""))
+async def got_project(turn: Turn) -> str | None:
+    draft = await _edit_draft(turn, _safe(registration.add_project, turn.incoming.text), "projects")
     if draft is not None:
-        await reply(
-            update,
-            t(profile.language, "reg.project_added", count=len(draft.projects)),
-            reply_markup=list_buttons(profile.language, "projects"),
+        await turn.say(
+            t(turn.lang, "reg.project_added", count=len(draft.projects)),
+            buttons=list_buttons(turn.lang, "projects"),
         )
-    return R_PROJECTS
+    return PROJECTS
 
 
-async def projects_done(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    lang = profile.language
-    await done_button(update)
-    draft = await registration.draft_of(context.deps.db, profile.person_id, today=today_of(context))
+async def projects_done(turn: Turn) -> str | None:
+    lang = turn.lang
+    await taken(turn)
+    draft = await _draft(turn)
     problems = registration.problems_of(draft)
     text = t(lang, "reg.confirm_title") + "\n\n" + draft_text(draft, lang)
     if problems:
-        text += "\n\n" + "\n".join(f"⚠ {say(p, lang, context)}" for p in problems)
-    markup = buttons([(t(lang, "reg.btn.confirm"), "rg:ok"), (t(lang, "reg.btn.cancel"), "rg:cancel")])
-    await reply(update, text, reply_markup=markup)
-    return R_CONFIRM
+        text += "\n\n" + "\n".join(f"⚠ {notice_of(turn, p)}" for p in problems)
+    confirm = (Button(t(lang, "reg.btn.confirm"), "rg:ok"), Button(t(lang, "reg.btn.cancel"), "rg:cancel"))
+    await turn.say(text, buttons=(confirm,))
+    return CONFIRM
 
 
-async def confirmed(update: Update, context: ThiduaContext) -> int | None:
-    profile = await viewer(update, context)
-    lang = profile.language
+async def confirmed(turn: Turn) -> str | None:
     try:
-        saved = await registration.submit(
-            context.deps.db, profile.person_id, today=today_of(context), now=now_of(context)
-        )
+        saved = await registration.submit(turn.deps.db, turn.person_id, today=turn.today, now=now_of(turn))
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
-        return None
-    await done_button(update)
+        await turn.alert(notice_of(turn, refusal.notice))
+        return CONFIRM
+    await taken(turn)
     # Said only now: the registration is committed.
-    await reply(
-        update,
+    await turn.say(
         t(
-            lang,
+            turn.lang,
             "reg.saved",
             unit=saved.unit_name,
             version=saved.version,
-            at=format_datetime(saved.submitted_at or now_of(context), context.deps.settings.zone),
-        ),
+            at=when(turn, saved.submitted_at or now_of(turn)),
+        )
     )
-    return ConversationHandler.END
+    return END
 
 
-async def cancelled(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    if update.callback_query is not None:
-        await done_button(update)
-    await reply(update, t(profile.language, "reg.cancelled"))
-    return ConversationHandler.END
+async def cancelled(turn: Turn) -> str | None:
+    await taken(turn)
+    await turn.say(t(turn.lang, "reg.cancelled"))
+    return END
+
+
+def text_expected(step: str) -> Handler:
+    """A sticker or a picture where words are asked for: asked again, nothing changed."""
+
+    async def again(turn: Turn) -> str | None:
+        # An alert, not a new screen: on Zalo the step's numbered options stay what "1" means.
+        await turn.alert(t(turn.lang, "chat.text_expected"))
+        return step
+
+    return again
+
+
+async def stale(turn: Turn) -> None:
+    """A button of a finished conversation (a registration already confirmed, a list step left)."""
+    await turn.alert(t(turn.lang, "error.stale_button"))
+    return None
 
 
 # ------------------------------------------------------------------ the pact
-async def pact_offer(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang = profile.language
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+async def pact_offer(turn: Turn) -> None:
+    lang = turn.lang
     try:
-        offer = await pact.offer(context.deps.db, profile.person_id, today=today_of(context))
+        offer = await pact.offer(turn.deps.db, turn.person_id, today=turn.today)
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return
+        await taken(turn)
+        await turn.say(notice_of(turn, refusal.notice))
+        return None
+    await taken(turn)
     text = t(lang, "pact.offer", unit=offer.unit_name, bloc=offer.bloc_name, year=offer.school_year)
     text += "\n\n" + scale_text(offer.scale, lang)
     if offer.signed_at is not None:
-        text += "\n\n" + t(
-            lang, "pact.already", at=format_datetime(offer.signed_at, context.deps.settings.zone)
-        )
-        await reply(update, text)
-        return
-    await reply(
-        update, text, reply_markup=buttons([(t(lang, "pact.btn.sign"), f"pact:{offer.scale.scale_id}")])
-    )
+        await turn.say(text + "\n\n" + t(lang, "pact.already", at=when(turn, offer.signed_at)))
+        return None
+    sign = Button(t(lang, "pact.btn.sign"), f"pact:{offer.scale.scale_id}")
+    await turn.say(text, buttons=((sign,),))
+    return None
 
 
-async def pact_sign(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    scale_id = query.data.removeprefix("pact:")
+async def pact_sign(turn: Turn) -> None:
+    scale_id = (turn.incoming.choice or "").removeprefix("pact:")
     try:
         if not scale_id.isdigit():
             raise Refused("pact.stale")
         signed = await pact.sign(
-            context.deps.db,
-            profile.person_id,
-            scale_id=int(scale_id),
-            today=today_of(context),
-            now=now_of(context),
+            turn.deps.db, turn.person_id, scale_id=int(scale_id), today=turn.today, now=now_of(turn)
         )
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
-        return
-    await done_button(update)
+        await turn.alert(notice_of(turn, refusal.notice))
+        return None
+    await taken(turn)
     key = "pact.already" if signed.already else "pact.signed"
-    await reply(
-        update,
-        t(lang, key, unit=signed.unit_name, at=format_datetime(signed.signed_at, context.deps.settings.zone)),
-    )
+    await turn.say(t(turn.lang, key, unit=signed.unit_name, at=when(turn, signed.signed_at)))
+    return None
 
 
 # ------------------------------------------------------------------ criteria
-async def criteria_start(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    lang = profile.language
-    db, today = context.deps.db, today_of(context)
+async def criteria_start(turn: Turn) -> str | None:
+    lang = turn.lang
+    db, today = turn.deps.db, turn.today
     scale = None
     head_side = False
     async with db.session() as session:
         try:
-            seat: Any = await registration.bloc_seat(
-                session, profile.person_id, today, registration.HEAD_SIDE
-            )
+            seat: Any = await registration.bloc_seat(session, turn.person_id, today, registration.HEAD_SIDE)
             head_side = True
         except Refused:
             try:
-                seat = await registration.unit_seat(session, profile.person_id, today)
+                seat = await registration.unit_seat(session, turn.person_id, today)
             except Refused:
                 seat = None
         if seat is not None:
             scale = await criteria.current_scale(session, seat.bloc_id, seat.school_year_id)
     if seat is None:
-        await reply(update, t(lang, "error.not_allowed"))
-        return ConversationHandler.END
-    await reply(update, scale_text(scale, lang) if scale else t(lang, "crit.none"))
+        await turn.say(t(lang, "error.not_allowed"))
+        return END
+    await turn.say(scale_text(scale, lang) if scale else t(lang, "crit.none"))
     if not head_side:
-        return ConversationHandler.END
-    chat = update.effective_chat
-    assert chat is not None
-    await reply(update, t(lang, "crit.ask_file"))
-    await chat.send_document(
-        InputFile(criteria.template(), filename="mau_thang_diem.xlsx"), caption=t(lang, "crit.template")
-    )
-    return C_UPLOAD
+        return END
+    await turn.say(t(lang, "crit.ask_file" if turn.caps.documents_in else "crit.ask_paste"))
+    await turn.send_file("mau_thang_diem.xlsx", criteria.template(), caption=t(lang, "crit.template"))
+    return UPLOAD
 
 
-async def _publish(update: Update, context: ThiduaContext, checked: criteria.Checked) -> int:
-    profile = await viewer(update, context)
-    lang = profile.language
+async def _publish(turn: Turn, checked: criteria.Checked) -> str | None:
+    lang = turn.lang
     if not checked.ok:
-        lines = [t(lang, "crit.refused_file")] + [f"• {say(p, lang, context)}" for p in checked.problems[:30]]
-        await reply(update, "\n".join(lines))
-        return C_UPLOAD
+        lines = [t(lang, "crit.refused_file")] + [f"• {notice_of(turn, p)}" for p in checked.problems[:30]]
+        await turn.say("\n".join(lines))
+        return UPLOAD
     try:
         scale = await criteria.publish(
-            context.deps.db, profile.person_id, checked, today=today_of(context), now=now_of(context)
+            turn.deps.db, turn.person_id, checked, today=turn.today, now=now_of(turn)
         )
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return C_UPLOAD
-    await reply(update, t(lang, "crit.published", version=scale.version) + "\n\n" + scale_text(scale, lang))
-    return ConversationHandler.END
+        await turn.say(notice_of(turn, refusal.notice))
+        return UPLOAD
+    await turn.say(t(lang, "crit.published", version=scale.version) + "\n\n" + scale_text(scale, lang))
+    return END
 
 
-async def criteria_file(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None and update.message.document is not None
-    document = update.message.document
-    problem = registration.check_list_file(document.file_name or "", document.file_size)
+async def criteria_file(turn: Turn) -> str | None:
+    attachment = turn.incoming.attachment
+    assert attachment is not None
+    name = attachment.name or ""
+    data, problem = await _fetch_list(turn, name, attachment.size)
     if problem is not None:
-        return await _publish(update, context, criteria.Checked((), (), (problem,)))
-    data = bytes(await (await document.get_file()).download_as_bytearray())
-    return await _publish(update, context, criteria.check_file(data, document.file_name or ""))
+        return await _publish(turn, criteria.Checked((), (), (problem,)))
+    return await _publish(turn, criteria.check_file(data, name))
 
 
-async def criteria_text(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None
-    return await _publish(update, context, criteria.check_text(update.message.text or ""))
+async def criteria_text(turn: Turn) -> str | None:
+    return await _publish(turn, criteria.check_text(turn.incoming.text))
 
 
-async def criteria_cancel(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    await reply(update, t(profile.language, "crit.cancelled"))
-    return ConversationHandler.END
+async def criteria_not_a_table(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "crit.table_expected"))
+    return UPLOAD
+
+
+async def criteria_cancel(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "crit.cancelled"))
+    return END
 
 
 # ------------------------------------------------------------------ the head's overview and reminders
@@ -557,21 +517,16 @@ def elig_reasons(reasons: tuple[str, ...], lang: str) -> str:
     )
 
 
-def deadline_lines(views: list[registration.DeadlineView], lang: str, context: ThiduaContext) -> list[str]:
+def deadline_lines(views: list[registration.DeadlineView], turn: Turn) -> list[str]:
     """The head's deadlines, the bloc's reopening and each unit's extension (numbered as /xetthidua)."""
     if not views:
         return []
-    zone = context.deps.settings.zone
+    lang = turn.lang
     lines = [t(lang, "status.deadlines")]
     for view in views:
-        line = t(
-            lang,
-            "status.deadline",
-            task=t(lang, f"task.{view.task.value}"),
-            at=format_datetime(view.due_at, zone),
-        )
+        line = t(lang, "status.deadline", task=t(lang, f"task.{view.task.value}"), at=when(turn, view.due_at))
         if view.reopened_until is not None:
-            line += t(lang, "status.reopened", at=format_datetime(view.reopened_until, zone))
+            line += t(lang, "status.reopened", at=when(turn, view.reopened_until))
         lines.append(line)
         lines += [
             t(
@@ -579,43 +534,38 @@ def deadline_lines(views: list[registration.DeadlineView], lang: str, context: T
                 "status.extension",
                 n=e.number if e.number is not None else "—",
                 unit=e.unit_name,
-                at=format_datetime(e.until, zone),
+                at=when(turn, e.until),
             )
             for e in view.extensions
         ]
     return lines
 
 
-async def status(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang = profile.language
+async def status(turn: Turn) -> None:
+    lang = turn.lang
     try:
-        seen = await eligibility.overview(context.deps.db, profile.person_id, today=today_of(context))
+        seen = await eligibility.overview(turn.deps.db, turn.person_id, today=turn.today)
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return
+        await turn.say(notice_of(turn, refusal.notice))
+        return None
     total = len(seen.units)
     lines = [t(lang, "status.title", bloc=seen.bloc_name, year=seen.school_year)]
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[tuple[Button, ...]] = []
     for task in ("register", "sign", "score"):
         missing = seen.missing(task)
         lines.append(t(lang, f"status.{task}", done=total - len(missing), total=total))
         if missing:
             lines.append(t(lang, "status.missing", names=_names(missing)))
-            rows.append([(t(lang, f"status.btn.{task}", count=len(missing)), f"st:remind:{task}")])
+            rows.append((Button(t(lang, f"status.btn.{task}", count=len(missing)), f"st:remind:{task}"),))
     lines += deadline_lines(
-        await registration.deadlines(
-            context.deps.db, bloc_id=seen.bloc_id, school_year_id=seen.school_year_id
-        ),
-        lang,
-        context,
+        await registration.deadlines(turn.deps.db, bloc_id=seen.bloc_id, school_year_id=seen.school_year_id),
+        turn,
     )
     flagged = [u for u in seen.units if u.eligibility.status is not Eligibility.CONSIDERED]
     if flagged:
         lines.append(t(lang, "status.eligibility"))
         for index, unit in enumerate(seen.units, 1):
             if unit.eligibility.status is not Eligibility.CONSIDERED:
-                reasons = elig_reasons(unit.eligibility.reasons, lang)
                 lines.append(
                     t(
                         lang,
@@ -623,234 +573,188 @@ async def status(update: Update, context: ThiduaContext) -> None:
                         n=index,
                         unit=unit.unit_name,
                         status=t(lang, f"elig.{unit.eligibility.status.value}"),
-                        reasons=reasons,
+                        reasons=elig_reasons(unit.eligibility.reasons, lang),
                     )
                 )
-    await reply(update, "\n".join(lines), reply_markup=buttons(*rows) if rows else None)
+    await turn.say("\n".join(lines), buttons=tuple(rows))
+    return None
 
 
-async def remind(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    task = query.data.removeprefix("st:remind:")
+async def remind(turn: Turn) -> None:
+    task = (turn.incoming.choice or "").removeprefix("st:remind:")
+
+    def reminder(unit_name: str, language: str) -> Screen:
+        progress_task = ProgressTask(task)
+        return Screen(
+            t(language, f"remind.{task}", unit=unit_name),
+            buttons=((Button(t(language, f"remind.btn.{task}"), task_button_data(progress_task)),),),
+        )
+
     try:
-        targets = await eligibility.remind_targets(
-            context.deps.db, profile.person_id, task=task, today=today_of(context)
+        queued = await eligibility.remind(
+            turn.deps.db, turn.person_id, task=task, today=turn.today, now=now_of(turn), screen=reminder
         )
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
-        return
-    button_task = {
-        "register": ProgressTask.REGISTER,
-        "sign": ProgressTask.SIGN_PACT,
-        "score": ProgressTask.SELF_SCORE,
-    }[task]
-    sent = 0
-    for chat_id, language, unit_name in targets:
-        try:
-            await context.bot.send_message(
-                chat_id,
-                t(language, f"remind.{task}", unit=unit_name),
-                parse_mode=ParseMode.HTML,
-                reply_markup=buttons([(t(language, f"remind.btn.{task}"), task_button_data(button_task))]),
-            )
-            sent += 1
-        except TelegramError:
-            continue  # a representative who blocked the bot; the others still get theirs
-    await query.answer(alert_text(t(lang, "status.reminded", count=sent)), show_alert=True)
+        await turn.alert(notice_of(turn, refusal.notice))
+        return None
+    turn.deps.poke_delivery()  # after the commit: out now, not at the next tick
+    await turn.alert(t(turn.lang, "status.reminded", count=queued))
+    return None
 
 
 # ------------------------------------------------------------------ deadlines
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_NUMBER = re.compile(r"[0-9]{1,6}")
+_UNIT_MARK = re.compile(r"(?:#|dv|đv)([0-9]{1,6})", re.IGNORECASE)
 
 
-async def refused_command(update: Update, profile: Profile, command: str) -> bool:
+async def refused_command(turn: Turn, command: str) -> bool:
     """Refuse a head's command to whoever may not use it (the rule /help lists commands by),
     before any usage text suggests otherwise; the service checks the bloc again."""
-    if command in commands_for(profile.capacities):
+    if command in commands_for(turn.profile.capacities):
         return False
-    await reply(update, t(profile.language, "error.not_allowed"))
+    await turn.say(t(turn.lang, "error.not_allowed"))
     return True
 
 
-async def set_deadline(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang = profile.language
-    if await refused_command(update, profile, "hanchot"):
-        return
-    args = context.args or []
+async def set_deadline(turn: Turn) -> None:
+    lang = turn.lang
+    if await refused_command(turn, "hanchot"):
+        return None
+    args = turn.incoming.args
     task = TASK_WORDS.get(args[0].casefold()) if args else None
     match = _DATE.match(args[1]) if len(args) > 1 else None
     if task is None or match is None:
-        await reply(update, t(lang, "deadline.usage"))
-        return
+        await turn.say(t(lang, "deadline.usage"))
+        return None
     try:
         day = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
     except ValueError:
-        await reply(update, t(lang, "deadline.usage"))
-        return
-    # A deadline "on 30/11" means until the end of that day in Việt Nam.
-    due = datetime.combine(day, time(23, 59, 59), tzinfo=context.deps.settings.zone)
+        await turn.say(t(lang, "deadline.usage"))
+        return None
+    due = deadline_at(day, turn.deps.settings.zone)
     try:
         await registration.set_deadline(
-            context.deps.db,
-            profile.person_id,
-            task=task,
-            due_at=due,
-            today=today_of(context),
-            now=now_of(context),
+            turn.deps.db, turn.person_id, task=task, due_at=due, today=turn.today, now=now_of(turn)
         )
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return
-    await reply(
-        update,
-        t(
-            lang,
-            "deadline.set",
-            task=t(lang, f"task.{task.value}"),
-            at=format_datetime(due, context.deps.settings.zone),
-        ),
-    )
+        await turn.say(notice_of(turn, refusal.notice))
+        return None
+    await turn.say(t(lang, "deadline.set", task=t(lang, f"task.{task.value}"), at=when(turn, due)))
+    return None
 
 
-_NUMBER = re.compile(r"[0-9]{1,6}")
-_UNIT_MARK = re.compile(r"(?:#|dv|đv)([0-9]{1,6})", re.IGNORECASE)
-BUTTON_TASKS = {
-    Task.REGISTER: ProgressTask.REGISTER,
-    Task.SIGN_PACT: ProgressTask.SIGN_PACT,
-    Task.SELF_SCORE: ProgressTask.SELF_SCORE,
-}
-
-
-async def reopen(update: Update, context: ThiduaContext) -> None:
+async def reopen(turn: Turn) -> None:
     """/mohan <task> [days] reopens the task for the whole bloc; /mohan <task> <n> <days> [reason]
     (or #n, đv n: then the days may be left out) extends it for the unit numbered n by /xetthidua."""
-    profile = await viewer(update, context)
-    lang = profile.language
-    if await refused_command(update, profile, "mohan"):
-        return
-    args = context.args or []
+    lang = turn.lang
+    if await refused_command(turn, "mohan"):
+        return None
+    args = list(turn.incoming.args)
     task = TASK_WORDS.get(args[0].casefold()) if args else None
     rest = args[1:]
     marked = _UNIT_MARK.fullmatch(rest[0]) if rest else None
     two_numbers = len(rest) > 1 and all(_NUMBER.fullmatch(x) for x in rest[:2])
     if task is not None and (marked or two_numbers):
         number = int(marked.group(1)) if marked else int(rest[0])
-        await _extend(update, context, task, number, rest[1:])
-        return
-    days = rest[0] if rest else "7"
+        await _extend(turn, task, number, rest[1:])
+        return None
+    days = rest[0] if rest else str(REOPEN_DAYS)
     if task is None or not _NUMBER.fullmatch(days):
-        await reply(update, t(lang, "deadline.reopen_usage"))
-        return
+        await turn.say(t(lang, "deadline.reopen_usage"))
+        return None
     try:
         until = await registration.reopen(
-            context.deps.db,
-            profile.person_id,
-            task=task,
-            days=int(days),
-            today=today_of(context),
-            now=now_of(context),
+            turn.deps.db, turn.person_id, task=task, days=int(days), today=turn.today, now=now_of(turn)
         )
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return
-    await reply(
-        update,
-        t(
-            lang,
-            "deadline.reopened",
-            task=t(lang, f"task.{task.value}"),
-            at=format_datetime(until, context.deps.settings.zone),
-        ),
-    )
+        await turn.say(notice_of(turn, refusal.notice))
+        return None
+    await turn.say(t(lang, "deadline.reopened", task=t(lang, f"task.{task.value}"), at=when(turn, until)))
+    return None
 
 
-async def _extend(update: Update, context: ThiduaContext, task: Task, number: int, rest: list[str]) -> None:
-    """Extend `task` for one unit, then tell its representatives; the head hears "saved" only
-    after the commit, and a representative the bot cannot reach changes nothing saved."""
-    profile = await viewer(update, context)
-    lang = profile.language
-    zone = context.deps.settings.zone
-    days = int(rest[0]) if rest and _NUMBER.fullmatch(rest[0]) else 7
+async def _told(turn: Turn, granted: Extension) -> tuple[int, int]:
+    """(told, still going) of the unit's representatives, waiting a few seconds for the delivery
+    job: the head wants to know whether to phone the unit."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TOLD_WAIT_SECONDS
+    while True:
+        found = await outbox.status(turn.deps.db, granted.dedupe_prefix)
+        going = sum(not d.sent and not d.failed for d in found)
+        if not going or loop.time() >= deadline:
+            return sum(d.sent for d in found), going
+        await asyncio.sleep(0.1)
+
+
+async def _extend(turn: Turn, task: Task, number: int, rest: list[str]) -> None:
+    """Extend `task` for one unit and tell its representatives through the outbox; the head hears
+    "saved" only after the commit, and a representative the bot cannot reach changes nothing saved."""
+    lang = turn.lang
+    days = int(rest[0]) if rest and _NUMBER.fullmatch(rest[0]) else REOPEN_DAYS
     reason = " ".join(rest[1:] if rest and _NUMBER.fullmatch(rest[0]) else rest)
+    zone = turn.deps.settings.zone
+
+    def notice(granted: Extension, language: str) -> Screen:
+        text = t(
+            language,
+            "deadline.extended_notice",
+            unit=granted.unit_name,
+            task=t(language, f"task.{task.value}"),
+            at=format_datetime(granted.until, zone),
+        )
+        return Screen(text, buttons=task_button(language, task))
+
     try:
         granted = await registration.extend_for_unit(
-            context.deps.db,
-            profile.person_id,
+            turn.deps.db,
+            turn.person_id,
             task=task,
             unit_number=number,
             days=days,
-            today=today_of(context),
-            now=now_of(context),
+            today=turn.today,
+            now=now_of(turn),
             reason=reason,
+            notice=notice,
         )
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
+        await turn.say(notice_of(turn, refusal.notice))
         return
-    told = 0
-    for chat_id, language in granted.rep_chats:
-        try:
-            await context.bot.send_message(
-                chat_id,
-                t(
-                    language,
-                    "deadline.extended_notice",
-                    unit=granted.unit_name,
-                    task=t(language, f"task.{task.value}"),
-                    at=format_datetime(granted.until, zone),
-                ),
-                parse_mode=ParseMode.HTML,
-                reply_markup=buttons(
-                    [(t(language, f"remind.btn.{task.value}"), task_button_data(BUTTON_TASKS[task]))]
-                ),
-            )
-            told += 1
-        except TelegramError:
-            continue  # blocked the bot, or never started it: the extension stands
+    turn.deps.poke_delivery()
+    told, going = await _told(turn, granted)
     text = t(
         lang,
         "deadline.extended",
         n=granted.unit_number,
         unit=granted.unit_name,
         task=t(lang, f"task.{task.value}"),
-        at=format_datetime(granted.until, zone),
+        at=when(turn, granted.until),
     )
-    text += "\n" + (
-        t(lang, "deadline.extended_told", count=told) if told else t(lang, "deadline.extended_untold")
-    )
-    await reply(update, text)
+    if told:
+        text += "\n" + t(lang, "deadline.extended_told", count=told)
+    if going:
+        text += "\n" + t(lang, "deadline.extended_pending", count=going)
+    elif not told:
+        text += "\n" + t(lang, "deadline.extended_untold")
+    await turn.say(text)
 
 
 # ------------------------------------------------------------------ eligibility marks
-ELIG_WORDS = {
-    "chuaxet": Eligibility.DEFERRED,
-    "deferred": Eligibility.DEFERRED,
-    "khongxet": Eligibility.NOT_CONSIDERED,
-    "notconsidered": Eligibility.NOT_CONSIDERED,
-    "xet": Eligibility.CONSIDERED,
-    "considered": Eligibility.CONSIDERED,
-}
-
-
-async def mark_eligibility(update: Update, context: ThiduaContext) -> None:
+async def mark_eligibility(turn: Turn) -> None:
     """/xetthidua <n> <chuaxet|khongxet|xet> <lý do>: n is the unit's number in the list that
     /xetthidua alone shows (the same numbering as /tinhhinh's eligibility lines)."""
-    profile = await viewer(update, context)
-    lang = profile.language
-    if await refused_command(update, profile, "xetthidua"):
-        return
-    args = context.args or []
-    status_word = ELIG_WORDS.get(args[1].casefold()) if len(args) > 1 else None
+    lang = turn.lang
+    if await refused_command(turn, "xetthidua"):
+        return None
+    args = turn.incoming.args
+    status_word = ELIGIBILITY_WORDS.get(args[1].casefold()) if len(args) > 1 else None
     if len(args) < 2 or not args[0].isdigit() or status_word is None:
         # The numbers are what the head needs to type: /tinhhinh numbers only flagged units.
         try:
-            seen = await eligibility.overview(context.deps.db, profile.person_id, today=today_of(context))
+            seen = await eligibility.overview(turn.deps.db, turn.person_id, today=turn.today)
         except Refused as refusal:
-            await reply(update, say(refusal.notice, lang, context))
-            return
+            await turn.say(notice_of(turn, refusal.notice))
+            return None
         lines = [t(lang, "elig.usage"), "", t(lang, "elig.units", bloc=seen.bloc_name)]
         for index, unit in enumerate(seen.units, 1):
             view = unit.eligibility
@@ -859,91 +763,92 @@ async def mark_eligibility(update: Update, context: ThiduaContext) -> None:
             if view.reasons:
                 line += t(lang, "elig.unit_reasons", reasons=elig_reasons(view.reasons, lang))
             lines.append(line)
-        await reply(update, "\n".join(lines))
-        return
+        await turn.say("\n".join(lines))
+        return None
     try:
-        seen = await eligibility.overview(context.deps.db, profile.person_id, today=today_of(context))
+        seen = await eligibility.overview(turn.deps.db, turn.person_id, today=turn.today)
         index = int(args[0])
         if not 1 <= index <= len(seen.units):
             raise Refused("elig.unknown_unit")
         view = await eligibility.set_mark(
-            context.deps.db,
-            profile.person_id,
+            turn.deps.db,
+            turn.person_id,
             unit_id=seen.units[index - 1].unit_id,
             status=status_word,
             reason=" ".join(args[2:]),
-            today=today_of(context),
-            now=now_of(context),
+            today=turn.today,
+            now=now_of(turn),
         )
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return
-    await reply(update, t(lang, "elig.set", unit=view.unit_name, status=t(lang, f"elig.{view.status.value}")))
+        await turn.say(notice_of(turn, refusal.notice))
+        return None
+    await turn.say(t(lang, "elig.set", unit=view.unit_name, status=t(lang, f"elig.{view.status.value}")))
+    return None
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add this capability's handlers (before the catch-alls of handlers.errors)."""
-    text_only = filters.TEXT & ~filters.COMMAND
-    cancel = [
-        CommandHandler(["huy", "cancel"], cancelled),
-        CallbackQueryHandler(cancelled, pattern=r"^rg:cancel$"),
-    ]
-    application.add_handler(
-        conversation(
-            entry_points=[
-                CommandHandler(["dangky", "register"], start_registration),
-                CallbackQueryHandler(
-                    start_registration, pattern=rf"^{task_button_data(ProgressTask.REGISTER)}$"
-                ),
-            ],
-            states={
-                R_TITLE: [CallbackQueryHandler(title_chosen, pattern=r"^rg:t:")],
-                R_TARGETS: [
-                    MessageHandler(text_only, got_target),
-                    CallbackQueryHandler(targets_done, pattern=r"^rg:next$"),
-                    CallbackQueryHandler(clear_list, pattern=r"^rg:clear:"),
-                ],
-                R_PEOPLE: [
-                    MessageHandler(text_only, got_people_text),
-                    MessageHandler(filters.Document.ALL, got_people_file),
-                    CallbackQueryHandler(people_done, pattern=r"^rg:next$"),
-                    CallbackQueryHandler(clear_list, pattern=r"^rg:clear:"),
-                ],
-                R_MODEL: [
-                    MessageHandler(text_only, got_model),
-                    CallbackQueryHandler(model_kept, pattern=r"^rg:next$"),
-                ],
-                R_PROJECTS: [
-                    MessageHandler(text_only, got_project),
-                    CallbackQueryHandler(projects_done, pattern=r"^rg:next$"),
-                    CallbackQueryHandler(clear_list, pattern=r"^rg:clear:"),
-                ],
-                R_CONFIRM: [CallbackQueryHandler(confirmed, pattern=r"^rg:ok$")],
+def register(router: Router) -> None:
+    """This capability's commands, presses and conversations, on every channel."""
+    cancel = {"huy": cancelled, "cancel": cancelled}
+
+    def words(step: str) -> dict[Any, Handler]:
+        again = text_expected(step)
+        return {InKind.PHOTO: again, InKind.FILE: again, InKind.STICKER: again}
+
+    router.conversation(
+        Conversation(
+            name="registration",
+            entry={"dangky": start_registration, "register": start_registration},
+            entry_choices={task_button_data(ProgressTask.REGISTER): start_registration},
+            steps={
+                TITLE: {"rg:t:": title_chosen},
+                TARGETS: {
+                    **words(TARGETS),
+                    InKind.TEXT: got_target,
+                    "rg:next": targets_done,
+                    "rg:clear:": clear_at(TARGETS),
+                },
+                PEOPLE: {
+                    InKind.TEXT: got_people_text,
+                    InKind.FILE: got_people_file,
+                    InKind.PHOTO: people_not_a_list,
+                    InKind.STICKER: people_not_a_list,
+                    "rg:next": people_done,
+                    "rg:clear:": clear_at(PEOPLE),
+                },
+                MODEL: {**words(MODEL), InKind.TEXT: got_model, "rg:next": model_kept},
+                PROJECTS: {
+                    **words(PROJECTS),
+                    InKind.TEXT: got_project,
+                    "rg:next": projects_done,
+                    "rg:clear:": clear_at(PROJECTS),
+                },
+                CONFIRM: {"rg:ok": confirmed},
             },
             fallbacks=cancel,
-            name="registration",
+            fallback_choices={"rg:cancel": cancelled},
         )
     )
-    application.add_handler(
-        conversation(
-            entry_points=[CommandHandler(["tieuchi", "criteria"], criteria_start)],
-            states={
-                C_UPLOAD: [
-                    MessageHandler(filters.Document.ALL, criteria_file),
-                    MessageHandler(text_only, criteria_text),
-                ]
-            },
-            fallbacks=[CommandHandler(["huy", "cancel"], criteria_cancel)],
+    router.conversation(
+        Conversation(
             name="criteria",
+            entry={"tieuchi": criteria_start, "criteria": criteria_start},
+            steps={
+                UPLOAD: {
+                    InKind.FILE: criteria_file,
+                    InKind.TEXT: criteria_text,
+                    InKind.PHOTO: criteria_not_a_table,
+                    InKind.STICKER: criteria_not_a_table,
+                }
+            },
+            fallbacks={"huy": criteria_cancel, "cancel": criteria_cancel},
         )
     )
-    application.add_handler(CommandHandler(["kyketgiaouoc", "sign"], pact_offer))
-    application.add_handler(
-        CallbackQueryHandler(pact_offer, pattern=rf"^{task_button_data(ProgressTask.SIGN_PACT)}$")
-    )
-    application.add_handler(CallbackQueryHandler(pact_sign, pattern=r"^pact:"))
-    application.add_handler(CommandHandler(["tinhhinh", "status"], status))
-    application.add_handler(CallbackQueryHandler(remind, pattern=r"^st:remind:"))
-    application.add_handler(CommandHandler(["hanchot", "deadline"], set_deadline))
-    application.add_handler(CommandHandler(["mohan", "reopen"], reopen))
-    application.add_handler(CommandHandler(["xetthidua", "eligibility"], mark_eligibility))
+    router.command(["kyketgiaouoc", "sign"], pact_offer)
+    router.choice(task_button_data(ProgressTask.SIGN_PACT), pact_offer)
+    router.choice("pact:", pact_sign)
+    router.command(["tinhhinh", "status"], status)
+    router.choice("st:remind:", remind)
+    router.command(["hanchot", "deadline"], set_deadline)
+    router.command(["mohan", "reopen"], reopen)
+    router.command(["xetthidua", "eligibility"], mark_eligibility)
+    router.choice("rg:", stale)  # a press of a registration step already left

@@ -1,6 +1,9 @@
 """Self-scoring (/chamdiem), review (/duyet), the unit's answers, and the ranking (/xephang).
 
-Callback data (≤ 64 bytes, every one re-checked by a service):
+On the channel-neutral chat layer: the same conversations on Telegram (buttons, edits) and Zalo
+(lettered options where a score is typed, numbered ones elsewhere, new messages).
+
+Press data (≤ 64 bytes, every one re-checked by a service):
   sc:<sheet>:<next|skip|back|go|submit>:<code>   the representative's sheet, at criterion <code>
   rv:<sheet>  open a sheet for review      ra:<line>  accept a line     rA:<sheet>  accept the rest
   rp:<line>   propose another score        rd:<line>:<u|p>  the head decides a disputed line
@@ -11,58 +14,69 @@ Callback data (≤ 64 bytes, every one re-checked by a service):
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
-from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-
+from bot.chat import Button, InKind
+from bot.chat.router import END, Conversation, Handler, Router, StepKey, Turn
 from bot.i18n import t
 from bot.services import scoring
+from bot.services.notices import Notice
 from bot.services.progress import Task as ProgressTask
 from bot.services.progress import task_button_data
 from bot.services.registration import Refused
 from bot.services.scoring import LineView, SheetState, SheetView
-from handlers.common import ThiduaContext, conversation, reply, viewer
-from handlers.registration import alert, buttons, done_button, now_of, say, today_of
+from handlers import notices
+from models.channels import Channel
 from models.registration import LineReview, SheetStatus
 from models.scoring_rules import format_points
 
-S_SCORE, S_EVIDENCE, S_END = 1, 2, 3
-RV_PROPOSE, RV_ANSWER = 1, 2
-_SC = re.compile(r"^sc:(\d+):(next|skip|back|go|submit):(.{1,32})$")
+S_SCORE, S_EVIDENCE, S_END = "score", "evidence", "end"
+RV_PROPOSE, RV_ANSWER = "propose", "answer"
+_SC = re.compile(r"^sc:(\d{1,12}):(next|skip|back|go|submit):(.{1,32})$")
 _NUMBER_ONLY = re.compile(r"^\s*[0-9]+(?:[.,][0-9]+)?\s*$")
+Rows = tuple[tuple[Button, ...], ...]
 
 
 def p(value: object) -> str:
     return format_points(value) if value is not None else "—"  # type: ignore[arg-type]
 
 
+def notice_text(turn: Turn, notice: Notice) -> str:
+    """A service's notice in the reader's language; nested notices and datetimes rendered too."""
+    return notices.notice_text(notice, turn.lang, turn.deps.settings.zone)
+
+
+async def refuse(turn: Turn, refusal: Refused) -> None:
+    """A refusal: a pop-up for a press, a message for what was typed. On Zalo the options shown
+    before stay answerable (an alert does not replace the menu)."""
+    await turn.alert(notice_text(turn, refusal.notice))
+
+
+def _takes_documents(turn: Turn) -> bool:
+    # Zalo people can send photos to a bot, not documents: say "photo or link" there.
+    return turn.incoming.channel is not Channel.ZALO
+
+
+def _now(turn: Turn) -> datetime:
+    return turn.deps.clock()
+
+
 # ------------------------------------------------------------------ the representative's sheet
-async def show_state(update: Update, context: ThiduaContext, state: SheetState, lang: str) -> int:
-    sid = state.sheet_id
+async def show_state(turn: Turn, state: SheetState, *, replace: bool = True) -> str | None:
+    """The sheet where the representative is: in place of the pressed screen, or anew."""
+    lang, sid = turn.lang, state.sheet_id
+    show = turn.show if replace else turn.say
     if state.status is not SheetStatus.DRAFT:
-        await reply(update, t(lang, "score.submitted_already", unit=state.unit_name, total=p(state.total)))
-        return ConversationHandler.END
+        await show(t(lang, "score.submitted_already", unit=state.unit_name, total=p(state.total)))
+        return END
     if state.criterion is None:
         text = t(lang, "score.summary", unit=state.unit_name, total=p(state.total), count=state.count)
         if state.unscored:
             text += "\n" + t(lang, "score.unscored_list", codes=", ".join(state.unscored))
-            markup = buttons(
-                [(t(lang, "score.btn.first"), f"sc:{sid}:go:{state.unscored[0]}")],
-                [(t(lang, "score.btn.back"), f"sc:{sid}:back:end")],
-            )
+            first = Button(t(lang, "score.btn.first"), f"sc:{sid}:go:{state.unscored[0]}")
         else:
-            markup = buttons(
-                [(t(lang, "score.btn.submit"), f"sc:{sid}:submit:end")],
-                [(t(lang, "score.btn.back"), f"sc:{sid}:back:end")],
-            )
-        await reply(update, text, reply_markup=markup)
+            first = Button(t(lang, "score.btn.submit"), f"sc:{sid}:submit:end")
+        await show(text, buttons=((first,), (Button(t(lang, "score.btn.back"), f"sc:{sid}:back:end"),)))
         return S_END
     c = state.criterion
     lines = [
@@ -81,139 +95,182 @@ async def show_state(update: Update, context: ThiduaContext, state: SheetState, 
     if state.score is not None:
         lines.append(t(lang, "score.current", score=p(state.score), evidence=state.evidence))
     lines.append(t(lang, "score.ask"))
-    markup = buttons(
-        [
-            (t(lang, "score.btn.back"), f"sc:{sid}:back:{c.code}"),
-            (t(lang, "score.btn.skip"), f"sc:{sid}:skip:{c.code}"),
-        ]
+    buttons = (
+        (
+            Button(t(lang, "score.btn.back"), f"sc:{sid}:back:{c.code}"),
+            Button(t(lang, "score.btn.skip"), f"sc:{sid}:skip:{c.code}"),
+        ),
     )
-    await reply(update, "\n".join(lines), reply_markup=markup)
+    # A score is typed here: on Zalo the options are lettered, so "9" stays a score.
+    await show("\n".join(lines), buttons=buttons, typed_numbers=True)
     return S_SCORE
 
 
-async def start_scoring(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+async def start_scoring(turn: Turn) -> str | None:
     try:
-        state = await scoring.open_sheet(context.deps.db, profile.person_id, today=today_of(context))
+        state = await scoring.open_sheet(turn.deps.db, turn.person_id, today=turn.today)
     except Refused as refusal:
-        await reply(update, say(refusal.notice, profile.language, context))
-        return ConversationHandler.END
-    return await show_state(update, context, state, profile.language)
+        await turn.say(notice_text(turn, refusal.notice))
+        return END
+    # From the deadline ping's button too, the sheet opens below the ping, which stays as it was.
+    return await show_state(turn, state, replace=False)
 
 
-async def _sheet_id(context: ThiduaContext, person_id: int) -> int:
-    state = await scoring.open_sheet(context.deps.db, person_id, today=today_of(context))
+async def _sheet_id(turn: Turn) -> int:
+    state = await scoring.open_sheet(turn.deps.db, turn.person_id, today=turn.today)
     return state.sheet_id
 
 
-async def got_score(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None
-    profile = await viewer(update, context)
-    lang = profile.language
+def _next_buttons(turn: Turn, sheet_id: int, code: str, *, back: bool) -> Rows:
+    row = [Button(t(turn.lang, "score.btn.next"), f"sc:{sheet_id}:next:{code}")]
+    if back:
+        row.append(Button(t(turn.lang, "score.btn.back"), f"sc:{sheet_id}:back:{code}"))
+    return (tuple(row),)
+
+
+async def got_score(turn: Turn) -> str | None:
+    lang = turn.lang
     try:
-        sheet_id = await _sheet_id(context, profile.person_id)
+        sheet_id = await _sheet_id(turn)
         state, score = await scoring.enter_score(
-            context.deps.db,
-            profile.person_id,
+            turn.deps.db,
+            turn.person_id,
             sheet_id=sheet_id,
-            text=update.message.text or "",
-            today=today_of(context),
-            now=now_of(context),
+            text=turn.incoming.text,
+            today=turn.today,
+            now=_now(turn),
         )
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
+        await refuse(turn, refusal)
         return S_SCORE
     assert state.criterion is not None
     code = state.criterion.code
-    markup = buttons(
-        [
-            (t(lang, "score.btn.next"), f"sc:{sheet_id}:next:{code}"),
-            (t(lang, "score.btn.back"), f"sc:{sheet_id}:back:{code}"),
-        ]
+    key = "score.saved" if _takes_documents(turn) else "score.saved.photos_only"
+    await turn.say(
+        t(lang, key, score=p(score), code=code),
+        buttons=_next_buttons(turn, sheet_id, code, back=True),
+        typed_numbers=True,
     )
-    await reply(update, t(lang, "score.saved", score=p(score), code=code), reply_markup=markup)
     return S_EVIDENCE
 
 
-async def got_evidence(update: Update, context: ThiduaContext) -> int:
-    message = update.message
-    assert message is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    if message.text and _NUMBER_ONLY.match(message.text):
-        # Most likely the next criterion's score typed before «Tiếp»: say so rather than file it as a note.
-        await reply(update, t(lang, "score.evidence.number_hint"))
-        return S_EVIDENCE
-    kind, value, name, size = "note", message.text or "", None, None
-    if message.document is not None:
-        kind, value, name, size = (
-            "document",
-            message.document.file_id,
-            message.document.file_name,
-            message.document.file_size,
-        )
-    elif message.photo:
-        photo = message.photo[-1]
-        kind, value, name, size = "photo", photo.file_id, None, photo.file_size
-    try:
-        sheet_id = await _sheet_id(context, profile.person_id)
-        state = await scoring.add_evidence(
-            context.deps.db,
-            profile.person_id,
-            sheet_id=sheet_id,
-            kind=kind,
-            value=value,
-            file_name=name,
-            size=size,
-            today=today_of(context),
-            now=now_of(context),
-        )
-    except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return S_EVIDENCE
+async def not_a_score(turn: Turn) -> str | None:
+    """A photo, file or sticker where a score is asked for: say so, change nothing."""
+    await turn.alert(t(turn.lang, "score.need_number"))
+    return S_SCORE
+
+
+async def _evidence_saved(turn: Turn, state: SheetState, sheet_id: int) -> str | None:
     assert state.criterion is not None
     code = state.criterion.code
-    markup = buttons([(t(lang, "score.btn.next"), f"sc:{sheet_id}:next:{code}")])
-    await reply(update, t(lang, "score.evidence.saved", count=state.evidence, code=code), reply_markup=markup)
+    await turn.say(
+        t(turn.lang, "score.evidence.saved", count=state.evidence, code=code),
+        buttons=_next_buttons(turn, sheet_id, code, back=False),
+        typed_numbers=True,
+    )
     return S_EVIDENCE
 
 
-async def sheet_button(update: Update, context: ThiduaContext) -> int | None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    match = _SC.match(query.data)
-    if match is None:
-        await alert(update, t(lang, "error.stale_button"))
-        return None
-    sheet_id, action, code = int(match.group(1)), match.group(2), match.group(3)
-    db, today = context.deps.db, today_of(context)
+async def got_evidence(turn: Turn) -> str | None:
+    """A link or a note typed as evidence."""
+    text = turn.incoming.text
+    if _NUMBER_ONLY.match(text):
+        # Most likely the next criterion's score typed before «Tiếp»: say so rather than file it as a note.
+        await turn.alert(t(turn.lang, "score.evidence.number_hint"))
+        return S_EVIDENCE
     try:
-        if action == "submit":
-            state = await scoring.submit(
-                db, profile.person_id, sheet_id=sheet_id, today=today, now=now_of(context)
-            )
-            await done_button(update)
-            # Said only now: the sheet is committed as submitted.
-            await reply(update, t(lang, "score.sent", unit=state.unit_name, total=p(state.total)))
-            return ConversationHandler.END
-        state = await scoring.move(
-            db, profile.person_id, sheet_id=sheet_id, action=action, code=code, today=today
+        sheet_id = await _sheet_id(turn)
+        state = await scoring.add_evidence(
+            turn.deps.db,
+            turn.person_id,
+            sheet_id=sheet_id,
+            kind="note",
+            value=text,
+            today=turn.today,
+            now=_now(turn),
         )
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
+        await refuse(turn, refusal)
+        return S_EVIDENCE
+    return await _evidence_saved(turn, state, sheet_id)
+
+
+async def got_file(turn: Turn) -> str | None:
+    """A photo or document: checked, copied into the bot's file store, then attached."""
+    attachment = turn.incoming.attachment
+    assert attachment is not None
+    kind = "photo" if turn.incoming.kind is InKind.PHOTO else "document"
+    shown = attachment.name or t(turn.lang, "score.evidence.photo_word")
+    try:
+        scoring.check_evidence(kind, attachment.name, attachment.size)
+        sheet_id = await _sheet_id(turn)
+        try:
+            data = await turn.fetch(scoring.MAX_EVIDENCE_BYTES)
+        except ValueError:
+            raise Refused("score.evidence.too_big_unknown", file=shown) from None
+        stored = turn.deps.files.put(data)
+        state = await scoring.add_evidence(
+            turn.deps.db,
+            turn.person_id,
+            sheet_id=sheet_id,
+            kind=kind,
+            value=attachment.ref,
+            file_name=attachment.name,
+            size=stored.size,
+            file_key=stored.key,
+            mime=attachment.mime,
+            caption=attachment.caption,
+            today=turn.today,
+            now=_now(turn),
+        )
+    except Refused as refusal:
+        await refuse(turn, refusal)
+        return S_EVIDENCE
+    return await _evidence_saved(turn, state, sheet_id)
+
+
+async def not_evidence(turn: Turn) -> str | None:
+    await turn.alert(t(turn.lang, "score.evidence.sticker"))
+    return S_EVIDENCE
+
+
+async def sheet_button(turn: Turn) -> str | None:
+    lang = turn.lang
+    match = _SC.match(turn.incoming.choice or "")
+    if match is None:
+        await turn.alert(t(lang, "error.stale_button"))
         return None
-    await done_button(update)
-    return await show_state(update, context, state, lang)
+    sheet_id, action, code = int(match.group(1)), match.group(2), match.group(3)
+    db, today = turn.deps.db, turn.today
+    try:
+        if action == "submit":
+            state = await scoring.submit(db, turn.person_id, sheet_id=sheet_id, today=today, now=_now(turn))
+            # Said only now: the sheet is committed as submitted.
+            await turn.show(t(lang, "score.sent", unit=state.unit_name, total=p(state.total)))
+            return END
+        state = await scoring.move(
+            db, turn.person_id, sheet_id=sheet_id, action=action, code=code, today=today
+        )
+    except Refused as refusal:
+        await refuse(turn, refusal)
+        return await _where_now(turn)
+    return await show_state(turn, state)
 
 
-async def pause(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    await reply(update, t(profile.language, "score.paused"))
-    return ConversationHandler.END
+async def _where_now(turn: Turn) -> str | None:
+    """After a refused press the person stays where they were (a forged press from outside the
+    conversation starts none)."""
+    state = await scoring.find_sheet(turn.deps.db, turn.person_id, today=turn.today)
+    if state is None or state.status is not SheetStatus.DRAFT:
+        return END
+    if state.criterion is None:
+        return S_END
+    return S_EVIDENCE if state.awaiting_evidence else S_SCORE
+
+
+async def pause(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "score.paused"))
+    return END
 
 
 # ------------------------------------------------------------------ review
@@ -237,7 +294,7 @@ def line_text(line: LineView, lang: str) -> str:
     return text
 
 
-def sheet_card(view: SheetView, lang: str, can_finalise: bool) -> tuple[str, object]:
+def sheet_card(view: SheetView, lang: str, can_finalise: bool) -> tuple[str, Rows]:
     lines = [
         t(
             lang,
@@ -250,47 +307,51 @@ def sheet_card(view: SheetView, lang: str, can_finalise: bool) -> tuple[str, obj
     lines += [line_text(line, lang) for line in view.lines]
     if view.status is SheetStatus.FINAL:
         lines.append(t(lang, "review.final_total", total=p(view.final_total)))
-        return "\n".join(lines), None
-    rows: list[list[tuple[str, str]]] = []
+        return "\n".join(lines), ()
+    rows: list[tuple[Button, ...]] = []
     for line in view.lines:
         if line.review is LineReview.PENDING:
-            rows.append([(f"✓ {line.code}", f"ra:{line.line_id}"), (f"✎ {line.code}", f"rp:{line.line_id}")])
+            rows.append(
+                (
+                    Button(f"✓ {line.code}", f"ra:{line.line_id}"),
+                    Button(f"✎ {line.code}", f"rp:{line.line_id}"),
+                )
+            )
         elif line.review is LineReview.DISPUTED and can_finalise:
             rows.append(
-                [
-                    (t(lang, "review.btn.keep_unit", code=line.code), f"rd:{line.line_id}:u"),
-                    (t(lang, "review.btn.use_proposed", code=line.code), f"rd:{line.line_id}:p"),
-                ]
+                (
+                    Button(t(lang, "review.btn.keep_unit", code=line.code), f"rd:{line.line_id}:u"),
+                    Button(t(lang, "review.btn.use_proposed", code=line.code), f"rd:{line.line_id}:p"),
+                )
             )
     if view.count(LineReview.PENDING):
-        rows.append([(t(lang, "review.btn.accept_rest"), f"rA:{view.sheet_id}")])
+        rows.append((Button(t(lang, "review.btn.accept_rest"), f"rA:{view.sheet_id}"),))
     if can_finalise:
-        rows.append([(t(lang, "review.btn.finalise"), f"rf:{view.sheet_id}")])
-    return "\n".join(lines), buttons(*rows) if rows else None
+        rows.append((Button(t(lang, "review.btn.finalise"), f"rf:{view.sheet_id}"),))
+    return "\n".join(lines), tuple(rows)
 
 
-async def _can_finalise(context: ThiduaContext, person_id: int) -> bool:
-    async with context.deps.db.session() as session:
-        try:
-            await scoring.bloc_seat(session, person_id, today_of(context), scoring.FINALISERS)
-            return True
-        except Refused:
-            return False
+async def _card(turn: Turn, view: SheetView, *, replace: bool) -> None:
+    final = await scoring.can_finalise(turn.deps.db, turn.person_id, today=turn.today)
+    text, buttons = sheet_card(view, turn.lang, final)
+    if replace:
+        await turn.show(text, buttons=buttons)
+    else:
+        await turn.say(text, buttons=buttons)
 
 
-async def review_list(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang = profile.language
+async def review_list(turn: Turn) -> None:
+    lang = turn.lang
     try:
-        sheets = await scoring.review_list(context.deps.db, profile.person_id, today=today_of(context))
+        sheets = await scoring.review_list(turn.deps.db, turn.person_id, today=turn.today)
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return
+        await turn.say(notice_text(turn, refusal.notice))
+        return None
     if not sheets:
-        await reply(update, t(lang, "review.none"))
-        return
+        await turn.say(t(lang, "review.none"))
+        return None
     lines = [t(lang, "review.title")]
-    rows = []
+    rows: list[tuple[Button, ...]] = []
     for view in sheets:
         lines.append(
             t(
@@ -305,284 +366,221 @@ async def review_list(update: Update, context: ThiduaContext) -> None:
             )
         )
         if view.status is SheetStatus.SUBMITTED:
-            rows.append([(view.unit_name[:60], f"rv:{view.sheet_id}")])
-    await reply(update, "\n".join(lines), reply_markup=buttons(*rows) if rows else None)
-
-
-async def _send_card(
-    update: Update, context: ThiduaContext, view: SheetView, lang: str, person_id: int
-) -> None:
-    text, markup = sheet_card(view, lang, await _can_finalise(context, person_id))
-    await reply(update, text, reply_markup=markup)
+            rows.append((Button(view.unit_name[:60], f"rv:{view.sheet_id}"),))
+    await turn.say("\n".join(lines), buttons=tuple(rows))
+    return None
 
 
 def _id(data: str, prefix: str) -> int | None:
     rest = data.removeprefix(prefix).split(":")[0]
-    return int(rest) if rest.isdigit() else None
+    return int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 12 else None
 
 
-async def open_sheet(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    sheet_id = _id(query.data, "rv:")
+async def open_sheet(turn: Turn) -> None:
+    sheet_id = _id(turn.incoming.choice or "", "rv:")
     try:
         if sheet_id is None:
             raise Refused("score.no_sheet")
         view = await scoring.sheet_for_review(
-            context.deps.db, profile.person_id, sheet_id=sheet_id, today=today_of(context)
+            turn.deps.db, turn.person_id, sheet_id=sheet_id, today=turn.today
         )
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
-        return
-    await query.answer()
-    await _send_card(update, context, view, lang, profile.person_id)
+        await refuse(turn, refusal)
+        return None
+    await _card(turn, view, replace=False)
+    return None
 
 
-async def accept(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    db, today, now = context.deps.db, today_of(context), now_of(context)
+async def accept(turn: Turn) -> None:
+    data = turn.incoming.choice or ""
+    db, today, now = turn.deps.db, turn.today, _now(turn)
     try:
-        if query.data.startswith("rA:"):
-            sheet_id = _id(query.data, "rA:")
+        if data.startswith("rA:"):
+            sheet_id = _id(data, "rA:")
             if sheet_id is None:
                 raise Refused("score.no_sheet")
             view = await scoring.accept_lines(
-                db, profile.person_id, sheet_id=sheet_id, line_ids=None, today=today, now=now
+                db, turn.person_id, sheet_id=sheet_id, line_ids=None, today=today, now=now
             )
         else:
-            line_id = _id(query.data, "ra:")
+            line_id = _id(data, "ra:")
             if line_id is None:
                 raise Refused("score.no_criterion", code="?")
-            async with db.session() as session:
-                line = await session.get(scoring.ScoreLine, line_id)
-            if line is None:
-                raise Refused("score.no_criterion", code=str(line_id))
+            sheet_id = await scoring.line_sheet(db, line_id)
             view = await scoring.accept_lines(
-                db, profile.person_id, sheet_id=line.sheet_id, line_ids=[line_id], today=today, now=now
+                db, turn.person_id, sheet_id=sheet_id, line_ids=[line_id], today=today, now=now
             )
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
-        return
-    await done_button(update)
-    await _send_card(update, context, view, lang, profile.person_id)
+        await refuse(turn, refusal)
+        return None
+    await _card(turn, view, replace=True)
+    return None
 
 
-async def ask_proposal(update: Update, context: ThiduaContext) -> int | None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    line_id = _id(query.data, "rp:")
+async def ask_proposal(turn: Turn) -> str | None:
+    line_id = _id(turn.incoming.choice or "", "rp:")
     try:
         if line_id is None:
             raise Refused("score.no_criterion", code="?")
-        async with context.deps.db.session() as session:
-            line = await session.get(scoring.ScoreLine, line_id)
-            if line is None:
-                raise Refused("score.no_criterion", code=str(line_id))
-        view = await scoring.sheet_for_review(
-            context.deps.db, profile.person_id, sheet_id=line.sheet_id, today=today_of(context)
+        view, target = await scoring.proposal_target(
+            turn.deps.db, turn.person_id, line_id=line_id, today=turn.today
         )
+        if view.status is not SheetStatus.SUBMITTED:
+            raise Refused("review.not_open")
+        if target.review not in (LineReview.PENDING, LineReview.ACCEPTED):
+            raise Refused("review.line_done", code=target.code)
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
-        return None
-    await scoring.ask(context.deps.db, profile.person_id, kind="propose", ref_id=line_id, now=now_of(context))
-    await query.answer()
-    target = next(v for v in view.lines if v.line_id == line_id)
-    await reply(
-        update,
+        await refuse(turn, refusal)
+        return END
+    turn.data["line"] = line_id  # the typed answer lands on this line, even after a restart
+    await turn.say(
         t(
-            lang,
+            turn.lang,
             "review.ask_proposal",
             code=target.code,
             unit=view.unit_name,
             score=p(target.self_score),
             max=p(target.max_points),
-        ),
+        )
     )
     return RV_PROPOSE
 
 
-async def got_proposal(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    db = context.deps.db
-    line_id = await scoring.asked(db, profile.person_id, kind="propose")
-    if line_id is None:
-        return ConversationHandler.END
+async def got_proposal(turn: Turn) -> str | None:
+    line_id = turn.data.get("line")
+    if not isinstance(line_id, int):
+        return END
     try:
         proposal = await scoring.propose(
-            db,
-            profile.person_id,
+            turn.deps.db,
+            turn.person_id,
             line_id=line_id,
-            text=update.message.text or "",
-            today=today_of(context),
-            now=now_of(context),
+            text=turn.incoming.text,
+            today=turn.today,
+            now=_now(turn),
         )
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
+        await refuse(turn, refusal)
         return RV_PROPOSE
-    await scoring.done_asking(db, profile.person_id)
+    turn.deps.poke_delivery()  # the unit's notice is in the outbox, committed with the proposal
     line = proposal.line
-    await reply(
-        update,
+    await turn.say(
         t(
-            lang,
+            turn.lang,
             "review.proposal_sent",
             code=line.code,
             unit=proposal.sheet.unit_name,
             score=p(line.proposed),
-        ),
-    )
-    for chat_id, language in proposal.notify:
-        await context.bot.send_message(
-            chat_id,
-            t(
-                language,
-                "review.notify",
-                code=line.code,
-                title=line.title,
-                old=p(line.self_score),
-                new=p(line.proposed),
-                reason=line.reason or "",
-            ),
-            parse_mode="HTML",
-            reply_markup=buttons(
-                [
-                    (t(language, "review.btn.agree"), f"ua:{line.line_id}:y"),
-                    (t(language, "review.btn.answer"), f"ua:{line.line_id}:n"),
-                ]
-            ),
         )
-    await _send_card(update, context, proposal.sheet, lang, profile.person_id)
-    return ConversationHandler.END
+    )
+    await _card(turn, proposal.sheet, replace=False)
+    return END
 
 
-async def unit_answer(update: Update, context: ThiduaContext) -> int | None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    parts = query.data.split(":")
-    db, today, now = context.deps.db, today_of(context), now_of(context)
+async def unit_answer(turn: Turn) -> str | None:
+    parts = (turn.incoming.choice or "").split(":")
+    db, today, now = turn.deps.db, turn.today, _now(turn)
     try:
-        if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("y", "n"):
+        if len(parts) != 3 or _id(parts[1], "") is None or parts[2] not in ("y", "n"):
             raise Refused("error.stale_button")
         line_id = int(parts[1])
         if parts[2] == "y":
-            line = await scoring.answer(
-                db, profile.person_id, line_id=line_id, agree=True, today=today, now=now
-            )
-            await done_button(update)
-            await reply(update, t(lang, "review.agreed", code=line.code, score=p(line.final)))
-            return ConversationHandler.END
-        _, line = await scoring.line_for_unit(db, profile.person_id, line_id=line_id, today=today)
+            line = await scoring.answer(db, turn.person_id, line_id=line_id, agree=True, today=today, now=now)
+            await turn.show(t(turn.lang, "review.agreed", code=line.code, score=p(line.final)))
+            await _next_proposal(turn)
+            return END
+        _, line = await scoring.line_for_unit(db, turn.person_id, line_id=line_id, today=today)
         if line.review is not LineReview.PROPOSED:
             raise Refused("review.not_asked")
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
-        return None
-    await scoring.ask(db, profile.person_id, kind="answer", ref_id=line_id, now=now)
-    await done_button(update)
-    await reply(update, t(lang, "review.ask_answer", code=line.code))
+        await refuse(turn, refusal)
+        return END
+    turn.data["line"] = line_id
+    await turn.say(t(turn.lang, "review.ask_answer", code=line.code))
     return RV_ANSWER
 
 
-async def got_answer(update: Update, context: ThiduaContext) -> int:
-    assert update.message is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    db = context.deps.db
-    line_id = await scoring.asked(db, profile.person_id, kind="answer")
-    if line_id is None:
-        return ConversationHandler.END
+async def got_answer(turn: Turn) -> str | None:
+    line_id = turn.data.get("line")
+    if not isinstance(line_id, int):
+        return END
     try:
         line = await scoring.answer(
-            db,
-            profile.person_id,
+            turn.deps.db,
+            turn.person_id,
             line_id=line_id,
             agree=False,
-            text=update.message.text or "",
-            today=today_of(context),
-            now=now_of(context),
+            text=turn.incoming.text,
+            today=turn.today,
+            now=_now(turn),
         )
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
+        await refuse(turn, refusal)
         return RV_ANSWER
-    await scoring.done_asking(db, profile.person_id)
-    await reply(update, t(lang, "review.answered", code=line.code))
-    return ConversationHandler.END
+    await turn.say(t(turn.lang, "review.answered", code=line.code))
+    await _next_proposal(turn)
+    return END
 
 
-async def review_cancel(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    await scoring.done_asking(context.deps.db, profile.person_id)
-    await reply(update, t(profile.language, "join.cancelled"))
-    return ConversationHandler.END
+async def _next_proposal(turn: Turn) -> None:
+    """Where a chat has no buttons (Zalo), only the options shown last can be answered: show the
+    next proposal still waiting for the unit, so each one can be answered in turn."""
+    if turn.caps.buttons:
+        return
+    waiting = await scoring.open_proposals(turn.deps.db, turn.person_id, today=turn.today)
+    if waiting:
+        screen = scoring.proposal_screen(waiting[0], turn.lang)
+        await turn.say(screen.text, buttons=screen.buttons)
 
 
-async def decide(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    parts = query.data.split(":")
+async def review_cancel(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "join.cancelled"))
+    return END
+
+
+async def decide(turn: Turn) -> None:
+    parts = (turn.incoming.choice or "").split(":")
     try:
-        if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("u", "p"):
+        if len(parts) != 3 or _id(parts[1], "") is None or parts[2] not in ("u", "p"):
             raise Refused("error.stale_button")
         view = await scoring.decide(
-            context.deps.db,
-            profile.person_id,
+            turn.deps.db,
+            turn.person_id,
             line_id=int(parts[1]),
             use_proposed=parts[2] == "p",
-            today=today_of(context),
-            now=now_of(context),
+            today=turn.today,
+            now=_now(turn),
         )
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
-        return
-    await done_button(update)
-    await _send_card(update, context, view, lang, profile.person_id)
+        await refuse(turn, refusal)
+        return None
+    await _card(turn, view, replace=True)
+    return None
 
 
-async def finalise(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    sheet_id = _id(query.data, "rf:")
+async def finalise(turn: Turn) -> None:
+    sheet_id = _id(turn.incoming.choice or "", "rf:")
     try:
         if sheet_id is None:
             raise Refused("score.no_sheet")
         view = await scoring.finalise(
-            context.deps.db,
-            profile.person_id,
-            sheet_id=sheet_id,
-            today=today_of(context),
-            now=now_of(context),
+            turn.deps.db, turn.person_id, sheet_id=sheet_id, today=turn.today, now=_now(turn)
         )
     except Refused as refusal:
-        await alert(update, say(refusal.notice, lang, context))
-        return
-    await done_button(update)
-    await reply(update, t(lang, "review.finalised", unit=view.unit_name, total=p(view.final_total)))
+        await refuse(turn, refusal)
+        return None
+    await turn.show(t(turn.lang, "review.finalised", unit=view.unit_name, total=p(view.final_total)))
+    return None
 
 
 # ------------------------------------------------------------------ ranking
-async def ranking(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang = profile.language
+async def ranking(turn: Turn) -> None:
+    lang = turn.lang
     try:
-        result = await scoring.ranking(context.deps.db, profile.person_id, today=today_of(context))
+        result = await scoring.ranking(turn.deps.db, turn.person_id, today=turn.today)
     except Refused as refusal:
-        await reply(update, say(refusal.notice, lang, context))
-        return
+        await turn.say(notice_text(turn, refusal.notice))
+        return None
     lines = [t(lang, "rank.title", bloc=result.bloc_name, year=result.school_year)]
     if result.own_unit_id is not None and not result.lines:
         lines.append(t(lang, "rank.own_pending"))
@@ -593,52 +591,58 @@ async def ranking(update: Update, context: ThiduaContext) -> None:
         lines.append(t(lang, "rank.none"))
     if result.pending:
         lines.append(t(lang, "rank.pending", names=", ".join(result.pending)))
-    await reply(update, "\n".join(lines))
+    await turn.say("\n".join(lines))
+    return None
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add this capability's handlers (before the catch-alls of handlers.errors)."""
-    text_only = filters.TEXT & ~filters.COMMAND
-    application.add_handler(
-        conversation(
-            entry_points=[
-                CommandHandler(["chamdiem", "score"], start_scoring),
-                CallbackQueryHandler(
-                    start_scoring, pattern=rf"^{task_button_data(ProgressTask.SELF_SCORE)}$"
-                ),
-                # Sheet buttons work in any state (and after /huy): the service checks them all.
-                CallbackQueryHandler(sheet_button, pattern=r"^sc:"),
-            ],
-            states={
-                S_SCORE: [MessageHandler(text_only, got_score)],
-                S_EVIDENCE: [
-                    MessageHandler(
-                        (filters.TEXT & ~filters.COMMAND) | filters.Document.ALL | filters.PHOTO, got_evidence
-                    )
-                ],
-                S_END: [],
-            },
-            fallbacks=[CommandHandler(["huy", "cancel", "tamdung", "pause"], pause)],
+def register(router: Router) -> None:
+    others = (InKind.PHOTO, InKind.FILE, InKind.STICKER)
+    score_step: dict[StepKey, Handler] = {InKind.TEXT: got_score, InKind.OTHER: not_a_score}
+    score_step.update({kind: not_a_score for kind in others})
+    evidence_step: dict[StepKey, Handler] = {
+        InKind.TEXT: got_evidence,
+        InKind.PHOTO: got_file,
+        InKind.FILE: got_file,
+        InKind.STICKER: not_evidence,
+        InKind.OTHER: not_evidence,
+    }
+    router.conversation(
+        Conversation(
             name="scoring",
+            entry={"chamdiem": start_scoring, "score": start_scoring},
+            # Sheet presses work in any state (and after /huy): the service checks them all.
+            entry_choices={task_button_data(ProgressTask.SELF_SCORE): start_scoring, "sc:": sheet_button},
+            steps={S_SCORE: score_step, S_EVIDENCE: evidence_step, S_END: {}},
+            fallbacks={name: pause for name in ("huy", "cancel", "tamdung", "pause")},
         )
     )
-    application.add_handler(
-        conversation(
-            entry_points=[
-                CallbackQueryHandler(ask_proposal, pattern=r"^rp:"),
-                CallbackQueryHandler(unit_answer, pattern=r"^ua:"),
-            ],
-            states={
-                RV_PROPOSE: [MessageHandler(text_only, got_proposal)],
-                RV_ANSWER: [MessageHandler(text_only, got_answer)],
-            },
-            fallbacks=[CommandHandler(["huy", "cancel"], review_cancel)],
+    propose_step: dict[StepKey, Handler] = {InKind.TEXT: got_proposal}
+    propose_step.update({kind: _not_text(RV_PROPOSE) for kind in others})
+    answer_step: dict[StepKey, Handler] = {InKind.TEXT: got_answer}
+    answer_step.update({kind: _not_text(RV_ANSWER) for kind in others})
+    router.conversation(
+        Conversation(
             name="review",
+            entry={},
+            entry_choices={"rp:": ask_proposal, "ua:": unit_answer},
+            steps={RV_PROPOSE: propose_step, RV_ANSWER: answer_step},
+            fallbacks={"huy": review_cancel, "cancel": review_cancel},
         )
     )
-    application.add_handler(CommandHandler(["duyet", "review"], review_list))
-    application.add_handler(CallbackQueryHandler(open_sheet, pattern=r"^rv:"))
-    application.add_handler(CallbackQueryHandler(accept, pattern=r"^r[aA]:"))
-    application.add_handler(CallbackQueryHandler(decide, pattern=r"^rd:"))
-    application.add_handler(CallbackQueryHandler(finalise, pattern=r"^rf:"))
-    application.add_handler(CommandHandler(["xephang", "ranking"], ranking))
+    router.command(["duyet", "review"], review_list)
+    router.choice("rv:", open_sheet)
+    router.choice("ra:", accept)
+    router.choice("rA:", accept)
+    router.choice("rd:", decide)
+    router.choice("rf:", finalise)
+    router.command(["xephang", "ranking"], ranking)
+
+
+def _not_text(step: str) -> Handler:
+    """A sticker or a picture where a proposal or an answer is to be typed: ask again, change nothing."""
+
+    async def ask_again(turn: Turn) -> str | None:
+        await turn.alert(t(turn.lang, "chat.text_expected"))
+        return step
+
+    return ask_again

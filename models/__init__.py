@@ -4,4 +4,4 @@ Importing this package registers every table on SQLModel.metadata, which Alembic
 tests rely on: a partial import would make autogenerate want to drop tables.
 """
 
-from models import conversation, meetings, organisation, registration, reminders  # noqa: F401
+from models import channels, conversation, meetings, organisation, registration, reminders  # noqa: F401

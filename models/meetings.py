@@ -64,6 +64,10 @@ class Meeting(SQLModel, table=True):
     checkin_code: str | None = Field(default=None, max_length=8)  # read out by the chair
     chair_person_id: int | None = Field(default=None, foreign_key="person.id")
     secretary_person_id: int | None = Field(default=None, foreign_key="person.id")
+    # For the minutes (seed 000 §II.2.5): the counting committee of the secret ballots, one name a
+    # line, and the representative of the department's council when one attends.
+    counting_committee: str = Field(default="", sa_type=Text)
+    council_representative: str = Field(default="", max_length=255)
     created_by_person_id: int | None = Field(default=None, foreign_key="person.id")
     opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -21,6 +21,7 @@ class Capacity(StrEnum):
 PUBLIC_COMMANDS: tuple[str, ...] = ("start", "help", "language")
 COMMANDS_BY_CAPACITY: dict[str, frozenset[Capacity]] = {
     "whoami": frozenset(Capacity),
+    "lienket": frozenset(Capacity),  # anyone may link; the menu shows it to people with a role
     "invite": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     # Registration, the pact, criteria, scoring, review and ranking (issue 4).
     "dangky": frozenset({Capacity.REP}),

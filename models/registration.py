@@ -7,7 +7,7 @@ binary float on one of the two backends. Totals are summed in Python (models.sco
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -48,6 +48,24 @@ class Task(StrEnum):
     REGISTER = "register"
     SIGN_PACT = "sign"
     SELF_SCORE = "score"
+
+
+# The words the head types for a task (/hanchot dangky 30/11/2026, /mohan kyket 3).
+TASK_WORDS: dict[str, Task] = {
+    "dangky": Task.REGISTER,
+    "register": Task.REGISTER,
+    "kyket": Task.SIGN_PACT,
+    "giaouoc": Task.SIGN_PACT,
+    "sign": Task.SIGN_PACT,
+    "chamdiem": Task.SELF_SCORE,
+    "score": Task.SELF_SCORE,
+}
+REOPEN_DAYS = 7  # /mohan without a number of days: a week, for the bloc or for one unit
+
+
+def deadline_at(day: date, zone: tzinfo) -> datetime:
+    """A deadline "on 30/11" means until the end of that day where the bloc is (23:59:59)."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone)
 
 
 class TaskDeadline(SQLModel, table=True):
@@ -286,15 +304,22 @@ class ScoreLine(SQLModel, table=True):
 
 
 class ScoreEvidence(SQLModel, table=True):
-    """A photo, document, link or note backing a line; files are kept as Telegram file ids."""
+    """A photo, document, link or note backing a line.
+
+    A photo or document is kept in the bot's file store under `file_key` (its SHA-256); `value`
+    is then only the platform's handle at the time. Rows from before the file store have no key:
+    their `value` is a Telegram file_id, fetched from the Bot API when the evidence is packed."""
 
     __tablename__ = "score_evidence"
 
     id: int | None = Field(default=None, primary_key=True)
     line_id: int = Field(foreign_key="score_line.id", index=True)
     kind: str = Field(max_length=16)  # photo | document | link | note
-    value: str = Field(sa_type=Text)
+    value: str = Field(sa_type=Text)  # the link or note; for a file, the platform's handle
     file_name: str | None = Field(default=None, max_length=255)
+    file_key: str | None = Field(default=None, max_length=64)  # bot.files.FileStore key
+    mime: str | None = Field(default=None, max_length=127)
+    caption: str | None = Field(default=None, sa_type=Text)  # what the person wrote with a photo
     added_at: datetime = Field(sa_type=UTCDateTime)
     added_by_person_id: int = Field(foreign_key="person.id")
 
@@ -304,6 +329,17 @@ class Eligibility(StrEnum):
     CONSIDERED = "considered"  # được xét
     NOT_CONSIDERED = "not_considered"  # không xét
     DEFERRED = "deferred"  # chưa xét (inspection or complaint pending)
+
+
+# The words the head types for a mark (/xetthidua 5 chuaxet Đang thanh tra).
+ELIGIBILITY_WORDS: dict[str, Eligibility] = {
+    "chuaxet": Eligibility.DEFERRED,
+    "deferred": Eligibility.DEFERRED,
+    "khongxet": Eligibility.NOT_CONSIDERED,
+    "notconsidered": Eligibility.NOT_CONSIDERED,
+    "xet": Eligibility.CONSIDERED,
+    "considered": Eligibility.CONSIDERED,
+}
 
 
 class EligibilityMark(SQLModel, table=True):

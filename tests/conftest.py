@@ -13,7 +13,6 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,33 +22,21 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from bot.app import build_application, start_bot, stop_bot
-from bot.ballot_crypto import new_master_key
 from bot.db import Database
 from bot.deps import Deps
-from bot.sandbox.client import Person, SandboxClient
+from bot.sandbox.client import SandboxClient
 from bot.sandbox.core import Limits, Sandbox
 from bot.sandbox.server import SandboxServer
 from bot.services.demo import Persona, load_demo
-from bot.settings import Settings, master_key
+from bot.settings import master_key
+from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot, make_settings
+from tests.auxil.clock import TEST_NOW, Clock
+
+pytest_plugins = ["tests.auxil.ballots"]  # its fixture `bloc2`
+__all__ = ["TEST_MASTER_KEY", "TEST_NOW", "Clock", "Demo", "RunningBot", "make_settings"]  # older imports
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = bool(os.environ.get("CI"))
-# A fixed "now" for tests: Monday 23/11/2026, 09:00 in Hồ Chí Minh City (school year 2026-2027).
-TEST_NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock the test moves by hand: no sleeping to reach a deadline."""
-
-    def __init__(self, now: datetime = TEST_NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 # ------------------------------------------------------------------ databases
@@ -125,17 +112,113 @@ async def _truncate_all(db: Database) -> None:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+# ------------------------------------------------------------------ the demo, seeded once
+DEMO_AUTHORITY = "Sở Giáo dục và Đào tạo thành phố Cần Thơ"
+# The personas a test's `demo` finds already in its database (seeded into the template it was copied from).
+SEEDED_DEMO = pytest.StashKey[list[Persona]]()
+
+
+async def _seed_demo(url: str) -> list[Persona]:
+    database = Database(url)
+    try:
+        _, personas = await load_demo(database, authority_name=DEMO_AUTHORITY, now=TEST_NOW)
+    finally:
+        await database.dispose()
+    return personas
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template: Path) -> tuple[Path, list[Persona]]:
+    """The migrated template with the demo roster loaded once, for every test that takes `demo`."""
+    path = sqlite_template.with_name("demo.sqlite3")
+    shutil.copy(sqlite_template, path)
+    personas = _run(_seed_demo(f"sqlite+aiosqlite:///{path}"))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path, personas
+
+
+@pytest.fixture(scope="session")
+def postgres_demo_template(postgres_url: str) -> Iterator[tuple[str, list[Persona]]]:
+    """A PostgreSQL template database holding the demo; each `demo` test gets a clone of it."""
+    name = f"{make_url(postgres_url).database}_demo"
+
+    async def create() -> None:
+        conn = await _pg_admin(TEST_POSTGRES_URL)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(postgres_url).database}"')
+        finally:
+            await conn.close()
+
+    _run(create())
+    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+    async def emptied() -> None:
+        # The session's database is emptied before each test, not after: a copy of it may hold
+        # whatever the last PostgreSQL test left. The demo goes into empty tables.
+        database = Database(url)
+        try:
+            await _truncate_all(database)
+        finally:
+            await database.dispose()
+
+    _run(emptied())
+    personas = _run(_seed_demo(url))
+    yield url, personas
+    _run(_drop_pg(name))
+
+
+async def _drop_pg(name: str) -> None:
+    conn = await _pg_admin(TEST_POSTGRES_URL)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def _clone_pg(template_url: str) -> str:
+    template = make_url(template_url).database
+    name = f"{template}_{uuid.uuid4().hex[:8]}"
+    conn = await _pg_admin(TEST_POSTGRES_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+    return make_url(template_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _wants_seeded_demo(request: pytest.FixtureRequest) -> bool:
+    # The template was seeded at TEST_NOW; a test whose clock starts elsewhere seeds its own.
+    return "demo" in request.fixturenames and request.getfixturevalue("clock")() == TEST_NOW
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty migrated database; for a test that takes `demo`, one that already holds the demo."""
+    seeded = _wants_seeded_demo(request)
+    clone: str | None = None
     if request.param == "sqlite":
         path = tmp_path / "thidua.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        if seeded:
+            template, personas = request.getfixturevalue("sqlite_demo_template")
+            request.node.stash[SEEDED_DEMO] = personas
+        else:
+            template = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, path)
         database = Database(f"sqlite+aiosqlite:///{path}")
+    elif seeded:
+        template_url, personas = request.getfixturevalue("postgres_demo_template")
+        request.node.stash[SEEDED_DEMO] = personas
+        url = await _clone_pg(template_url)
+        clone = make_url(url).database
+        database = Database(url)
     else:
         database = Database(request.getfixturevalue("postgres_url"))
         await _truncate_all(database)
     yield database
     await database.dispose()
+    if clone is not None:
+        await _drop_pg(clone)
 
 
 # ------------------------------------------------------------------ the bot and the sandbox
@@ -144,17 +227,11 @@ def clock() -> Clock:
     return Clock()
 
 
-TEST_MASTER_KEY = new_master_key()
-
-
-def make_settings(db: Database, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"ballot_master_key": TEST_MASTER_KEY, "poll_progress_seconds": 0.5, **overrides}
-    return Settings(_env_file=None, database_url=db.url, telegram_bot_token=None, **values)  # type: ignore[call-arg]
-
-
 @pytest.fixture
-def sandbox() -> Sandbox:
-    return Sandbox(limits=Limits(enabled=True))
+def sandbox(request: pytest.FixtureRequest) -> Sandbox:
+    """Telegram's flood limits only for the tests that test them (marker `flood_limits`): elsewhere
+    they only make the bot's rate limiter wait, seconds per test and nothing asserted."""
+    return Sandbox(limits=Limits(enabled=request.node.get_closest_marker("flood_limits") is not None))
 
 
 @pytest.fixture
@@ -171,26 +248,6 @@ async def client(sandbox_server: SandboxServer) -> AsyncIterator[SandboxClient]:
         yield sandbox_client
 
 
-class RunningBot:
-    """The real application, polling the sandbox over HTTP like it polls Telegram."""
-
-    def __init__(self, deps: Deps, server: SandboxServer) -> None:
-        self.deps = deps
-        self.server = server
-        self.application: Any = None
-
-    async def start(self) -> None:
-        self.application = build_application(
-            self.deps, token=self.server.sandbox.token, base_url=self.server.url
-        )
-        await start_bot(self.application, poll_timeout=1)
-
-    async def stop(self) -> None:
-        if self.application is not None:
-            await stop_bot(self.application)
-            self.application = None
-
-
 @pytest.fixture
 async def bot(db: Database, sandbox_server: SandboxServer, clock: Clock) -> AsyncIterator[RunningBot]:
     settings = make_settings(db)
@@ -202,24 +259,9 @@ async def bot(db: Database, sandbox_server: SandboxServer, clock: Clock) -> Asyn
     await running.stop()
 
 
-class Demo:
-    """Seed 000's roster with one simulated representative per unit, known to the sandbox."""
-
-    def __init__(self, client: SandboxClient, personas: list[Persona]) -> None:
-        self.client = client
-        self.personas = personas
-
-    def persona(self, label_fragment: str) -> Persona:
-        matches = [p for p in self.personas if label_fragment in p.label]
-        assert matches, f"no demo persona whose label contains {label_fragment!r}"
-        return matches[0]
-
-    async def person(self, label_fragment: str) -> Person:
-        persona = self.persona(label_fragment)
-        return await self.client.person(persona.user_id, persona.first_name, last_name=persona.last_name)
-
-
 @pytest.fixture
-async def demo(db: Database, client: SandboxClient, clock: Clock) -> Demo:
-    _, personas = await load_demo(db, authority_name="Sở Giáo dục và Đào tạo thành phố Cần Thơ", now=clock())
+async def demo(request: pytest.FixtureRequest, db: Database, client: SandboxClient, clock: Clock) -> Demo:
+    personas = request.node.stash.get(SEEDED_DEMO, None)
+    if personas is None:
+        _, personas = await load_demo(db, authority_name=DEMO_AUTHORITY, now=clock())
     return Demo(client, personas)

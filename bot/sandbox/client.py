@@ -6,12 +6,15 @@
         reply = await rep.next_message()
         await rep.press(reply, "English")
 
+Zalo people: `await sandbox.zalo_person("u1", "Lan")`, then send / send_image / send_sticker.
+
 Used by the end-to-end tests, the benchmarks and demos; it speaks only the control API.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -57,8 +60,58 @@ class BotMessage:
         return self.raw.get("document")
 
 
+class _Reader:
+    """Reading one chat's bot messages through the control API's event log (either channel)."""
+
+    client: SandboxClient
+    chat_id: int | str
+    cursor: int
+    channel: str = "telegram"
+
+    def _query(self, **extra: Any) -> dict[str, Any]:
+        query: dict[str, Any] = {"chat_id": self.chat_id, **extra}
+        if self.channel != "telegram":
+            query["channel"] = self.channel
+        return query
+
+    async def events(self, wait_seconds: float) -> list[dict[str, Any]]:
+        response = await self.client.http.get(
+            "/sandbox/api/events",
+            params=self._query(after=self.cursor, timeout=wait_seconds),
+            timeout=wait_seconds + 10,
+        )
+        return list(self.client._result(response))
+
+    async def next_event(self, kinds: tuple[str, ...], wait_seconds: float = 15.0) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise SandboxTimeoutError(
+                    f"no {kinds} from the bot in chat {self.chat_id} within {wait_seconds}s"
+                )
+            for event in await self.events(min(remaining, 10.0)):
+                self.cursor = max(self.cursor, event["seq"])
+                from_bot = (
+                    event.get("message", {}).get("from", {}).get("is_bot", event["type"] == "callback_answer")
+                )
+                if event["type"] in kinds and from_bot:
+                    return event
+
+    async def skip_to_now(self) -> None:
+        response = await self.client.http.get("/sandbox/api/events", params=self._query(after=self.cursor))
+        body = response.json()
+        self.cursor = max([self.cursor, body.get("last_seq", 0)])
+
+    async def transcript(self) -> list[dict[str, Any]]:
+        params = {"channel": self.channel} if self.channel != "telegram" else None
+        response = await self.client.http.get(f"/sandbox/api/chats/{self.chat_id}", params=params)
+        return list(self.client._result(response))
+
+
 @dataclass
-class Person:
+class Person(_Reader):
     client: SandboxClient
     user_id: int
     chat_id: int
@@ -113,31 +166,6 @@ class Person:
             body["data"] = data
         return await self.client._post("/sandbox/api/press", body)
 
-    async def events(self, wait_seconds: float) -> list[dict[str, Any]]:
-        response = await self.client.http.get(
-            "/sandbox/api/events",
-            params={"chat_id": self.chat_id, "after": self.cursor, "timeout": wait_seconds},
-            timeout=wait_seconds + 10,
-        )
-        return list(self.client._result(response))
-
-    async def next_event(self, kinds: tuple[str, ...], wait_seconds: float = 15.0) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + wait_seconds
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise SandboxTimeoutError(
-                    f"no {kinds} from the bot in chat {self.chat_id} within {wait_seconds}s"
-                )
-            for event in await self.events(min(remaining, 10.0)):
-                self.cursor = max(self.cursor, event["seq"])
-                from_bot = (
-                    event.get("message", {}).get("from", {}).get("is_bot", event["type"] == "callback_answer")
-                )
-                if event["type"] in kinds and from_bot:
-                    return event
-
     async def next_message(self, wait_seconds: float = 15.0, *, edits: bool = True) -> BotMessage:
         """The bot's next new message (or edit) in this chat, after everything already read."""
         kinds = ("message", "edit") if edits else ("message",)
@@ -167,16 +195,192 @@ class Person:
         event = await self.next_event(("callback_answer",), wait_seconds)
         return dict(event["answer"])
 
-    async def transcript(self) -> list[dict[str, Any]]:
-        response = await self.client.http.get(f"/sandbox/api/chats/{self.chat_id}")
-        return list(self.client._result(response))
 
-    async def skip_to_now(self) -> None:
-        response = await self.client.http.get(
-            "/sandbox/api/events", params={"chat_id": self.chat_id, "after": self.cursor}
+NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(.+)$")
+# Where digits are answers (a score), the options are lettered: "a. Bỏ qua".
+KEYED = re.compile(r"^\s*(\d{1,3}|[a-z])[.)]\s+(.+)$")
+
+
+@dataclass
+class ZaloBotMessage:
+    """One message from the bot in a Zalo chat: a text, a photo by URL (with its caption) or a sticker.
+
+    Zalo has no buttons and no edits, so there is nothing to press and `edited` is always False.
+    """
+
+    raw: dict[str, Any]
+    edited: bool = False
+
+    @property
+    def id(self) -> str:
+        return str(self.raw["message_id"])
+
+    @property
+    def kind(self) -> str:
+        if "photo_url" in self.raw:
+            return "photo"
+        if "sticker" in self.raw:
+            return "sticker"
+        return "text"
+
+    @property
+    def text(self) -> str:
+        """The words on screen: a text's, or a photo's caption."""
+        return str(self.raw.get("text") or self.raw.get("caption") or "")
+
+    @property
+    def photo_url(self) -> str | None:
+        return self.raw.get("photo_url")
+
+    @property
+    def caption(self) -> str | None:
+        return self.raw.get("caption")
+
+    @property
+    def sticker(self) -> str | None:
+        return self.raw.get("sticker")
+
+    @property
+    def date_ms(self) -> int:
+        return int(self.raw["date"])
+
+    @property
+    def document(self) -> None:
+        """Zalo has no documents (files reach a Zalo person as download links in the text)."""
+        return None
+
+    @property
+    def numbered(self) -> dict[int, str]:
+        """The numbered choices in the text ("1. Đồng ý" lines): Zalo's stand-in for buttons.
+
+        The list is the message's last block (after a blank line, before "Trả lời …"): numbered
+        lines in the message's own words above it (a timetable's items) are not choices."""
+        for block in reversed(self.text.split("\n\n")):
+            found: dict[int, str] = {}
+            for line in block.splitlines():
+                match = NUMBERED.match(line)
+                if match:
+                    found.setdefault(int(match.group(1)), match.group(2).strip())
+            if found:
+                return dict(sorted(found.items()))
+        return {}
+
+    @property
+    def keyed(self) -> dict[str, str]:
+        """The choices by what is typed for them: "1", "2"… or, where digits are answers, "a", "b"…
+        (the keys of one list are all digits or all letters; the last list in the text counts:
+        the bot lists the choices after the message's own text, which may hold numbered lines
+        too, such as a scale's contents or a list of units)."""
+        found: dict[str, str] = {}
+        previous: str | None = None  # the key of the line before, if it was a choice's
+        for line in self.text.splitlines():
+            match = KEYED.match(line)
+            if match:
+                key = match.group(1)
+                if previous is None or key.isdigit() != previous.isdigit():
+                    found = {}  # a new list begins
+                found.setdefault(key, match.group(2).strip())
+                previous = key
+            else:
+                previous = None
+        return found
+
+    @property
+    def options(self) -> list[str]:
+        return list(self.keyed.values())
+
+    @property
+    def button_texts(self) -> list[str]:
+        """The same as `options`, so a test written for both channels can read the choices alike."""
+        return self.options
+
+
+@dataclass
+class ZaloPerson(_Reader):
+    """A simulated person on Zalo: sends text, pictures and stickers; reads the bot's messages."""
+
+    client: SandboxClient
+    user_id: str
+    chat_id: str
+    display_name: str = ""
+    cursor: int = 0
+    seen: list[ZaloBotMessage] = field(default_factory=list)
+    channel: str = "zalo"
+
+    async def send(self, text: str) -> dict[str, Any]:
+        """Returns the event as the bot receives it ({event_name, message})."""
+        return dict(
+            await self.client._post(
+                "/sandbox/api/send", {"channel": "zalo", "from_id": self.user_id, "text": text}
+            )
         )
-        body = response.json()
-        self.cursor = max([self.cursor, body.get("last_seq", 0)])
+
+    async def send_image(
+        self, content: bytes, *, caption: str | None = None, filename: str = "photo.jpg"
+    ) -> dict[str, Any]:
+        """Send a picture (JPEG or PNG bytes); the bot gets a URL the sandbox serves."""
+        data: dict[str, Any] = {"channel": "zalo", "from_id": self.user_id}
+        if caption:
+            data["caption"] = caption
+        mime = "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
+        response = await self.client.http.post(
+            "/sandbox/api/upload", data=data, files={"file": (filename, content, mime)}
+        )
+        return dict(self.client._result(response))
+
+    async def send_sticker(self, sticker: str = "sb-thumbs-up") -> dict[str, Any]:
+        return dict(
+            await self.client._post(
+                "/sandbox/api/sticker", {"channel": "zalo", "from_id": self.user_id, "sticker": sticker}
+            )
+        )
+
+    async def upload(
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        mime: str | None = None,
+        photo: bool = False,
+    ) -> dict[str, Any]:
+        """As `Person.upload`, for tests written for both channels: a Zalo person sends pictures only."""
+        if not photo:
+            raise SandboxRequestError(400, "a Zalo person cannot send a document to a bot")
+        return await self.send_image(content, caption=caption, filename=filename)
+
+    async def press(self, message: ZaloBotMessage, label: str) -> dict[str, Any]:
+        """Choose an option as a Zalo person does: reply with its number (or letter) from the list."""
+        key = next((k for k, text in message.keyed.items() if text == label), None)
+        if key is None:
+            raise SandboxRequestError(400, f"no option {label!r} in {message.options!r}")
+        return await self.send(key)
+
+    async def next_message(self, wait_seconds: float = 15.0) -> ZaloBotMessage:
+        """The bot's next message in this chat, after everything already read."""
+        event = await self.next_event(("message",), wait_seconds)
+        message = ZaloBotMessage(event["message"])
+        self.seen.append(message)
+        return message
+
+    async def expect(self, *fragments: str, wait_seconds: float = 15.0) -> ZaloBotMessage:
+        """Skip bot messages until one contains every fragment; fail with what was seen instead."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        skipped: list[str] = []
+        while True:
+            remaining = deadline - loop.time()
+            try:
+                message = await self.next_message(max(remaining, 0.01))
+            except SandboxTimeoutError:
+                raise SandboxTimeoutError(f"expected {fragments!r}; the bot said: {skipped!r}") from None
+            if all(fragment in message.text for fragment in fragments):
+                return message
+            skipped.append(message.text)
+
+    async def bot_messages(self) -> list[ZaloBotMessage]:
+        """Every message the bot sent in this chat, oldest first (the chat's transcript)."""
+        return [ZaloBotMessage(m) for m in await self.transcript() if m.get("from", {}).get("is_bot")]
 
 
 class SandboxClient:
@@ -213,6 +417,46 @@ class SandboxClient:
         person = Person(self, user_id, user_id)
         await person.skip_to_now()
         return person
+
+    async def zalo_person(self, user_id: str, display_name: str) -> ZaloPerson:
+        """A person on Zalo (ids are strings there; the private chat's id is the person's id)."""
+        user = await self._post(
+            "/sandbox/api/users", {"channel": "zalo", "id": user_id, "display_name": display_name}
+        )
+        person = ZaloPerson(self, str(user["id"]), str(user["id"]), display_name)
+        await person.skip_to_now()
+        return person
+
+    async def person_on(
+        self,
+        channel: str,
+        user_id: int,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        language_code: str = "vi",
+    ) -> Person | ZaloPerson:
+        """One person on either channel, for a test body parametrized by channel.
+
+        On Zalo the account id is "z<user_id>" (a string, as the web chat names a persona's account).
+        """
+        if channel == "telegram":
+            return await self.person(user_id, first_name, last_name=last_name, language_code=language_code)
+        if channel == "zalo":
+            name = " ".join(part for part in (last_name, first_name) if part)
+            return await self.zalo_person(f"z{user_id}", name)
+        raise ValueError(f"unknown channel {channel!r}")
+
+    async def zalo_stickers(self) -> list[dict[str, str]]:
+        """The sandbox's own sticker set: [{id, emoji, url}]."""
+        return list(self._result(await self.http.get("/sandbox/api/stickers")))
+
+    async def fetch(self, url: str) -> bytes:
+        """Fetch a URL as a person's phone would (a photo the bot sent by URL, a download link)."""
+        async with httpx.AsyncClient(timeout=30) as http:
+            response = await http.get(url)
+            response.raise_for_status()
+            return response.content
 
     async def in_group(self, person: Person, group_id: int) -> Person:
         member = Person(self, person.user_id, group_id)

@@ -157,7 +157,10 @@ class Sandbox:
         webhook_retry: float = 1.0,
         webhook_retry_max: float = 30.0,
         webhook_timeout: float = 10.0,
+        zalo_token: str = "2000000001:zalo-sandbox",
     ) -> None:
+        from bot.sandbox.zalo import ZaloSandbox  # here: zalo.py builds on this module
+
         self.token = token
         self.bot = {
             "id": bot_id,
@@ -203,6 +206,8 @@ class Sandbox:
         self.webhook_retry_max = webhook_retry_max
         self.webhook_timeout = webhook_timeout
         self._delivery: asyncio.Task[None] | None = None
+        # Zalo's side: its own token, people and chats, on the same event log and server.
+        self.zalo = ZaloSandbox(self, token=zalo_token)
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -416,6 +421,7 @@ class Sandbox:
         self.closing = True
         await self._notify()
         await self._stop_delivery()
+        await self.zalo.close()
 
     # ------------------------------------------------------------------ the Bot API
     async def call(self, method: str, params: dict[str, Any], files: dict[str, Upload] | None = None) -> Any:

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from bot.db import Database
 from bot.services.roster import RosterReport, get_or_create_year, import_roster, parse_roster
+from models.channels import Channel, ChannelAccount
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, Unit
 from models.school_year import school_year_of
 
@@ -116,6 +117,15 @@ async def load_demo(
                 session.add(found)
                 await session.flush()
                 existing[user_id] = found
+            # Reachable through the outbox before the persona has written (as every Telegram user
+            # known before the chat layer is, by migration 0007).
+            assert found.id is not None
+            if await session.get(ChannelAccount, (Channel.TELEGRAM.value, str(user_id))) is None:
+                session.add(
+                    ChannelAccount(
+                        channel=Channel.TELEGRAM.value, external_id=str(user_id), person_id=found.id
+                    )
+                )
             return found
 
         async def grant(

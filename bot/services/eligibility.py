@@ -8,13 +8,16 @@ organisation rated below "Hoàn thành tốt nhiệm vụ" → not considered. B
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat import Screen
 from bot.db import Database
+from bot.services import outbox
 from bot.services.pact import signed_units
 from bot.services.registration import (
     HEAD_SIDE,
@@ -24,7 +27,7 @@ from bot.services.registration import (
     bloc_units,
     record,
     registered_units,
-    unit_rep_chats,
+    unit_reps,
 )
 from models.registration import Eligibility, EligibilityMark
 from models.text import nfc
@@ -206,13 +209,39 @@ async def overview(db: Database, person_id: int, *, today: date) -> BlocOverview
 async def remind_targets(
     db: Database, person_id: int, *, task: str, today: date
 ) -> list[tuple[int, str, str]]:
-    """(telegram id, language, unit name) of every representative of a unit that has not done `task`."""
+    """(person id, language, unit name) of every representative of a unit that has not done `task`."""
     if task not in ("register", "sign", "score"):
         raise Refused("error.stale_button")
     seen = await overview(db, person_id, today=today)
     targets: list[tuple[int, str, str]] = []
     async with db.session() as session:
         for unit in seen.missing(task):
-            for chat_id, language in await unit_rep_chats(session, unit.unit_id, seen.school_year_id):
-                targets.append((chat_id, language, unit.unit_name))
+            for rep_id, language in await unit_reps(session, unit.unit_id, seen.school_year_id):
+                targets.append((rep_id, language, unit.unit_name))
     return targets
+
+
+# A reminder as its reader sees it: (unit name, language) -> the screen (rendered by the handler).
+ReminderScreen = Callable[[str, str], Screen]
+
+
+async def remind(
+    db: Database, person_id: int, *, task: str, today: date, now: datetime, screen: ReminderScreen
+) -> int:
+    """The head's «Nhắc» button: a reminder to every representative of a unit that has not done
+    `task`, through the outbox. A second tap within the same minute reminds nobody twice.
+    Returns how many reminders were queued."""
+    targets = await remind_targets(db, person_id, task=task, today=today)
+    queued = 0
+    minute = now.strftime("%Y%m%d%H%M")
+    async with db.transaction() as session:
+        for rep_id, language, unit_name in targets:
+            queued += await outbox.enqueue(
+                session,
+                person_id=rep_id,
+                kind=f"remind.{task}",
+                screen=screen(unit_name, language),
+                dedupe_key=f"remind:{task}:{person_id}:{minute}:{rep_id}",
+                now=now,
+            )
+    return queued

@@ -1,9 +1,10 @@
 """The evidence pack (/xuat → "📎 Minh chứng (ZIP)"): the files behind the score lines, for the council.
 
 The score workbook names each piece of evidence; this pack carries the files themselves. Photos
-and documents are kept as Telegram file ids, so the caller passes a `download` function
-(async file id -> bytes): the handler builds one on the bot's getFile, the command line one on
-the Bot API over HTTP, a test its own. This module never imports telegram.
+and documents are read from the bot's own file store (`store`) where the row has a key. Rows from
+before the file store have only a Telegram file id, so the caller also passes a `download`
+function (async file id -> bytes) for them: the handler builds one on the bot's getFile, the
+command line one on the Bot API over HTTP, a test its own. This module never imports telegram.
 
 Memory stays bounded: units are read from the database one at a time, each file is downloaded,
 written into the archive and dropped before the next, and each finished archive (at most
@@ -27,6 +28,7 @@ from sqlmodel import col, select
 
 from bot.db import Database
 from bot.exports import csv as csv_export
+from bot.exports.common import inert
 from bot.exports.evidence_pack import (
     INDEX_HEADER,
     INDEX_NAME,
@@ -37,6 +39,7 @@ from bot.exports.evidence_pack import (
     evidence_file_name,
     unit_folder,
 )
+from bot.files import FileStore
 from bot.services.criteria import current_scale
 from bot.services.exports import Context, ExportFile, Kind, Scope, _issuer, _members, _name, off_loop
 from bot.services.invites import NotAllowedError
@@ -59,6 +62,14 @@ class FetchError(Exception):
 
 class TooBig(FetchError):
     """Raised by a download function for a file over the 20 MB a bot may download."""
+
+
+class NotInStore(FetchError):
+    """A row names a file the bot's file store does not hold (the folder was moved or pruned)."""
+
+
+class NoDownload(FetchError):
+    """A file from before the file store, with no Telegram bot at hand to fetch it."""
 
 
 @dataclass
@@ -88,15 +99,14 @@ class _Row:
     part: int = 0  # the archive holding the file; 0 for links, notes and what was not fetched
 
 
-def _cell(text: str) -> str:
-    """Text a unit typed, made inert for Excel: a note or file name starting with "=", "+", "@"
-    (or "-" not followed by a space, as in a bullet) would otherwise be run as a formula."""
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and text[1:2] not in ("", " ")):
-        return f"'{text}"
-    return text
+_cell = inert  # one rule for every file a spreadsheet opens
 
 
 def _reason(error: Exception) -> str:
+    if isinstance(error, NotInStore):
+        return "Không tìm thấy tệp trong kho tệp của bot"
+    if isinstance(error, NoDownload):
+        return "Không tải được: tệp gửi qua Telegram trước đây, cần bot Telegram để tải về"
     if isinstance(error, TooBig):
         return "Không tải được: tệp lớn hơn 20 MB, bot Telegram không được tải tệp lớn như vậy"
     if isinstance(error, FetchError):
@@ -126,18 +136,54 @@ async def _evidence_of(db: Database, scale_id: int, unit_id: int) -> list[tuple[
         return [(code, row) for code, row in rows]
 
 
+async def _read(store: FileStore | None, key: str) -> bytes:
+    if store is None:
+        raise NotInStore
+    data = await off_loop(store.get, key)  # up to 20 MB from disk: off the event loop
+    if data is None:
+        raise NotInStore
+    return data
+
+
+async def _no_download(file_id: str) -> bytes:
+    raise NoDownload
+
+
+async def needs_download(db: Database, scope: Scope) -> bool:
+    """Whether any file in the scope predates the file store (only a Telegram file id)."""
+    scale_id, _ = await _plan(db, scope)
+    if scale_id is None:
+        return False
+    async with db.session() as session:
+        query = (
+            select(ScoreEvidence.id)
+            .join(ScoreLine, col(ScoreLine.id) == ScoreEvidence.line_id)
+            .join(ScoreSheet, col(ScoreSheet.id) == ScoreLine.sheet_id)
+            .where(
+                ScoreSheet.scale_id == scale_id,
+                col(ScoreEvidence.kind).in_(FILE_KINDS),
+                col(ScoreEvidence.file_key).is_(None),
+            )
+        )
+        if scope.unit_id is not None:
+            query = query.where(ScoreSheet.unit_id == scope.unit_id)
+        return (await session.exec(query.limit(1))).first() is not None
+
+
 async def parts(
     db: Database,
     scope: Scope,
     context: Context,
-    download: Download,
+    download: Download | None,
     *,
+    store: FileStore | None = None,
     limit: int = PART_LIMIT,
     max_file: int = MAX_DOWNLOAD,
     stats: PackStats | None = None,
 ) -> AsyncIterator[ExportFile]:
     """The pack's archives, each yielded as soon as it is complete; nothing when no unit in the
-    scope has any evidence. `stats`, when given, is filled in along the way."""
+    scope has any evidence. Files come from `store` by key, older ones through `download` by
+    Telegram file id. `stats`, when given, is filled in along the way."""
     if Kind.EVIDENCE not in scope.kinds:
         raise NotAllowedError
     stats = stats if stats is not None else PackStats()
@@ -176,7 +222,10 @@ async def parts(
             original = evidence.file_name or ""
             shown = original or "(ảnh)"
             try:
-                data = await download(evidence.value)
+                if evidence.file_key:
+                    data = await _read(store, evidence.file_key)
+                else:
+                    data = await (download or _no_download)(evidence.value)
                 if len(data) > max_file:
                     raise TooBig
             except Exception as error:  # whatever the transport raised: listed, never fatal
@@ -204,7 +253,8 @@ async def parts(
             if finished is not None:
                 stats.parts += 1
                 yield ExportFile(f"{base}_phan-{finished.number}.zip", finished.data, ZIP_MIME)
-            note = f"Tên tệp gốc: {original}" if original else ""
+            notes = [f"Tên tệp gốc: {original}" if original else "", evidence.caption or ""]
+            note = "; ".join(text for text in notes if text)
             rows.append(_Row(name, code, title, kind, path, note, writer.number))
             stats.files += 1
     if not any(row.code for row in rows):  # no unit has any evidence: no archive at all

@@ -121,10 +121,10 @@ async def issue_invites(
 
 
 async def issue_for_officer(
-    db: Database, telegram_id: int, *, now: datetime, ttl: timedelta
+    db: Database, person_id: int, *, now: datetime, ttl: timedelta
 ) -> list[InviteBatch]:
     """Links for every bloc the person runs this year; refuses a person who runs none."""
-    who = await people.profile(db, telegram_id, now.date())
+    who = await people.profile_of(db, person_id, now.date())
     if who is None:
         raise NotAllowedError
     bloc_ids = who.led_bloc_ids()
@@ -155,14 +155,14 @@ async def redeem(
     db: Database,
     token: str,
     *,
-    telegram_id: int,
-    display_name: str,
-    language: str,
+    person_id: int,
     now: datetime,
 ) -> RedeemResult:
     """Bind the person to the invite's unit. Single use even when two people open it at once."""
-    person = await people.identify(db, telegram_id, display_name=display_name, language=language)
     async with db.transaction() as session:
+        person = await session.get(Person, person_id)
+        if person is None:
+            return RedeemResult(RedeemStatus.UNKNOWN)
         found = (
             await session.exec(
                 select(Invite, Unit, Bloc, SchoolYear)

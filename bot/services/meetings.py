@@ -19,7 +19,7 @@ from bot.services.invites import NotAllowedError, NotFoundError
 from models.meetings import Attendance, BlocChat, Meeting, MeetingKind, MeetingStatus
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.school_year import school_year_of
-from models.text import nfc
+from models.text import nfc, nfc_lines
 from models.vote_rules import is_quorate, ordinary_title_rules, quorum_needed
 
 
@@ -217,7 +217,7 @@ async def create_meeting(
             kind=kind,
             starts_at=starts_at,
             place=nfc(place),
-            agenda=nfc(agenda),
+            agenda=nfc_lines(agenda),  # the minutes list the agenda line by line
             chair_person_id=person_id,
             created_by_person_id=person_id,
         )
@@ -276,6 +276,54 @@ async def close_meeting(
                 at=now,
                 actor_person_id=person_id,
             )
+        return await _view(session, meeting)
+
+
+MAX_COUNTING_COMMITTEE = 7
+
+
+async def set_minutes_details(
+    db: Database,
+    *,
+    telegram_id: int,
+    meeting_id: int,
+    now: datetime,
+    today: date,
+    secretary_person_id: int | None = None,
+    counting_committee: list[str] | None = None,
+    council_representative: str | None = None,
+) -> MeetingView:
+    """Who the minutes name besides the chair: the secretary (a person of the bloc), the counting
+    committee of the secret ballots and the department council's representative. Only what is
+    given changes; ValueError names what is wrong and changes nothing."""
+    person_id = await _chair_of(db, telegram_id, meeting_id, today)
+    committee = [nfc(name)[:120] for name in counting_committee or [] if nfc(name)]
+    if len(committee) > MAX_COUNTING_COMMITTEE:
+        raise ValueError("counting_committee")
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        changed: dict[str, object] = {}
+        if secretary_person_id is not None:
+            if await session.get(Person, secretary_person_id) is None:
+                raise ValueError("secretary_person_id")
+            meeting.secretary_person_id = secretary_person_id
+            changed["secretary_person_id"] = secretary_person_id
+        if counting_committee is not None:
+            meeting.counting_committee = "\n".join(committee)
+            changed["counting_committee"] = len(committee)
+        if council_representative is not None:
+            meeting.council_representative = nfc(council_representative)[:255]
+            changed["council_representative"] = bool(meeting.council_representative)
+        session.add(meeting)
+        await audit.append(
+            session,
+            action="meeting.minutes_details",
+            subject=f"meeting:{meeting_id}",
+            at=now,
+            actor_person_id=person_id,
+            details=changed,
+        )
         return await _view(session, meeting)
 
 

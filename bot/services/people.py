@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
+from models.channels import Channel, ChannelAccount
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
 from models.text import nfc
+from models.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,10 @@ async def identify(
                 telegram_id=telegram_id, full_name=nfc(display_name)[:255], language=language, is_admin=admin
             )
             session.add(person)
+            await session.flush()
+            session.add(
+                ChannelAccount(channel=Channel.TELEGRAM, external_id=str(telegram_id), person_id=person.id)
+            )  # type: ignore[arg-type]
         elif admin and not person.is_admin:
             person.is_admin = True
             session.add(person)
@@ -200,9 +208,124 @@ async def profile(db: Database, telegram_id: int, today: date) -> Profile | None
         return await _profile(session, person, today)
 
 
-async def set_language(db: Database, telegram_id: int, language: str) -> None:
+async def profile_of(db: Database, person_id: int, today: date) -> Profile | None:
+    """A person's profile by our own id (what the channel-neutral conversations use)."""
+    async with db.session() as session:
+        person = await session.get(Person, person_id)
+        return None if person is None else await _profile(session, person, today)
+
+
+async def accounts_of(db: Database, person_id: int) -> list[ChannelAccount]:
+    """A person's chat accounts, the one they wrote from last first."""
+    async with db.session() as session:
+        rows = await session.exec(
+            select(ChannelAccount)
+            .where(ChannelAccount.person_id == person_id)
+            .order_by(col(ChannelAccount.last_seen_at).desc())
+        )
+        return list(rows)
+
+
+async def person_of_account(db: Database, channel: Channel, external_id: str) -> int | None:
+    async with db.session() as session:
+        account = await session.get(ChannelAccount, (channel.value, external_id))
+        return None if account is None else account.person_id
+
+
+async def identify_account(
+    db: Database,
+    channel: Channel,
+    external_id: str,
+    *,
+    display_name: str,
+    language: str,
+    today: date,
+    admin: bool = False,
+    now: datetime | None = None,
+) -> Profile:
+    """The person behind a chat account, with their roles; created on first contact.
+
+    Read first: a known account whose admin flag has not changed costs no write (and so, on
+    SQLite, never waits for the single writer); when it was last seen is written once an hour."""
+    async with db.session() as session:
+        account = await session.get(ChannelAccount, (channel.value, external_id))
+        if account is not None:
+            person = await session.get(Person, account.person_id)
+            assert person is not None
+            if person.is_admin or not admin:
+                found = await _profile(session, person, today)
+                if now is not None and account.last_seen_at < now - SEEN_GRANULARITY:
+                    await _seen(db, channel, external_id, now)
+                return found
+    for _attempt in range(2):  # two first contacts at once: the loser reads the winner's row
+        try:
+            async with db.transaction() as session:
+                person = await _claim_account(session, channel, external_id, display_name, language, now)
+                if admin and not person.is_admin:
+                    person.is_admin = True
+                    session.add(person)
+                await session.flush()
+                return await _profile(session, person, today)
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not register the {channel} account")
+
+
+SEEN_GRANULARITY = timedelta(hours=1)
+
+
+async def _seen(db: Database, channel: Channel, external_id: str, now: datetime) -> None:
     async with db.transaction() as session:
-        person = await _person_by_telegram(session, telegram_id)
+        await session.exec(
+            update(ChannelAccount)
+            .where(
+                col(ChannelAccount.channel) == channel.value, col(ChannelAccount.external_id) == external_id
+            )
+            .values(last_seen_at=now)
+        )
+
+
+async def _claim_account(
+    session: AsyncSession,
+    channel: Channel,
+    external_id: str,
+    display_name: str,
+    language: str,
+    now: datetime | None,
+) -> Person:
+    account = await session.get(ChannelAccount, (channel.value, external_id))
+    if account is not None:
+        person = await session.get(Person, account.person_id)
+        assert person is not None
+        return person
+    person = None
+    if channel is Channel.TELEGRAM:  # known to the Telegram-only services before this table existed
+        person = await _person_by_telegram(session, int(external_id))
+    if person is None:
+        person = Person(full_name=nfc(display_name)[:255], language=language)
+        if channel is Channel.TELEGRAM:
+            person.telegram_id = int(external_id)
+        elif channel is Channel.ZALO:
+            person.zalo_id = external_id
+        session.add(person)
+        await session.flush()
+    assert person.id is not None
+    seen = now or utcnow()
+    session.add(
+        ChannelAccount(
+            channel=channel.value,
+            external_id=external_id,
+            person_id=person.id,
+            linked_at=seen,
+            last_seen_at=seen,
+        )
+    )
+    return person
+
+
+async def set_language(db: Database, person_id: int, language: str) -> None:
+    async with db.transaction() as session:
+        person = await session.get(Person, person_id)
         if person is not None:
             person.language = language
             session.add(person)
@@ -233,10 +356,10 @@ def clean_phone(text: str) -> str | None:
 
 
 async def update_details(
-    db: Database, telegram_id: int, *, full_name: str | None = None, phone: str | None = None
+    db: Database, person_id: int, *, full_name: str | None = None, phone: str | None = None
 ) -> None:
     async with db.transaction() as session:
-        person = await _person_by_telegram(session, telegram_id)
+        person = await session.get(Person, person_id)
         if person is None:
             return
         if full_name is not None:

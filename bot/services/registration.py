@@ -24,8 +24,9 @@ from typing import Any
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat import Screen
 from bot.db import Database
-from bot.services import people
+from bot.services import outbox, people
 from bot.services.notices import Notice
 from models.organisation import Bloc, BlocMembership, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
@@ -191,22 +192,22 @@ async def bloc_units(session: AsyncSession, bloc_id: int, school_year_id: int) -
     return [UnitRef(unit.id, unit.name, membership.position) for membership, unit in rows if unit.id]
 
 
-async def unit_rep_chats(session: AsyncSession, unit_id: int, school_year_id: int) -> list[tuple[int, str]]:
-    """(telegram id, language) of a unit's representatives, for notices and reminders."""
+async def unit_reps(session: AsyncSession, unit_id: int, school_year_id: int) -> list[tuple[int, str]]:
+    """(person id, language) of a unit's current representatives, on whichever app each uses:
+    the people its notices and reminders are for (sent through the outbox)."""
     from models.organisation import Person, PersonRole
 
     rows = await session.exec(
-        select(Person)
+        select(Person.id, Person.language)
         .join(PersonRole, col(PersonRole.person_id) == Person.id)
         .where(
             PersonRole.unit_id == unit_id,
             PersonRole.kind == RoleKind.REP,
             PersonRole.school_year_id == school_year_id,
             col(PersonRole.revoked_at).is_(None),
-            col(Person.telegram_id).is_not(None),
         )
     )
-    return [(person.telegram_id, person.language) for person in rows if person.telegram_id]
+    return sorted({(int(person_id), language) for person_id, language in rows if person_id is not None})
 
 
 # ------------------------------------------------------------------ history and deadlines
@@ -403,7 +404,16 @@ class Extension:
     unit_name: str
     until: datetime
     previous: datetime | None
-    rep_chats: tuple[tuple[int, str], ...]  # (telegram id, language) of the unit's representatives
+    reps: tuple[int, ...]  # person ids of the unit's representatives, told through the outbox
+
+    @property
+    def dedupe_prefix(self) -> str:
+        """The outbox key of this grant's notices (one per representative)."""
+        return f"deadline.extended:{self.task.value}:{self.unit_id}:{self.until.isoformat()}:"
+
+
+# What a representative is told of an extension, in their language (rendered by the handler).
+ExtensionNotice = Callable[[Extension, str], Screen]
 
 
 async def unit_by_number(session: AsyncSession, bloc_id: int, school_year_id: int, number: int) -> UnitRef:
@@ -424,10 +434,13 @@ async def extend_for_unit(
     today: date,
     now: datetime,
     reason: str = "",
+    notice: ExtensionNotice | None = None,
 ) -> Extension:
     """The head gives one unit `days` more days from now, without reopening the task for the bloc.
 
-    Granting again replaces the unit's date (longer or shorter); every grant is in the history."""
+    Granting again replaces the unit's date (longer or shorter); every grant is in the history.
+    With `notice`, each of the unit's representatives is told through the outbox, in the same
+    transaction: told only of a grant that was saved."""
     if not 1 <= days <= 90:
         raise Refused("reg.bad_days")
     reason = nfc(reason)[:1000]
@@ -466,8 +479,21 @@ async def extend_for_unit(
             new=until.isoformat(),
             reason=reason or None,
         )
-        chats = await unit_rep_chats(session, unit.unit_id, seat.school_year_id)
-        return Extension(task, unit.unit_id, unit_number, unit.name, until, previous, tuple(chats))
+        reps = await unit_reps(session, unit.unit_id, seat.school_year_id)
+        granted = Extension(
+            task, unit.unit_id, unit_number, unit.name, until, previous, tuple(p for p, _ in reps)
+        )
+        if notice is not None:
+            for rep_id, language in reps:
+                await outbox.enqueue(
+                    session,
+                    person_id=rep_id,
+                    kind="deadline.extended",
+                    screen=notice(granted, language),
+                    dedupe_key=f"{granted.dedupe_prefix}{rep_id}",
+                    now=now,
+                )
+        return granted
 
 
 @dataclass(frozen=True)
@@ -800,13 +826,19 @@ def _person_row(line: int, name: str, job: str, title: str, problems: list[Notic
 
 
 def people_from_text(text: str) -> tuple[list[Person], list[Notice]]:
-    """Lines 'Họ và tên; Chức vụ; Danh hiệu' (or without the job); every bad line is named."""
+    """Lines 'Họ và tên; Chức vụ; Danh hiệu' (or without the job); every bad line is named.
+
+    Rows copied from a spreadsheet (cells split by tabs, the template's header first) are read
+    too: on Zalo, which takes no documents, pasting is how a list comes in."""
     rows: list[Person] = []
     problems: list[Notice] = []
-    for number, line in enumerate((nfc(x) for x in text.splitlines()), start=1):
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = nfc(raw.replace("\t", ";"))  # tabs before nfc, which makes them spaces
         if not line:
             continue
         cells = [cell.strip() for cell in line.replace("|", ";").split(";")]
+        if _is_people_header(cells):
+            continue
         if len(cells) == 2:
             cells = [cells[0], "", cells[1]]
         if len(cells) != 3:
@@ -818,6 +850,11 @@ def people_from_text(text: str) -> tuple[list[Person], list[Notice]]:
     if not rows and not problems:
         problems.append(Notice("reg.people.empty"))
     return rows, problems
+
+
+def _is_people_header(cells: list[str]) -> bool:
+    folded = [strip_diacritics(cell).casefold().strip(" :*") for cell in cells]
+    return bool(folded) and folded[0] in PEOPLE_COLUMNS["name"]
 
 
 def check_list_file(file_name: str, size: int | None) -> Notice | None:

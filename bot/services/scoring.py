@@ -19,7 +19,10 @@ from pathlib import Path
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat import Button, Screen
 from bot.db import Database
+from bot.i18n import t
+from bot.services import outbox
 from bot.services.criteria import ScaleView, current_scale, load_view
 from bot.services.registration import (
     REVIEWERS,
@@ -29,7 +32,7 @@ from bot.services.registration import (
     bloc_units,
     check_deadline,
     record,
-    unit_rep_chats,
+    unit_reps,
     unit_seat,
 )
 from models.organisation import Unit
@@ -37,14 +40,13 @@ from models.permissions import Capacity
 from models.registration import (
     CriteriaScale,
     LineReview,
-    PendingReply,
     ScoreEvidence,
     ScoreLine,
     ScoreSheet,
     SheetStatus,
     Task,
 )
-from models.scoring_rules import Content, Criterion, ScoreError, parse_score, rank, unit_total
+from models.scoring_rules import Content, Criterion, ScoreError, format_points, parse_score, rank, unit_total
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EVIDENCE_TYPES = frozenset(
@@ -64,6 +66,7 @@ EVIDENCE_TYPES = frozenset(
         ".ods",
     }
 )
+FILE_KINDS = frozenset({"photo", "document"})
 FINALISERS = frozenset({Capacity.HEAD, Capacity.DEPUTY})
 _LINK = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
@@ -131,6 +134,26 @@ async def _state(session: AsyncSession, sheet: ScoreSheet, unit_name: str) -> Sh
         unscored=tuple(c.code for c, s in zip(scale.criteria, scores, strict=True) if s is None),
         total=unit_total(s for s in scores if s is not None),
     )
+
+
+async def find_sheet(db: Database, person_id: int, *, today: date) -> SheetState | None:
+    """Where the representative is in the unit's sheet, without making one; None without a sheet."""
+    async with db.session() as session:
+        try:
+            seat = await unit_seat(session, person_id, today)
+        except Refused:
+            return None
+        scale = await current_scale(session, seat.bloc_id, seat.school_year_id)
+        if scale is None:
+            return None
+        sheet = (
+            await session.exec(
+                select(ScoreSheet).where(
+                    ScoreSheet.scale_id == scale.scale_id, ScoreSheet.unit_id == seat.unit_id
+                )
+            )
+        ).first()
+        return None if sheet is None else await _state(session, sheet, seat.unit_name)
 
 
 async def open_sheet(db: Database, person_id: int, *, today: date) -> SheetState:
@@ -237,6 +260,16 @@ def check_evidence_file(file_name: str | None, size: int | None) -> None:
         )
 
 
+def check_evidence(kind: str, file_name: str | None, size: int | None) -> None:
+    """A file's type and size, checked before its bytes are fetched: a refused file is never copied."""
+    if kind == "document":
+        check_evidence_file(file_name, size)
+    elif kind == "photo" and size is not None and size > MAX_EVIDENCE_BYTES:
+        raise Refused(
+            "score.evidence.too_big", file="ảnh", size=f"{size / 1024 / 1024:.1f}".replace(".", ",")
+        )
+
+
 async def add_evidence(
     db: Database,
     person_id: int,
@@ -248,13 +281,15 @@ async def add_evidence(
     now: datetime,
     file_name: str | None = None,
     size: int | None = None,
+    file_key: str | None = None,
+    mime: str | None = None,
+    caption: str | None = None,
 ) -> SheetState:
-    """Attach a photo, document, link or note to the current line."""
-    if kind == "document":
-        check_evidence_file(file_name, size)
-    elif kind == "photo":
-        if size is not None and size > MAX_EVIDENCE_BYTES:
-            raise Refused("score.evidence.too_big", file="ảnh", size=f"{size / 1024 / 1024:.1f}")
+    """Attach a photo, document, link or note to the current line. A file's bytes are in the
+    bot's file store under `file_key`; `value` is then the platform's handle, kept for reference."""
+    if kind in FILE_KINDS:
+        check_evidence(kind, file_name, size)
+        caption = " ".join(caption.split())[:1000] or None if caption else None
     else:
         value = value.strip()
         kind = "link" if _LINK.match(value) else "note"
@@ -269,13 +304,16 @@ async def add_evidence(
         line = (await _lines(session, sheet_id))[scale.criteria[sheet.cursor].code]
         session.add(
             ScoreEvidence(
-                line_id=line.id,
+                line_id=line.id,  # type: ignore[arg-type]
                 kind=kind,
                 value=value,
                 file_name=file_name,
+                file_key=file_key if kind in FILE_KINDS else None,
+                mime=mime if kind in FILE_KINDS else None,
+                caption=caption if kind in FILE_KINDS else None,
                 added_at=now,
                 added_by_person_id=person_id,
-            )  # type: ignore[arg-type]
+            )
         )
         await session.flush()
         return await _state(session, sheet, unit_name)
@@ -532,7 +570,33 @@ _PROPOSAL = re.compile(r"^\s*([+\-−–]?[0-9]+(?:[.,][0-9]*)?)\s*[:;,\-–]?\s
 class Proposal:
     sheet: SheetView
     line: LineView
-    notify: list[tuple[int, str]]  # the unit's representatives: (telegram id, language)
+    notify: list[tuple[int, str]]  # the unit's representatives told: (person id, language)
+
+
+def proposal_screen(line: LineView, lang: str) -> Screen:
+    """What the unit is shown of a proposed adjustment, with its two answers."""
+    text = t(
+        lang,
+        "review.notify",
+        code=line.code,
+        title=line.title,
+        old=_points(line.self_score),
+        new=_points(line.proposed),
+        reason=line.reason or "",
+    )
+    return Screen(
+        text,
+        buttons=(
+            (
+                Button(t(lang, "review.btn.agree"), f"ua:{line.line_id}:y"),
+                Button(t(lang, "review.btn.answer"), f"ua:{line.line_id}:n"),
+            ),
+        ),
+    )
+
+
+def _points(value: Decimal | None) -> str:
+    return format_points(value) if value is not None else "—"
 
 
 async def propose(
@@ -567,12 +631,68 @@ async def propose(
         session.add(line)
         await session.flush()
         view = await _sheet_view(session, sheet)
-        notify = await unit_rep_chats(session, sheet.unit_id, sheet.school_year_id)
-        return Proposal(view, next(v for v in view.lines if v.line_id == line_id), view_notify(notify))
+        target = next(v for v in view.lines if v.line_id == line_id)
+        notify = await unit_reps(session, sheet.unit_id, sheet.school_year_id)
+        # Told through the outbox, in the transaction of the proposal: each representative in
+        # their own language, on the app they use, after the commit (a line is proposed once).
+        for rep_id, language in notify:
+            await outbox.enqueue(
+                session,
+                person_id=rep_id,
+                kind="score_proposal",
+                screen=proposal_screen(target, language),
+                dedupe_key=f"score-proposal:{line_id}:{rep_id}",
+                now=now,
+            )
+        return Proposal(view, target, notify)
 
 
-def view_notify(chats: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    return sorted(set(chats))
+async def line_sheet(db: Database, line_id: int) -> int:
+    """The sheet a line belongs to (a press names the line only)."""
+    async with db.session() as session:
+        line = await session.get(ScoreLine, line_id)
+        if line is None:
+            raise Refused("score.no_criterion", code=str(line_id))
+        return line.sheet_id
+
+
+async def proposal_target(
+    db: Database, person_id: int, *, line_id: int, today: date
+) -> tuple[SheetView, LineView]:
+    """The sheet and line a reviewer is about to propose another score for."""
+    sheet_id = await line_sheet(db, line_id)
+    view = await sheet_for_review(db, person_id, sheet_id=sheet_id, today=today)
+    return view, next(v for v in view.lines if v.line_id == line_id)
+
+
+async def can_finalise(db: Database, person_id: int, *, today: date) -> bool:
+    async with db.session() as session:
+        try:
+            await bloc_seat(session, person_id, today, FINALISERS)
+            return True
+        except Refused:
+            return False
+
+
+async def open_proposals(db: Database, person_id: int, *, today: date) -> list[LineView]:
+    """The proposals on this representative's unit still waiting for the unit's answer."""
+    async with db.session() as session:
+        try:
+            seat = await unit_seat(session, person_id, today)
+        except Refused:
+            return []
+        sheets = await session.exec(
+            select(ScoreSheet).where(
+                ScoreSheet.unit_id == seat.unit_id,
+                ScoreSheet.school_year_id == seat.school_year_id,
+                ScoreSheet.status == SheetStatus.SUBMITTED,
+            )
+        )
+        found: list[LineView] = []
+        for sheet in sheets:
+            view = await _sheet_view(session, sheet)
+            found += [line for line in view.lines if line.review is LineReview.PROPOSED]
+        return found
 
 
 async def line_for_unit(
@@ -750,26 +870,3 @@ async def sheet_status_by_unit(
             continue
         found[sheet.unit_id] = status
     return found
-
-
-# ------------------------------------------------------------------ what a person was asked to type
-async def ask(db: Database, person_id: int, *, kind: str, ref_id: int, now: datetime) -> None:
-    async with db.transaction() as session:
-        row = await session.get(PendingReply, person_id)
-        if row is None:
-            row = PendingReply(person_id=person_id, kind=kind, ref_id=ref_id, asked_at=now)
-        row.kind, row.ref_id, row.asked_at = kind, ref_id, now
-        session.add(row)
-
-
-async def asked(db: Database, person_id: int, *, kind: str) -> int | None:
-    async with db.session() as session:
-        row = await session.get(PendingReply, person_id)
-        return row.ref_id if row is not None and row.kind == kind else None
-
-
-async def done_asking(db: Database, person_id: int) -> None:
-    async with db.transaction() as session:
-        row = await session.get(PendingReply, person_id)
-        if row is not None:
-            await session.delete(row)

@@ -28,7 +28,7 @@ from bot.services import people
 from bot.services.notices import Notice
 from bot.services.progress import Task
 from bot.services.roster import get_or_create_year
-from models.organisation import Bloc, BlocMembership, SchoolYear
+from models.organisation import Bloc, BlocMembership, Person, SchoolYear
 from models.reminders import (
     Milestone,
     MilestoneMute,
@@ -537,9 +537,9 @@ class Scope:
     school_year: str | None
 
 
-async def import_scope(db: Database, telegram_id: int, today: date) -> Scope:
+async def import_scope(db: Database, person_id: int, today: date) -> Scope:
     """Whose timetable a person loads: an administrator's is every bloc's; a head's is their bloc's."""
-    profile = await people.profile(db, telegram_id, today)
+    profile = await people.profile_of(db, person_id, today)
     if profile is None:
         raise NotAllowedError
     year = profile.roles[0].school_year if profile.roles else None
@@ -552,13 +552,13 @@ async def import_scope(db: Database, telegram_id: int, today: date) -> Scope:
 
 
 async def create_draft(
-    db: Database, telegram_id: int, cells: Sequence[Sequence[object]], *, now: datetime, zone: ZoneInfo
+    db: Database, person_id: int, cells: Sequence[Sequence[object]], *, now: datetime, zone: ZoneInfo
 ) -> Preview:
     """Check a pasted or uploaded table; when every row reads, keep it as a draft to confirm."""
     today = now.astimezone(zone).date()
-    scope = await import_scope(db, telegram_id, today)
+    scope = await import_scope(db, person_id, today)
     preview = check(cells, school_year=None, today=today)
-    profile = await people.profile(db, telegram_id, today)  # before the transaction: SQLite has one writer
+    profile = await people.profile_of(db, person_id, today)  # before the transaction: SQLite has one writer
     assert profile is not None
     async with db.transaction() as session:
         if scope.bloc_id is not None:
@@ -593,11 +593,11 @@ class DraftGoneError(Exception):
 
 
 async def save_draft(
-    db: Database, draft_id: int, telegram_id: int, *, now: datetime, zone: ZoneInfo
+    db: Database, draft_id: int, person_id: int, *, now: datetime, zone: ZoneInfo
 ) -> ImportResult:
     """Save a confirmed draft once: a double tap on "Lưu" finds it used and saves nothing more."""
     today = now.astimezone(zone).date()
-    profile = await people.profile(db, telegram_id, today)
+    profile = await people.profile_of(db, person_id, today)
     async with db.transaction() as session:
         draft = await session.get(TimetableDraft, draft_id)
         if (
@@ -619,10 +619,10 @@ async def save_draft(
     return result
 
 
-async def drop_draft(db: Database, draft_id: int, telegram_id: int, *, now: datetime) -> None:
+async def drop_draft(db: Database, draft_id: int, person_id: int, *, now: datetime) -> None:
     async with db.transaction() as session:
         draft = await session.get(TimetableDraft, draft_id)
-        person = await people._person_by_telegram(session, telegram_id)
+        person = await session.get(Person, person_id)
         if draft is None or person is None or draft.person_id != person.id or draft.used_at is not None:
             raise DraftGoneError
         draft.used_at = now

@@ -113,6 +113,20 @@ class WebChat:
                 time.sleep(payload["parameters"]["retry_after"])
         raise AssertionError(f"{method}: still rate limited")
 
+    def zalo_api(self, method: str, **params: Any) -> Any:
+        """Call the sandbox's Zalo Bot API as a Zalo bot does (JSON in, `{ok, result}` out)."""
+        token = Sandbox().zalo.token  # the Zalo token `thidua run` gives its sandbox
+        request = urllib.request.Request(
+            f"{self.url}/zalo/bot{token}/{method}",
+            data=json.dumps(params).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return json.loads(response.read().decode("utf-8")).get("result")
+        except urllib.error.HTTPError as error:
+            raise AssertionError(f"{method} failed: {error.read().decode('utf-8')}") from None
+
     def people(self, group: str) -> list[dict[str, Any]]:
         return [p for p in self.personas if p["group"] == group]
 

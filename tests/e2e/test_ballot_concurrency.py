@@ -22,7 +22,8 @@ from bot.services import ballots, invites, meetings, people
 from bot.services.ballots import Purpose
 from handlers.voting import send_ballots
 from models.meetings import MeetingKind, Participation, SealedBallot
-from tests.conftest import TEST_MASTER_KEY, Clock, Demo, RunningBot, make_settings
+from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot, make_settings
+from tests.auxil.clock import Clock
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ballot]
 MASTER = ballot_crypto.parse_master_key(TEST_MASTER_KEY)

@@ -21,7 +21,7 @@ from bot.services.ballots import Purpose
 from bot.services.demo import load_demo
 from handlers.voting import send_ballots
 from models.meetings import MeetingKind, Participation, SealedBallot
-from tests.conftest import TEST_MASTER_KEY, make_settings
+from tests.auxil.bot import TEST_MASTER_KEY, make_settings
 from tests.e2e.test_restart import BotProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ballot]

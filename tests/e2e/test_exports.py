@@ -11,10 +11,12 @@ from openpyxl import load_workbook
 
 from bot.db import Database
 from bot.exports import minutes
+from bot.exports.score_workbook import FIRST_ROW
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from bot.services import meetings
 from models.meetings import MeetingKind
-from tests.conftest import Clock, RunningBot
+from tests.auxil.bot import RunningBot
+from tests.auxil.clock import Clock
 from tests.unit.test_exports import Dossier, build
 from tests.unit.test_registration_service import make_world
 
@@ -73,7 +75,9 @@ async def test_the_head_receives_the_dossier_as_documents(
                 )
         elif name.endswith(".pdf"):
             assert data.startswith(b"%PDF")
-    expected = 8 if minutes.soffice() else 7  # the minutes' PDF needs LibreOffice
+    # One Báo cáo tóm tắt thành tích per proposed unit: the one Cờ thi đua the ballot awarded.
+    assert sum(n.startswith("bao-cao-tom-tat") for n in names) == 1
+    expected = 9 if minutes.soffice() else 8  # the minutes' PDF needs LibreOffice
     assert f"Đã gửi {expected} tệp" in received[-1].text, "\n".join(names)
     assert len(documents) + len(photos) == expected
 
@@ -112,8 +116,8 @@ async def test_a_unit_exports_only_its_own_files(
     book = load_workbook(io.BytesIO(await client.download(document["file_id"])))
     assert len(book.sheetnames) == 4
     summary = book["Tổng hợp"]
-    assert summary.cell(row=5, column=2).value == unit
-    assert summary.cell(row=6, column=2).value is None
+    assert summary.cell(row=FIRST_ROW, column=2).value == unit
+    assert summary.cell(row=FIRST_ROW + 1, column=2).value != unit  # the signature block follows
 
 
 async def test_the_head_picks_which_meetings_minutes(

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.services import invites
-from tests.conftest import Clock, Demo, RunningBot
+from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.clock import Clock
 
 pytestmark = pytest.mark.e2e
 

@@ -32,7 +32,8 @@ from models.registration import (
     SheetStatus,
     TaskDeadline,
 )
-from tests.conftest import Clock, Demo, RunningBot
+from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.clock import Clock
 from tests.e2e.test_registration import SCALE_ROWS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.registration]

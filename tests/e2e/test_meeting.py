@@ -16,7 +16,8 @@ import pytest
 from bot.db import Database
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from bot.services.demo import load_demo_progress
-from tests.conftest import Clock, Demo, RunningBot
+from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.clock import Clock
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ballot]
 GROUP = -1002

@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.db import Database
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from models.registration import ChangeHistory, PactSignature, Registration, RegistrationIndividual
-from tests.conftest import Demo, RunningBot
+from tests.auxil.bot import Demo, RunningBot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.registration]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Demo, RunningBot
+from tests.auxil.bot import Demo, RunningBot
 from tests.e2e.test_reminders import BLOC2_HEAD, load_as_head
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reminders]

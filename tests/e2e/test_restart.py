@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.chat.router import STATE_TABLE_NAME
 from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
@@ -72,9 +73,14 @@ async def _conversation_saved(db: Database, chat_id: int) -> None:
     for _ in range(100):
         async with db.session() as session:
             rows = (
-                await session.exec(select(ConversationState).where(ConversationState.name == "joining"))
+                await session.exec(
+                    select(ConversationState).where(ConversationState.name == STATE_TABLE_NAME)
+                )
             ).all()
-        if any(json.loads(row.key)[0] == chat_id for row in rows):
+        if any(
+            row.key.startswith(f"telegram:{chat_id}:") and json.loads(row.state)["c"] == "joining"
+            for row in rows
+        ):
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the conversation state was never written to the database")

@@ -10,13 +10,15 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from bot.chat.router import STATE_TABLE_NAME
 from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.services import criteria, scoring
 from models.conversation import ConversationState
 from models.organisation import Person
 from models.registration import ScoreEvidence, ScoreLine, ScoreSheet
-from tests.conftest import Clock, Demo, RunningBot
+from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.clock import Clock
 from tests.e2e.test_registration import HEAD, SCALE_ROWS, UNIT, publish_scale
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scoring]
@@ -24,14 +26,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.scoring]
 SECRETARIAT = "Bộ phận Thường trực — Khối thi đua số 2"
 
 
-async def _saved(db: Database, chat_id: int) -> None:
+async def _saved(db: Database, chat_id: int, step: str = "evidence") -> None:
+    """Wait until the chat's place in the scoring conversation is committed (it is saved just
+    after the answer is sent)."""
     for _ in range(100):
         async with db.session() as session:
             rows = (
-                await session.exec(select(ConversationState).where(ConversationState.name == "scoring"))
+                await session.exec(
+                    select(ConversationState).where(ConversationState.name == STATE_TABLE_NAME)
+                )
             ).all()
-        if any(json.loads(row.key)[0] == chat_id for row in rows):
-            return
+        for row in rows:
+            saved = json.loads(row.state)
+            if row.key.split(":")[1] == str(chat_id) and (saved["c"], saved["s"]) == ("scoring", step):
+                return
         await asyncio.sleep(0.05)
     raise AssertionError("the scoring conversation was never saved")
 

@@ -25,7 +25,7 @@ from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.settings import Settings
-from tests.conftest import TEST_MASTER_KEY
+from tests.auxil.bot import TEST_MASTER_KEY
 
 pytestmark = pytest.mark.e2e
 

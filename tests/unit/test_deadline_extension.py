@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import col, func, select
 
+from bot.chat import Screen
 from bot.db import Database
-from bot.services import criteria, eligibility, pact, registration
+from bot.services import criteria, eligibility, outbox, pact, registration
+from bot.services.outbox import decode_screen
 from bot.services.registration import Refused
+from models.channels import OutboxMessage
 from models.registration import ChangeHistory, DeadlineExtension, PactSignature, Registration, Task
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
 
 pytestmark = pytest.mark.registration
@@ -79,8 +82,7 @@ async def test_an_extension_lets_only_that_unit_submit(world: World) -> None:
     )
     assert granted.unit_name == unit_of(world, late) and granted.unit_number == 4
     assert granted.until == world.clock() + timedelta(days=2) and granted.previous is None
-    late_telegram = next(p.user_id for p in world.personas if world.ids[p.user_id] == late)
-    assert [chat for chat, _ in granted.rep_chats] == [late_telegram]
+    assert granted.reps == (late,)  # the unit's representative, by our person id
 
     # The late unit registers; another unit is still refused with the bloc's own deadline.
     assert (await register_unit(world, late)).version == 1
@@ -265,12 +267,11 @@ async def test_a_representatives_lich_shows_the_deadline_the_bot_enforces_for_th
 
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
     late, other = world.bloc2_reps()[3], world.bloc2_reps()[6]
-    tg = {person_id: user_id for user_id, person_id in world.ids.items()}
     due = world.clock() + timedelta(days=3)
     await set_register_deadline(world, due)
 
     async def register_item(person_id: int) -> reminders.AgendaItem:
-        found = await reminders.agenda(world.db, tg[person_id], now=world.clock(), zone=zone)
+        found = await reminders.agenda(world.db, person_id, now=world.clock(), zone=zone)
         [item] = [i for i in found.items if i.task == "register"]
         return item
 
@@ -294,3 +295,62 @@ async def test_a_representatives_lich_shows_the_deadline_the_bot_enforces_for_th
 
     await register_unit(world, late)
     assert (await register_item(late)).done
+
+
+async def test_the_unit_is_told_through_the_outbox_and_only_of_a_grant_that_was_saved(world: World) -> None:
+    head, late = world.pid(HEAD), world.bloc2_reps()[3]
+    number = (await numbered(world))[unit_of(world, late)]
+
+    def notice(granted: registration.Extension, language: str) -> Screen:
+        return Screen(f"{granted.unit_name} · {language}")
+
+    await set_register_deadline(world, world.clock() + timedelta(days=1))
+    world.clock.advance(days=2)
+    with pytest.raises(Refused):  # no deadline for scoring: nothing to extend, nobody told
+        await registration.extend_for_unit(
+            world.db,
+            head,
+            task=Task.SELF_SCORE,
+            unit_number=number,
+            days=2,
+            today=world.today,
+            now=world.clock(),
+            notice=notice,
+        )
+    assert await count(world.db, OutboxMessage) == 0
+
+    granted = await registration.extend_for_unit(
+        world.db,
+        head,
+        task=Task.REGISTER,
+        unit_number=number,
+        days=2,
+        today=world.today,
+        now=world.clock(),
+        notice=notice,
+    )
+    async with world.db.session() as session:
+        queued = (await session.exec(select(OutboxMessage))).all()
+    assert [(m.person_id, m.kind) for m in queued] == [(late, "deadline.extended")]
+    assert decode_screen(queued[0].screen).text == f"{granted.unit_name} · vi"  # the reader's language
+    assert [d.person_id for d in await outbox.status(world.db, granted.dedupe_prefix)] == [late]
+
+
+async def test_the_heads_reminder_is_queued_once_per_representative_even_if_tapped_twice(
+    world: World,
+) -> None:
+    head, rep = world.pid(HEAD), world.bloc2_reps()[3]
+
+    def screen(unit_name: str, language: str) -> Screen:
+        return Screen(unit_name)
+
+    remind = {"task": "register", "today": world.today, "now": world.clock(), "screen": screen}
+    assert await eligibility.remind(world.db, head, **remind) == 13  # type: ignore[arg-type]
+    assert await eligibility.remind(world.db, head, **remind) == 0  # type: ignore[arg-type]
+    with pytest.raises(Refused):  # a representative reminds nobody
+        await eligibility.remind(world.db, rep, **remind)  # type: ignore[arg-type]
+    with pytest.raises(Refused):  # a forged task
+        await eligibility.remind(world.db, head, **{**remind, "task": "vote"})  # type: ignore[arg-type]
+    async with world.db.session() as session:
+        queued = (await session.exec(select(OutboxMessage))).all()
+    assert sorted(m.person_id for m in queued) == sorted(world.bloc2_reps())

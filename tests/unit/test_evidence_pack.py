@@ -5,16 +5,19 @@ limit, files that cannot be fetched, the unit's own pack, and the same bytes fro
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import random
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, select
 
+from bot.__main__ import NO_TOKEN_FOR_EVIDENCE, export_files
 from bot.db import Database
 from bot.exports.evidence_pack import (
     INDEX_HEADER,
@@ -23,12 +26,15 @@ from bot.exports.evidence_pack import (
     safe_name,
     unit_folder,
 )
+from bot.files import FileStore
 from bot.services import criteria, evidence_pack, exports, scoring
 from bot.services.evidence_pack import FetchError, PackStats, TooBig
 from bot.services.exports import Context, ExportFile, Kind, Scope
+from bot.settings import Settings
 from models.organisation import BlocMembership, Unit
 from models.registration import ScaleCriterion, ScoreEvidence, ScoreLine, ScoreSheet
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
+from tests.auxil.people import person_id_of
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
 
 pytestmark = pytest.mark.export
@@ -135,7 +141,7 @@ async def make_packed(db: Database, clock: Clock) -> Packed:
     # A note that Excel would run as a formula if muc-luc.csv carried it as typed.
     await attach(w, w.pid(OTHER), {"2.2": [("photo", "p2", None), ("text", "=1+1 minh chứng", None)]})
     head_tg = next(p.user_id for p in w.personas if p.label == HEAD)
-    scope = await exports.scope_for(db, head_tg, w.today)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), w.today)
     return Packed(w, scope, FakeTelegram(files))
 
 
@@ -335,7 +341,7 @@ async def test_a_pack_over_the_limit_is_split_into_numbered_parts(db: Database, 
         w, w.pid(OTHER), {"2.1": [("photo", "f4", None), ("photo", "f5", None), ("photo", "f6", None)]}
     )
     head_tg = next(p.user_id for p in w.personas if p.label == HEAD)
-    p = Packed(w, await exports.scope_for(db, head_tg, w.today), FakeTelegram(files))
+    p = Packed(w, await exports.scope_for(db, await person_id_of(db, head_tg), w.today), FakeTelegram(files))
     limit = 100_000
     seen_at_each_part: list[int] = []
     parts: list[ExportFile] = []
@@ -375,7 +381,7 @@ async def test_a_pack_over_the_limit_is_split_into_numbered_parts(db: Database, 
 async def test_a_representative_packs_only_their_own_unit(packed: Packed) -> None:
     p, today = packed, packed.world.today
     rep_tg = next(x.user_id for x in p.world.personas if x.label.endswith(UNIT))
-    own = await exports.scope_for(p.world.db, rep_tg, today)
+    own = await exports.scope_for(p.world.db, await person_id_of(p.world.db, rep_tg), today)
     assert own.unit_id is not None and Kind.EVIDENCE in own.kinds
     parts, stats = await pack(p, own)
     [part] = parts
@@ -392,7 +398,7 @@ async def test_a_representative_packs_only_their_own_unit(packed: Packed) -> Non
 async def test_nothing_to_pack_yields_no_archive(db: Database, clock: Clock) -> None:
     w = await make_world(db, clock)
     head_tg = next(p.user_id for p in w.personas if p.label == HEAD)
-    scope = await exports.scope_for(db, head_tg, w.today)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), w.today)
     telegram = FakeTelegram({})
     stats = PackStats()
     assert [f async for f in evidence_pack.parts(db, scope, CONTEXT, telegram, stats=stats)] == []
@@ -408,3 +414,97 @@ async def test_a_download_larger_than_allowed_is_listed_not_packed(packed: Packe
     over = sorted(r["Tệp trong gói / Liên kết / Ghi chú"] for r in rows if "20 MB" in r["Ghi chú"])
     assert over == ["(ảnh)", "Báo cáo: tổng kết/năm học?.pdf", "Kế hoạch.docx"]
     assert stats.files == 2 and stats.failed == 5
+
+
+# ------------------------------------------------------------------ the bot's file store (issue 11)
+@pytest.mark.zalo
+@pytest.mark.scoring
+async def test_files_in_the_store_are_packed_from_it_and_older_ones_downloaded(
+    db: Database, clock: Clock, tmp_path: Path
+) -> None:
+    w = await make_world(db, clock)
+    await criteria.publish(db, w.pid(HEAD), criteria.check_text(SCALE), today=w.today, now=clock())
+    store = FileStore(tmp_path / "files")
+    photo = blob(11, 3000, JPEG)
+    kept = store.put(photo)
+    never_stored = hashlib.sha256(b"not in the store").hexdigest()
+    rep = w.pid(UNIT)
+    state = await scoring.open_sheet(db, rep, today=w.today)
+    state, _ = await scoring.enter_score(
+        db, rep, sheet_id=state.sheet_id, text="8", today=w.today, now=clock()
+    )
+    for kind, value, name, key, caption in (
+        ("photo", "https://zalo.example/p.jpg", None, kept.key, "Ảnh hội giảng"),
+        ("document", "tg-file-id", "Biên bản.pdf", never_stored, None),
+        ("photo", "p-old", None, None, None),  # from before the store: a Telegram file id only
+    ):
+        await scoring.add_evidence(
+            db,
+            rep,
+            sheet_id=state.sheet_id,
+            kind=kind,
+            value=value,
+            file_name=name,
+            file_key=key,
+            caption=caption,
+            today=w.today,
+            now=clock(),
+        )
+    head_tg = next(p.user_id for p in w.personas if p.label == HEAD)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), w.today)
+    assert await evidence_pack.needs_download(db, scope)
+    old = blob(12, 2000, PNG)
+    telegram = FakeTelegram({"p-old": old})
+    [part] = [f async for f in evidence_pack.parts(db, scope, CONTEXT, telegram, store=store)]
+    assert telegram.calls == ["p-old"]  # only the old row goes to Telegram
+    archive = zipfile.ZipFile(io.BytesIO(part.data))
+    files = {name.rsplit("/", 1)[1]: archive.read(name) for name in archive.namelist() if "/" in name}
+    assert files == {"1.1_01_anh.jpg": photo, "1.1_02_anh.png": old}
+    notes = {
+        r["Tệp trong gói / Liên kết / Ghi chú"]: r["Ghi chú"] for r in index_rows(archive) if r["Mã tiêu chí"]
+    }
+    assert notes["Biên bản.pdf"] == "Không tìm thấy tệp trong kho tệp của bot"
+    assert any(note == "Ảnh hội giảng" for path, note in notes.items() if path.endswith("1.1_01_anh.jpg"))
+
+    # Without a Telegram bot at hand, the old file is listed with the reason, the rest packed.
+    [part] = [f async for f in evidence_pack.parts(db, scope, CONTEXT, None, store=store)]
+    rows = index_rows(zipfile.ZipFile(io.BytesIO(part.data)))
+    assert [r["Ghi chú"] for r in rows if r["Tệp trong gói / Liên kết / Ghi chú"] == "(ảnh)"] == [
+        "Không tải được: tệp gửi qua Telegram trước đây, cần bot Telegram để tải về"
+    ]
+
+
+@pytest.mark.zalo
+@pytest.mark.scoring
+async def test_the_command_line_packs_the_store_without_a_telegram_token(
+    db: Database, clock: Clock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    w = await make_world(db, clock)
+    await criteria.publish(db, w.pid(HEAD), criteria.check_text(SCALE), today=w.today, now=clock())
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=db.url, telegram_bot_token=None, file_store_dir=tmp_path / "files"
+    )
+    photo = blob(21, 2500, JPEG)
+    kept = FileStore(settings.file_store_dir).put(photo)
+    rep = w.pid(UNIT)
+    state = await scoring.open_sheet(db, rep, today=w.today)
+    state, _ = await scoring.enter_score(
+        db, rep, sheet_id=state.sheet_id, text="8", today=w.today, now=clock()
+    )
+    await scoring.add_evidence(
+        db,
+        rep,
+        sheet_id=state.sheet_id,
+        kind="photo",
+        value="",
+        file_key=kept.key,
+        today=w.today,
+        now=clock(),
+    )
+    out = tmp_path / "out"
+    assert await export_files(settings, "evidence", 2, "2026-2027", None, out) == 0
+    [written] = list(out.iterdir())
+    archive = zipfile.ZipFile(written)
+    [name] = [n for n in archive.namelist() if n != INDEX_NAME]
+    assert archive.read(name) == photo
+    assert NO_TOKEN_FOR_EVIDENCE not in capsys.readouterr().err

@@ -18,7 +18,8 @@ from bot.deps import Deps
 from bot.sandbox.core import Limits, Sandbox
 from bot.sandbox.request import SandboxRequest
 from bot.services.demo import load_demo
-from tests.conftest import Clock, make_settings
+from tests.auxil.bot import make_settings
+from tests.auxil.clock import Clock
 
 
 class OfflineChat:

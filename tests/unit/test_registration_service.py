@@ -20,7 +20,7 @@ from bot.services.registration import Person as Individual
 from bot.services.registration import Refused
 from models.organisation import Person
 from models.registration import ChangeHistory, Eligibility, Registration, Task
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 
 pytestmark = pytest.mark.registration
 
@@ -298,4 +298,5 @@ async def test_publish_sign_eligibility_and_progress(world: World) -> None:
     overview = await eligibility.overview(db, head, today=world.today)
     assert len(overview.missing("register")) == 12 and len(overview.missing("sign")) == 12
     targets = await eligibility.remind_targets(db, head, task="sign", today=world.today)
-    assert len(targets) == 12 and all(isinstance(chat, int) for chat, _, _ in targets)
+    reps = set(world.bloc2_reps())
+    assert len(targets) == 12 and all(person in reps for person, _, _ in targets)

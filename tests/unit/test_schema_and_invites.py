@@ -8,10 +8,11 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.db import Database
-from bot.services import invites
+from bot.services import invites, people
 from bot.services.demo import load_demo
+from models.channels import Channel
 from models.organisation import Invite, PersonRole
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 
 
 async def test_migrations_match_the_models(db: Database) -> None:
@@ -22,13 +23,21 @@ async def test_two_people_opening_one_invite_at_once_bind_exactly_one(db: Databa
     await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
     batch = await invites.issue_invites(db, bloc_number=1, now=clock(), ttl=timedelta(days=1))
     token = batch.invites[0].token
-    results = await asyncio.gather(
-        *(
-            invites.redeem(
-                db, token, telegram_id=700000 + i, display_name=f"P{i}", language="vi", now=clock()
+    newcomers_ids = [
+        (
+            await people.identify_account(
+                db,
+                Channel.TELEGRAM,
+                str(700000 + i),
+                display_name=f"P{i}",
+                language="vi",
+                today=clock().date(),
             )
-            for i in range(6)
-        ),
+        ).person_id
+        for i in range(6)
+    ]
+    results = await asyncio.gather(
+        *(invites.redeem(db, token, person_id=person_id, now=clock()) for person_id in newcomers_ids),
         return_exceptions=True,
     )
     statuses = [r.status if isinstance(r, invites.RedeemResult) else type(r).__name__ for r in results]

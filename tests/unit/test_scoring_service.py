@@ -11,12 +11,13 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.db import Database
-from bot.services import criteria, scoring
+from bot.services import criteria, outbox, people, scoring
 from bot.services.registration import Refused
 from bot.services.scoring import LineView, SheetView
+from models.channels import OutboxMessage
 from models.registration import ChangeHistory, LineReview, ScoreLine, SheetStatus
 from models.scoring_rules import rank
-from tests.conftest import Clock
+from tests.auxil.clock import Clock
 from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
 
 pytestmark = pytest.mark.scoring
@@ -231,3 +232,35 @@ def test_reordering_units_never_changes_ranks(totals: dict[int, Decimal], rnd: r
     rnd.shuffle(items)
     after = {row.unit_id: (row.rank, row.tied) for row in rank(dict(items), tiebreak=names.get)}
     assert before == after
+
+
+@pytest.mark.zalo
+async def test_a_proposal_is_told_to_the_unit_through_the_outbox_in_its_language(world: World) -> None:
+    await publish(world)
+    db, today, now = world.db, world.today, world.clock()
+    rep, secretary = world.pid(UNIT), world.pid(SECRETARIAT)
+    await people.set_language(db, rep, "en")
+    await score_all(world, rep, ["8", "9", "5", "4"])
+    [view] = await scoring.review_list(db, secretary, today=today)
+    line = next(x for x in view.lines if x.code == "1.2")
+    proposal = await scoring.propose(
+        db, secretary, line_id=line.line_id, text="7 thiếu minh chứng", today=today, now=now
+    )
+    assert proposal.notify == [(rep, "en")]
+    async with db.session() as session:
+        [row] = (await session.exec(select(OutboxMessage))).all()
+    screen = outbox.decode_screen(row.screen)
+    assert row.person_id == rep and row.kind == "score_proposal" and row.sent_at is None
+    assert (
+        "The secretariat proposes to adjust criterion <b>1.2</b>" in screen.text
+        and "9 → <b>7</b>" in screen.text
+    )
+    assert [b.data for b in screen.buttons[0]] == [f"ua:{line.line_id}:y", f"ua:{line.line_id}:n"]
+    # A refused proposal tells nobody.
+    with pytest.raises(Refused):
+        await scoring.propose(db, secretary, line_id=line.line_id, text="6 lại", today=today, now=now)
+    async with db.session() as session:
+        assert len((await session.exec(select(OutboxMessage))).all()) == 1
+    assert [x.code for x in await scoring.open_proposals(db, rep, today=today)] == ["1.2"]
+    await scoring.answer(db, rep, line_id=line.line_id, agree=True, today=today, now=now)
+    assert await scoring.open_proposals(db, rep, today=today) == []

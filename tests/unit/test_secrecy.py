@@ -33,8 +33,9 @@ from bot.services.ballots import CastStatus, Purpose
 from models.meetings import Participation, Poll, SealedBallot
 from models.organisation import Person
 from models.vote_rules import Choice
-from tests.conftest import Clock
-from tests.unit.test_ballots_service import MASTER, Bloc2, bloc2  # noqa: F401  (the fixture)
+from tests.auxil.ballots import MASTER, Bloc2
+from tests.auxil.clock import Clock
+from tests.auxil.people import person_id_of
 
 pytestmark = [pytest.mark.ballot, pytest.mark.export]
 
@@ -65,7 +66,7 @@ def pairs(line: str, voters: list[Voter]) -> list[str]:
     ]
 
 
-async def vote(bloc2: Bloc2) -> tuple[list[Voter], list[int]]:  # noqa: F811
+async def vote(bloc2: Bloc2) -> tuple[list[Voter], list[int]]:
     """An approval ballot and a selection of 3, ten voters, every choice different."""
     await bloc2.meeting(present=10)
     voters: list[Voter] = []
@@ -106,7 +107,7 @@ async def vote(bloc2: Bloc2) -> tuple[list[Voter], list[int]]:  # noqa: F811
     return voters, closed
 
 
-async def close(bloc2: Bloc2, poll_ids: list[int]) -> None:  # noqa: F811
+async def close(bloc2: Bloc2, poll_ids: list[int]) -> None:
     for poll_id in poll_ids:
         await ballots.close_poll(
             bloc2.db, poll_id=poll_id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
@@ -138,7 +139,7 @@ def file_lines(name: str, data: bytes, folder: Path) -> list[str]:
 
 
 async def test_nothing_kept_or_written_pairs_a_voter_with_a_ballot(
-    bloc2: Bloc2,  # noqa: F811
+    bloc2: Bloc2,
     clock: Clock,
     caplog: pytest.LogCaptureFixture,
     tmp_path: Path,
@@ -188,7 +189,7 @@ async def test_nothing_kept_or_written_pairs_a_voter_with_a_ballot(
     assert rows_read > 100
 
     # The dossier: every file the head can export, and the CSV copies.
-    head_scope = await exports.scope_for(db, bloc2.head, clock().date())
+    head_scope = await exports.scope_for(db, await person_id_of(db, bloc2.head), clock().date())
     files = []
     for kind in (exports.Kind.ALL, exports.Kind.CSV):
         files += (await exports.export(db, head_scope, kind, context(), today=clock().date())).files
@@ -221,7 +222,7 @@ def context() -> exports.Context:
     )
 
 
-async def test_the_closed_ballots_still_verify_after_the_rewrite(bloc2: Bloc2) -> None:  # noqa: F811
+async def test_the_closed_ballots_still_verify_after_the_rewrite(bloc2: Bloc2) -> None:
     """The rewrite at close changes where the sealed ballots sit, never what they are: every
     voter's tracker still verifies and the chain still closes on the published head."""
     voters, poll_ids = await vote(bloc2)

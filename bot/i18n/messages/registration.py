@@ -173,6 +173,24 @@ VI: dict[str, str] = {
     "elig.units": "<b>Các đơn vị của {bloc}</b> (số thứ tự dùng cho /xetthidua và /mohan):",
     "elig.unit_line": "  {n}. {unit} — {status}",
     "elig.unit_reasons": " ({reasons})",
+    # where a person cannot send a document (Zalo): pasted text instead
+    "reg.ask_people.paste": (
+        "Bước 3/5. <b>Danh sách cá nhân</b> và danh hiệu đăng ký (đã có {count} người).\n"
+        "Gõ hoặc dán mỗi dòng một người: <code>Họ và tên; Chức vụ; Danh hiệu</code>. "
+        "Có thể điền mẫu dưới đây bằng Excel rồi chép các dòng dán vào tin nhắn. Danh hiệu: Lao động tiên tiến, "
+        "Chiến sĩ thi đua cơ sở, Chiến sĩ thi đua cấp thành phố, Bằng khen. Xong thì chọn «Xong»."
+    ),
+    "reg.list_expected": "Ở bước này cần danh sách gõ trong tin nhắn, hoặc tệp XLSX/CSV. Không ghi nhận gì.",
+    "reg.list_expected.paste": "Ở bước này cần danh sách gõ hoặc dán vào tin nhắn (không nhận ảnh). Không ghi nhận gì.",
+    "crit.ask_paste": (
+        "Dán bảng thang điểm vào tin nhắn, mỗi dòng một hàng, các ô cách nhau bởi dấu «;» "
+        "(hoặc chép thẳng các dòng từ Excel). Cột: Mã; Nội dung / Tiêu chí; Điểm tối đa; Bước điểm; "
+        "Bổ sung của khối; Thuộc nội dung; Số tiêu chí Sở quy định — như mẫu dưới đây. /huy để dừng."
+    ),
+    "crit.table_expected": "Ở bước này cần bảng thang điểm dạng chữ (dán vào tin nhắn). Không ghi nhận gì.",
+    "deadline.extended_pending": (
+        "Đang gửi thông báo cho {count} người đại diện của đơn vị (chưa gửi xong; bot sẽ gửi tiếp)."
+    ),
 }
 
 EN: dict[str, str] = {
@@ -340,4 +358,21 @@ EN: dict[str, str] = {
     "elig.units": "<b>The units of {bloc}</b> (the numbers /eligibility and /reopen take):",
     "elig.unit_line": "  {n}. {unit} — {status}",
     "elig.unit_reasons": " ({reasons})",
+    "reg.ask_people.paste": (
+        "Step 3/5. <b>People</b> and the title each aims for ({count} so far).\n"
+        "Type or paste one per line: <code>Full name; Job; Title</code>. You may fill in the template below "
+        "in Excel and paste its rows. Titles: Lao động tiên tiến, Chiến sĩ thi đua cơ sở, "
+        "Chiến sĩ thi đua cấp thành phố, Bằng khen. Choose «Done» when finished."
+    ),
+    "reg.list_expected": "This step needs the list typed in a message, or an XLSX/CSV file. Nothing was recorded.",
+    "reg.list_expected.paste": "This step needs the list typed or pasted in a message (not a picture). Nothing was recorded.",
+    "crit.ask_paste": (
+        "Paste the scale in a message, one row per line, cells separated by «;» (or rows copied from Excel). "
+        "Columns: Mã; Nội dung / Tiêu chí; Điểm tối đa; Bước điểm; Bổ sung của khối; Thuộc nội dung; "
+        "Số tiêu chí Sở quy định — as in the template below. /cancel to stop."
+    ),
+    "crit.table_expected": "This step needs the scale as text (pasted in a message). Nothing was recorded.",
+    "deadline.extended_pending": (
+        "Telling {count} representative(s) of the unit (not all sent yet; the bot keeps trying)."
+    ),
 }

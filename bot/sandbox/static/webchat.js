@@ -13,6 +13,10 @@
  *
  * The bot's messages are never injected as HTML: they arrive as text + entities (offsets in UTF-16
  * code units, as Telegram counts them) and are built into DOM nodes by renderFormatted().
+ *
+ * A person can also be on Zalo (the picker's "Telegram | Zalo" switch; #z=<zalo id> in the hash).
+ * A Zalo chat looks like Zalo: plain text (links made clickable), no buttons or edits, photos shown
+ * from their URL, stickers; its ids are strings and its dates milliseconds.
  */
 (() => {
   'use strict';
@@ -324,6 +328,10 @@
     session: null, // changes with every chat opened: late answers for an old chat are dropped
     pickerGroup: null,
     connected: true,
+    channel: 'telegram', // the open chat's: 'telegram' | 'zalo'
+    pickerChannel: 'telegram', // the picker's switch
+    zaloUsers: new Map(), // zalo id -> {id, display_name}
+    stickers: [],
   };
   let channel = null;
 
@@ -345,6 +353,26 @@
     if (persona) return { id: persona.user_id, first_name: persona.first_name, last_name: persona.last_name };
     return null;
   }
+  const zaloIdOf = (persona) => `z${persona.user_id}`;
+  function personaOfZalo(zaloId) {
+    return state.personas.find((p) => zaloIdOf(p) === String(zaloId)) || null;
+  }
+  function zaloUserOf(zaloId) {
+    const user = state.zaloUsers.get(String(zaloId));
+    if (user) return user;
+    const persona = personaOfZalo(zaloId);
+    return persona ? { id: zaloIdOf(persona), display_name: fullName(persona), persona } : null;
+  }
+  const isZalo = () => state.channel === 'zalo';
+  /** A message's date in ms: Telegram counts seconds, Zalo milliseconds. */
+  const dateMs = (date) => (isZalo() ? Number(date) : Number(date) * 1000);
+  /** Is this event about the open chat (the same channel and the same chat id)? */
+  function inOpenChat(event) {
+    if (state.chatId === null || (event.channel || 'telegram') !== state.channel) return false;
+    return isZalo() ? String(event.chat_id) === String(state.chatId) : Number(event.chat_id) === state.chatId;
+  }
+  const channelQuery = () => (isZalo() ? '&channel=zalo' : '');
+
   function groupsOf(id) {
     return state.groups.filter((g) => (g.member_ids || []).map(Number).includes(Number(id)));
   }
@@ -354,7 +382,22 @@
     const params = new URLSearchParams(window.location.hash.replace(/^#/, ''));
     const u = Number.parseInt(params.get('u') || '', 10);
     const c = Number.parseInt(params.get('c') || '', 10);
-    return { user: Number.isFinite(u) ? u : null, chat: Number.isFinite(c) ? c : null };
+    return { user: Number.isFinite(u) ? u : null, chat: Number.isFinite(c) ? c : null, zalo: params.get('z') };
+  }
+  /** Open a persona's (or a Zalo user's) Zalo chat, creating the Zalo account in the sandbox if new. */
+  async function goZalo(zaloId, displayName) {
+    if (!state.zaloUsers.has(zaloId)) {
+      try {
+        const answer = await postJson('/users', { channel: 'zalo', id: zaloId, display_name: displayName });
+        state.zaloUsers.set(zaloId, answer.result);
+      } catch (error) {
+        toast(`Không tạo được tài khoản Zalo: ${error.message}`);
+        return;
+      }
+    }
+    const hash = `#z=${encodeURIComponent(zaloId)}`;
+    if (window.location.hash === hash) route();
+    else window.location.hash = hash;
   }
   function go(userId, chatId) {
     const hash = chatId && chatId !== userId ? `#u=${userId}&c=${chatId}` : `#u=${userId}`;
@@ -363,7 +406,19 @@
   }
 
   function route() {
-    const { user, chat } = readHash();
+    const { user, chat, zalo } = readHash();
+    if (zalo) {
+      const who = zaloUserOf(zalo);
+      if (!who) {
+        toast(`Không có người dùng Zalo mang mã ${zalo} trong bản thử.`);
+        showPicker();
+      } else if (!state.zaloUsers.has(zalo)) {
+        goZalo(zalo, who.display_name);
+      } else {
+        openChat(who, zalo, 'zalo');
+      }
+      return;
+    }
     if (user === null) {
       showPicker();
       return;
@@ -384,12 +439,17 @@
 
   // ------------------------------------------------------------------ the picker
   function personButton(persona, extraLabel, onChoose) {
-    const me = state.me && Number(state.me.id) === Number(persona.user_id);
+    const zalo = state.pickerChannel === 'zalo';
+    const me = state.me && (zalo
+      ? state.channel === 'zalo' && String(state.me.id) === zaloIdOf(persona)
+      : state.channel === 'telegram' && Number(state.me.id) === Number(persona.user_id));
     const name = fullName(persona.first_name ? persona : userOf(persona.user_id));
     return h('li', null, h('button', {
       type: 'button',
       class: 'person',
       'data-user-id': persona.user_id,
+      'data-channel': state.pickerChannel,
+      'data-zalo-id': zalo ? zaloIdOf(persona) : null,
       'aria-current': me ? 'true' : null,
       onclick: onChoose,
     },
@@ -406,6 +466,13 @@
     const matches = (...texts) => !query || texts.some((t) => fold(t).includes(query));
     list.replaceChildren();
     list.removeAttribute('aria-busy');
+    for (const radio of document.querySelectorAll('input[name="channel"]')) {
+      radio.checked = radio.value === state.pickerChannel;
+    }
+    if (state.pickerChannel === 'zalo') {
+      renderZaloPicker(list, matches);
+      return;
+    }
 
     if (state.pickerGroup !== null) {
       const group = state.groups.find((g) => Number(g.id) === state.pickerGroup);
@@ -465,6 +532,48 @@
     list.append(...sections);
   }
 
+  /** Zalo: the same people, each with a Zalo account of their own (Zalo bots have no group chats). */
+  function renderZaloPicker(list, matches) {
+    const sections = [];
+    const byGroup = new Map();
+    for (const persona of state.personas) {
+      if (!matches(fullName(persona), persona.label, persona.group)) continue;
+      const key = persona.group || 'Khác';
+      if (!byGroup.has(key)) byGroup.set(key, []);
+      byGroup.get(key).push(persona);
+    }
+    let index = 0;
+    for (const [title, people] of byGroup) {
+      index += 1;
+      sections.push(h('section', { class: 'picker-group', 'aria-labelledby': `pz-${index}` },
+        h('h2', { id: `pz-${index}` }, title),
+        h('ul', null, people.map((p) => personButton(p, p.label, () => goZalo(zaloIdOf(p), fullName(p)))))));
+    }
+    // Zalo people who are not demo personas (added by a test or a script).
+    const others = Array.from(state.zaloUsers.values())
+      .filter((u) => !personaOfZalo(u.id) && matches(u.display_name));
+    if (others.length) {
+      sections.push(h('section', { class: 'picker-group', 'aria-labelledby': 'pz-others' },
+        h('h2', { id: 'pz-others' }, 'Người dùng Zalo khác'),
+        h('ul', null, others.map((u) => h('li', null, h('button', {
+          type: 'button',
+          class: 'person',
+          'data-channel': 'zalo',
+          'data-zalo-id': u.id,
+          onclick: () => goZalo(u.id, u.display_name),
+        },
+        h('span', { class: 'avatar', 'aria-hidden': 'true', style: 'background:#0068ff' }, initials(u.display_name)),
+        h('span', { class: 'person-text' },
+          h('span', { class: 'person-name' }, u.display_name),
+          h('span', { class: 'person-label' }, 'Zalo'))))))));
+    }
+    if (!sections.length) {
+      sections.push(h('p', { class: 'picker-empty' },
+        state.personas.length || state.zaloUsers.size ? 'Không tìm thấy ai khớp với từ khoá.' : 'Bản thử chưa có người nào.'));
+    }
+    list.append(...sections);
+  }
+
   function chooseGroup(group) {
     if (state.me && groupsOf(state.me.id).some((g) => g.id === group.id)) {
       go(state.me.id, group.id);
@@ -491,10 +600,16 @@
   }
 
   // ------------------------------------------------------------------ opening a chat
-  async function openChat(user, chatId) {
+  async function openChat(user, chatId, channelName) {
     state.me = user;
+    state.channel = channelName || 'telegram';
+    state.pickerChannel = state.channel;
     state.chatId = chatId;
-    state.chatType = chatId < 0 ? 'group' : 'private';
+    state.chatType = !isZalo() && chatId < 0 ? 'group' : 'private';
+    $('app').classList.toggle('zalo', isZalo());
+    $('file-input').accept = isZalo() ? 'image/jpeg,image/png' : '';
+    $('sticker-btn').hidden = !isZalo();
+    $('sticker-tray').hidden = true;
     state.loading = true;
     state.buffer = [];
     state.seen = new Set();
@@ -511,11 +626,17 @@
     state.pending.clear();
     hideSuggestions();
 
-    const persona = personaOf(user.id);
-    const group = state.groups.find((g) => Number(g.id) === chatId);
-    const name = fullName(user);
+    const persona = isZalo() ? personaOfZalo(user.id) : personaOf(user.id);
+    const group = isZalo() ? null : state.groups.find((g) => Number(g.id) === chatId);
+    const name = isZalo() ? user.display_name : fullName(user);
     const avatar = $('chat-avatar');
-    if (group) {
+    if (isZalo()) {
+      $('chat-title').textContent = 'Thi đua Bot';
+      $('chat-sub').textContent = `Zalo · bạn là ${name}${persona && persona.label ? ` — ${persona.label}` : ''}`;
+      avatar.textContent = initials('Thi đua');
+      avatar.style.background = '#fff';
+      textEl.placeholder = 'Nhập tin nhắn';
+    } else if (group) {
       $('chat-title').textContent = group.title;
       $('chat-sub').textContent = `Nhóm · bạn là ${name}`;
       avatar.textContent = initials(group.title, true);
@@ -529,7 +650,7 @@
       textEl.placeholder = 'Tin nhắn';
     }
     $('chat-sub').title = $('chat-sub').textContent;
-    document.title = `${name} — ${group ? group.title : 'Thi đua Bot'}`;
+    document.title = `${name} — ${group ? group.title : 'Thi đua Bot'}${isZalo() ? ' (Zalo)' : ''}`;
     renderTabs();
     renderReplyKeyboard();
     messagesEl.replaceChildren();
@@ -541,7 +662,7 @@
     const session = Symbol('chat');
     state.session = session;
     try {
-      const transcript = await api(`/chats/${chatId}`);
+      const transcript = await api(`/chats/${encodeURIComponent(chatId)}${isZalo() ? '?channel=zalo' : ''}`);
       if (state.session !== session) return;
       state.floor = transcript.last_seq || 0;
       state.chatSeq = state.floor;
@@ -567,7 +688,7 @@
 
   function renderTabs() {
     const nav = $('chat-tabs');
-    const groups = state.me ? groupsOf(state.me.id) : [];
+    const groups = state.me && !isZalo() ? groupsOf(state.me.id) : [];
     nav.replaceChildren();
     if (!groups.length) {
       nav.hidden = true;
@@ -585,7 +706,8 @@
 
   // ------------------------------------------------------------------ messages
   function isMine(message) {
-    return Boolean(state.me && message.from && Number(message.from.id) === Number(state.me.id));
+    if (!state.me || !message.from) return false;
+    return isZalo() ? String(message.from.id) === String(state.me.id) : Number(message.from.id) === Number(state.me.id);
   }
 
   function senderName(from) {
@@ -594,7 +716,56 @@
     return fullName(userOf(from.id) || from);
   }
 
+  /** Zalo shows plain text; its apps make web addresses clickable, so this does too. */
+  function linkified(text) {
+    const fragment = document.createDocumentFragment();
+    const pattern = /https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]]/g;
+    let at = 0;
+    for (const match of text.matchAll(pattern)) {
+      fragment.append(text.slice(at, match.index));
+      const anchor = link(match[0]);
+      anchor.append(match[0]);
+      fragment.append(anchor);
+      at = match.index + match[0].length;
+    }
+    fragment.append(text.slice(at));
+    return fragment;
+  }
+
+  function renderZaloMessage(message) {
+    const mine = isMine(message);
+    const bubble = h('div', { class: 'bubble' });
+    const sticker = typeof message.sticker === 'string' && message.sticker;
+    if (message.photo_url) {
+      const src = safeUrl(message.photo_url);
+      if (src) {
+        bubble.append(h('a', { class: 'photo', href: src, target: '_blank', rel: 'noopener', title: 'Mở ảnh' },
+          h('img', { src, alt: message.caption ? `Ảnh: ${message.caption}` : 'Ảnh', loading: 'lazy' })));
+      }
+    } else if (sticker) {
+      const src = safeUrl(message.url || `/zalo/stickers/${encodeURIComponent(sticker)}`);
+      bubble.append(h('img', { class: 'sticker-img', src, alt: `Nhãn dán ${sticker}`, width: 120, height: 120 }));
+    }
+    const text = typeof message.text === 'string' ? message.text : message.caption;
+    const body = h('div', { class: 'body' });
+    if (text) body.append(h('span', { class: 'text' }, linkified(text)));
+    else if (!message.photo_url && !sticker) {
+      body.append(h('span', { class: 'unsupported' }, 'Loại tin nhắn này chưa hiển thị được trong bản thử.'));
+    }
+    const when = message.date ? timeFormat.format(new Date(Number(message.date))) : '';
+    const stamp = () => h('time', { datetime: message.date ? new Date(Number(message.date)).toISOString() : null }, when);
+    body.append(h('span', { class: 'meta-spacer', 'aria-hidden': 'true' }, stamp()));
+    bubble.append(body, h('span', { class: 'meta' }, stamp()));
+    return h('div', {
+      class: `msg ${mine ? 'out' : 'in'}${sticker ? ' is-sticker' : ''}`,
+      'data-message-id': message.message_id,
+      'data-from': message.from ? message.from.id : null,
+      tabindex: '-1',
+    }, bubble);
+  }
+
   function renderMessage(message) {
+    if (isZalo()) return renderZaloMessage(message);
     const mine = isMine(message);
     const bubble = h('div', { class: 'bubble' });
     if (state.chatType === 'group' && !mine && message.from) {
@@ -688,7 +859,7 @@
   }
 
   function dayKey(date) {
-    return date ? dayFormat.format(new Date(date * 1000)) : '';
+    return date ? dayFormat.format(new Date(dateMs(date))) : '';
   }
 
   function showEmptyIfNeeded() {
@@ -700,7 +871,10 @@
     }
     if (empty) return;
     const box = h('div', { class: 'empty' });
-    if (state.chatType === 'group') {
+    if (isZalo()) {
+      box.append(h('p', null, 'Chưa có tin nhắn. Gửi lời chào tới Thi đua Bot trên Zalo để bắt đầu.'),
+        h('button', { type: 'button', onclick: () => sendText('/start') }, 'Bắt đầu'));
+    } else if (state.chatType === 'group') {
       box.append(h('p', null, 'Chưa có tin nhắn nào trong nhóm.'));
     } else {
       box.append(h('p', null, `Chưa có tin nhắn. Bấm «Bắt đầu» hoặc gõ /start để chào ${(state.bot && state.bot.first_name) || 'bot'}.`),
@@ -711,6 +885,7 @@
 
   /** Show a message, or a newer version of it, in place. Returns true when it is new. */
   function upsert(message, seq) {
+    if (isZalo()) return upsertZalo(message, seq);
     const id = Number(message.message_id);
     const known = state.versions.get(id);
     if (known !== undefined && known >= seq) return false;
@@ -740,6 +915,22 @@
       state.lastDay = day;
     }
     messagesEl.append(node);
+    return true;
+  }
+
+  /** Zalo: string ids, no edits, so a message is shown once, in the order it came. */
+  function upsertZalo(message, seq) {
+    const id = String(message.message_id);
+    if (state.versions.has(id)) return false;
+    state.versions.set(id, seq);
+    const empty = messagesEl.querySelector('.empty');
+    if (empty) empty.remove();
+    const day = dayKey(message.date);
+    if (day && day !== state.lastDay) {
+      messagesEl.append(h('div', { class: 'day', role: 'separator' }, day));
+      state.lastDay = day;
+    }
+    messagesEl.append(renderMessage(message));
     return true;
   }
 
@@ -806,7 +997,7 @@
   function dispatch(events) {
     for (const event of events || []) {
       if (event.seq > state.globalSeq) state.globalSeq = event.seq;
-      if (state.chatId === null || Number(event.chat_id) !== state.chatId) continue;
+      if (!inOpenChat(event)) continue;
       if (state.loading) state.buffer.push(event);
       else applyEvent(event);
     }
@@ -851,7 +1042,7 @@
     const chatId = state.chatId;
     if (chatId === null || state.loading) return;
     try {
-      const answer = await api(`/events?chat_id=${chatId}&after=${state.chatSeq}&timeout=0`);
+      const answer = await api(`/events?chat_id=${encodeURIComponent(chatId)}&after=${state.chatSeq}&timeout=0${channelQuery()}`);
       if (state.chatId === chatId && !state.loading) dispatch(answer.result);
       if (state.mode !== 'leader') setConnected(true, false);
     } catch (_) {
@@ -906,7 +1097,7 @@
     let delay = 1000;
     while (!controller.signal.aborted && state.chatId === chatId) {
       try {
-        const answer = await api(`/events?chat_id=${chatId}&after=${state.chatSeq}&timeout=${POLL_SECONDS}`,
+        const answer = await api(`/events?chat_id=${encodeURIComponent(chatId)}&after=${state.chatSeq}&timeout=${POLL_SECONDS}${channelQuery()}`,
           { signal: controller.signal });
         if (controller.signal.aborted) return;
         dispatch(answer.result);
@@ -954,9 +1145,12 @@
     const text = String(raw || '').trim();
     if (!text || !state.me) return;
     try {
-      const answer = await postJson('/send', { from_id: state.me.id, chat_id: state.chatId, text });
+      const payload = isZalo()
+        ? { channel: 'zalo', from_id: state.me.id, text }
+        : { from_id: state.me.id, chat_id: state.chatId, text };
+      const answer = await postJson('/send', payload);
       const message = answer.result && answer.result.message;
-      if (message && Number(message.chat.id) === state.chatId) {
+      if (message && inOpenChat({ channel: state.channel, chat_id: message.chat.id })) {
         if (upsert(message, 0)) scrollToBottom(true);
       }
     } catch (error) {
@@ -966,9 +1160,14 @@
 
   async function uploadFile(file) {
     if (!file || !state.me) return;
+    if (isZalo() && !/^image\/(jpeg|png)$/.test(file.type)) {
+      toast('Bot Zalo chỉ nhận ảnh (JPEG hoặc PNG).');
+      return;
+    }
     const form = new FormData();
     form.append('from_id', String(state.me.id));
-    form.append('chat_id', String(state.chatId));
+    if (isZalo()) form.append('channel', 'zalo');
+    else form.append('chat_id', String(state.chatId));
     const caption = textEl.value.trim();
     if (caption) form.append('caption', caption);
     form.append('file', file, file.name);
@@ -982,11 +1181,53 @@
         autosize();
       }
       const message = answer.result && answer.result.message;
-      if (message && Number(message.chat.id) === state.chatId && upsert(message, 0)) scrollToBottom(true);
+      if (message && inOpenChat({ channel: state.channel, chat_id: message.chat.id }) && upsert(message, 0)) {
+        scrollToBottom(true);
+      }
       toast(`Đã gửi «${file.name}».`);
     } catch (error) {
       toast(error.status === 413 ? 'Tệp quá lớn (tối đa 50 MB).' : `Không gửi được tệp: ${error.message}`);
     }
+  }
+
+  async function sendSticker(sticker) {
+    if (!state.me || !isZalo()) return;
+    $('sticker-tray').hidden = true;
+    $('sticker-btn').setAttribute('aria-expanded', 'false');
+    try {
+      const answer = await postJson('/sticker', { channel: 'zalo', from_id: state.me.id, sticker });
+      const message = answer.result && answer.result.message;
+      if (message && upsert(message, 0)) scrollToBottom(true);
+    } catch (error) {
+      toast(`Không gửi được nhãn dán: ${error.message}`);
+    }
+  }
+
+  async function toggleStickers() {
+    const tray = $('sticker-tray');
+    if (!tray.hidden) {
+      tray.hidden = true;
+      $('sticker-btn').setAttribute('aria-expanded', 'false');
+      return;
+    }
+    if (!state.stickers.length) {
+      try {
+        state.stickers = (await api('/stickers')).result || [];
+      } catch (error) {
+        toast(`Không tải được nhãn dán: ${error.message}`);
+        return;
+      }
+    }
+    tray.replaceChildren(...state.stickers.map((sticker) => h('button', {
+      type: 'button',
+      class: 'sticker-choice',
+      'data-sticker': sticker.id,
+      title: `Gửi nhãn dán ${sticker.emoji}`,
+      'aria-label': `Gửi nhãn dán ${sticker.emoji}`,
+      onclick: () => sendSticker(sticker.id),
+    }, sticker.emoji)));
+    tray.hidden = false;
+    $('sticker-btn').setAttribute('aria-expanded', 'true');
   }
 
   async function press(message, button, node) {
@@ -1066,6 +1307,10 @@
   // ------------------------------------------------------------------ commands and the text box
   async function loadCommands() {
     if (state.chatId === null) return;
+    if (isZalo()) {
+      state.commands = []; // Zalo has no command menu
+      return;
+    }
     const chatId = state.chatId;
     const persona = state.me ? personaOf(state.me.id) : null;
     const language = (persona && persona.language) || (state.me && state.me.language_code) || '';
@@ -1200,6 +1445,7 @@
       if (file) uploadFile(file);
       input.value = '';
     });
+    $('sticker-btn').addEventListener('click', toggleStickers);
     $('kb-toggle').addEventListener('click', () => {
       state.keyboardHidden = !state.keyboardHidden;
       renderReplyKeyboard();
@@ -1208,11 +1454,13 @@
 
   // ------------------------------------------------------------------ start
   async function loadDirectory() {
-    const [info, users, chats] = await Promise.all([
+    const [info, users, chats, zaloUsers] = await Promise.all([
       api('/info'),
       api('/users').catch(() => ({ result: [] })),
       api('/chats').catch(() => ({ result: [] })),
+      api('/users?channel=zalo').catch(() => ({ result: [] })),
     ]);
+    state.zaloUsers = new Map((zaloUsers.result || []).map((u) => [String(u.id), u]));
     state.bot = info.result.bot;
     state.personas = info.result.personas || [];
     state.users = new Map((users.result || []).map((u) => [Number(u.id), u]));
@@ -1224,6 +1472,13 @@
     $('back').addEventListener('click', showPicker);
     $('picker-close').addEventListener('click', () => route());
     $('picker-filter').addEventListener('input', renderPicker);
+    for (const radio of document.querySelectorAll('input[name="channel"]')) {
+      radio.addEventListener('change', () => {
+        state.pickerChannel = radio.value;
+        state.pickerGroup = null;
+        renderPicker();
+      });
+    }
     window.addEventListener('hashchange', route);
     for (let delay = 1000; ; delay = Math.min(delay * 2, 10000)) {
       try {

@@ -1,0 +1,394 @@
+"""The Zalo adapter: Zalo events in, the chat vocabulary out as plain text and numbered lists.
+
+Zalo has no buttons, no edits and no deep links, and a message holds 2,000 characters:
+- a screen's buttons become a numbered list ("Trả lời 1, 2 hoặc 3"); the reply "2", or the
+  option's words typed without accents, is read as the press (bot.chat.numbered);
+- "replaces the previous screen" is a new message; a short alert is a message too;
+- an invite is `/start <token>` sent as text, or the token alone;
+- long texts are split on line boundaries within 2,000 characters.
+Events come by long polling (getUpdates, one event per call) or by the webhook route, which
+checks the secret header before reading anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections import OrderedDict
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+from bot.channels.zalo.client import ZaloApiError, ZaloBot
+from bot.channels.zalo.events import (
+    SECRET_HEADER,
+    EventError,
+    EventKind,
+    ZaloEvent,
+    parse_event,
+    secret_matches,
+)
+from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, OutFile, Screen, Unreachable
+from bot.chat.numbered import OutOfRange, numbers_phrase, option_keys, plain_text, read_reply
+from bot.chat.router import Router, Turn
+from bot.deps import Deps
+from bot.files import LINK_TTL_SECONDS, signed_path
+from bot.i18n import t
+from bot.render import split_message
+from bot.services import chat_menus, people
+from models.channels import Channel
+from models.permissions import COMMANDS_BY_CAPACITY, PUBLIC_COMMANDS
+from models.text import as_typed, nfc
+
+log = logging.getLogger("thidua.zalo")
+CAPS = Caps(buttons=False, edits=False, max_text=2000, command_menu=False, documents_in=False)
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # an invite token (bot.services.invites.TOKEN_BYTES)
+MAX_WEBHOOK_BODY = 64 * 1024  # a Zalo event is small; anything larger is refused unread
+SEEN_EVENTS = 2048  # Zalo retries a webhook POST: the same message is handled once
+
+
+def incoming_from_event(event: ZaloEvent) -> Incoming:
+    ref = ChatRef(Channel.ZALO, event.chat_id, private=event.chat_type.upper() == "PRIVATE")
+    common: dict[str, Any] = {
+        "chat": ref,
+        "account_id": event.sender_id,
+        "display_name": nfc(event.sender_name),
+        "language": None,  # Zalo does not say; the person's stored language applies
+    }
+    if event.kind is EventKind.TEXT:
+        text = as_typed(event.text or "")
+        if text.startswith("/"):
+            head, *args = text.split()
+            return Incoming(
+                kind=InKind.COMMAND, text=text, command=head[1:].lower(), args=tuple(args), **common
+            )
+        if TOKEN_SHAPE.fullmatch(text):
+            return Incoming(kind=InKind.COMMAND, text=text, command="start", args=(text,), **common)
+        return Incoming(kind=InKind.TEXT, text=text, **common)
+    if event.kind is EventKind.IMAGE:
+        caption = nfc(event.caption) if event.caption else None
+        attachment = Attachment(event.photo_url or "", mime="image/jpeg", caption=caption)
+        return Incoming(kind=InKind.PHOTO, attachment=attachment, **common)
+    if event.kind is EventKind.STICKER:
+        return Incoming(kind=InKind.STICKER, **common)
+    return Incoming(kind=InKind.OTHER, **common)
+
+
+class ZaloDeliverer:
+    """Reaching a Zalo chat outside a conversation (bot.chat.Deliverer): numbered lists, no
+    edits, files as signed links to the bot's web server."""
+
+    channel = Channel.ZALO
+    caps = CAPS
+
+    def __init__(self, bot: ZaloBot, deps: Deps) -> None:
+        self.bot = bot
+        self.deps = deps
+        # Secret options (a ballot under review) live here only: never in a table or a log.
+        self.secret_menus: dict[str, list[chat_menus.Option]] = {}
+
+    async def _language(self, chat_id: str) -> str:
+        person_id = await people.person_of_account(self.deps.db, Channel.ZALO, chat_id)
+        if person_id is not None:
+            found = await people.profile_of(self.deps.db, person_id, self.deps.clock().date())
+            if found is not None:
+                return found.language
+        return self.deps.settings.default_language
+
+    def render(self, screen: Screen, lang: str) -> tuple[str, list[chat_menus.Option]]:
+        text = plain_text(screen.text)
+        pairs = [(b.label, b.data) for row in screen.buttons for b in row]
+        keys = option_keys(len(pairs), lettered=screen.typed_numbers)
+        options = [(key, label, data) for key, (label, data) in zip(keys, pairs, strict=True)]
+        if options:
+            listing = "\n".join(f"{key}. {label}" for key, label, _ in options)
+            numbers = numbers_phrase(keys, t(lang, "chat.or"))
+            text = f"{text}\n\n{listing}\n{t(lang, 'chat.reply_with', numbers=numbers)}"
+        elif screen.suggestions:
+            items = ", ".join(f"«{s}»" for s in screen.suggestions)
+            text = f"{text}\n{plain_text(t(lang, 'chat.suggest', items=items))}"
+        return text, options
+
+    async def send(
+        self, chat_id: str, screen: Screen, lang: str | None = None, *, in_turn: bool = False
+    ) -> str | None:
+        """Send a screen. Its options become the chat's menu (remembered before it is shown: a
+        reply can never outrun it). A notice without options sent outside a conversation (a ping,
+        a hand-off) leaves the menu the person is answering as it is."""
+        text, options = self.render(screen, lang or await self._language(chat_id))
+        db = self.deps.db
+        if not options and not in_turn:
+            pass
+        elif options and screen.secret:
+            self.secret_menus[chat_id] = options
+            await chat_menus.forget(db, Channel.ZALO.value, chat_id)
+        elif options:
+            self.secret_menus.pop(chat_id, None)
+            await chat_menus.remember(db, Channel.ZALO.value, chat_id, options, self.deps.clock())
+        else:
+            self.secret_menus.pop(chat_id, None)
+            await chat_menus.forget(db, Channel.ZALO.value, chat_id)
+        await self._text(chat_id, text)
+        return None
+
+    async def _text(self, chat_id: str, text: str) -> None:
+        try:
+            for part in split_message(text, limit=CAPS.max_text):
+                await self.bot.send_message(chat_id, part)
+        except ZaloApiError as error:
+            if error.error_code in (403, 404):
+                raise Unreachable(str(error)) from None
+            raise
+
+    async def menu(self, chat_id: str) -> list[chat_menus.Option]:
+        if chat_id in self.secret_menus:
+            return self.secret_menus[chat_id]
+        return await chat_menus.shown(self.deps.db, Channel.ZALO.value, chat_id)
+
+    async def edit(self, chat_id: str, message_id: str, screen: Screen) -> bool:
+        return False  # Zalo cannot edit a message
+
+    def link(self, name: str, data: bytes) -> str:
+        stored = self.deps.files.put(data)
+        base = (self.deps.public_url or "").rstrip("/")
+        return base + signed_path(self.deps.link_secret, stored.key, name)
+
+    async def send_file(self, chat_id: str, file: OutFile, lang: str | None = None) -> None:
+        url = self.link(file.name, file.data)
+        caption = plain_text(file.caption) if file.caption else None
+        if file.photo:
+            try:
+                await self.bot.send_photo(chat_id, url, caption[:2000] if caption else None)
+            except ZaloApiError as error:
+                if error.error_code in (403, 404):
+                    raise Unreachable(str(error)) from None
+                raise
+            return
+        lang = lang or await self._language(chat_id)
+        hours = LINK_TTL_SECONDS // 3600
+        line = t(
+            lang, "chat.file_link", name=file.name, size=_size(len(file.data)), url=url, hours=str(hours)
+        )
+        await self._text(chat_id, f"{caption}\n{plain_text(line)}" if caption else plain_text(line))
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async with (
+            httpx.AsyncClient(timeout=30, follow_redirects=True) as http,
+            http.stream("GET", attachment.ref) as response,
+        ):
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise ValueError(f"over {limit} bytes")
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024:.0f} KB" if count < 1024 * 1024 else f"{count / 1024 / 1024:.1f} MB"
+
+
+class ZaloOutlet:
+    """Answering one Zalo message: everything is a new message."""
+
+    caps = CAPS
+
+    def __init__(self, deliverer: ZaloDeliverer, lang: str) -> None:
+        self.deliverer = deliverer
+        self.lang = lang
+
+    async def send(self, chat: ChatRef, screen: Screen) -> None:
+        await self.deliverer.send(chat.chat_id, screen, self.lang, in_turn=True)
+
+    async def send_file(self, chat: ChatRef, file: OutFile) -> None:
+        await self.deliverer.send_file(chat.chat_id, file, self.lang)
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        return await self.deliverer.fetch(attachment, limit)
+
+    async def replace(self, incoming: Incoming, screen: Screen) -> None:
+        await self.send(incoming.chat, screen)
+
+    async def alert(self, incoming: Incoming, text: str) -> None:
+        await self.deliverer._text(incoming.chat.chat_id, plain_text(text))
+
+    async def acknowledge(self, incoming: Incoming) -> None:
+        return None
+
+    async def set_commands(self, chat: ChatRef, commands: list[tuple[str, str]]) -> None:
+        return None  # Zalo has no command menu; /help lists them
+
+
+class ZaloChannel:
+    """Serves the channel-neutral conversations on one Zalo bot."""
+
+    def __init__(self, deps: Deps, router: Router, bot: ZaloBot) -> None:
+        self.deps = deps
+        self.router = router
+        self.bot = bot
+        self.deliverer = ZaloDeliverer(bot, deps)
+        deps.channels[Channel.ZALO] = self.deliverer
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._task: asyncio.Task[None] | None = None
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._slots = asyncio.Semaphore(deps.settings.concurrent_updates)
+        self._running: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------ intake
+    def _first_time(self, event: ZaloEvent) -> bool:
+        key = f"{event.chat_id}:{event.message_id}"
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        while len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        return True
+
+    async def handle(self, event: ZaloEvent) -> None:
+        """One event, start to finish; a chat's events are handled one at a time, in order."""
+        if event.sender_is_bot or not self._first_time(event):
+            return
+        # One lock per chat, kept (a few bytes per chat; dropping one while a task waits on it
+        # would let two of that chat's events run at once).
+        async with self._locks.setdefault(event.chat_id, asyncio.Lock()):
+            await self._handle(event)
+
+    async def _handle(self, event: ZaloEvent) -> None:
+        incoming = incoming_from_event(event)
+        outlet: ZaloOutlet | None = None
+        try:
+            deps = self.deps
+            profile = await people.identify_account(
+                deps.db,
+                Channel.ZALO,
+                incoming.account_id,
+                display_name=incoming.display_name,
+                language=deps.settings.default_language,
+                today=deps.clock().astimezone(deps.settings.zone).date(),
+                admin=incoming.account_id in set(deps.settings.admin_zalo_ids),
+                now=deps.clock(),
+            )
+            outlet = ZaloOutlet(self.deliverer, profile.language)
+            await self._dispatch(incoming, profile, outlet)
+        except Exception:
+            log.exception("Zalo message %s failed", event.message_id)
+            if outlet is not None:
+                try:
+                    await outlet.alert(incoming, t(outlet.lang, "error.generic"))
+                except Exception:
+                    log.warning("could not send the apology")
+
+    async def _dispatch(self, incoming: Incoming, profile: people.Profile, outlet: ZaloOutlet) -> None:
+        db, lang = self.deps.db, profile.language
+        menu = await self.deliverer.menu(incoming.chat.chat_id) if incoming.kind is InKind.TEXT else []
+        if menu:
+            keys = [key for key, _, _ in menu]
+            picked = read_reply(incoming.text, [label for _, label, _ in menu], keys)
+            if isinstance(picked, OutOfRange):
+                numbers = numbers_phrase(keys, t(lang, "chat.or"))
+                await outlet.alert(
+                    incoming, t(lang, "chat.number_out_of_range", number=str(picked.number), numbers=numbers)
+                )
+                return
+            if picked is not None:
+                incoming = Incoming(
+                    chat=incoming.chat,
+                    account_id=incoming.account_id,
+                    display_name=incoming.display_name,
+                    language=incoming.language,
+                    kind=InKind.CHOICE,
+                    text=incoming.text,
+                    choice=menu[picked][2],
+                )
+        found = await self.router.resolve(db, incoming)
+        if found is None:
+            await self._unanswered(incoming, lang, outlet, menu)
+            return
+        route, data = found
+        turn = Turn(incoming=incoming, profile=profile, deps=self.deps, outlet=outlet, data=data)
+        await self.router.run(route, turn)
+
+    async def _unanswered(
+        self, incoming: Incoming, lang: str, outlet: ZaloOutlet, menu: list[chat_menus.Option]
+    ) -> None:
+        """What no conversation took: say so plainly (the Telegram side has PTB's catch-alls)."""
+        if incoming.kind is InKind.COMMAND:
+            name = incoming.command or ""
+            known = name in PUBLIC_COMMANDS or name in COMMANDS_BY_CAPACITY
+            key = "chat.not_on_channel" if known else "error.unknown_command"
+            await outlet.alert(incoming, t(lang, key, command=name))
+        elif incoming.kind is InKind.CHOICE:
+            await outlet.alert(incoming, t(lang, "error.stale_button"))
+        elif menu:
+            numbers = numbers_phrase([key for key, _, _ in menu], t(lang, "chat.or"))
+            await outlet.alert(incoming, t(lang, "chat.no_match", numbers=numbers))
+        elif incoming.chat.private:
+            await outlet.alert(incoming, t(lang, "error.not_understood"))
+
+    # ------------------------------------------------------------ long polling
+    async def start_polling(self, timeout: float = 30) -> None:  # noqa: ASYNC109 (Zalo's long poll)
+        self._task = asyncio.create_task(self._poll(timeout), name="zalo-polling")
+
+    async def _poll(self, timeout: float) -> None:  # noqa: ASYNC109 (Zalo's long poll)
+        while True:
+            try:
+                event = await self.bot.get_updates(timeout=timeout)
+            except ZaloApiError as error:
+                log.warning("Zalo getUpdates failed: %s", error)
+                await asyncio.sleep(2)
+                continue
+            except EventError as error:
+                log.warning("an unreadable Zalo event: %s", error)
+                continue
+            if event is not None:
+                # Different people side by side; handle() keeps each chat's events in order.
+                await self._slots.acquire()
+                task = asyncio.create_task(self.handle(event))
+                self._running.add(task)
+                task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._slots.release()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._running:  # let what was taken finish: its sender is waiting for the answer
+            await asyncio.gather(*self._running, return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.stop()
+        await self.bot.aclose()
+
+    # ------------------------------------------------------------ webhook
+    def webhook_handler(self, secret: str) -> Any:
+        """An aiohttp handler for Zalo's POSTs: 403 without the right secret header (checked before
+        the body is read), 400 for what is not an event, 200 once the event is handled."""
+
+        async def webhook(request: web.Request) -> web.Response:
+            if not secret_matches(request.headers.get(SECRET_HEADER), secret):
+                return web.json_response({"ok": False, "description": "Forbidden"}, status=403)
+            if request.content_length is not None and request.content_length > MAX_WEBHOOK_BODY:
+                return web.json_response({"ok": False, "description": "Too large"}, status=413)
+            body = await request.content.read(MAX_WEBHOOK_BODY + 1)
+            if len(body) > MAX_WEBHOOK_BODY:
+                return web.json_response({"ok": False, "description": "Too large"}, status=413)
+            try:
+                event = parse_event(body)
+            except EventError as error:
+                log.warning("an unreadable Zalo webhook POST: %s", error)
+                return web.json_response({"ok": False, "description": "Bad event"}, status=400)
+            await self.handle(event)
+            return web.json_response({"ok": True})
+
+        return webhook

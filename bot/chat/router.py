@@ -1,0 +1,253 @@
+"""Which conversation step an `Incoming` goes to, and where each person is in a conversation.
+
+A conversation is a few named steps; a step's handler gets a `Turn` and returns the next step's
+name, or `END`. Where a person is lives in the database (table conversation_state), keyed by
+channel, chat and account, so a restart resumes at the same question on every channel.
+
+Commands and button presses that belong to no conversation are plain routes. A command that
+starts a conversation drops whatever step the person was at before (they asked for it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.chat import Caps, ChatRef, Incoming, InKind, OutFile, Outlet, Screen
+from bot.db import Database
+from bot.deps import Deps
+from bot.services.people import Profile
+from models.conversation import ConversationState
+
+log = logging.getLogger("thidua.chat")
+
+END: None = None
+STATE_TABLE_NAME = "chat"  # conversation_state.name for the channel-neutral router
+
+Handler = Callable[["Turn"], Awaitable[str | None]]
+# Sees every incoming message before it is routed (a person who blocked the bot writes again).
+Watcher = Callable[[Database, Incoming], Awaitable[None]]
+
+
+@dataclass
+class Turn:
+    """One incoming message and the person behind it, with the ways to answer."""
+
+    incoming: Incoming
+    profile: Profile
+    deps: Deps
+    outlet: Outlet
+    data: dict[str, Any] = field(default_factory=dict)  # the conversation's own notes, persisted
+    answered: bool = False
+
+    @property
+    def lang(self) -> str:
+        return self.profile.language
+
+    @property
+    def person_id(self) -> int:
+        return self.profile.person_id
+
+    @property
+    def today(self) -> date:
+        """Today in the bot's time zone (a school day is Vietnamese, not UTC)."""
+        return self.deps.clock().astimezone(self.deps.settings.zone).date()
+
+    @property
+    def chat(self) -> ChatRef:
+        return self.incoming.chat
+
+    @property
+    def caps(self) -> Caps:
+        return self.outlet.caps
+
+    async def say(self, text: str, **screen: Any) -> None:
+        """A new message in this chat."""
+        await self.outlet.send(self.chat, Screen(text, **screen))
+
+    async def show(self, text: str, **screen: Any) -> None:
+        """The next screen: in place of the pressed message where the channel can edit."""
+        if self.incoming.kind is InKind.CHOICE:
+            self.answered = True
+            await self.outlet.replace(self.incoming, Screen(text, **screen))
+        else:
+            await self.say(text, **screen)
+
+    async def alert(self, text: str) -> None:
+        self.answered = True
+        await self.outlet.alert(self.incoming, text)
+
+    async def send_file(
+        self, name: str, data: bytes, *, caption: str | None = None, photo: bool = False
+    ) -> None:
+        await self.outlet.send_file(self.chat, OutFile(name, data, caption, photo))
+
+    async def fetch(self, limit: int = 20 * 1024 * 1024) -> bytes:
+        """The bytes of the file or photo this message carries (copy them into the file store
+        if they are to be kept: platform handles expire or belong to one bot)."""
+        assert self.incoming.attachment is not None
+        return await self.outlet.fetch(self.incoming.attachment, limit)
+
+
+# What a step takes: an InKind (TEXT, PHOTO, FILE, STICKER, CHOICE for any press), or a str,
+# which is the prefix of the presses (button data) it takes, e.g. "rg:t:".
+StepKey = InKind | str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A persistent conversation, like PTB's ConversationHandler with allow_reentry: its entries
+    start it at any time; at a step, what that step takes; then its fallbacks."""
+
+    name: str
+    entry: dict[str, Handler]  # command → first step
+    steps: dict[str, dict[StepKey, Handler]]  # step → what it takes
+    fallbacks: dict[str, Handler] = field(default_factory=dict)  # commands that work at any step
+    entry_needs_args: bool | None = None  # /start <token> starts joining; /start alone does not
+    entry_choices: dict[str, Handler] = field(default_factory=dict)  # press-data prefix → first step
+    fallback_choices: dict[str, Handler] = field(default_factory=dict)  # presses that work at any step
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Handler
+    conversation: Conversation | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    handler: Handler
+    needs_args: bool | None = None
+
+
+def state_key(incoming: Incoming) -> str:
+    return f"{incoming.channel.value}:{incoming.chat.chat_id}:{incoming.account_id}"
+
+
+class Router:
+    def __init__(self) -> None:
+        self.commands: dict[str, list[Command]] = {}
+        self.choices: list[tuple[str, Handler]] = []
+        self.conversations: dict[str, Conversation] = {}
+        self.watchers: list[Watcher] = []
+
+    # ------------------------------------------------------------ registration
+    def command(self, names: str | list[str], handler: Handler, *, needs_args: bool | None = None) -> None:
+        for name in [names] if isinstance(names, str) else names:
+            self.commands.setdefault(name, []).append(Command(handler, needs_args))
+
+    def choice(self, prefix: str, handler: Handler) -> None:
+        self.choices.append((prefix, handler))
+
+    def conversation(self, conversation: Conversation) -> None:
+        self.conversations[conversation.name] = conversation
+
+    def watch(self, watcher: Watcher) -> None:
+        self.watchers.append(watcher)
+
+    def known_commands(self) -> set[str]:
+        names = set(self.commands)
+        for conversation in self.conversations.values():
+            names |= set(conversation.entry)
+        return names
+
+    # ------------------------------------------------------------ state
+    async def step_of(
+        self, db: Database, incoming: Incoming
+    ) -> tuple[Conversation, str, dict[str, Any]] | None:
+        async with db.session() as session:
+            row = await session.get(ConversationState, (STATE_TABLE_NAME, state_key(incoming)))
+        if row is None:
+            return None
+        saved = json.loads(row.state)
+        conversation = self.conversations.get(saved.get("c", ""))
+        if conversation is None or saved.get("s") not in conversation.steps:
+            return None  # a conversation or step that no longer exists: start afresh
+        return conversation, saved["s"], saved.get("d") or {}
+
+    async def save_step(
+        self,
+        db: Database,
+        incoming: Incoming,
+        conversation: Conversation,
+        step: str | None,
+        data: dict[str, Any],
+    ) -> None:
+        key = state_key(incoming)
+        async with db.transaction() as session:
+            row = await session.get(ConversationState, (STATE_TABLE_NAME, key))
+            if step is None:
+                if row is not None:
+                    await session.delete(row)
+                return
+            value = json.dumps({"c": conversation.name, "s": step, "d": data}, ensure_ascii=False)
+            if row is None:
+                row = ConversationState(name=STATE_TABLE_NAME, key=key, state=value)
+            else:
+                row.state = value
+            session.add(row)
+
+    # ------------------------------------------------------------ dispatch
+    async def resolve(self, db: Database, incoming: Incoming) -> tuple[Route, dict[str, Any]] | None:
+        """The route this message takes, or None when no channel-neutral conversation takes it."""
+        for watcher in self.watchers:  # every adapter resolves every message once
+            try:
+                await watcher(db, incoming)
+            except Exception:  # a watcher's failure never stops the message itself
+                log.exception("watcher %s failed", getattr(watcher, "__name__", watcher))
+        active = await self.step_of(db, incoming)
+        if incoming.kind is InKind.COMMAND:
+            name = incoming.command or ""
+            for conversation in self.conversations.values():
+                if name in conversation.entry and _args_fit(conversation.entry_needs_args, incoming):
+                    return Route(conversation.entry[name], conversation), {}
+            if active is not None and name in active[0].fallbacks:
+                return Route(active[0].fallbacks[name], active[0]), active[2]
+            for command in self.commands.get(name, []):
+                if _args_fit(command.needs_args, incoming):
+                    return Route(command.handler), {}
+            return None
+        if incoming.kind is InKind.CHOICE:
+            data = incoming.choice or ""
+            for conversation in self.conversations.values():
+                handler = _by_prefix(conversation.entry_choices, data)
+                if handler is not None:
+                    return Route(handler, conversation), {}
+            if active is not None:
+                conversation, step, saved = active
+                handler = _by_prefix(
+                    {k: v for k, v in conversation.steps[step].items() if not isinstance(k, InKind)}, data
+                ) or conversation.steps[step].get(InKind.CHOICE)
+                handler = handler or _by_prefix(conversation.fallback_choices, data)
+                if handler is not None:
+                    return Route(handler, conversation), saved
+            for prefix, handler in self.choices:
+                if data.startswith(prefix):
+                    return Route(handler), {}
+            return None
+        if active is not None:
+            conversation, step, saved = active
+            handler = conversation.steps[step].get(incoming.kind)
+            if handler is not None:
+                return Route(handler, conversation), saved
+        return None
+
+    async def run(self, route: Route, turn: Turn) -> None:
+        next_step = await route.handler(turn)
+        if route.conversation is not None:
+            await self.save_step(turn.deps.db, turn.incoming, route.conversation, next_step, turn.data)
+
+
+def _by_prefix(handlers: dict[Any, Handler], data: str) -> Handler | None:
+    for prefix, handler in handlers.items():
+        if not isinstance(prefix, InKind) and data.startswith(prefix):
+            return handler
+    return None
+
+
+def _args_fit(needs_args: bool | None, incoming: Incoming) -> bool:
+    return needs_args is None or needs_args == bool(incoming.args)

@@ -1,0 +1,1 @@
+"""Builders the tests share (PTB's layout): imported from here, never from another test module."""
