@@ -29,6 +29,7 @@ from bot.db import Database
 from bot.services import ballots, meetings
 from bot.services.ballots import Purpose
 from bot.services.roster import get_or_create_year, import_roster, parse_roster
+from models.channels import Channel, ChannelAccount
 from models.meetings import Attendance, MeetingKind, Participation
 from models.organisation import Person, PersonRole, RoleKind, Unit
 from models.school_year import school_year_of
@@ -80,6 +81,12 @@ async def seed_bloc(db: Database, people: int, now: datetime) -> Bloc:
             person = Person(telegram_id=FIRST_VOTER + index, full_name=f"Người Thử {index}")
             session.add(person)
             await session.flush()
+            # People who have written to the bot before: their Telegram account is known.
+            session.add(
+                ChannelAccount(
+                    channel=Channel.TELEGRAM, external_id=str(FIRST_VOTER + index), person_id=person.id
+                )  # type: ignore[arg-type]
+            )
             session.add(
                 PersonRole(person_id=person.id, school_year_id=year.id, kind=RoleKind.REP, unit_id=unit.id)  # type: ignore[arg-type]
             )
