@@ -20,6 +20,7 @@ from bot.channels.zalo.client import ZaloBot
 from bot.chat.router import Router
 from bot.deps import Deps
 from bot.jobs import Periodic
+from bot.transport import AiohttpRequest
 
 
 def quiet_library_logs() -> None:
@@ -168,6 +169,10 @@ def build_application(
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
+    else:
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
     quiet_library_logs()
     application = builder.build()
     application.bot_data["deps"] = deps

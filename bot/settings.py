@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     # auto: JSON lines, or plain text when the log goes to a terminal.
     log_format: Literal["auto", "json", "text"] = "auto"
     concurrent_updates: int = Field(
-        default=16, ge=1, le=256, description="Updates of different people handled at once."
+        default=64, ge=1, le=256, description="Updates of different people handled at once."
     )
 
     @field_validator("webhook_secret")

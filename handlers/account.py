@@ -50,8 +50,8 @@ async def start(turn: Turn) -> None:
         text = t(turn.lang, "start.member", name=profile.full_name, roles=Raw(roles_text(profile)))
     else:
         text = t(turn.lang, "start.stranger", name=turn.incoming.display_name or profile.full_name)
+    await refresh_menu(turn)  # before the answer: whoever reads it finds the menu already theirs
     await turn.say(text)
-    await refresh_menu(turn)
     return None
 
 

@@ -166,8 +166,29 @@ async def _locked_poll(session: AsyncSession, poll_id: int) -> Poll | None:
     return (await session.exec(select(Poll).where(Poll.id == poll_id).with_for_update())).first()
 
 
+# What an open poll's screens show that cannot change once it is open (its bloc, its ballot,
+# its entitled count: all fixed at opening), keyed by its random ref and public key, never by a
+# bare id that another database would reuse. Every ballot press would otherwise read them again.
+_open_views: dict[tuple[str, Any], tuple[int, tuple[CandidateView, ...], int]] = {}
+
+
 async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
     assert poll.id is not None
+    frozen = _open_views.get((poll.ref, poll.public_key)) if poll.status == PollStatus.OPEN else None
+    if frozen is not None:
+        bloc_id, candidates, voters = frozen
+        voted, chat_id = (
+            await session.exec(
+                select(
+                    select(func.count())
+                    .select_from(Participation)
+                    .where(Participation.poll_id == poll.id)
+                    .scalar_subquery(),
+                    select(BlocChat.chat_id).where(BlocChat.bloc_id == bloc_id).scalar_subquery(),
+                )
+            )
+        ).one()
+        return _view(poll, bloc_id, candidates, (), int(voters), int(voted), chat_id)
     found = (
         await session.exec(
             select(Meeting, BlocChat.chat_id)
@@ -203,11 +224,28 @@ async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
             )
         )
     ).one()
+    if poll.status == PollStatus.OPEN and poll.public_key is not None:
+        if len(_open_views) > 256:
+            _open_views.clear()
+        _open_views[(poll.ref, poll.public_key)] = (meeting.bloc_id, candidates, int(voters))
+    return _view(poll, meeting.bloc_id, candidates, excluded, int(voters), int(voted), chat_id)
+
+
+def _view(
+    poll: Poll,
+    bloc_id: int,
+    candidates: tuple[CandidateView, ...],
+    excluded: tuple[NotOffered, ...],
+    voters: int,
+    voted: int,
+    chat_id: int | None,
+) -> PollView:
+    assert poll.id is not None
     return PollView(
         id=poll.id,
         ref=poll.ref,
         meeting_id=poll.meeting_id,
-        bloc_id=meeting.bloc_id,
+        bloc_id=bloc_id,
         title=poll.title,
         status=PollStatus(poll.status),
         rules=RuleSet.from_dict(json.loads(poll.rules)),
@@ -215,8 +253,8 @@ async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
         excluded=excluded,
         members=poll.members,
         present=poll.present,
-        voters=int(voters),
-        voted=int(voted),
+        voters=voters,
+        voted=voted,
         group_chat_id=chat_id,
         runoff_of_poll_id=poll.runoff_of_poll_id,
         closes_at=poll.closes_at,
@@ -764,36 +802,47 @@ async def cast(
 ) -> CastResult:
     """Record one unit's ballot: sealed, counted once, answered only after the commit.
 
-    One read finds the poll, the voter's unit, whether it voted and its place on the ballot; the
-    who-voted row, the sealed ballot and the audit entry are written in one flush."""
-    try:
-        async with db.transaction() as session:
-            standing = await _standing(session, poll_ref, person_id)
-            if standing is None:
-                poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
-                if poll is None:
-                    return CastResult(CastStatus.UNKNOWN)
-                if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
-                    return CastResult(CastStatus.CLOSED)
-                return CastResult(CastStatus.NOT_ENTITLED)
-            poll, unit_id, unit_name = standing.poll, standing.unit_id, standing.unit_name
+    One read (which does not wait for the writer) finds the poll, the voter's unit, whether it
+    voted and its place on the ballot, and the ballot is checked and sealed before the write
+    begins: the write itself only confirms the poll is still open and inserts. The UNIQUE
+    (poll, unit) row keeps the one-vote rule however many casts race; on PostgreSQL the audit
+    chain's lock is taken after that row, so casts queue on it for as short a time as possible."""
+    async with db.session() as session:
+        standing = await _standing(session, poll_ref, person_id)
+        if standing is None:
+            poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
+            if poll is None:
+                return CastResult(CastStatus.UNKNOWN)
             if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
                 return CastResult(CastStatus.CLOSED)
-            if standing.voted:
-                return CastResult(CastStatus.ALREADY, unit_name=unit_name)
-            rules, candidates = await _rules_and_candidates(session, poll)
-            problem = validate_ballot(rules, ballot, candidates, voter_candidate=standing.own_position)
-            if problem is not None:
-                return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
-            assert poll.public_key is not None and poll.id is not None
-            sealed = ballot_crypto.seal(poll.public_key, encode_ballot(rules.kind, ballot), poll.id)
-            tracker = ballot_crypto.tracker(sealed)
+            return CastResult(CastStatus.NOT_ENTITLED)
+        poll, unit_id, unit_name = standing.poll, standing.unit_id, standing.unit_name
+        if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
+            return CastResult(CastStatus.CLOSED)
+        if standing.voted:
+            return CastResult(CastStatus.ALREADY, unit_name=unit_name)
+        rules, candidates = await _rules_and_candidates(session, poll)
+    problem = validate_ballot(rules, ballot, candidates, voter_candidate=standing.own_position)
+    if problem is not None:
+        return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
+    assert poll.public_key is not None and poll.id is not None
+    sealed = ballot_crypto.seal(poll.public_key, encode_ballot(rules.kind, ballot), poll.id)
+    tracker = ballot_crypto.tracker(sealed)
+    try:
+        async with db.transaction() as session:
+            # Closed (by the chair or its deadline) since the read: nothing is written.
+            status, closes_at = (
+                await session.exec(select(Poll.status, Poll.closes_at).where(Poll.id == poll.id))
+            ).one()
+            if status != PollStatus.OPEN or (closes_at is not None and now >= closes_at):
+                return CastResult(CastStatus.CLOSED)
             session.add(Participation(poll_id=poll.id, unit_id=unit_id))
             session.add(SealedBallot(poll_id=poll.id, sealed=sealed, tracker=tracker))
+            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
             await audit.add(
                 session, action="poll.cast", subject=f"poll:{poll.id}", at=now, details={"unit": unit_id}
             )
-            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
+            await session.flush()
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)
     return CastResult(CastStatus.RECORDED, tracker=tracker, unit_name=unit_name)
