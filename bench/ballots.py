@@ -35,6 +35,7 @@ async def one(voters: int) -> dict[str, Any]:
         db, parse_roster("\n".join(rows).encode(), "r.csv"), school_year="2026-2027", authority_name="Sở"
     )
     try:
+        ids: dict[int, int] = {}  # telegram id → our person id (what the services take)
         async with db.transaction() as session:
             year = await get_or_create_year(session, "2026-2027")
             units = list(await session.exec(select(Unit).order_by(Unit.id)))  # type: ignore[arg-type]
@@ -42,6 +43,8 @@ async def one(voters: int) -> dict[str, Any]:
                 person = Person(telegram_id=5_000_000 + index, full_name=f"Người {index}")
                 session.add(person)
                 await session.flush()
+                assert person.id is not None
+                ids[5_000_000 + index] = person.id
                 session.add(
                     PersonRole(
                         person_id=person.id, school_year_id=year.id, kind=RoleKind.REP, unit_id=unit.id
@@ -49,10 +52,10 @@ async def one(voters: int) -> dict[str, Any]:
                 )  # type: ignore[arg-type]
         head = 5_000_000
         today = now.date()
-        bloc_id = (await meetings.led_blocs(db, head, today))[0][0]
+        bloc_id = (await meetings.led_blocs(db, ids[head], today))[0][0]
         view = await meetings.create_meeting(
             db,
-            telegram_id=head,
+            person_id=ids[head],
             bloc_id=bloc_id,
             kind=MeetingKind.YEAREND,
             starts_at=now,
@@ -61,14 +64,16 @@ async def one(voters: int) -> dict[str, Any]:
             now=now,
             today=today,
         )
-        await meetings.open_meeting(db, telegram_id=head, meeting_id=view.id, now=now, today=today)
+        await meetings.open_meeting(db, person_id=ids[head], meeting_id=view.id, now=now, today=today)
         async with db.transaction() as session:
             for unit in units:
                 session.add(Attendance(meeting_id=view.id, unit_id=unit.id))  # type: ignore[arg-type]
         draft = await ballots.create_draft(
-            db, telegram_id=head, meeting_id=view.id, purpose=Purpose.ELECT_HEAD, title="Bench", now=now
+            db, person_id=ids[head], meeting_id=view.id, purpose=Purpose.ELECT_HEAD, title="Bench", now=now
         )
-        opened = await ballots.open_poll(db, telegram_id=head, poll_id=draft.id, master_key=master, now=now)
+        opened = await ballots.open_poll(
+            db, person_id=ids[head], poll_id=draft.id, master_key=master, now=now
+        )
         candidates = [c.position for c in opened.poll.on_ballot][:20]
         cast_ms = []
         for index in range(voters):
@@ -76,7 +81,7 @@ async def one(voters: int) -> dict[str, Any]:
             result = await ballots.cast(
                 db,
                 poll_ref=opened.poll.ref,
-                telegram_id=5_000_000 + index,
+                person_id=ids[5_000_000 + index],
                 ballot=frozenset({candidates[index % len(candidates)]}),
                 now=now,
             )
@@ -84,7 +89,7 @@ async def one(voters: int) -> dict[str, Any]:
             assert result.tracker
         started = time.perf_counter()
         closed = await ballots.close_poll(
-            db, poll_id=opened.poll.id, master_key=master, now=now, telegram_id=head
+            db, poll_id=opened.poll.id, master_key=master, now=now, person_id=ids[head]
         )
         close_ms = (time.perf_counter() - started) * 1000
         assert closed.result.voted == voters

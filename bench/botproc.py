@@ -6,7 +6,8 @@
 `thidua run`; `echo` is a bare python-telegram-bot echo bot. Both poll with the same settings,
 and with `--limited` both pace their sends with the same AIORateLimiter (Telegram's flood limits);
 without it neither does, so that the sandbox with its limits off measures the bots themselves.
-The process prints "ready" once it polls and stops on SIGTERM.
+The process prints "ready" once it polls and stops on SIGTERM. With BENCH_PROFILE=PREFIX, ours
+is profiled (pyinstrument) from "ready" to the stop, into PREFIX.<pid>.txt.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
+from pathlib import Path
 
 from telegram import Update
 from telegram.ext import (
@@ -46,6 +49,10 @@ def echo_application(base_url: str, *, limited: bool) -> Application:  # type: i
     return application
 
 
+def _write_profile(text: str) -> None:
+    Path(f"{os.environ['BENCH_PROFILE']}.{os.getpid()}.txt").write_text(text, encoding="utf-8")
+
+
 async def main(kind: str, base_url: str, limited: bool) -> None:
     logging.basicConfig(level=logging.WARNING)
     if kind == "echo":
@@ -66,12 +73,21 @@ async def main(kind: str, base_url: str, limited: bool) -> None:
         deps = Deps(settings=settings, db=db, master_key=master_key(settings))
         application = build_application(deps, token=TOKEN, base_url=base_url, rate_limiter=limited)
         await start_bot(application, poll_timeout=POLL_TIMEOUT)
+    profiler = None
+    if os.environ.get("BENCH_PROFILE") and kind == "real":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005, async_mode="disabled")
+        profiler.start()
     print("ready", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    if profiler is not None:
+        profiler.stop()
+        _write_profile(profiler.output_text(unicode=True, show_all=False))
     if kind == "echo":
         assert application.updater is not None
         await application.updater.stop()

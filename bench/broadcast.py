@@ -78,7 +78,7 @@ def delivered(sandbox: Sandbox, chat_ids: list[int]) -> list[int]:
 
 
 async def run() -> dict[str, Any]:
-    from handlers.reminders import run_sweep
+    from bot.reminders_job import run_sweep
 
     recipients = int(os.environ.get("BENCH_BROADCAST_N", "500"))
     db, folder = await fresh_database()
@@ -96,7 +96,7 @@ async def run() -> dict[str, Any]:
         clock_now[0] = PING_AT
         sent_before = sandbox.stats["sent"]
         started = time.perf_counter()
-        report = await run_sweep(application)
+        report = await run_sweep(application.bot_data["deps"])
         seconds = time.perf_counter() - started
         counts = delivered(sandbox, chat_ids)
     finally:

@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func
@@ -29,6 +28,7 @@ from bot.db import Database
 from bot.services import ballots, meetings
 from bot.services.ballots import Purpose
 from bot.services.roster import get_or_create_year, import_roster, parse_roster
+from models.channels import Channel, ChannelAccount
 from models.meetings import Attendance, MeetingKind, Participation
 from models.organisation import Person, PersonRole, RoleKind, Unit
 from models.school_year import school_year_of
@@ -61,6 +61,7 @@ class Bloc:
     meeting_id: int
     unit_ids: list[int]
     voters: list[int]  # telegram ids, voter i represents unit_ids[i]
+    person_ids: dict[int, int]  # telegram id → our person id (what the services take)
 
 
 async def seed_bloc(db: Database, people: int, now: datetime) -> Bloc:
@@ -73,6 +74,7 @@ async def seed_bloc(db: Database, people: int, now: datetime) -> Bloc:
         db, parse_roster("\n".join(rows).encode(), "r.csv"), school_year=year_name, authority_name="Sở"
     )
     assert report.ok
+    person_ids: dict[int, int] = {}
     async with db.transaction() as session:
         year = await get_or_create_year(session, year_name)
         units = list(await session.exec(select(Unit).order_by(Unit.id)))  # type: ignore[arg-type]
@@ -80,14 +82,21 @@ async def seed_bloc(db: Database, people: int, now: datetime) -> Bloc:
             person = Person(telegram_id=FIRST_VOTER + index, full_name=f"Người Thử {index}")
             session.add(person)
             await session.flush()
+            assert person.id is not None
+            person_ids[FIRST_VOTER + index] = person.id
+            session.add(
+                ChannelAccount(
+                    channel=Channel.TELEGRAM, external_id=str(FIRST_VOTER + index), person_id=person.id
+                )
+            )
             session.add(
                 PersonRole(person_id=person.id, school_year_id=year.id, kind=RoleKind.REP, unit_id=unit.id)  # type: ignore[arg-type]
             )
     head, today = FIRST_VOTER, now.date()
-    bloc_id = (await meetings.led_blocs(db, head, today))[0][0]
+    bloc_id = (await meetings.led_blocs(db, person_ids[head], today))[0][0]
     view = await meetings.create_meeting(
         db,
-        telegram_id=head,
+        person_id=person_ids[head],
         bloc_id=bloc_id,
         kind=MeetingKind.YEAREND,
         starts_at=now,
@@ -96,11 +105,12 @@ async def seed_bloc(db: Database, people: int, now: datetime) -> Bloc:
         now=now,
         today=today,
     )
-    await meetings.open_meeting(db, telegram_id=head, meeting_id=view.id, now=now, today=today)
+    await meetings.open_meeting(db, person_id=person_ids[head], meeting_id=view.id, now=now, today=today)
     async with db.transaction() as session:
         for unit in units:
             session.add(Attendance(meeting_id=view.id, unit_id=unit.id))  # type: ignore[arg-type]
-    return Bloc(head, view.id, [u.id for u in units], [FIRST_VOTER + i for i in range(len(units))])  # type: ignore[misc]
+    voters = [FIRST_VOTER + i for i in range(len(units))]
+    return Bloc(head, view.id, [u.id for u in units], voters, person_ids)  # type: ignore[misc]
 
 
 def add_people(sandbox: BenchSandbox, bloc: Bloc) -> None:
@@ -113,13 +123,15 @@ async def open_poll(
 ) -> ballots.OpenedPoll:
     """An election with `candidates` units on the ballot, sent to every voter by the production code."""
     from bot.app import build_application
+    from bot.channels.telegram import TelegramDeliverer
+    from bot.delivery import deliver_due
     from bot.deps import Deps
     from bot.settings import Settings
-    from handlers.voting import send_ballots
+    from handlers.voting import outbox_ballot
 
     draft = await ballots.create_draft(
         db,
-        telegram_id=bloc.head,
+        person_id=bloc.person_ids[bloc.head],
         meeting_id=bloc.meeting_id,
         purpose=Purpose.ELECT_HEAD,
         title=title,
@@ -127,7 +139,12 @@ async def open_poll(
         candidate_unit_ids=bloc.unit_ids[1 : candidates + 1],
     )
     opened = await ballots.open_poll(
-        db, telegram_id=bloc.head, poll_id=draft.id, master_key=MASTER_KEY, now=now
+        db,
+        person_id=bloc.person_ids[bloc.head],
+        poll_id=draft.id,
+        master_key=MASTER_KEY,
+        now=now,
+        ballot_screen=outbox_ballot,
     )
     settings = Settings(_env_file=None, database_url=db.url, ballot_master_key=MASTER_KEY_TEXT)  # type: ignore[call-arg]
     sender = build_application(
@@ -137,7 +154,10 @@ async def open_poll(
         rate_limiter=False,
     )
     async with sender:
-        await send_ballots(SimpleNamespace(bot=sender.bot, deps=sender.bot_data["deps"]), opened)  # type: ignore[arg-type]
+        deps: Deps = sender.bot_data["deps"]
+        deps.channels[Channel.TELEGRAM] = TelegramDeliverer(sender.bot)
+        while await deliver_due(deps, worker="bench"):  # the outbox, as the delivery job sends it
+            pass
     return opened
 
 
@@ -156,7 +176,7 @@ def recorded(event: dict[str, Any]) -> bool:
 async def vote_burst(sandbox: BenchSandbox, db: Database, bloc: Bloc, opened: ballots.OpenedPoll) -> Burst:
     """Every voter presses the final "cast" of their ballot (for the first candidate, or the second
     when the first is their own unit) at once: the press a review screen sends."""
-    from handlers.voting import DIGITS
+    from models.ballot_state import DIGITS
 
     ref = opened.poll.ref
     first = opened.poll.on_ballot[0].unit_id
@@ -236,7 +256,7 @@ async def tally(backend: str, folder: Path) -> float:
             bloc = await seed_bloc(db, voters, now)
             draft = await ballots.create_draft(
                 db,
-                telegram_id=bloc.head,
+                person_id=bloc.person_ids[bloc.head],
                 meeting_id=bloc.meeting_id,
                 purpose=Purpose.ELECT_HEAD,
                 title="Khối trưởng",
@@ -244,7 +264,7 @@ async def tally(backend: str, folder: Path) -> float:
                 candidate_unit_ids=bloc.unit_ids[1 : options + 1],
             )
             opened = await ballots.open_poll(
-                db, telegram_id=bloc.head, poll_id=draft.id, master_key=MASTER_KEY, now=now
+                db, person_id=bloc.person_ids[bloc.head], poll_id=draft.id, master_key=MASTER_KEY, now=now
             )
             positions = [c.position for c in opened.poll.on_ballot]
             own = {c.unit_id: c.position for c in opened.poll.on_ballot}
@@ -253,12 +273,20 @@ async def tally(backend: str, folder: Path) -> float:
                 if own.get(bloc.unit_ids[index]) == pick:
                     pick = positions[(index + 1) % len(positions)]
                 result = await ballots.cast(
-                    db, poll_ref=opened.poll.ref, telegram_id=user_id, ballot=frozenset({pick}), now=now
+                    db,
+                    poll_ref=opened.poll.ref,
+                    person_id=bloc.person_ids[user_id],
+                    ballot=frozenset({pick}),
+                    now=now,
                 )
                 assert result.tracker, result
             started = time.perf_counter()
             closed = await ballots.close_poll(
-                db, poll_id=opened.poll.id, master_key=MASTER_KEY, now=now, telegram_id=bloc.head
+                db,
+                poll_id=opened.poll.id,
+                master_key=MASTER_KEY,
+                now=now,
+                person_id=bloc.person_ids[bloc.head],
             )
             seconds = time.perf_counter() - started
             assert closed.result.voted == voters

@@ -64,9 +64,10 @@ async def refuse_an_older_schema(db: Database) -> None:
 async def run(settings: Settings) -> None:
     """Start the bot on every platform it has a token for (Telegram, Zalo, or both, one process and
     one database); with neither, against the offline sandbox, which stands in for both, with demo data."""
-    from bot.app import build_application, build_router, build_zalo, start_bot, stop_bot
+    from bot.app import build_application, build_jobs, build_router, build_zalo, start_bot, stop_bot
     from bot.channels.telegram import set_default_menu
     from bot.delivery import DeliveryJob
+    from bot.reminders_job import ReminderJob
     from bot.web import TELEGRAM_PATH, Route, WebServer, build_web_app, telegram_webhook
 
     db = Database(settings.database_url)
@@ -133,6 +134,8 @@ async def run(settings: Settings) -> None:
     zalo_webhook_on = bool(settings.zalo_webhook_url) and not settings.sandbox_mode and zalo is not None
     if zalo is not None:
         zalo_channel = build_zalo(deps, router, token=zalo[0], base_url=zalo[1])
+        # Zalo carries no documents: a one-time upload page brings a spreadsheet into the chat.
+        routes += [Route(method, path, handler) for method, path, handler in zalo_channel.upload_routes()]
         if zalo_webhook_on:
             assert settings.zalo_webhook_secret is not None
             handler = zalo_channel.webhook_handler(settings.zalo_webhook_secret.get_secret_value())
@@ -177,6 +180,12 @@ async def run(settings: Settings) -> None:
     delivery = DeliveryJob(deps)
     deps.poke_delivery = delivery.poke
     delivery.start()
+    # Deadline pings through whichever channels run (Telegram, Zalo or both), not PTB's JobQueue.
+    reminder_job = ReminderJob(deps)
+    reminder_job.start()
+    jobs = build_jobs(deps)
+    for job in jobs:
+        job.start()
     if server is not None:
         print(
             f"Thi đua Bot is running offline. Open {server.url} to chat with it as the demo people.",
@@ -189,6 +198,9 @@ async def run(settings: Settings) -> None:
     try:
         await _wait_for_stop()
     finally:
+        await reminder_job.stop()
+        for job in jobs:
+            await job.stop()
         await delivery.stop()
         await web.stop()
         if zalo_channel is not None:
@@ -263,17 +275,58 @@ async def roster_import(settings: Settings, path: Path, data: bytes, year: str |
     return 0 if report.ok else 1
 
 
+async def roster_appoint(
+    settings: Settings, role: str, channel: str, external_id: str, year: str | None
+) -> int:
+    from bot.services.roster import appoint_account
+    from models.organisation import RoleKind
+    from models.school_year import school_year_of
+
+    db = Database(settings.database_url)
+    await db.migrate()
+    notice = await appoint_account(
+        db,
+        channel=channel,
+        external_id=external_id,
+        kind=RoleKind.EMULATION_DESK if role == "desk" else RoleKind.COUNCIL_MEMBER,
+        authority_name=settings.authority_name,
+        school_year=year or school_year_of(system_clock().astimezone(settings.zone).date()),
+    )
+    await db.dispose()
+    print(notice.render(settings.default_language))
+    return 0 if notice.key in ("roster.appoint.done", "roster.appoint.already") else 1
+
+
 async def audit_verify(settings: Settings) -> int:
-    from bot.services import audit
+    from bot.services import audit, ballots
 
     db = Database(settings.database_url)
     check = await audit.verify(db)
+    polls = await ballots.verify_polls(db)
     await db.dispose()
     for problem in check.problems:
         print(f"Nhật ký #{problem.seq}: {problem.what}")
+    for found in polls:
+        print(f"Cuộc bỏ phiếu #{found.poll_id}: {_TAMPER[found.kind]}: {found.detail}")
     verdict = "NGUYÊN VẸN" if check.ok else "BỊ SỬA HOẶC XOÁ"
     print(f"Nhật ký {verdict}: {check.entries} mục, đầu chuỗi #{check.head_seq} {check.head_hash}")
-    return 0 if check.ok else 1
+    if polls:
+        print(f"Phiếu kín và kết quả BỊ SỬA HOẶC XOÁ: {len(polls)} chỗ sai")
+    else:
+        print("Phiếu kín, mã kiểm tra và kết quả khớp nhật ký")
+    return 0 if check.ok and not polls else 1
+
+
+_TAMPER = {
+    "altered": "phiếu kín bị sửa (không còn khớp mã kiểm tra)",
+    "unpublished": "phiếu kín có mã không nằm trong danh sách đã công bố (thêm hoặc tráo)",
+    "missing": "mã đã công bố nhưng phiếu kín không còn (xoá hoặc tráo)",
+    "list": "danh sách mã kiểm tra bị sửa",
+    "head": "mã chuỗi khác với mục đóng phiếu trong nhật ký",
+    "result": "kết quả khác với mục đóng phiếu trong nhật ký",
+    "count": "số phiếu kín khác số đơn vị đã bỏ phiếu",
+    "no_close": "đã đóng nhưng nhật ký không có mục đóng phiếu",
+}
 
 
 async def timetable_import(
@@ -499,6 +552,12 @@ def main(argv: list[str] | None = None) -> int:
     importer = roster.add_parser("import", help="import a CSV or XLSX roster (Khối, Đơn vị, Vai trò …)")
     importer.add_argument("file", type=Path)
     importer.add_argument("--year", help="school year, e.g. 2024-2025 (default: the current one)")
+    appointer = roster.add_parser(
+        "appoint", help="make a person (by a chat account) the emulation desk or a council member"
+    )
+    appointer.add_argument("role", choices=("desk", "council"))
+    appointer.add_argument("account", help="telegram:<user id> or zalo:<user id>")
+    appointer.add_argument("--year", help="school year, e.g. 2024-2025 (default: the current one)")
     auditor = commands.add_parser("audit", help="the hash-chained audit log").add_subparsers(
         dest="action", required=True
     )
@@ -559,6 +618,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(backup_command(settings, args.folder, args.command == "restore"))
     if args.command == "check":
         return asyncio.run(check(settings))
+    if args.command == "roster" and args.action == "appoint":
+        channel, _, external = args.account.partition(":")
+        if channel not in ("telegram", "zalo") or not external:
+            print("Tài khoản phải có dạng telegram:<id> hoặc zalo:<id>", file=sys.stderr)
+            return 2
+        return asyncio.run(roster_appoint(settings, args.role, channel, external, args.year))
     if args.command == "roster":
         try:
             data = args.file.read_bytes()

@@ -1,4 +1,5 @@
-"""Builds the PTB Application: handlers, persistence, rate limiter, error handler."""
+"""Wires the bot: the conversations (handlers.build_router), the Telegram application around its
+adapter (rate limiter, per-person update order), the Zalo channel, and the periodic jobs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Awaitable, Hashable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 import handlers
@@ -18,8 +19,8 @@ from bot.channels.zalo.adapter import ZaloChannel
 from bot.channels.zalo.client import ZaloBot
 from bot.chat.router import Router
 from bot.deps import Deps
-from bot.persistence import DatabasePersistence
-from handlers.common import ThiduaContext
+from bot.jobs import Periodic
+from bot.transport import AiohttpRequest
 
 
 def quiet_library_logs() -> None:
@@ -120,24 +121,22 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
 
 
 class ThiduaApplication(Application):  # type: ignore[type-arg]
-    """Writes conversation state right after each update, not once a minute.
-
-    PTB batches persistence writes on a timer; a bot killed between two messages would
-    forget which question a person was answering. One small write per update is cheap.
-    """
+    """Log lines written while an update is handled carry its id and its sender's."""
 
     async def process_update(self, update: object) -> None:
-        # Log lines written while this update is handled carry its id and its sender's.
         sender = update.effective_user if isinstance(update, Update) else None
         number = update.update_id if isinstance(update, Update) else None
         with logs.update_context(number, sender.id if sender else None):
             await super().process_update(update)
-            if self.persistence is not None:
-                await self.update_persistence()
 
 
 def build_router() -> Router:
     return handlers.build_router()
+
+
+def build_jobs(deps: Deps) -> list[Periodic]:
+    """The periodic jobs of the conversations (the ballot job), run in every mode."""
+    return handlers.periodic_jobs(deps)
 
 
 def build_zalo(deps: Deps, router: Router, *, token: str, base_url: str | None = None) -> ZaloChannel:
@@ -161,8 +160,6 @@ def build_application(
         ApplicationBuilder()
         .application_class(ThiduaApplication)
         .token(token)
-        .persistence(DatabasePersistence(deps.db))
-        .context_types(ContextTypes(context=ThiduaContext))
         .concurrent_updates(PerPersonUpdateProcessor(deps.settings.concurrent_updates))
     )
     if rate_limiter:
@@ -172,12 +169,16 @@ def build_application(
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
+    else:
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
     quiet_library_logs()
     application = builder.build()
     application.bot_data["deps"] = deps
     application.bot_data["router"] = router = router or handlers.build_router()
+    # Every conversation is channel-neutral: the Telegram adapter is the application's only handler.
     telegram_channel.install(application, router)
-    handlers.register_all(application)
     return application
 
 

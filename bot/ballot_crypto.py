@@ -1,4 +1,4 @@
-"""Sealing secret ballots, trackers and the tracker chain (DESIGN.md "Secret ballots").
+"""Sealing secret ballots, trackers and the tracker chain (docs/architecture.md "Secret ballots").
 
 * Each poll has an X25519 key pair. The private key is stored only encrypted under the ballot
   master key (AES-GCM, the poll id as associated data), so a database dump alone opens nothing and

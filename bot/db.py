@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from bot.settings import ROOT, async_database_url
+from models.numbers import is_id
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -37,7 +41,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-READ_ONLY = "thidua_read_only"  # an execution option: this connection only reads
+READ_ONLY = "thidua_read_only"
+_HOLDING_WRITE_TURN: ContextVar[bool] = ContextVar(
+    "holding_write_turn", default=False
+)  # an execution option: this connection only reads
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -62,7 +69,23 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
+    # Up to CONCURRENT_UPDATES people are handled at once, each with a connection for a moment:
+    # a pool of 15 (the default) would make them queue for connections, not for the database.
+    kwargs = {"pool_size": 10, "max_overflow": 30, **kwargs}
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class BoundedSession(AsyncSession):
+    """A session whose `get` answers "no such row" for an int key no INTEGER column can hold.
+
+    Ids come from button data and typed commands; a 10-digit one must be "not found" like any
+    other unknown id, not an overflow error from PostgreSQL in the middle of a conversation."""
+
+    async def get(self, entity: Any, ident: Any, **kwargs: Any) -> Any:
+        keys = ident if isinstance(ident, tuple) else (ident,)
+        if any(isinstance(key, int) and not is_id(key) for key in keys):
+            return None
+        return await super().get(entity, ident, **kwargs)
 
 
 class Database:
@@ -71,9 +94,13 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = async_database_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._sessions = async_sessionmaker(self.engine, class_=BoundedSession, expire_on_commit=False)
+        # SQLite has one writer. Writers of this process queue here, first come first served, and
+        # each starts the moment the previous one commits; left to SQLite's busy handler they
+        # would poll the lock, sleeping up to 100 ms between tries, while the database sits idle.
+        self._write_turn = asyncio.Lock() if self.backend == "sqlite" else None
         self._reads = async_sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), class_=AsyncSession, expire_on_commit=False
+            self.engine.execution_options(**{READ_ONLY: True}), class_=BoundedSession, expire_on_commit=False
         )
 
     @property
@@ -83,8 +110,23 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work is committed on success and rolled back on any exception."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        if self._write_turn is None:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        if _HOLDING_WRITE_TURN.get():
+            # A transaction opened inside another (or by a task it started): queueing here
+            # would wait for ourselves. SQLite's own lock and busy timeout decide, as before.
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_turn:
+            token = _HOLDING_WRITE_TURN.set(True)
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                _HOLDING_WRITE_TURN.reset(token)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -108,8 +150,22 @@ class Database:
             log.warning("could not purge dead rows of %s", ", ".join(tables), exc_info=True)
 
     async def migrate(self) -> None:
+        if await self._at_head():
+            return  # every start-up asks; loading alembic to learn "nothing to do" costs 0.3 s
         async with self.engine.begin() as conn:
             await conn.run_sync(_upgrade_head)
+
+    async def _at_head(self) -> bool:
+        """True when the database's revision is the only head of migrations/versions."""
+        heads = _script_heads()
+        if len(heads) != 1:
+            return False
+        try:
+            async with self.engine.connect() as conn:
+                found = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
+        except Exception:
+            return False  # no schema yet (or no version table): alembic decides
+        return [row[0] for row in found] == list(heads)
 
     async def schema_revisions(self) -> tuple[set[str], set[str]]:
         """(the database's Alembic revisions, the code's heads): equal when the schema is current."""
@@ -144,6 +200,26 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
+
+
+_REVISION = re.compile(r"^revision\b[^=]*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\b[^=]*=(.*)$", re.MULTILINE)
+
+
+def _script_heads() -> set[str]:
+    """The migrations' heads, read from the files' `revision` and `down_revision` lines: what
+    alembic's script directory would say, without importing alembic. Empty when a file does not
+    read plainly (then alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN.search(text)
+        if revision is None or down is None:
+            return set()
+        revisions.add(revision.group(1))
+        parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    return revisions - parents
 
 
 def _upgrade_head(connection: Connection) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,7 +92,7 @@ class Settings(BaseSettings):
     # auto: JSON lines, or plain text when the log goes to a terminal.
     log_format: Literal["auto", "json", "text"] = "auto"
     concurrent_updates: int = Field(
-        default=16, ge=1, le=256, description="Updates of different people handled at once."
+        default=64, ge=1, le=256, description="Updates of different people handled at once."
     )
 
     @field_validator("webhook_secret")
@@ -207,7 +209,7 @@ def async_database_url(url: str) -> str:
 
 
 def master_key(settings: Settings) -> bytes:
-    """The ballot master key: from BALLOT_MASTER_KEY, or, offline only, a key kept in data/.
+    """The ballot master key: from BALLOT_MASTER_KEY, or, offline only, a key kept in keys/.
 
     On Telegram it is required: a poll opened under a key that is later lost can never be counted.
     """
@@ -216,6 +218,7 @@ def master_key(settings: Settings) -> bytes:
     if settings.ballot_master_key is not None:
         return parse_master_key(settings.ballot_master_key.get_secret_value())
     if settings.ballot_master_key_file is not None:
+        check_key_file(settings.ballot_master_key_file, settings.database_url)
         try:
             written = settings.ballot_master_key_file.read_text(encoding="ascii").strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -227,12 +230,46 @@ def master_key(settings: Settings) -> bytes:
         raise SettingsError(
             "Setting BALLOT_MASTER_KEY is required on Telegram (make one with: thidua keygen)"
         )
-    path = ROOT / "data" / "ballot-master.key"
+    return parse_master_key(_offline_key(settings, new_master_key))
+
+
+# Offline, the key lives in keys/, beside data/ and not in it: a copy of data/ (a backup, a
+# zip sent for help) must not carry both the sealed ballots and the key that opens them.
+OFFLINE_KEY_FILE = ROOT / "keys" / "ballot-master.key"
+OLD_OFFLINE_KEY_FILE = ROOT / "data" / "ballot-master.key"  # where it was kept before issue 15
+
+
+def _offline_key(settings: Settings, new_key: Callable[[], str]) -> str:
+    path = OFFLINE_KEY_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(new_master_key() + "\n", encoding="ascii")
-        path.chmod(0o600)
-    return parse_master_key(path.read_text(encoding="ascii").strip())
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if OLD_OFFLINE_KEY_FILE.exists():  # move it, so the polls opened under it can still be counted
+            os.replace(OLD_OFFLINE_KEY_FILE, path)
+            path.chmod(0o600)
+        else:  # created 0600: never readable by others, not even between the write and a chmod
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(new_key() + "\n")
+    check_key_file(path, settings.database_url)
+    return path.read_text(encoding="ascii").strip()
+
+
+def check_key_file(path: Path, database_url: str) -> None:
+    """Refuse (one line) a key file in the SQLite database's folder that group or others may read."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(database_url).database if database_url.startswith("sqlite") else None
+    if not database or database == ":memory:":
+        return
+    folder = Path(database).resolve().parent
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    if path.resolve().is_relative_to(folder) and mode & 0o077:
+        raise SettingsError(
+            f"The ballot master key {path} lies in the database's folder {folder} with mode {mode:o}: "
+            f"move it out of that folder (or chmod 600 it)"
+        )
 
 
 class SettingsError(Exception):

@@ -1,24 +1,22 @@
-"""The conversations. Each module registers the handlers of one capability.
-
-Capabilities on the channel-neutral chat layer (bot.chat) register on a `Router` that every
-channel adapter serves; the rest are still PTB handlers (Telegram only) and move over one by
-one (docs/channels.md). Within PTB's group 0, order matters: conversations first (they own
-their states), then the plain commands, then the catch-alls.
-"""
+"""The conversations, channel-neutral (docs/channels.md): each module registers one capability's
+commands, presses and conversations on the `Router` that every channel adapter serves."""
 
 from __future__ import annotations
 
-from telegram.ext import Application
-
 from bot.chat.router import Router
+from bot.deps import Deps
+from bot.jobs import Periodic
 from handlers import (
     account,
+    conference,
+    council,
     errors,
     exports,
     invites,
     joining,
     linking,
     meetings,
+    nominations,
     registration,
     reminders,
     scoring,
@@ -35,13 +33,17 @@ def build_router() -> Router:
     linking.register(router)
     registration.register(router)
     scoring.register(router)
+    reminders.register(router)  # with /caidatnhac (handlers.reminder_settings)
+    exports.register(router)
+    meetings.register(router)
+    voting.register(router)
+    nominations.register(router)
+    council.register(router)
+    conference.register(router)
+    errors.register(router)  # the fallback: what nothing else took
     return router
 
 
-def register_all(application: Application) -> None:  # type: ignore[type-arg]
-    """The capabilities not yet on the chat layer, as PTB handlers (Telegram only)."""
-    meetings.register(application)
-    voting.register(application)
-    reminders.register(application)
-    exports.register(application)
-    errors.register(application)  # last: catches what nothing else did
+def periodic_jobs(deps: Deps) -> list[Periodic]:
+    """The jobs every mode runs (started and stopped next to the delivery job)."""
+    return [Periodic("ballots", deps.settings.poll_progress_seconds, voting.ballot_tick, deps)]

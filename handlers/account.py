@@ -57,8 +57,8 @@ async def start(turn: Turn) -> None:
                 buttons = ((Button(t(turn.lang, f"{step.key}.btn"), step.button),),)
     else:
         text = t(turn.lang, "start.stranger", name=turn.incoming.display_name or profile.full_name)
+    await refresh_menu(turn)  # before the answer: whoever reads it finds the menu already theirs
     await turn.say(text, buttons=buttons)
-    await refresh_menu(turn)
     return None
 
 

@@ -1,240 +1,223 @@
-"""/xuat (/export): a menu of the dossier's files, then the files sent as documents (the chart as a photo)."""
+"""/xuat (/export): a menu of the dossier's files, then the files, on the channel-neutral chat layer:
+documents on Telegram (the chart as a photo), signed download links on Zalo.
+
+Press data (≤ 64 bytes; the bloc, the file and the meeting re-checked by the service):
+  xuat:b:<bloc>             the menu of this bloc (someone who exports from several)
+  xuat:<kind>:<bloc>        this file (bot.services.exports.Kind)
+  xuat:m:<bloc>:<meeting>   the minutes of this meeting
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
+from bot.chat import Attachment, Button, Channel
+from bot.chat.router import END, Router, Turn
+from bot.deps import Deps
 from bot.i18n import Raw, format_date, t
 from bot.services import evidence_pack, exports
 from bot.services.exports import Context, Kind, Scope
 from bot.services.invites import NotAllowedError, NotFoundError
-from handlers.common import ThiduaContext, reply, viewer
+from handlers.turns import taken
 
 log = logging.getLogger("thidua.exports")
 
+Rows = tuple[tuple[Button, ...], ...]
+# Evidence packs being made, by (channel, chat, bloc, unit): a second tap waits for the first.
+_running: set[tuple[str, str, int, int | None]] = set()
+_tasks: set[asyncio.Task[None]] = set()
 
-def _context(context: ThiduaContext) -> Context:
-    settings = context.deps.settings
+
+def _context(deps: Deps) -> Context:
+    settings = deps.settings
     return Context(settings.authority_name, settings.authority_place, settings.zone)
 
 
-def menu(lang: str, scope: Scope) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t(lang, f"export.btn.{kind.value}"), callback_data=f"xuat:{kind.value}:{scope.bloc_id}"
-                )
-            ]
-            for kind in scope.kinds
-        ]
+def menu(lang: str, scope: Scope) -> Rows:
+    return tuple(
+        (Button(t(lang, f"export.btn.{kind.value}"), f"xuat:{kind.value}:{scope.bloc_id}"),)
+        for kind in scope.kinds
     )
 
 
-def meeting_menu(
-    lang: str, scope: Scope, choices: list[exports.MeetingChoice], zone: ZoneInfo
-) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t(
-                        lang,
-                        "export.meeting_choice",
-                        kind=t(lang, f"meeting.kind.{choice.kind.value}"),
-                        date=format_date(choice.starts_at, zone),
-                        ballots=choice.ballots,
-                    ),
-                    callback_data=f"xuat:m:{scope.bloc_id}:{choice.meeting_id}",
-                )
-            ]
-            for choice in choices
-        ]
+def meeting_menu(lang: str, scope: Scope, choices: list[exports.MeetingChoice], zone: ZoneInfo) -> Rows:
+    return tuple(
+        (
+            Button(
+                t(
+                    lang,
+                    "export.meeting_choice",
+                    kind=t(lang, f"meeting.kind.{choice.kind.value}"),
+                    date=format_date(choice.starts_at, zone),
+                    ballots=choice.ballots,
+                ),
+                f"xuat:m:{scope.bloc_id}:{choice.meeting_id}",
+            ),
+        )
+        for choice in choices
     )
 
 
-async def export_command(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang, deps = profile.language, context.deps
-    today = deps.clock().astimezone(deps.settings.zone).date()
-    scopes = await exports.scopes_for(deps.db, profile.telegram_id or 0, today)
+async def export_command(turn: Turn) -> str | None:
+    lang, deps = turn.lang, turn.deps
+    scopes = await exports.scopes_for(deps.db, turn.person_id, turn.today)
     if not scopes:
-        await reply(update, t(lang, "error.not_allowed"))
-        return
+        await turn.say(t(lang, "error.not_allowed"))
+        return END
     if len(scopes) > 1:  # an admin, or someone acting in two blocs: pick the bloc first
-        buttons = [
-            [InlineKeyboardButton(name, callback_data=f"xuat:b:{scope.bloc_id}")] for scope, name in scopes
-        ]
-        await reply(update, t(lang, "export.pick_bloc"), reply_markup=InlineKeyboardMarkup(buttons))
-        return
+        buttons = tuple((Button(name, f"xuat:b:{scope.bloc_id}"),) for scope, name in scopes)
+        await turn.say(t(lang, "export.pick_bloc"), buttons=buttons)
+        return END
     scope, bloc = scopes[0]
     key = "export.menu" if scope.unit_id is None else "export.menu_unit"
-    await reply(update, t(lang, key, bloc=bloc), reply_markup=menu(lang, scope))
+    await turn.say(t(lang, key, bloc=bloc), buttons=menu(lang, scope))
+    return END
 
 
-async def export_chosen(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang, deps = profile.language, context.deps
-    today = deps.clock().astimezone(deps.settings.zone).date()
-    parts = query.data.split(":")
+async def export_chosen(turn: Turn) -> str | None:
+    lang, deps = turn.lang, turn.deps
+    today = turn.today
+    parts = (turn.incoming.choice or "").split(":")
     try:
         what, bloc_id = parts[1], int(parts[2])
     except (IndexError, ValueError):
-        await query.answer(t(lang, "error.stale_button"), show_alert=True)
-        return
-    # The button says which bloc and file; whether this person may have them is decided here.
+        await turn.alert(t(lang, "error.stale_button"))
+        return END
+    # The press says which bloc and file; whether this person may have them is decided here.
     try:
-        scope = await exports.scope_for(deps.db, profile.telegram_id or 0, today, bloc_id)
+        scope = await exports.scope_for(deps.db, turn.person_id, today, bloc_id)
     except NotAllowedError:
-        await query.answer(t(lang, "error.not_allowed"), show_alert=True)
-        return
-    names = dict(
-        (s.bloc_id, name) for s, name in await exports.scopes_for(deps.db, profile.telegram_id or 0, today)
-    )
+        await turn.alert(t(lang, "error.not_allowed"))
+        return END
+    names = {s.bloc_id: name for s, name in await exports.scopes_for(deps.db, turn.person_id, today)}
     bloc = names.get(bloc_id, "")
     meeting_id: int | None = None
     if what == "m":  # minutes of a meeting picked from the list below
         try:
             meeting_id, what = int(parts[3]), Kind.MINUTES.value
         except (IndexError, ValueError):
-            await query.answer(t(lang, "error.stale_button"), show_alert=True)
-            return
+            await turn.alert(t(lang, "error.stale_button"))
+            return END
     if what == "b":
-        await query.answer()
         key = "export.menu" if scope.unit_id is None else "export.menu_unit"
-        await query.edit_message_text(
-            t(lang, key, bloc=bloc), parse_mode=ParseMode.HTML, reply_markup=menu(lang, scope)
-        )
-        return
+        await turn.show(t(lang, key, bloc=bloc), buttons=menu(lang, scope))
+        return END
     try:
         kind = Kind(what)
     except ValueError:
-        await query.answer(t(lang, "error.stale_button"), show_alert=True)
-        return
+        await turn.alert(t(lang, "error.stale_button"))
+        return END
     if kind not in scope.kinds:
-        await query.answer(t(lang, "error.not_allowed"), show_alert=True)
-        return
+        await turn.alert(t(lang, "error.not_allowed"))
+        return END
     if kind is Kind.MINUTES and meeting_id is None:
         choices = await exports.meetings_of(deps.db, scope)
         if len(choices) > 1:  # which meeting's minutes: the pact meeting's, the year-end one's…
-            await query.answer()
-            await reply(
-                update,
+            await taken(turn)
+            await turn.say(
                 t(lang, "export.pick_meeting"),
-                reply_markup=meeting_menu(lang, scope, choices, deps.settings.zone),
+                buttons=meeting_menu(lang, scope, choices, deps.settings.zone),
             )
-            return
+            return END
     if kind is Kind.EVIDENCE:  # downloads every file: done in the background, sent part by part
-        await start_pack(update, context, scope, lang)
-        return
-    await query.answer(t(lang, "export.working"))
-    chat = update.effective_chat
-    assert chat is not None
+        await start_pack(turn, scope)
+        return END
+    await turn.alert(t(lang, "export.working"))
     try:
         result = await exports.export(
-            deps.db, scope, kind, _context(context), today=today, meeting_id=meeting_id
+            deps.db, scope, kind, _context(deps), today=today, meeting_id=meeting_id
         )
     except NotFoundError:  # a meeting of another bloc, or one that does not exist
-        await reply(update, t(lang, "error.not_allowed"))
-        return
+        await turn.say(t(lang, "error.not_allowed"))
+        return END
     for item in result.files:
-        if item.photo:
-            await chat.send_photo(
-                item.data, filename=item.name, caption=t(lang, "export.caption.chart", bloc=bloc)
-            )
-        else:
-            await chat.send_document(item.data, filename=item.name)
+        caption = t(lang, "export.caption.chart", bloc=bloc) if item.photo else None
+        await turn.send_file(item.name, item.data, caption=caption, photo=item.photo)
     if result.files:
-        await reply(update, t(lang, "export.sent", count=len(result.files)))
+        await turn.say(t(lang, "export.sent", count=len(result.files)))
     if result.missing:
         reasons = "\n".join(t(lang, f"export.missing.{kind.value}") for kind in result.missing)
-        await reply(update, t(lang, "export.missing", reasons=Raw(reasons)))
+        await turn.say(t(lang, "export.missing", reasons=Raw(reasons)))
+    return END
 
 
-def telegram_download(bot: Bot) -> evidence_pack.Download:
-    """The pack's download function over the bot's getFile: Telegram's refusals become FetchError
-    with a reason for muc-luc.csv (never an exception text that could carry the bot's token)."""
+# --------------------------------------------------------------------------- the evidence pack
 
-    async def download(file_id: str) -> bytes:
+
+class Fetcher(Protocol):
+    """A channel that can fetch a file by its handle (bot.channels.telegram.TelegramDeliverer)."""
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes: ...
+
+
+def evidence_download(telegram: Fetcher | None) -> evidence_pack.Download:
+    """The pack's download function for evidence kept before the file store, as a Telegram file
+    id (newer files come from the store): over the running bot's getFile. Refusals become
+    FetchError with a reason for muc-luc.csv (never an exception text that could carry a token)."""
+
+    async def download(ref: str) -> bytes:
+        if telegram is None:
+            raise evidence_pack.FetchError("Telegram không chạy: không tải được tệp lưu trên Telegram")
         try:
-            found = await bot.get_file(file_id)
-            if found.file_size is not None and found.file_size > evidence_pack.MAX_DOWNLOAD:
-                raise evidence_pack.TooBig
-            return bytes(await found.download_as_bytearray())
-        except BadRequest as error:
-            if "too big" in error.message.lower():
-                raise evidence_pack.TooBig from error
-            raise evidence_pack.FetchError(error.message) from error
-        except TelegramError as error:
+            return await telegram.fetch(Attachment(ref), evidence_pack.MAX_DOWNLOAD)
+        except ValueError as error:  # over the limit, or Telegram's "file is too big"
+            raise evidence_pack.TooBig from error
+        except LookupError as error:  # Telegram refused this file id: its words are the reason
+            raise evidence_pack.FetchError(str(error)) from error
+        except Exception as error:
             raise evidence_pack.FetchError(type(error).__name__) from error
 
     return download
 
 
-async def start_pack(update: Update, context: ThiduaContext, scope: Scope, lang: str) -> None:
-    """Answer the button at once and make the pack in a task of its own: hundreds of downloads
-    must not hold up everyone else's updates, which the bot handles one at a time."""
-    query = update.callback_query
-    assert query is not None
-    chat = update.effective_chat
-    assert chat is not None
-    running: set[tuple[int, int, int | None]] = context.bot_data.setdefault("evidence_packs", set())
-    key = (chat.id, scope.bloc_id, scope.unit_id)
-    if key in running:  # a second tap while this chat's pack is still being made
-        await query.answer(t(lang, "export.evidence.busy"), show_alert=True)
+def _telegram(deps: Deps) -> Fetcher | None:
+    found = deps.channels.get(Channel.TELEGRAM)
+    return found if found is not None and hasattr(found, "fetch") else None  # type: ignore[return-value]
+
+
+async def start_pack(turn: Turn, scope: Scope) -> None:
+    """Answer the press at once and make the pack in a task of its own: hundreds of downloads
+    must not hold up this person's next messages."""
+    key = (turn.chat.channel.value, turn.chat.chat_id, scope.bloc_id, scope.unit_id)
+    if key in _running:  # a second tap while this chat's pack is still being made
+        await turn.alert(t(turn.lang, "export.evidence.busy"))
         return
-    running.add(key)
-    await query.answer(t(lang, "export.evidence.working"))
-    context.application.create_task(_send_pack(update, context, scope, lang, running, key), update=update)
+    _running.add(key)
+    await turn.alert(t(turn.lang, "export.evidence.working"))
+    task = asyncio.create_task(_send_pack(turn, scope, key), name="evidence-pack")
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
 
 
-async def _send_pack(
-    update: Update,
-    context: ThiduaContext,
-    scope: Scope,
-    lang: str,
-    running: set[tuple[int, int, int | None]],
-    key: tuple[int, int, int | None],
-) -> None:
-    chat = update.effective_chat
-    assert chat is not None
+async def _send_pack(turn: Turn, scope: Scope, key: tuple[str, str, int, int | None]) -> None:
+    lang, deps = turn.lang, turn.deps
     stats = evidence_pack.PackStats()
+    download = evidence_download(_telegram(deps))
     try:
         async for part in evidence_pack.parts(
-            context.deps.db,
-            scope,
-            _context(context),
-            telegram_download(context.bot),
-            store=context.deps.files,
-            stats=stats,
+            deps.db, scope, _context(deps), download, store=deps.files, stats=stats
         ):
-            # A part is up to 45 MB: give the upload time (the default write timeout is 20 s).
-            await chat.send_document(part.data, filename=part.name, write_timeout=600)
+            await turn.send_file(part.name, part.data)
     except Exception:
         log.exception("the evidence pack of bloc %s failed", scope.bloc_id)
-        await reply(update, t(lang, "export.evidence.error"))
+        await turn.say(t(lang, "export.evidence.error"))
         return
     finally:
-        running.discard(key)
+        _running.discard(key)
     if not stats.parts:
-        await reply(update, t(lang, "export.missing", reasons=Raw(t(lang, "export.missing.evidence"))))
+        await turn.say(t(lang, "export.missing", reasons=Raw(t(lang, "export.missing.evidence"))))
         return
     text = t(
         lang, "export.evidence.sent", parts=stats.parts, files=stats.files, links=stats.links + stats.notes
     )
     if stats.failed:
         text += "\n" + t(lang, "export.evidence.failed_files", failed=stats.failed)
-    await reply(update, text)
+    await turn.say(text)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    application.add_handler(CommandHandler(["xuat", "export"], export_command))
-    application.add_handler(CallbackQueryHandler(export_chosen, pattern=r"^xuat:"))
+def register(router: Router) -> None:
+    router.command(["xuat", "export"], export_command)
+    router.choice("xuat:", export_chosen)

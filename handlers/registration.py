@@ -286,6 +286,7 @@ async def _ask_people(turn: Turn, draft: Draft) -> str:
     await turn.send_file(
         "mau_danh_sach_ca_nhan.xlsx", registration.people_template(), caption=t(lang, "reg.template_caption")
     )
+    await turn.offer_upload()
     return PEOPLE
 
 
@@ -370,7 +371,7 @@ async def got_people_file(turn: Turn) -> str | None:
     data, problem = await _fetch_list(turn, name, attachment.size)
     if problem is not None:
         return await _take_people(turn, [], [problem])
-    rows, problems = registration.people_from_file(data, name)
+    rows, problems = await registration.people_off_loop(data, name)
     return await _take_people(turn, rows, problems)
 
 
@@ -557,6 +558,7 @@ async def criteria_start(turn: Turn) -> str | None:
         return END
     await turn.say(t(lang, "crit.ask_file" if turn.caps.documents_in else "crit.ask_paste"))
     await turn.send_file("mau_thang_diem.xlsx", criteria.template(), caption=t(lang, "crit.template"))
+    await turn.offer_upload()
     return UPLOAD
 
 
@@ -648,7 +650,7 @@ async def criteria_file(turn: Turn) -> str | None:
     data, problem = await _fetch_list(turn, name, attachment.size)
     if problem is not None:
         return await _preview(turn, criteria.Checked((), (), (problem,)), {})
-    checked = criteria.check_file(data, name)
+    checked = await criteria.check_file_off_loop(data, name)
     source = {"src": "file", "key": turn.deps.files.put(data).key, "name": name} if checked.ok else {}
     return await _preview(turn, checked, source)
 

@@ -1,6 +1,8 @@
 """/caidatnhac (/remindersettings): the bloc head sees and changes the bloc's ping schedule.
 
-Callback data (≤ 64 bytes; parsed strictly here, the person and the bloc re-checked by the service):
+On the channel-neutral chat layer (Telegram buttons, Zalo numbered lists).
+
+Press data (≤ 64 bytes; parsed strictly here, the person and the bloc re-checked by the service):
   rs:<bloc>:v            show this bloc's settings (for someone who runs several blocs)
   rs:<bloc>:p:<d.d.d>    choose the days before the due day, e.g. rs:2:p:14.7.2.0 (a preset only)
   rs:<bloc>:t            type a send time             rs:<bloc>:q   type the quiet hours
@@ -10,31 +12,23 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-
+from bot.chat import Button, InKind
+from bot.chat.router import END, Conversation, Router, Turn
 from bot.i18n import Raw, t
 from bot.services import reminder_settings
 from bot.services.reminder_settings import BlocSettings, Saved
 from bot.services.timetable import Schedule
-from handlers.common import ThiduaContext, conversation, edit_pressed, reply, viewer
+from handlers.turns import taken
 from models.reminder_settings import PRESETS, clock_text
 
 COMMANDS = ["caidatnhac", "remindersettings"]
-WAIT_TIME, WAIT_QUIET = 1, 2
-# Which card a typed value is for. user_data is not persisted: after a restart the service
-# falls back to the person's only bloc, or asks them to reopen the card.
-BLOC_KEY = "remset_bloc"
+WAIT_TIME, WAIT_QUIET = "time", "quiet"
+# Which card a typed value is for: kept in the conversation's notes (persisted with the step).
+BLOC_KEY = "bloc"
 CALLBACK = re.compile(r"rs:(\d{1,9}):(?:(v|t|q)|p:(\d{1,2}(?:\.\d{1,2}){0,5}))")  # whole data: fullmatch
 # Refusals after which there is nothing to retype: the conversation ends.
 FINAL_REFUSALS = {"remset.not_allowed", "remset.choose_bloc"}
+Rows = tuple[tuple[Button, ...], ...]
 
 
 # --------------------------------------------------------------------------- rendering
@@ -70,7 +64,7 @@ def _preset_data(bloc_id: int, offsets: tuple[int, ...]) -> str:
     return f"rs:{bloc_id}:p:" + ".".join(str(d) for d in offsets)
 
 
-def card(settings: BlocSettings, lang: str, saved: Saved | None = None) -> tuple[str, InlineKeyboardMarkup]:
+def card(settings: BlocSettings, lang: str, saved: Saved | None = None) -> tuple[str, Rows]:
     schedule, bloc_id = settings.schedule, settings.bloc_id
     lines = []
     if saved is not None:
@@ -84,23 +78,20 @@ def card(settings: BlocSettings, lang: str, saved: Saved | None = None) -> tuple
         label = t(lang, "remset.button.preset", days="·".join(str(d) for d in offsets))
         if offsets == schedule.offsets_days:
             label = t(lang, "remset.button.current", label=label)
-        presets.append(InlineKeyboardButton(label, callback_data=_preset_data(bloc_id, offsets)))
-    times = [
-        InlineKeyboardButton(
-            t(lang, "remset.button.send_at", send_at=clock_text(schedule.send_at)),
-            callback_data=f"rs:{bloc_id}:t",
-        ),
-        InlineKeyboardButton(
+        presets.append(Button(label, _preset_data(bloc_id, offsets)))
+    times = (
+        Button(t(lang, "remset.button.send_at", send_at=clock_text(schedule.send_at)), f"rs:{bloc_id}:t"),
+        Button(
             t(
                 lang,
                 "remset.button.quiet",
                 start=clock_text(schedule.quiet_start),
                 end=clock_text(schedule.quiet_end),
             ),
-            callback_data=f"rs:{bloc_id}:q",
+            f"rs:{bloc_id}:q",
         ),
-    ]
-    return "\n".join(lines), InlineKeyboardMarkup([presets[:2], presets[2:], times])
+    )
+    return "\n".join(lines), (tuple(presets[:2]), tuple(presets[2:]), times)
 
 
 def _ask(lang: str, key: str, schedule: Schedule) -> str:
@@ -114,127 +105,127 @@ def _ask(lang: str, key: str, schedule: Schedule) -> str:
 
 
 # --------------------------------------------------------------------------- handlers
-
-
-async def open_settings(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    lang = profile.language
-    deps = context.deps
-    found = await reminder_settings.settings_for(
-        deps.db, profile.telegram_id or 0, today=deps.clock().astimezone(deps.settings.zone).date()
-    )
+async def open_settings(turn: Turn) -> str | None:
+    lang, deps = turn.lang, turn.deps
+    found = await reminder_settings.settings_for(deps.db, turn.person_id, today=turn.today)
     if not found:
-        await reply(update, t(lang, "remset.not_allowed"))
-        return ConversationHandler.END
+        await turn.say(t(lang, "remset.not_allowed"))
+        return END
     if len(found) == 1:
-        text, markup = card(found[0], lang)
-        await reply(update, text, reply_markup=markup)
-        return ConversationHandler.END
-    buttons = [[InlineKeyboardButton(s.bloc_name, callback_data=f"rs:{s.bloc_id}:v")] for s in found]
-    await reply(update, t(lang, "remset.pick_bloc"), reply_markup=InlineKeyboardMarkup(buttons))
-    return ConversationHandler.END
+        text, buttons = card(found[0], lang)
+        await turn.say(text, buttons=buttons)
+        return END
+    buttons = tuple((Button(s.bloc_name, f"rs:{s.bloc_id}:v"),) for s in found)
+    await turn.say(t(lang, "remset.pick_bloc"), buttons=buttons)
+    return END
 
 
-async def pressed(update: Update, context: ThiduaContext) -> int | None:
-    """Any `rs:` button. Returns the state to wait in, END, or None (a refusal: stay where you were)."""
-    query = update.callback_query
-    assert query is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    deps = context.deps
+async def pressed(turn: Turn) -> str | None:
+    """Any `rs:` press. Returns the step to wait in, or END (a refusal ends a pending wait too)."""
+    lang, deps = turn.lang, turn.deps
     now, zone = deps.clock(), deps.settings.zone
-    found = CALLBACK.fullmatch(query.data or "")
+    found = CALLBACK.fullmatch(turn.incoming.choice or "")
     offsets = tuple(int(d) for d in found.group(3).split(".")) if found and found.group(3) else None
     if found is None or (offsets is not None and offsets not in PRESETS):
         # Forged or from an older version of the card: only the buttons we draw are accepted.
-        await query.answer(t(lang, "remset.bad_button"), show_alert=True)
-        return None
+        await turn.alert(t(lang, "remset.bad_button"))
+        return END
     bloc_id, action = int(found.group(1)), found.group(2)
     if offsets is not None:
         saved = await reminder_settings.choose_offsets(
-            deps.db, query.from_user.id, bloc_id, offsets, now=now, zone=zone
+            deps.db, turn.person_id, bloc_id, offsets, now=now, zone=zone
         )
         if saved.refusal is not None or saved.settings is None:
-            await query.answer((saved.refusal or reminder_settings.NOT_ALLOWED).render(lang), show_alert=True)
-            return None
-        await query.answer(t(lang, "remset.saved.toast"))  # only now: the service returned after commit
-        text, markup = card(saved.settings, lang, saved)
-        await edit_pressed(update, text, markup)
-        return ConversationHandler.END
-    settings = await reminder_settings.settings_of(
-        deps.db, query.from_user.id, bloc_id, today=now.astimezone(zone).date()
-    )
+            await turn.alert((saved.refusal or reminder_settings.NOT_ALLOWED).render(lang))
+            return END
+        # Only now: the service returned after the commit. Zalo shows the card below instead.
+        if turn.caps.edits:
+            await turn.alert(t(lang, "remset.saved.toast"))
+        text, buttons = card(saved.settings, lang, saved)
+        await turn.show(text, buttons=buttons)
+        return END
+    settings = await reminder_settings.settings_of(deps.db, turn.person_id, bloc_id, today=turn.today)
     if settings is None:
-        await query.answer(t(lang, "remset.not_allowed"), show_alert=True)
-        return None
-    await query.answer()
+        await turn.alert(t(lang, "remset.not_allowed"))
+        return END
     if action == "v":
-        text, markup = card(settings, lang)
-        await edit_pressed(update, text, markup)
-        return ConversationHandler.END
-    if context.user_data is not None:
-        context.user_data[BLOC_KEY] = bloc_id
+        text, buttons = card(settings, lang)
+        await turn.show(text, buttons=buttons)
+        return END
+    turn.data[BLOC_KEY] = bloc_id
+    await taken(turn)
     if action == "t":
-        await reply(update, _ask(lang, "remset.ask_time", settings.schedule))
+        await turn.say(_ask(lang, "remset.ask_time", settings.schedule))
         return WAIT_TIME
-    await reply(update, _ask(lang, "remset.ask_quiet", settings.schedule))
+    await turn.say(_ask(lang, "remset.ask_quiet", settings.schedule))
     return WAIT_QUIET
 
 
-async def _typed(update: Update, context: ThiduaContext, state: int) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    deps = context.deps
-    bloc_id = (context.user_data or {}).get(BLOC_KEY)
-    change = reminder_settings.set_send_time if state == WAIT_TIME else reminder_settings.set_quiet_hours
+async def _typed(turn: Turn, step: str) -> str | None:
+    lang, deps = turn.lang, turn.deps
+    bloc_id = turn.data.get(BLOC_KEY)
+    change = reminder_settings.set_send_time if step == WAIT_TIME else reminder_settings.set_quiet_hours
     saved = await change(
         deps.db,
-        profile.telegram_id or 0,
+        turn.person_id,
         bloc_id if isinstance(bloc_id, int) else None,
-        message.text,
+        turn.incoming.text,
         now=deps.clock(),
         zone=deps.settings.zone,
     )
     if saved.refusal is not None or saved.settings is None:
         refusal = saved.refusal or reminder_settings.NOT_ALLOWED
-        await reply(update, refusal.render(lang))
+        await turn.say(refusal.render(lang))
         # A wrong value may be typed again at once; a refusal of the person ends it.
-        return ConversationHandler.END if refusal.key in FINAL_REFUSALS else state
-    text, markup = card(saved.settings, lang, saved)  # the service returned after the commit
-    await reply(update, text, reply_markup=markup)
-    return ConversationHandler.END
+        return END if refusal.key in FINAL_REFUSALS else step
+    text, buttons = card(saved.settings, lang, saved)  # the service returned after the commit
+    await turn.say(text, buttons=buttons)
+    return END
 
 
-async def typed_time(update: Update, context: ThiduaContext) -> int:
-    return await _typed(update, context, WAIT_TIME)
+async def typed_time(turn: Turn) -> str | None:
+    return await _typed(turn, WAIT_TIME)
 
 
-async def typed_quiet(update: Update, context: ThiduaContext) -> int:
-    return await _typed(update, context, WAIT_QUIET)
+async def typed_quiet(turn: Turn) -> str | None:
+    return await _typed(turn, WAIT_QUIET)
 
 
-async def cancel(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    await reply(update, t(profile.language, "remset.cancelled"))
-    return ConversationHandler.END
+async def not_text_time(turn: Turn) -> str | None:
+    """A photo or sticker where a time is expected: say so, keep waiting, change nothing."""
+    await turn.say(t(turn.lang, "chat.text_expected"))
+    return WAIT_TIME
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    text_only = filters.TEXT & ~filters.COMMAND
-    # A typed value answers the card it was asked from: the buttons belong to the conversation.
-    application.add_handler(
-        conversation(
-            entry_points=[
-                CommandHandler(COMMANDS, open_settings),
-                CallbackQueryHandler(pressed, pattern=r"^rs:"),
-            ],
-            states={
-                WAIT_TIME: [MessageHandler(text_only, typed_time)],
-                WAIT_QUIET: [MessageHandler(text_only, typed_quiet)],
-            },
-            fallbacks=[CommandHandler(["cancel", "huy"], cancel)],
+async def not_text_quiet(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "chat.text_expected"))
+    return WAIT_QUIET
+
+
+async def cancel(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "remset.cancelled"))
+    return END
+
+
+def register(router: Router) -> None:
+    # A typed value answers the card it was asked from: the presses belong to the conversation.
+    router.conversation(
+        Conversation(
             name="reminder_settings",
+            entry={name: open_settings for name in COMMANDS},
+            entry_choices={"rs:": pressed},
+            steps={
+                WAIT_TIME: {
+                    InKind.TEXT: typed_time,
+                    InKind.PHOTO: not_text_time,
+                    InKind.STICKER: not_text_time,
+                },
+                WAIT_QUIET: {
+                    InKind.TEXT: typed_quiet,
+                    InKind.PHOTO: not_text_quiet,
+                    InKind.STICKER: not_text_quiet,
+                },
+            },
+            fallbacks={"huy": cancel, "cancel": cancel},
         )
     )

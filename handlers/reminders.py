@@ -1,137 +1,56 @@
-"""/lich (deadlines), /nhacviec (the head's ad-hoc reminder), /nhaplich (load the timetable), the
-buttons on a ping, and the periodic sweep that sends what is due. /caidatnhac (the bloc's ping
-schedule) is in handlers.reminder_settings and registered from here.
+"""/lich (deadlines), /nhacviec (the head's ad-hoc reminder), /nhaplich (load the timetable) and
+the buttons on a ping, on the channel-neutral chat layer (Telegram and Zalo alike). The sweep that
+sends what is due runs in bot.reminders_job. /caidatnhac (the bloc's ping schedule) is in
+handlers.reminder_settings and registered from here.
 
-Callback data (≤ 64 bytes, every one re-checked by the service):
+Press data (≤ 64 bytes, every one re-checked by the service):
   rm:sn:<send_id>   snooze this ping once          rm:mu:<send_id>   mute this milestone
   rm:ok:<milestone> drop it from my overdue list   rm:ad:<milestone>:<bloc>  remind the units now
   tt:save:<draft>   save a previewed timetable     tt:drop:<draft>   discard it
+A ping's `task:*` button belongs to the registration and scoring conversations.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from datetime import timedelta
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-
+from bot.chat import Button, Incoming, InKind
+from bot.chat.router import END, Conversation, Router, Turn
+from bot.db import Database
 from bot.i18n import Raw, format_date, format_datetime, t
+from bot.reminders_job import sweep_soon
 from bot.services import reminders, timetable
-from bot.services.reminders import Delivery, Outcome, Outgoing, Sender
 from handlers import reminder_settings
-from handlers.common import ThiduaContext, conversation, deps_of, reply, viewer
+from handlers.turns import taken
+from models.channels import Channel
 
 log = logging.getLogger("thidua.reminders")
 
-SWEEP_SECONDS = 30  # how often due pings are looked for; a ping is at most this late
-WAIT_TABLE = 1
 LICH_MAX_ITEMS = 20
 NHACVIEC_MAX_BUTTONS = 20
 TITLE_IN_BUTTON = 38
 IMPORT_COMMANDS = ["nhaplich", "timetable"]
-
-
-# --------------------------------------------------------------------------- sending
-
-
-def _markup(outgoing: Outgoing) -> InlineKeyboardMarkup | None:
-    if not outgoing.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in outgoing.buttons]
-    )
-
-
-def _seconds(value: Any) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def telegram_sender(application: Application) -> Sender:  # type: ignore[type-arg]
-    """Sends through the application's bot, so AIORateLimiter paces it and waits out 429s."""
-
-    async def send(outgoing: Outgoing) -> Outcome:
-        try:
-            message = await application.bot.send_message(
-                outgoing.chat_id, outgoing.text, parse_mode=ParseMode.HTML, reply_markup=_markup(outgoing)
-            )
-        except Forbidden as exc:
-            return Outcome(Delivery.BLOCKED, detail=exc.message)
-        except BadRequest as exc:
-            if "chat not found" in exc.message.lower():
-                return Outcome(Delivery.BLOCKED, detail=exc.message)
-            return Outcome(Delivery.FAILED, detail=exc.message)
-        except RetryAfter as exc:  # the rate limiter ran out of retries: try again in a later sweep
-            return Outcome(Delivery.RETRY, retry_after=_seconds(exc.retry_after), detail="429")
-        except (TimedOut, NetworkError) as exc:
-            return Outcome(Delivery.RETRY, detail=type(exc).__name__)
-        return Outcome(Delivery.SENT, message_id=message.message_id)
-
-    return send
-
-
-def _lock(application: Application) -> asyncio.Lock:  # type: ignore[type-arg]
-    lock = application.bot_data.get("reminders_lock")
-    if lock is None:
-        lock = application.bot_data["reminders_lock"] = asyncio.Lock()
-    return lock  # type: ignore[no-any-return]
-
-
-async def run_sweep(application: Application) -> reminders.SweepReport:  # type: ignore[type-arg]
-    """One sweep, with the bot's clock. The job calls it; tests call it to skip the 30 s wait."""
-    deps = deps_of(application)
-    async with _lock(application):  # one sweep at a time in this process; claims cover other processes
-        report = await reminders.sweep(
-            deps.db, telegram_sender(application), now=deps.clock(), zone=deps.settings.zone
-        )
-    if report.sent or report.unreachable or report.failed:
-        log.info("reminders sweep: %s", report)
-    return report
-
-
-async def sweep_job(context: ThiduaContext) -> None:
-    await run_sweep(context.application)
-
-
-def _sweep_soon(context: ThiduaContext) -> None:
-    if context.job_queue is not None:
-        context.job_queue.run_once(sweep_job, 0, name="reminders-now")
+WAIT_TABLE = "table"
 
 
 # --------------------------------------------------------------------------- /lich
 
 
-async def lich(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang = profile.language
-    deps = context.deps
-    now = deps.clock()
-    found = await reminders.agenda(deps.db, profile.telegram_id or 0, now=now, zone=deps.settings.zone)
+async def lich(turn: Turn) -> str | None:
+    lang, deps = turn.lang, turn.deps
+    now, zone = deps.clock(), deps.settings.zone
+    found = await reminders.agenda(deps.db, turn.person_id, now=now, zone=zone)
     if not found.has_role:
-        await reply(update, t(lang, "whoami.none"))
-        return
-    today = now.astimezone(deps.settings.zone).date()
-    lines = [t(lang, "lich.title", today=format_date(today))]
-    zone = deps.settings.zone
+        await turn.say(t(lang, "whoami.none"))
+        return END
+    lines = [t(lang, "lich.title", today=format_date(turn.today))]
     for item in found.items[:LICH_MAX_ITEMS]:
         status = t(lang, "lich.done") if item.done else t(lang, "lich.muted") if item.muted else ""
         if item.head_deadline is not None and item.milestone_id:
             status += t(lang, "lich.head_deadline", when=format_datetime(item.head_deadline, zone))
         common = {
             "due": format_date(item.due_on),
-            "left": reminders.days_left_text(lang, item.due_on, today),
+            "left": reminders.days_left_text(lang, item.due_on, turn.today),
             "unit": Raw(t(lang, "lich.unit", unit=item.unit_name)) if item.unit_name else "",
             "status": Raw(status),
         }
@@ -145,7 +64,8 @@ async def lich(update: Update, context: ThiduaContext) -> None:
         lines.append(t(lang, "lich.more", count=len(found.items) - LICH_MAX_ITEMS))
     if not found.items:
         lines.append(t(lang, "lich.none"))
-    await reply(update, "\n".join(lines))
+    await turn.say("\n".join(lines))
+    return END
 
 
 # --------------------------------------------------------------------------- /nhacviec
@@ -155,19 +75,17 @@ def _short(text: str, limit: int = TITLE_IN_BUTTON) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-async def nhacviec(update: Update, context: ThiduaContext) -> None:
-    profile = await viewer(update, context)
-    lang = profile.language
-    deps = context.deps
+async def nhacviec(turn: Turn) -> str | None:
+    lang, deps = turn.lang, turn.deps
     options = await reminders.adhoc_options(
-        deps.db, profile.telegram_id or 0, now=deps.clock(), zone=deps.settings.zone
+        deps.db, turn.person_id, now=deps.clock(), zone=deps.settings.zone
     )
     if options is None:
-        await reply(update, t(lang, "error.not_allowed"))
-        return
+        await turn.say(t(lang, "error.not_allowed"))
+        return END
     if not options:
-        await reply(update, t(lang, "nhacviec.none"))
-        return
+        await turn.say(t(lang, "nhacviec.none"))
+        return END
     lines = [t(lang, "nhacviec.title")]
     buttons = []
     for option in options[:NHACVIEC_MAX_BUTTONS]:
@@ -194,93 +112,71 @@ async def nhacviec(update: Update, context: ThiduaContext) -> None:
             title=_short(option.title),
             due=format_date(option.due_on),
         )
-        buttons.append(
-            [InlineKeyboardButton(label, callback_data=f"rm:ad:{option.milestone_id}:{option.bloc_id}")]
-        )
-    await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+        buttons.append((Button(label, f"rm:ad:{option.milestone_id}:{option.bloc_id}"),))
+    await turn.say("\n".join(lines), buttons=tuple(buttons))
+    return END
 
 
 # --------------------------------------------------------------------------- buttons on pings
 
-
-def _keep_task_row(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
-    """After a snooze or mute, the ping keeps only its task button."""
-    if markup is None:
-        return None
-    rows = [
-        row
-        for row in markup.inline_keyboard
-        if all(isinstance(b.callback_data, str) and b.callback_data.startswith("task:") for b in row)
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
+ANSWERS = {
+    "sn": {reminders.Answer.OK: "reminders.snoozed", reminders.Answer.ALREADY: "reminders.snooze_already"},
+    "mu": {reminders.Answer.OK: "reminders.muted", reminders.Answer.ALREADY: "reminders.mute_already"},
+    "ok": {reminders.Answer.OK: "reminders.resolved", reminders.Answer.ALREADY: "reminders.resolved"},
+    "ad": {reminders.Answer.OK: "nhacviec.sent", reminders.Answer.ALREADY: "nhacviec.already"},
+}
 
 
-async def ping_button(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    deps = context.deps
+async def ping_button(turn: Turn) -> str | None:
+    lang, deps = turn.lang, turn.deps
     now, zone = deps.clock(), deps.settings.zone
-    parts = query.data.split(":")
-    result: reminders.ButtonResult | None = None
+    parts = (turn.incoming.choice or "").split(":")
     try:
         action, ids = parts[1], [int(p) for p in parts[2:]]
     except (IndexError, ValueError):
         action, ids = "", []
-    telegram_id = query.from_user.id
+    result: reminders.ButtonResult | None = None
+    person = turn.person_id
     if action == "sn" and len(ids) == 1:
-        result = await reminders.snooze(deps.db, ids[0], telegram_id, now=now, zone=zone)
-        texts = {
-            reminders.Answer.OK: "reminders.snoozed",
-            reminders.Answer.ALREADY: "reminders.snooze_already",
-        }
+        result = await reminders.snooze(deps.db, ids[0], person, now=now, zone=zone)
     elif action == "mu" and len(ids) == 1:
-        result = await reminders.mute_from_send(deps.db, ids[0], telegram_id, now=now)
-        texts = {reminders.Answer.OK: "reminders.muted", reminders.Answer.ALREADY: "reminders.mute_already"}
+        result = await reminders.mute_from_send(deps.db, ids[0], person, now=now)
     elif action == "ok" and len(ids) == 1:
-        result = await reminders.mute_milestone(deps.db, ids[0], telegram_id, now=now)
-        texts = {reminders.Answer.OK: "reminders.resolved", reminders.Answer.ALREADY: "reminders.resolved"}
+        result = await reminders.mute_milestone(deps.db, ids[0], person, now=now)
     elif action == "ad" and len(ids) == 2:
-        result = await reminders.send_adhoc(deps.db, telegram_id, ids[0], ids[1], now=now, zone=zone)
-        texts = {reminders.Answer.OK: "nhacviec.sent", reminders.Answer.ALREADY: "nhacviec.already"}
+        result = await reminders.send_adhoc(deps.db, person, ids[0], ids[1], now=now, zone=zone)
     if result is None or result.answer == reminders.Answer.GONE:
-        await query.answer(t(lang, "error.stale_button"), show_alert=True)
-        return
+        await turn.alert(t(lang, "error.stale_button"))
+        return END
     if result.answer == reminders.Answer.NOT_ALLOWED:
-        await query.answer(t(lang, "error.not_allowed"), show_alert=True)
-        return
+        await turn.alert(t(lang, "error.not_allowed"))
+        return END
     when = format_datetime(result.when, zone) if result.when else ""
-    await query.answer(
-        t(lang, texts[result.answer], when=when, count=result.count), show_alert=action == "ad"
-    )
-    if action in ("sn", "mu") and result.answer == reminders.Answer.OK and query.message is not None:
-        # A message too old to edit keeps its buttons; the answer above said it all.
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(_keep_task_row(query.message.reply_markup))  # type: ignore[union-attr]
+    await turn.alert(t(lang, ANSWERS[action][result.answer], when=when, count=result.count))
+    if action in ("sn", "mu") and result.answer == reminders.Answer.OK and turn.caps.edits:
+        # The ping keeps only its task button. Where messages cannot be edited (Zalo) the
+        # answer above says it all: the ping is not sent again.
+        ping = await reminders.sent_ping(deps.db, ids[0], person, zone=zone)
+        if ping is not None:
+            await turn.show(ping[0], buttons=ping[1])
     if action == "ad" and result.answer == reminders.Answer.OK:
-        _sweep_soon(context)
-
-
-async def task_fallback(update: Update, context: ThiduaContext) -> None:
-    """`task:*` buttons belong to the registration and scoring conversations (issue 4).
-
-    Until one of them handles a task, the tap is still answered, not left spinning.
-    """
-    query = update.callback_query
-    assert query is not None
-    profile = await viewer(update, context)
-    await query.answer(t(profile.language, "reminders.task_soon"), show_alert=True)
+        sweep_soon(deps)
+    return END
 
 
 # --------------------------------------------------------------------------- /nhaplich
 
 
-def _render_preview(preview: timetable.Preview, lang: str) -> tuple[str, InlineKeyboardMarkup | None]:
+def _takes_documents(turn: Turn) -> bool:
+    """Zalo sends photos only: a timetable is pasted there, uploaded or pasted on Telegram."""
+    return turn.incoming.channel is Channel.TELEGRAM
+
+
+def _render_preview(preview: timetable.Preview, lang: str) -> tuple[str, tuple[tuple[Button, ...], ...]]:
     scope = preview.scope or t(lang, "timetable.scope.all")
     lines = [t(lang, "timetable.preview.title", year=preview.school_year, scope=scope)]
     if preview.problem is not None:
-        return preview.problem.render(lang), None
+        return preview.problem.render(lang), ()
     if preview.skipped_preamble:
         lines.append(t(lang, "timetable.preview.preamble", count=preview.skipped_preamble))
     if not preview.ok:
@@ -295,7 +191,7 @@ def _render_preview(preview: timetable.Preview, lang: str) -> tuple[str, InlineK
                     reason=refused.reason(lang),
                 )
             )
-        return "\n".join(lines), None
+        return "\n".join(lines), ()
     for row in preview.rows:
         task = (
             Raw(t(lang, "timetable.preview.task", task=t(lang, f"reminders.button.{row.task}")))
@@ -315,112 +211,101 @@ def _render_preview(preview: timetable.Preview, lang: str) -> tuple[str, InlineK
             )
         )
     lines.append(t(lang, "timetable.preview.confirm", count=len(preview.rows)))
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t(lang, "timetable.button.save"), callback_data=f"tt:save:{preview.draft_id}"
-                ),
-                InlineKeyboardButton(
-                    t(lang, "timetable.button.drop"), callback_data=f"tt:drop:{preview.draft_id}"
-                ),
-            ]
-        ]
+    buttons = (
+        (
+            Button(t(lang, "timetable.button.save"), f"tt:save:{preview.draft_id}"),
+            Button(t(lang, "timetable.button.drop"), f"tt:drop:{preview.draft_id}"),
+        ),
     )
-    return "\n".join(lines), markup
+    return "\n".join(lines), buttons
 
 
-async def _preview(update: Update, context: ThiduaContext, cells: list[list[object]]) -> int:
-    profile = await viewer(update, context)
-    deps = context.deps
+async def _preview(turn: Turn, cells: list[list[object]]) -> str | None:
+    deps = turn.deps
     try:
         preview = await timetable.create_draft(
-            deps.db, profile.telegram_id or 0, cells, now=deps.clock(), zone=deps.settings.zone
+            deps.db, turn.person_id, cells, now=deps.clock(), zone=deps.settings.zone
         )
     except timetable.NotAllowedError:
-        await reply(update, t(profile.language, "timetable.not_allowed"))
-        return ConversationHandler.END
-    text, markup = _render_preview(preview, profile.language)
-    await reply(update, text, reply_markup=markup) if markup else await reply(update, text)
-    return ConversationHandler.END
+        await turn.say(t(turn.lang, "timetable.not_allowed"))
+        return END
+    text, buttons = _render_preview(preview, turn.lang)
+    await turn.say(text, buttons=buttons)
+    return END
 
 
-async def import_start(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    deps = context.deps
+async def import_start(turn: Turn) -> str | None:
+    deps = turn.deps
     try:
-        await timetable.import_scope(
-            deps.db, profile.telegram_id or 0, deps.clock().astimezone(deps.settings.zone).date()
-        )
+        await timetable.import_scope(deps.db, turn.person_id, turn.today)
     except timetable.NotAllowedError:
-        await reply(update, t(profile.language, "timetable.not_allowed"))
-        return ConversationHandler.END
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    _, _, pasted = message.text.partition("\n")  # "/nhaplich" then the table in the same message
+        await turn.say(t(turn.lang, "timetable.not_allowed"))
+        return END
+    _, _, pasted = turn.incoming.text.partition("\n")  # "/nhaplich" then the table in the same message
     if pasted.strip():
-        return await _preview(update, context, timetable.text_to_cells(pasted))
-    await reply(update, t(profile.language, "timetable.ask"))
+        return await _preview(turn, timetable.text_to_cells(pasted))
+    await turn.say(t(turn.lang, "timetable.ask" if _takes_documents(turn) else "timetable.ask_paste"))
+    await turn.offer_upload()
     return WAIT_TABLE
 
 
-async def import_text(update: Update, context: ThiduaContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    return await _preview(update, context, timetable.text_to_cells(message.text))
+async def import_text(turn: Turn) -> str | None:
+    return await _preview(turn, timetable.text_to_cells(turn.incoming.text))
 
 
-async def import_file(update: Update, context: ThiduaContext) -> int:
-    message = update.effective_message
-    assert message is not None and message.document is not None
-    profile = await viewer(update, context)
-    document = message.document
-    name = document.file_name or "table"
-    if (document.file_size or 0) > timetable.MAX_FILE_BYTES:
-        await reply(update, t(profile.language, "timetable.bad_file", file=name, detail="> 2 MB"))
+async def import_file(turn: Turn) -> str | None:
+    attachment = turn.incoming.attachment
+    assert attachment is not None
+    name = attachment.name or "table"
+    try:
+        data = await turn.fetch(timetable.MAX_FILE_BYTES)
+    except ValueError:
+        await turn.say(t(turn.lang, "timetable.bad_file", file=name, detail="> 2 MB"))
         return WAIT_TABLE
-    data = bytes(await (await document.get_file()).download_as_bytearray())
-    cells = timetable.read_table(data, name)
+    cells = await timetable.read_table_off_loop(data, name)
     if not isinstance(cells, list):
-        await reply(update, cells.render(profile.language))
+        await turn.say(cells.render(turn.lang))
         return WAIT_TABLE
     if len(cells) == 1 and len(cells[0]) == 1 and isinstance(cells[0][0], str):
         cells = timetable.text_to_cells(cells[0][0])  # a .txt file holds pasted text
-    return await _preview(update, context, cells)
+    return await _preview(turn, cells)
 
 
-async def import_cancel(update: Update, context: ThiduaContext) -> int:
-    profile = await viewer(update, context)
-    await reply(update, t(profile.language, "timetable.cancelled"))
-    return ConversationHandler.END
+async def import_not_text(turn: Turn) -> str | None:
+    """A photo or a sticker where the table is expected: say what is, and keep waiting."""
+    key = "timetable.ask" if _takes_documents(turn) else "timetable.ask_paste"
+    await turn.say(t(turn.lang, "chat.text_expected") + "\n" + t(turn.lang, key))
+    return WAIT_TABLE
 
 
-async def draft_button(update: Update, context: ThiduaContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    profile = await viewer(update, context)
-    lang = profile.language
-    deps = context.deps
-    _, action, raw_id = query.data.split(":")
+async def import_cancel(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "timetable.cancelled"))
+    return END
+
+
+async def draft_button(turn: Turn) -> str | None:
+    lang, deps = turn.lang, turn.deps
+    parts = (turn.incoming.choice or "").split(":")
+    if len(parts) != 3 or parts[1] not in ("save", "drop") or not parts[2].isdigit():
+        await turn.alert(t(lang, "error.stale_button"))
+        return END
+    action, draft_id = parts[1], int(parts[2])
     try:
         if action == "save":
             result = await timetable.save_draft(
-                deps.db, int(raw_id), query.from_user.id, now=deps.clock(), zone=deps.settings.zone
+                deps.db, draft_id, turn.person_id, now=deps.clock(), zone=deps.settings.zone
             )
         else:
-            await timetable.drop_draft(deps.db, int(raw_id), query.from_user.id, now=deps.clock())
+            await timetable.drop_draft(deps.db, draft_id, turn.person_id, now=deps.clock())
             result = None
     except timetable.DraftGoneError:
-        await query.answer(t(lang, "timetable.gone"), show_alert=True)
-        return
-    await query.answer()
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(None)
+        await turn.alert(t(lang, "timetable.gone"))
+        return END
+    await taken(turn)
     if result is None:
-        await reply(update, t(lang, "timetable.dropped"))
+        await turn.say(t(lang, "timetable.dropped"))
     elif result.ok:
-        await reply(
-            update,
+        await turn.say(
             t(
                 lang,
                 "timetable.saved",
@@ -430,49 +315,42 @@ async def draft_button(update: Update, context: ThiduaContext) -> None:
                 removed=result.removed,
                 unchanged=result.unchanged,
                 reminders=result.reminders,
-            ),
+            )
         )
-        _sweep_soon(context)
+        sweep_soon(deps)
     else:  # the table was valid when previewed; a refusal now means the roster or year changed
         assert result.preview is not None
         text, _ = _render_preview(result.preview, lang)
-        await reply(update, text)
+        await turn.say(text)
+    return END
 
 
-async def reachable_again(update: Update, context: ThiduaContext) -> None:
-    """A person who had blocked the bot writes again: their pings resume."""
-    if update.effective_user is not None:
-        await reminders.mark_reachable(context.deps.db, update.effective_user.id)
+async def reachable_again(db: Database, incoming: Incoming) -> None:
+    """A person who had blocked the bot writes again, on any of their apps: their pings resume."""
+    if incoming.chat.private:
+        await reminders.mark_reachable(db, incoming.channel, incoming.account_id)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add this capability's handlers (before the catch-alls of handlers.errors)."""
-    private = filters.ChatType.PRIVATE
-    application.add_handler(MessageHandler(private, reachable_again), group=-1)
-    document = filters.Document.ALL & private
-    application.add_handler(
-        conversation(
-            entry_points=[
-                CommandHandler(IMPORT_COMMANDS, import_start, filters=private),
-                MessageHandler(document & filters.CaptionRegex(r"^/(nhaplich|timetable)\b"), import_file),
-            ],
-            states={
-                WAIT_TABLE: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND & private, import_text),
-                    MessageHandler(document, import_file),
-                ]
-            },
-            fallbacks=[CommandHandler(["cancel", "huy"], import_cancel)],
+def register(router: Router) -> None:
+    """Add this capability's routes."""
+    router.watch(reachable_again)
+    router.conversation(
+        Conversation(
             name="timetable_import",
+            entry={name: import_start for name in IMPORT_COMMANDS},
+            steps={
+                WAIT_TABLE: {
+                    InKind.TEXT: import_text,
+                    InKind.FILE: import_file,
+                    InKind.PHOTO: import_not_text,
+                    InKind.STICKER: import_not_text,
+                }
+            },
+            fallbacks={"huy": import_cancel, "cancel": import_cancel},
         )
     )
-    reminder_settings.register(application)  # /caidatnhac: a conversation, so before the plain commands
-    application.add_handler(CommandHandler(["lich", "deadlines"], lich))
-    application.add_handler(CommandHandler(["nhacviec", "remind"], nhacviec))
-    application.add_handler(CallbackQueryHandler(ping_button, pattern=r"^rm:"))
-    application.add_handler(CallbackQueryHandler(draft_button, pattern=r"^tt:(save|drop):\d+$"))
-    application.add_handler(CallbackQueryHandler(task_fallback, pattern=r"^task:"))
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(
-            sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name="reminders-sweep"
-        )
+    reminder_settings.register(router)  # /caidatnhac
+    router.command(["lich", "deadlines"], lich)
+    router.command(["nhacviec", "remind"], nhacviec)
+    router.choice("rm:", ping_button)
+    router.choice("tt:", draft_button)

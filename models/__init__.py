@@ -4,4 +4,15 @@ Importing this package registers every table on SQLModel.metadata, which Alembic
 tests rely on: a partial import would make autogenerate want to drop tables.
 """
 
-from models import channels, conversation, handoffs, meetings, organisation, registration, reminders  # noqa: F401
+from models import (  # noqa: F401
+    channels,
+    conference,
+    conversation,
+    council,
+    handoffs,
+    meetings,
+    nominations,
+    organisation,
+    registration,
+    reminders,
+)

@@ -48,6 +48,21 @@ class LinkCode(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class UploadLink(SQLModel, table=True):
+    """A one-time page on the bot's web server to upload a spreadsheet, for a chat that cannot
+    carry documents (Zalo): the file comes back into that person's conversation as if sent there.
+    Only the token's SHA-256 is kept."""
+
+    __tablename__ = "upload_link"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    account_id: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class ChatMenu(SQLModel, table=True):
     """The options last shown as a numbered list in a chat without buttons (Zalo), so that a reply
     "2" or the option's words can be read as the press. JSON list of [label, data]; never used for

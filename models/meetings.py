@@ -9,8 +9,9 @@ the ballot master key and destroyed once the poll is counted.
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, LargeBinary, Text, UniqueConstraint
@@ -36,6 +37,33 @@ class PollStatus(StrEnum):
     DRAFT = "draft"  # candidates and rules may still change
     OPEN = "open"
     CLOSED = "closed"  # counted; the private key is gone
+
+
+# What each meeting is for (seed 000 §II.2.5), put on its card; official wording, so Vietnamese.
+AGENDAS = {
+    MeetingKind.PACT: "Phát động thi đua; ký kết giao ước thi đua; thống nhất tiêu chí, thang điểm.",
+    MeetingKind.MIDYEAR: "Sơ kết học kỳ I; đánh giá thực hiện chỉ tiêu đã đăng ký; rà soát tiêu chí.",
+    MeetingKind.YEAREND: (
+        "Đánh giá thực hiện giao ước thi đua; bình chọn (bỏ phiếu) suy tôn các đơn vị tiêu biểu; "
+        "bầu Khối trưởng, Khối phó năm học tới."
+    ),
+    MeetingKind.COUNCIL: "Xét đề nghị khen thưởng.",
+}
+_WHEN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})[:h](\d{2})\s*(.*)$", re.S)
+
+
+def parse_when(text: str, zone: tzinfo) -> tuple[datetime, str] | None:
+    """ "15/06/2027 08:00 tại Trường X" → the time in the bot's zone and the place typed (may be
+    empty); None when it is not a real date and time in that shape."""
+    match = _WHEN.match(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, place = match.groups()
+    try:
+        starts_at = datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=zone)
+    except ValueError:
+        return None
+    return starts_at, place.strip().removeprefix("tại ").strip()
 
 
 def random_id() -> str:
@@ -64,6 +92,10 @@ class Meeting(SQLModel, table=True):
     checkin_code: str | None = Field(default=None, max_length=8)  # read out by the chair
     chair_person_id: int | None = Field(default=None, foreign_key="person.id")
     secretary_person_id: int | None = Field(default=None, foreign_key="person.id")
+    # For the minutes (seed 000 §II.2.5): the counting committee of the secret ballots, one name a
+    # line, and the representative of the department's council when one attends.
+    counting_committee: str = Field(default="", sa_type=Text)
+    council_representative: str = Field(default="", max_length=255)
     created_by_person_id: int | None = Field(default=None, foreign_key="person.id")
     opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -119,7 +151,7 @@ class PollCandidate(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
     label: str = Field(max_length=255)
     selected: bool = Field(default=True)  # the head may drop a candidate while the poll is a draft
-    women_preferred: bool = Field(default=False)  # the optional tie rule (DOMAIN.md)
+    women_preferred: bool = Field(default=False)  # the optional tie rule (docs/domain.md)
 
 
 class PollVoter(SQLModel, table=True):

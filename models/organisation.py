@@ -1,6 +1,6 @@
 """The organisation: who competes with whom, in which school year, and who speaks for them.
 
-DOMAIN.md's code names: Authority (Sở/Phòng GD&ĐT), SchoolYear (năm học), Bloc (khối thi đua),
+docs/domain.md's code names: Authority (Sở/Phòng GD&ĐT), SchoolYear (năm học), Bloc (khối thi đua),
 Unit (đơn vị thành viên), the unit's place in a bloc for one year (member / head / deputy), and
 Person, the human at the keyboard, with roles that say for which unit or bloc they act.
 """
@@ -30,6 +30,14 @@ class RoleKind(StrEnum):
     REP = "rep"  # đại diện đơn vị
     SECRETARIAT = "secretariat"  # Bộ phận Thường trực
     HEAD_OFFICE = "head_office"  # acts for the head (văn phòng khối trưởng)
+    # For the whole authority, not one bloc (issue 18): the district/department's emulation desk
+    # (bộ phận thi đua khen thưởng), which receives nominations of exemplars, and the members of
+    # the Hội đồng Thi đua – Khen thưởng, who vote on people for the higher titles.
+    EMULATION_DESK = "emulation_desk"
+    COUNCIL_MEMBER = "council_member"
+
+
+AUTHORITY_ROLES = frozenset({RoleKind.EMULATION_DESK, RoleKind.COUNCIL_MEMBER})
 
 
 class Authority(SQLModel, table=True):
@@ -107,13 +115,19 @@ class Person(SQLModel, table=True):
 
 
 class PersonRole(SQLModel, table=True):
-    """A person's role for a unit (rep) or a bloc (secretariat, head's office) in one school year."""
+    """A person's role for a unit (rep), a bloc (secretariat, head's office) or the whole
+    authority (emulation desk, council member) in one school year."""
 
     __tablename__ = "person_role"
     __table_args__ = (
-        CheckConstraint("kind IN ('rep', 'secretariat', 'head_office')", name="ck_person_role_kind"),
         CheckConstraint(
-            "(kind = 'rep' AND unit_id IS NOT NULL) OR (kind != 'rep' AND bloc_id IS NOT NULL)",
+            "kind IN ('rep', 'secretariat', 'head_office', 'emulation_desk', 'council_member')",
+            name="ck_person_role_kind",
+        ),
+        CheckConstraint(
+            "(kind = 'rep' AND unit_id IS NOT NULL)"
+            " OR (kind IN ('emulation_desk', 'council_member') AND authority_id IS NOT NULL)"
+            " OR (kind IN ('secretariat', 'head_office') AND bloc_id IS NOT NULL)",
             name="ck_person_role_target",
         ),
     )
@@ -124,6 +138,7 @@ class PersonRole(SQLModel, table=True):
     kind: str = Field(max_length=16)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     bloc_id: int | None = Field(default=None, foreign_key="bloc.id", index=True)
+    authority_id: int | None = Field(default=None, foreign_key="authority.id", index=True)
     granted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -15,6 +15,8 @@ class Capacity(StrEnum):
     HEAD_OFFICE = "head_office"
     SECRETARIAT = "secretariat"
     REP = "rep"
+    EMULATION_DESK = "emulation_desk"  # bộ phận thi đua khen thưởng (issue 18)
+    COUNCIL_MEMBER = "council_member"  # thành viên Hội đồng Thi đua – Khen thưởng
 
 
 # Commands by the capacities that unlock them. Order is the order /help lists them in.
@@ -50,6 +52,12 @@ COMMANDS_BY_CAPACITY: dict[str, frozenset[Capacity]] = {
     "caidatnhac": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     # The council's dossier (issue 7): officers export the bloc's files, a unit its own.
     "xuat": frozenset(Capacity),
+    # Exemplars and individuals (issue 18): a school nominates at any time, the desk reviews.
+    "dienhinh": frozenset({Capacity.REP}),
+    "hosodienhinh": frozenset({Capacity.EMULATION_DESK}),
+    "hoidong": frozenset({Capacity.EMULATION_DESK, Capacity.COUNCIL_MEMBER}),
+    "hoinghi": frozenset({Capacity.EMULATION_DESK}),
+    "daibieu": frozenset({Capacity.REP}),
 }
 
 # Capacities that run a bloc (review, invite, export); a plain representative does not.

@@ -1,6 +1,6 @@
 """Tables for the timetable, milestones, reminders and their sends (issue 6).
 
-The database is the source of truth for every ping (DESIGN.md): PTB's JobQueue forgets its jobs
+The database is the source of truth for every ping (docs/architecture.md): PTB's JobQueue forgets its jobs
 on a restart, so a due time lives in a row and one periodic sweep sends what is due.
 
 Two levels, so that the roster may change after the timetable was loaded:
@@ -138,8 +138,13 @@ class ReminderSend(SQLModel, table=True):
     claim_token: str | None = Field(default=None, max_length=32)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
+    # Telegram's ids, as rows written before Zalo kept them (read only, never written now).
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
     message_id: int | None = None
+    # Where the ping went: the channel, its chat id and message id as the platform writes them.
+    channel: str | None = Field(default=None, max_length=16)
+    chat_ref: str | None = Field(default=None, max_length=64)
+    message_ref: str | None = Field(default=None, max_length=64)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -156,7 +161,8 @@ class MilestoneMute(SQLModel, table=True):
 
 
 class PersonReach(SQLModel, table=True):
-    """A person Telegram refused to deliver to (403): not retried until they write to the bot again."""
+    """A person their app refused to deliver to (blocked): not retried until they write to the bot
+    again, from any of their apps (`reason` names the channel)."""
 
     __tablename__ = "person_reach"
 

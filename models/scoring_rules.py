@@ -1,6 +1,6 @@
 """The pure rules of a bloc's point scale, of self-scores, of totals and of the ranking.
 
-No database, no Telegram, no I/O, no floats (DOMAIN.md "The year's work" steps 3-4; seed 000 §IV.1).
+No database, no Telegram, no I/O, no floats (docs/domain.md "The year's work" steps 3-4; seed 000 §IV.1).
 Scores are exact ``Decimal`` values computed in a private context that *traps* inexact results, so
 a total can never be silently rounded and the same sheet always gives the same total and rank.
 
@@ -46,7 +46,7 @@ from decimal import (
     localcontext,
 )
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 UnitId = Hashable
 """A unit as the service layer names it (an int or a str id)."""
@@ -584,11 +584,14 @@ def unit_total(line_scores: Iterable[Decimal]) -> Decimal:
     return total
 
 
+K = TypeVar("K", bound=Hashable)  # whatever identifies a unit to the caller: an id, a name
+
+
 @dataclass(frozen=True)
-class RankRow:
+class RankRow(Generic[K]):
     """One line of the ranking. ``tied`` is True when another unit has the same total (and rank)."""
 
-    unit_id: UnitId
+    unit_id: K
     total: Decimal
     rank: int
     tied: bool
@@ -600,10 +603,10 @@ def _id_key(unit_id: UnitId) -> tuple[str, Any]:
 
 
 def rank(
-    totals: Mapping[UnitId, Decimal],
+    totals: Mapping[K, Decimal],
     *,
-    tiebreak: Callable[[UnitId], Any] | None = None,
-) -> list[RankRow]:
+    tiebreak: Callable[[K], Any] | None = None,
+) -> list[RankRow[K]]:
     """Standard competition ranking ("1224"): equal totals share a rank, the next rank skips.
 
     A unit's rank is 1 + the number of units with a strictly higher total, so it depends only on
@@ -611,14 +614,14 @@ def rank(
     ``tiebreak(unit_id)`` (e.g. the unit's name, for display only), then by id, so the listing is
     reproducible too; the tiebreak never changes a rank number or hides a tie.
     """
-    checked: dict[UnitId, Decimal] = {}
+    checked: dict[K, Decimal] = {}
     for unit_id, total in totals.items():
         number = _as_decimal(total, "total")
         if not number.is_finite():
             raise ValueError(f"total of {unit_id!r} must be finite, got {number}")
         checked[unit_id] = number
 
-    def order(unit_id: UnitId) -> tuple[Decimal, Any, tuple[str, Any]]:
+    def order(unit_id: K) -> tuple[Decimal, Any, tuple[str, Any]]:
         shown = tiebreak(unit_id) if tiebreak is not None else 0
         return (checked[unit_id].copy_negate(), shown, _id_key(unit_id))
 
@@ -626,7 +629,7 @@ def rank(
     counts: dict[Decimal, int] = {}
     for number in checked.values():
         counts[number] = counts.get(number, 0) + 1
-    rows: list[RankRow] = []
+    rows: list[RankRow[K]] = []
     current_rank, previous = 0, None
     for position, unit_id in enumerate(ordered, start=1):
         number = checked[unit_id]

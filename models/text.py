@@ -24,6 +24,13 @@ def as_typed(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+def nfc_lines(text: str) -> str:
+    """NFC-normalise keeping the line breaks (an agenda, a list of names): each line as `nfc`
+    leaves it, blank lines dropped."""
+    lines = (nfc(line) for line in unicodedata.normalize("NFC", text).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def name_key(text: str) -> str:
     """A comparison key for names: NFC, case-folded, single spaces, no space around '&' and '-'."""
     key = nfc(text).casefold()

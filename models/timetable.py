@@ -298,9 +298,10 @@ def _window(match: re.Match[str], hint: tuple[int, int] | None, source: str) -> 
                 return _reversed(source, start, same_year)
             end = later
         return DueWindow(start, end, DueKind.WINDOW, source)
-    end = _full_date(ed, em, ey, hint, source)
-    if isinstance(end, ParseError):
-        return end
+    given_end = _full_date(ed, em, ey, hint, source)
+    if isinstance(given_end, ParseError):
+        return given_end
+    end = given_end
     if sm is None:  # "Từ 15 đến 29/3/2024": same month and year as the end
         start = _make_date(int(sd), end.month, end.year, source)
         if isinstance(start, ParseError):
@@ -393,7 +394,16 @@ def _bloc_numbers(text: str | None) -> tuple[int, ...] | None:
     if match is None:
         return None
     numbers = match.group(1)
-    return tuple(int(n) for n in re.findall(r"\d+", numbers)) if numbers else ()
+    return _small_ints(numbers) if numbers else ()
+
+
+def _small_ints(text: str) -> tuple[int, ...] | None:
+    """The numbers written in `text`; None if one is longer than a bloc or row number can be
+    (int() refuses 4,300 digits with a ValueError, and nothing here has more than a few)."""
+    found = re.findall(r"\d+", text)
+    if any(len(n) > 6 for n in found):
+        return None
+    return tuple(int(n) for n in found)
 
 
 def parse_responsible(text: str) -> Responsible | ParseError:
@@ -414,9 +424,10 @@ def parse_responsible(text: str) -> Responsible | ParseError:
                 blocs.update(numbers)
                 continue
         whole = _BLOCS.fullmatch(part)
-        if whole is not None:
+        listed = _small_ints(whole.group(1) or "") if whole is not None else None
+        if listed is not None:
             audiences.add(Audience.BLOCS)
-            blocs.update(int(n) for n in re.findall(r"\d+", whole.group(1) or ""))
+            blocs.update(listed)
             continue
         if _UNITS.fullmatch(part):
             audiences.add(Audience.UNITS)
@@ -492,7 +503,7 @@ def _parse_row(
             "Thời gian hoàn thành (due), Đơn vị thực hiện (responsible).",
         )
     number_text, title, due_text, who_text = (_clean(c) for c in cells)
-    number_match = re.fullmatch(r"(\d+)[.)]?", number_text)
+    number_match = re.fullmatch(r"(\d{1,6})[.)]?", number_text)
     if number_match is None:
         return _row_error(
             row,

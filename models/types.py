@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -30,8 +30,21 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC)
+        stored: datetime = value
+        return stored.replace(tzinfo=UTC)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class _Saved(Protocol):
+    id: int | None
+
+
+def id_of(row: _Saved) -> int:
+    """A saved row's id. SQLModel types every id `int | None` (None until the row is flushed);
+    code that holds a loaded or flushed row says so here instead of silencing the type checker."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id

@@ -3,7 +3,7 @@
 No database, no Telegram, no I/O, no floats. Every number that decides something is an exact
 ``Fraction`` or an integer computed from one, because "at least 2/3" and "at least 90 %" are legal
 boundaries: 6 of 9 is a quorum, 11.7 votes are not 11. A rule set is data stored with each poll
-(DOMAIN.md "Vote rules"; seed 004 §II.5-7), so changing the defaults never changes a closed poll.
+(docs/domain.md "Vote rules"; seed 004 §II.5-7), so changing the defaults never changes a closed poll.
 
 Ballots handled here are already decoded (plain Python values):
 
@@ -274,6 +274,37 @@ def runoff_rules(rule: RuleSet, tie: Tie) -> RuleSet:
         self_vote_allowed=rule.self_vote_allowed,
         tie_rule=TieRule.RUNOFF,
     )
+
+
+class Purpose(StrEnum):
+    """What the head opens, from a menu: each brings its default rule set (DOMAIN.md "Vote rules")."""
+
+    TITLE = "title"  # approval of an ordinary title: >= 70 % agree of those present
+    HIGHER_TITLE = "higher"  # secret, >= 90 % agree of ALL members, absentee ballots
+    SELECTION = "select"  # pick k of n (2 Cờ thi đua, 3 Bằng khen)
+    ELECT_HEAD = "head"  # next year's Khối trưởng
+    ELECT_DEPUTY = "deputy"  # next year's Khối phó
+
+
+# The chair's menu of ballots: key → what it is and how many seats (2 Cờ thi đua, 3 Bằng khen).
+BALLOT_MENU: dict[str, tuple[Purpose, int]] = {
+    "title": (Purpose.TITLE, 1),
+    "higher": (Purpose.HIGHER_TITLE, 1),
+    "flag": (Purpose.SELECTION, 2),
+    "merit": (Purpose.SELECTION, 3),
+    "head": (Purpose.ELECT_HEAD, 1),
+    "deputy": (Purpose.ELECT_DEPUTY, 1),
+}
+# What the chair's draft buttons cycle through.
+THRESHOLDS = (Fraction(7, 10), Fraction(9, 10), Fraction(1, 2), Fraction(2, 3))
+BASES = (ThresholdBase.PRESENT, ThresholdBase.ALL_MEMBERS, ThresholdBase.VOTED)
+DURATIONS: tuple[int | None, ...] = (None, 15, 60, 24 * 60)  # minutes; None: the chair closes it
+
+
+def following(options: Sequence[Any], current: Any) -> Any:
+    """The option after `current` in a cycle (the first one when `current` is not among them)."""
+    index = options.index(current) if current in options else -1
+    return options[(index + 1) % len(options)]
 
 
 # --------------------------------------------------------------------------- arithmetic

@@ -144,25 +144,16 @@ def postgres_demo_template(postgres_url: str) -> Iterator[tuple[str, list[Person
     name = f"{make_url(postgres_url).database}_demo"
 
     async def create() -> None:
+        # A database of its own, not a copy of the session's: that one holds whatever the last test left.
         conn = await _pg_admin(TEST_POSTGRES_URL)
         try:
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(postgres_url).database}"')
+            await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
 
     _run(create())
     url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-
-    async def emptied() -> None:
-        # The session's database is emptied before each test, not after: a copy of it may hold
-        # whatever the last PostgreSQL test left. The demo goes into empty tables.
-        database = Database(url)
-        try:
-            await _truncate_all(database)
-        finally:
-            await database.dispose()
-
-    _run(emptied())
+    _run(_migrate(url))
     personas = _run(_seed_demo(url))
     yield url, personas
     _run(_drop_pg(name))

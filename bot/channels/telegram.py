@@ -58,7 +58,8 @@ def incoming_from_update(update: Update) -> Incoming | None:
     }
     query = update.callback_query
     if query is not None:
-        return Incoming(kind=InKind.CHOICE, choice=query.data or "", **common)
+        pressed = str(query.message.message_id) if query.message is not None else None
+        return Incoming(kind=InKind.CHOICE, choice=query.data or "", message_id=pressed, **common)
     message = update.message
     if message is None:
         return None
@@ -139,6 +140,25 @@ class TelegramDeliverer:
             if "not modified" not in str(error).lower():  # the same screen again is fine
                 raise
         return True
+
+    async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        """A file by its Telegram file id, outside any conversation (evidence kept as a file id,
+        packed later). ValueError when over `limit` (or Telegram's own limit); LookupError, with
+        Telegram's words, when Telegram refuses the id."""
+        if attachment.size is not None and attachment.size > limit:
+            raise ValueError(f"over {limit} bytes")
+        try:
+            handle = await self.bot.get_file(attachment.ref)
+        except BadRequest as error:
+            if "too big" in error.message.lower():
+                raise ValueError(error.message) from None
+            raise LookupError(error.message) from None
+        if handle.file_size is not None and handle.file_size > limit:
+            raise ValueError(f"over {limit} bytes")
+        data = bytes(await handle.download_as_bytearray())
+        if len(data) > limit:
+            raise ValueError(f"over {limit} bytes")
+        return data
 
     async def send_file(self, chat_id: str, file: OutFile) -> None:
         caption = split_message(file.caption, limit=1000)[0] if file.caption else None
@@ -230,9 +250,11 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
             return
         deps: Deps = context.application.bot_data["deps"]
         found = await router.resolve(deps.db, incoming)
-        if found is None:
-            return  # not (yet) a channel-neutral conversation: PTB's own handlers take it
-        route, data = found
+        fallback = router.fallback_route()
+        if found is None and fallback is None:
+            return
+        route, data = found if found is not None else (fallback, {})
+        assert route is not None
         outlet = TelegramOutlet(deliverer_of(context.application), update)
         try:
             admin = int(incoming.account_id) in set(deps.settings.admin_telegram_ids)

@@ -57,6 +57,9 @@ class Incoming:
     args: tuple[str, ...] = ()
     choice: str | None = None
     attachment: Attachment | None = None
+    # The platform's id of the message (for a press: of the message whose button was pressed),
+    # where the channel can edit it later (a live card); None elsewhere.
+    message_id: str | None = None
 
     @property
     def channel(self) -> Channel:

@@ -20,15 +20,21 @@ from typing import Any
 from bot.chat import Caps, ChatRef, Incoming, InKind, OutFile, Outlet, Screen
 from bot.db import Database
 from bot.deps import Deps
+from bot.i18n import t
+from bot.services import upload_links
 from bot.services.people import Profile
 from models.conversation import ConversationState
 
 log = logging.getLogger("thidua.chat")
 
 END: None = None
-STATE_TABLE_NAME = "chat"  # conversation_state.name for the channel-neutral router
+STATE_TABLE_NAME = "chat"
+# For the fallback: the keys of the numbered options a chat without buttons was last offered.
+MENU_KEYS = "menu_keys"  # conversation_state.name for the channel-neutral router
 
 Handler = Callable[["Turn"], Awaitable[str | None]]
+# Sees every incoming message before it is routed (a person who blocked the bot writes again).
+Watcher = Callable[[Database, Incoming], Awaitable[None]]
 
 
 @dataclass
@@ -84,6 +90,23 @@ class Turn:
     ) -> None:
         await self.outlet.send_file(self.chat, OutFile(name, data, caption, photo))
 
+    async def offer_upload(self) -> None:
+        """Where the channel cannot carry documents (Zalo), a one-time page on the bot's web server
+        to upload the spreadsheet instead; the file comes back into this conversation as if sent."""
+        if self.caps.documents_in or not self.deps.public_url:
+            return
+        incoming = self.incoming
+        token = await upload_links.issue(
+            self.deps.db,
+            channel=incoming.channel.value,
+            chat_id=incoming.chat.chat_id,
+            account_id=incoming.account_id,
+            now=self.deps.clock(),
+        )
+        url = f"{self.deps.public_url.rstrip('/')}/upload/{token}"
+        # Sent as a note, not a screen: the step's numbered options stay the ones a reply means.
+        await self.outlet.alert(incoming, t(self.lang, "chat.upload_link", url=url))
+
     async def fetch(self, limit: int = 20 * 1024 * 1024) -> bytes:
         """The bytes of the file or photo this message carries (copy them into the file store
         if they are to be kept: platform handles expire or belong to one bot)."""
@@ -131,6 +154,9 @@ class Router:
         self.commands: dict[str, list[Command]] = {}
         self.choices: list[tuple[str, Handler]] = []
         self.conversations: dict[str, Conversation] = {}
+        self.watchers: list[Watcher] = []
+        # What answers a message no route takes (handlers.errors): an unknown command, a stale press.
+        self.fallback: Handler | None = None
 
     # ------------------------------------------------------------ registration
     def command(self, names: str | list[str], handler: Handler, *, needs_args: bool | None = None) -> None:
@@ -142,6 +168,9 @@ class Router:
 
     def conversation(self, conversation: Conversation) -> None:
         self.conversations[conversation.name] = conversation
+
+    def watch(self, watcher: Watcher) -> None:
+        self.watchers.append(watcher)
 
     def known_commands(self) -> set[str]:
         names = set(self.commands)
@@ -188,6 +217,11 @@ class Router:
     # ------------------------------------------------------------ dispatch
     async def resolve(self, db: Database, incoming: Incoming) -> tuple[Route, dict[str, Any]] | None:
         """The route this message takes, or None when no channel-neutral conversation takes it."""
+        for watcher in self.watchers:  # every adapter resolves every message once
+            try:
+                await watcher(db, incoming)
+            except Exception:  # a watcher's failure never stops the message itself
+                log.exception("watcher %s failed", getattr(watcher, "__name__", watcher))
         active = await self.step_of(db, incoming)
         if incoming.kind is InKind.COMMAND:
             name = incoming.command or ""
@@ -224,6 +258,9 @@ class Router:
             if handler is not None:
                 return Route(handler, conversation), saved
         return None
+
+    def fallback_route(self) -> Route | None:
+        return None if self.fallback is None else Route(self.fallback)
 
     async def run(self, route: Route, turn: Turn) -> None:
         next_step = await route.handler(turn)

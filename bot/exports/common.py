@@ -23,6 +23,8 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 PDF_MIME = "application/pdf"
 PNG_MIME = "image/png"
 CSV_MIME = "text/csv"
+MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO_2 = "Độc lập – Tự do – Hạnh phúc"
 
 
 # The usual short forms of school and centre names, longest first ("Trường THPT Châu Văn Liêm").
@@ -120,3 +122,35 @@ def reproducible_zip(data: bytes, moment: datetime | None = None) -> bytes:
             entry.external_attr = 0o600 << 16
             target.writestr(entry, blob)
     return out.getvalue()
+
+
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def inert(text: str) -> str:
+    """Text a user typed, made inert for a spreadsheet that opens a CSV: a cell starting with "=",
+    "+", "@", a tab or a carriage return (or "-" not followed by a space, as in a bullet) would be
+    run as a formula ("=HYPERLINK(…)" sends the reader's data away), so it gets Excel's own text
+    mark, a leading apostrophe. Plain numbers ("-0,5") are left as they are."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        return text
+    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and text[1:2] not in ("", " ")):
+        return f"'{text}"
+    return text
+
+
+def leader_title(unit_name: str) -> str:
+    """Who signs for a unit, as seed 004 writes under "CỤM TRƯỞNG": "Hiệu trưởng Trường THPT X"."""
+    name = nfc(unit_name).strip()
+    folded = name.casefold()
+    if folded.startswith("trường"):
+        return f"Hiệu trưởng {name}"
+    if folded.startswith(("trung tâm", "viện", "sở")):
+        return f"Giám đốc {name}"
+    if folded.startswith("phòng"):
+        return f"Trưởng {name}" if not folded.startswith("phòng ") else f"Trưởng phòng {name[6:]}"
+    return f"Thủ trưởng {name}" if name else ""
+
+
+def vn_upper(text: str) -> str:
+    return nfc(text).upper()

@@ -94,6 +94,7 @@ class ScoreBook:
     issuer: Issuer
     criteria: tuple[CriterionColumn, ...]
     units: tuple[UnitScores, ...]  # ranked finals first, then the others in bloc order
+    issued_on: date | None = None  # the date under the motto; the export's day
 
 
 # ------------------------------------------------------------------ ballots and the minutes
@@ -138,6 +139,7 @@ class BallotRecord:
     trackers: int
     chain_head: str
     closed_at: datetime | None
+    tracker_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,12 @@ class MinutesData:
     absent: tuple[str, ...]
     quorum_needed: int
     ballots: tuple[BallotRecord, ...]
+    # Who represented each unit present (unit name -> the person who checked it in).
+    representatives: dict[str, str] = field(default_factory=dict)
+    counting_committee: tuple[str, ...] = ()
+    council_representative: str = ""
+    ranking: tuple[RankBar, ...] = ()  # the score ranking the head reports before the vote
+    max_total: Decimal = Decimal(0)
 
     @property
     def quorate(self) -> bool:
@@ -169,8 +177,28 @@ class MinutesData:
 
 # ------------------------------------------------------------------ nominees and the proposal
 @dataclass(frozen=True)
+class Proposed:
+    """One unit the bloc's ballots chose for an award it proposes (a Cờ thi đua, a Bằng khen)."""
+
+    award: str  # the full official name
+    award_order: int
+    unit_name: str
+    total: Decimal | None  # the final score, None when the unit has no final sheet
+    rank: int | None
+    ranked: int  # how many units were ranked
+    max_total: Decimal
+    votes: int
+    base: int
+    share: Fraction
+    summary: str  # Tóm tắt thành tích: what the unit registered and achieved, from the bot's data
+    contact: str  # Số điện thoại / email
+
+
+@dataclass(frozen=True)
 class Nominee:
-    name: str  # a person's name, or a unit's for a collective
+    """A person a unit proposes for its own staff (seed 002's columns)."""
+
+    name: str
     unit: str  # Đơn vị công tác
     seniority: str  # Thâm niên giảng dạy: not kept by the bot, left for the unit to fill
     summary: str  # Tóm tắt thành tích
@@ -181,7 +209,7 @@ class Nominee:
 @dataclass(frozen=True)
 class NomineeList:
     issuer: Issuer
-    collectives: tuple[Nominee, ...]
+    collectives: tuple[Proposed, ...]
     individuals: tuple[Nominee, ...]
     issued_on: date
 
@@ -192,8 +220,8 @@ class ProposalData:
     issued_on: date
     minutes_date: date | None
     meeting_kind: str
-    ballots: tuple[BallotRecord, ...]
-    nominees: NomineeList
+    proposals: tuple[Proposed, ...]
+    enclosures: tuple[str, ...]
     extra: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -202,3 +230,20 @@ class RankBar:
     unit_name: str
     total: Decimal
     rank: int
+
+
+@dataclass(frozen=True)
+class AchievementReport:
+    """What the bot knows of one proposed unit, for its Báo cáo tóm tắt thành tích: the unit
+    completes the rest (its history, past awards) before it signs."""
+
+    issuer: Issuer
+    unit_name: str
+    award: str
+    contact: str
+    registration: RegistrationRow | None
+    criteria: tuple[CriterionColumn, ...]
+    scores: UnitScores | None
+    ranked: int
+    votes: str  # "8/10 phiếu (80,00%)"
+    issued_on: date

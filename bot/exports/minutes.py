@@ -12,11 +12,22 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.document import Document as DocumentType
 
-from bot.exports.common import dmy, percent, place_and_date, spelled_date
+from bot.exports.common import dmy, leader_title, percent, place_and_date, points, spelled_date
 from bot.exports.data import BallotRecord, MinutesData
-from bot.exports.docx_layout import Heading, grid, header_block, new_document, paragraph, signatures, to_bytes
+from bot.exports.docx_layout import (
+    CENTER,
+    Heading,
+    Signer,
+    closing,
+    grid,
+    header_block,
+    new_document,
+    paragraph,
+    short_rule,
+    to_bytes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +82,11 @@ def ballot_table(ballot: BallotRecord) -> tuple[list[str], list[list[str]], list
         ]
         for index, line in enumerate(ballot.lines, start=1)
     ]
-    return header, rows, [1.0, 7.5, 2.0, 3.0, 3.0]
+    return header, rows, [1.0, 7.0, 2.0, 2.8, 3.7]
 
 
-def ballot_paragraphs(doc: object, number: int, ballot: BallotRecord) -> None:
-    paragraph(doc, f"{number}. {ballot.title}", bold=True)  # type: ignore[arg-type]
+def ballot_paragraphs(doc: DocumentType, number: int, ballot: BallotRecord, committee: bool) -> None:
+    paragraph(doc, f"{number}. {ballot.title}", bold=True, keep_next=True)
     how = "bỏ phiếu kín" if ballot.secret else "biểu quyết công khai"
     rule = (
         f"Hình thức: {how} ({KIND_WORDS.get(ballot.kind, ballot.kind)}); "
@@ -83,50 +94,112 @@ def ballot_paragraphs(doc: object, number: int, ballot: BallotRecord) -> None:
         f"({ballot.base_size}), tức ít nhất {ballot.needed} phiếu"
     )
     if ballot.seats:
-        rule += f"; số suất: {ballot.seats}"
-    paragraph(doc, rule + ".", indent_first=True)  # type: ignore[arg-type]
+        rule += f"; số suất: {ballot.seats:02d}"
+    paragraph(doc, rule + ".", indent_first=True, keep_next=True)
+    if ballot.secret:
+        who = "Ban kiểm phiếu" if committee else "Chủ trì"
+        paragraph(doc, f"{who} báo cáo kết quả kiểm phiếu như sau:", indent_first=True, keep_next=True)
     valid = ballot.voted - ballot.invalid
     counts = (
         f"Số phiếu phát ra: {ballot.entitled}; số phiếu thu vào: {ballot.voted}"
         + (f" (trong đó {ballot.absentee_voted} phiếu của đơn vị vắng mặt)" if ballot.absentee_voted else "")
-        + f"; hợp lệ: {valid}; không hợp lệ: {ballot.invalid}"
+        + f"; số phiếu hợp lệ: {valid}; số phiếu không hợp lệ: {ballot.invalid}"
         + (f"; phiếu trắng: {ballot.blank_ballots}" if ballot.blank_ballots else "")
         + "."
     )
-    paragraph(doc, counts, indent_first=True)  # type: ignore[arg-type]
+    paragraph(doc, counts, indent_first=True, keep_next=True)
     if not ballot.quorate:
-        paragraph(  # type: ignore[arg-type]
+        paragraph(
             doc,
             f"Lưu ý: khi bỏ phiếu chưa đủ số lượng theo quy định (cần ít nhất {ballot.quorum_needed}/"
             f"{ballot.members} đơn vị).",
             italic=True,
             indent_first=True,
+            keep_next=True,
         )
     header, rows, widths = ballot_table(ballot)
-    grid(doc, header, rows, widths)  # type: ignore[arg-type]
+    grid(doc, header, rows, widths)
     if ballot.elected:
         label = "Kết quả: các đơn vị đạt" if ballot.kind == "approval" else "Kết quả: các đơn vị được chọn"
         if ballot.kind == "election":
             label = "Kết quả: đơn vị trúng cử"
-        paragraph(doc, f"{label}: {'; '.join(ballot.elected)}.", indent_first=True)  # type: ignore[arg-type]
+        paragraph(doc, f"{label}: {'; '.join(ballot.elected)}.", indent_first=True, space_before=6)
     else:
-        paragraph(doc, "Kết quả: không có đơn vị nào đạt điều kiện.", indent_first=True)  # type: ignore[arg-type]
+        paragraph(doc, "Kết quả: không có đơn vị nào đạt điều kiện.", indent_first=True, space_before=6)
     if ballot.tie:
-        paragraph(  # type: ignore[arg-type]
+        paragraph(
             doc,
             f"Có {len(ballot.tie)} đơn vị bằng phiếu ở {ballot.tie_seats} suất cuối ({'; '.join(ballot.tie)}): "
             "không phân định, đề nghị bỏ phiếu lại giữa các đơn vị này.",
             indent_first=True,
         )
     elif ballot.unfilled_seats:
-        paragraph(doc, f"Còn {ballot.unfilled_seats} suất chưa có đơn vị đạt.", indent_first=True)  # type: ignore[arg-type]
-    paragraph(  # type: ignore[arg-type]
+        paragraph(doc, f"Còn {ballot.unfilled_seats} suất chưa có đơn vị đạt.", indent_first=True)
+    if ballot.trackers:
+        paragraph(
+            doc,
+            f"Mỗi lá phiếu có một mã kiểm tra; {ballot.trackers} mã đã được công bố (Phụ lục kèm theo).",
+            italic=True,
+            size=12,
+            indent_first=True,
+        )
+
+
+def _ranking(doc: DocumentType, data: MinutesData) -> None:
+    paragraph(
         doc,
-        f"Đã công bố {ballot.trackers} mã kiểm tra phiếu; mã chuỗi: {ballot.chain_head[:16]}.",
-        italic=True,
-        size=12,
+        f"Khối trưởng báo cáo kết quả chấm điểm, xếp hạng thi đua năm học {data.issuer.school_year} của các "
+        f"đơn vị thành viên (điểm tối đa {points(data.max_total)}) như sau:",
+        indent_first=True,
+        keep_next=True,
+    )
+    rows = [
+        [str(i), bar.unit_name, points(bar.total), str(bar.rank)] for i, bar in enumerate(data.ranking, 1)
+    ]
+    grid(doc, ["TT", "Đơn vị", "Tổng điểm", "Xếp hạng"], rows, [1.0, 10.5, 2.5, 2.5])
+
+
+def _annex(doc: DocumentType, data: MinutesData) -> None:
+    """Where each voter checks that the ballot was counted: the codes, for whoever checks."""
+    secret = [b for b in data.ballots if b.trackers]
+    if not secret:
+        return
+    annex = paragraph(doc, "PHỤ LỤC", bold=True, size=14, align=CENTER, space_after=0, keep_next=True)
+    annex.paragraph_format.page_break_before = True
+    paragraph(
+        doc,
+        "Mã kiểm tra phiếu của các cuộc bỏ phiếu kín",
+        bold=True,
+        align=CENTER,
+        space_after=0,
+        keep_next=True,
+    )
+    paragraph(doc, f"(Kèm theo Biên bản {spelled_date(data.held_on)})", italic=True, align=CENTER)
+    paragraph(
+        doc,
+        "Mỗi lá phiếu kín được ghi một mã kiểm tra; người bỏ phiếu nhận mã của mình khi bỏ phiếu và đối "
+        "chiếu với danh sách dưới đây để biết lá phiếu đã được kiểm. Mã không cho biết ai đã bỏ phiếu và "
+        "bỏ phiếu thế nào. Mã tổng hợp của cả chuỗi phiếu dùng để kiểm tra danh sách không bị sửa.",
         indent_first=True,
     )
+    for number, ballot in enumerate(secret, start=1):
+        paragraph(doc, f"{number}. {ballot.title}", bold=True, keep_next=True)
+        paragraph(
+            doc, f"Số mã đã công bố: {ballot.trackers}.", indent_first=True, keep_next=True, space_after=3
+        )
+        paragraph(
+            doc,
+            f"Mã tổng hợp của chuỗi phiếu: {ballot.chain_head}",
+            size=11,
+            indent_first=True,
+            keep_next=True,
+        )
+        codes = list(ballot.tracker_codes)
+        if codes:
+            per_row = 4
+            rows = [codes[i : i + per_row] for i in range(0, len(codes), per_row)]
+            rows = [row + [""] * (per_row - len(row)) for row in rows]
+            grid(doc, ["Mã", "Mã", "Mã", "Mã"], rows, [4.1, 4.1, 4.1, 4.1], left_columns=())
 
 
 def render(data: MinutesData) -> bytes:
@@ -141,53 +214,79 @@ def render(data: MinutesData) -> bytes:
             place_and_date(issuer.place, data.held_on),
         ),
     )
-    center = WD_ALIGN_PARAGRAPH.CENTER
     paragraph(doc, "")
-    paragraph(doc, "BIÊN BẢN", bold=True, size=14, align=center, space_after=0)
-    paragraph(doc, f"{data.kind_title} năm học {issuer.school_year}", bold=True, align=center)
-    paragraph(doc, "")
+    paragraph(doc, "BIÊN BẢN", bold=True, size=14, align=CENTER, space_after=0, keep_next=True)
+    paragraph(doc, f"{data.kind_title} năm học {issuer.school_year}", bold=True, align=CENTER, space_after=0)
+    short_rule(doc, 5.0, 16.5)
     start = data.starts_at
     paragraph(
         doc,
         f"Thời gian: vào lúc {start:%H} giờ {start:%M} phút, {spelled_date(start.date())}.",
         indent_first=True,
+        space_before=12,
     )
     paragraph(doc, f"Địa điểm: {data.place}.", indent_first=True)
-    paragraph(doc, "I. THÀNH PHẦN", bold=True)
-    chair = f"Chủ trì: {data.chair}" + (f" ({data.chair_unit}, Khối trưởng)" if data.chair_unit else "") + "."
-    paragraph(doc, chair, indent_first=True)
+    paragraph(doc, "I. THÀNH PHẦN", bold=True, keep_next=True)
+    chair = f"Chủ trì: {data.chair}" + (
+        f", {leader_title(data.chair_unit)}, Khối trưởng" if data.chair_unit else ""
+    )
+    paragraph(doc, chair + ".", indent_first=True)
     paragraph(doc, f"Thư ký: {data.secretary or '……………………………………'}.", indent_first=True)
+    if data.council_representative:
+        paragraph(
+            doc,
+            f"Đại diện Hội đồng Thi đua – Khen thưởng {issuer.authority}: {data.council_representative}.",
+            indent_first=True,
+        )
     paragraph(
         doc,
         f"Tổng số đơn vị thành viên: {len(data.members)}; có mặt: {len(data.present)}; "
         f"vắng mặt: {len(data.absent)}.",
         indent_first=True,
     )
-    paragraph(doc, "Các đơn vị có mặt:", indent_first=True)
-    for index, name in enumerate(data.present, start=1):
-        paragraph(doc, f"{index}. {name}", indent_first=True, space_after=0)
+    if data.present:
+        paragraph(doc, "Các đơn vị có mặt và người đại diện:", indent_first=True, keep_next=True)
+        rows = [[str(i), name, data.representatives.get(name, "")] for i, name in enumerate(data.present, 1)]
+        grid(doc, ["TT", "Đơn vị", "Người đại diện"], rows, [1.0, 9.5, 6.0], left_columns=(1, 2))
     if data.absent:
-        paragraph(doc, "Các đơn vị vắng mặt:", indent_first=True)
-        for index, name in enumerate(data.absent, start=1):
-            paragraph(doc, f"{index}. {name}", indent_first=True, space_after=0)
+        paragraph(doc, f"Các đơn vị vắng mặt: {'; '.join(data.absent)}.", indent_first=True, space_before=6)
     verdict = "đủ điều kiện tiến hành" if data.quorate else "chưa đủ điều kiện để bình xét"
     paragraph(
         doc,
         f"Số đơn vị có mặt {len(data.present)}/{len(data.members)}; theo quy định cuộc họp bình xét hợp lệ "
         f"khi có ít nhất 2/3 tổng số thành viên ({data.quorum_needed} đơn vị). Cuộc họp {verdict}.",
         indent_first=True,
+        space_before=6,
     )
-    paragraph(doc, "II. NỘI DUNG", bold=True)
+    secret = any(b.secret for b in data.ballots)
+    if data.counting_committee:
+        paragraph(doc, "Ban kiểm phiếu do cuộc họp thống nhất cử gồm:", indent_first=True, keep_next=True)
+        for index, name in enumerate(data.counting_committee, start=1):
+            role = "Trưởng ban" if index == 1 else "Thành viên"
+            last = index == len(data.counting_committee)
+            paragraph(
+                doc,
+                f"{index}. {name} – {role}{'.' if last else ';'}",
+                indent_first=True,
+                space_after=3 if not last else None,
+                keep_next=not last,
+            )
+    elif secret:
+        paragraph(doc, "Ban kiểm phiếu: ……………………………………………………", indent_first=True)
+    paragraph(doc, "II. NỘI DUNG", bold=True, keep_next=True)
     for line in (data.agenda or "Tổng kết, bình xét thi đua.").splitlines():
         if line.strip():
             paragraph(doc, line.strip(), indent_first=True)
-    paragraph(doc, "III. KẾT QUẢ BỎ PHIẾU", bold=True)
+    if data.ranking:
+        _ranking(doc, data)
+    paragraph(doc, "III. KẾT QUẢ BỎ PHIẾU", bold=True, keep_next=True, space_before=6)
     if not data.ballots:
         paragraph(doc, "Cuộc họp chưa có cuộc bỏ phiếu nào được kiểm phiếu.", indent_first=True)
     for number, ballot in enumerate(data.ballots, start=1):
-        ballot_paragraphs(doc, number, ballot)
+        ballot_paragraphs(doc, number, ballot, bool(data.counting_committee))
+    paragraph(doc, "IV. THÔNG QUA BIÊN BẢN", bold=True, keep_next=True)
     end = data.ends_at
-    closing = (
+    closing_at = (
         f"Cuộc họp kết thúc vào lúc {end:%H} giờ {end:%M} phút"
         + (" cùng ngày" if end.date() == start.date() else f", ngày {dmy(end)}")
         if end is not None
@@ -195,16 +294,14 @@ def render(data: MinutesData) -> bytes:
     )
     paragraph(
         doc,
-        closing + "; biên bản đã được đọc lại trước cuộc họp và các thành viên thống nhất thông qua./.",
+        f"Biên bản đã được thư ký đọc lại trước cuộc họp; đại diện {len(data.present)}/{len(data.members)} "
+        "đơn vị dự họp thống nhất thông qua toàn văn biên bản.",
         indent_first=True,
+        keep_next=True,
     )
-    signatures(
-        doc,
-        [
-            ("THƯ KÝ", "(Ký, ghi rõ họ tên)", data.secretary),
-            ("CHỦ TRÌ", "(Ký, ghi rõ họ tên)", data.chair),
-        ],
-    )
+    paragraph(doc, f"{closing_at}./.", indent_first=True, keep_next=True)
+    closing(doc, [Signer("THƯ KÝ", data.secretary), Signer("CHỦ TRÌ", data.chair)])
+    _annex(doc, data)
     return to_bytes(doc, data.starts_at)
 
 

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time
 
-from openpyxl.utils import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 from bot.exports.common import dmy
 from bot.exports.data import Issuer, RegistrationRow
-from bot.exports.xlsx_layout import BOLD, BOX, WRAP, header_row, new_workbook, title_rows, to_bytes, widths
+from bot.exports.xlsx_layout import (
+    DATE_FORMAT,
+    LINE_HEIGHT,
+    Book,
+    header_row,
+    heading,
+    lines_needed,
+    print_setup,
+    signature,
+    widths,
+)
 
-HEADER_ROW = 3
-FIRST_ROW = 4
 POSITION_WORDS = {"head": "Khối trưởng", "deputy": "Khối phó", "member": "Thành viên"}
 STATUS_WORDS = {"considered": "Được xét", "not_considered": "Không xét", "deferred": "Chưa xét"}
 REASON_WORDS = {"not_registered": "Chưa đăng ký thi đua", "not_signed": "Chưa ký giao ước thi đua"}
@@ -66,34 +74,62 @@ def table(
 
 
 def render(
-    issuer: Issuer, rows: Sequence[RegistrationRow], individual_titles: Sequence[str], moment: datetime
+    issuer: Issuer,
+    rows: Sequence[RegistrationRow],
+    individual_titles: Sequence[str],
+    moment: datetime,
+    issued_on: date | None = None,
 ) -> bytes:
     header, body = table(rows, individual_titles)
-    workbook = new_workbook(f"Đăng ký thi đua — {issuer.bloc_name}", moment)
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "Đăng ký thi đua"
-    title_rows(
+    book = Book(f"Đăng ký thi đua — {issuer.bloc_name}", moment)
+    sheet = book.add_sheet("Đăng ký thi đua")
+    width = len(header)
+    header_at = heading(
+        book,
         sheet,
+        issuer,
         ["TỔNG HỢP ĐĂNG KÝ THI ĐUA", f"{issuer.bloc_name} — năm học {issuer.school_year}"],
-        len(header),
+        width,
+        issued_on or moment.date(),
     )
-    header_row(sheet, HEADER_ROW, header)
-    people_from, people_to = 6, 5 + len(individual_titles)
-    for offset, values in enumerate(body):
-        row = FIRST_ROW + offset
-        for column, value in enumerate(values, start=1):
-            typed: object = value
-            if column == 1 or people_from <= column <= people_to:
-                typed = int(value)  # counts are numbers, so Excel can sum them
-            cell = sheet.cell(row=row, column=column, value=typed)  # type: ignore[arg-type]
-            cell.border, cell.alignment = BOX, WRAP
-    total_row = FIRST_ROW + len(body)
-    sheet.cell(row=total_row, column=2, value="Cộng").font = BOLD
-    for column in range(people_from, people_to + 1):
-        letter = get_column_letter(column)
-        formula = f"=SUM({letter}{FIRST_ROW}:{letter}{total_row - 1})" if body else "=0"
-        sheet.cell(row=total_row, column=column, value=formula).font = BOLD
-    widths(sheet, [5, 40, 13, 26, 50, *([12] * len(individual_titles)), 30, 34, 12, 10, 12, 12, 36])
-    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=3)
-    return to_bytes(workbook, moment)
+    header_row(book, sheet, header_at, header, 3)
+    people_from, people_to = 5, 4 + len(individual_titles)  # 0-based columns of the counts
+    dates = {len(header) - 5: "submitted_at", len(header) - 3: "signed_at"}
+    text, number = book.cell(), book.cell(center=True)
+    day = book.cell(num=DATE_FORMAT, center=True)
+    column_widths = [5, 40, 13, 26, 50, *([12] * len(individual_titles)), 30, 34, 12, 10, 12, 12, 36]
+    row = header_at
+    for source, values in zip(rows, body, strict=True):
+        row += 1
+        lines = 1
+        for column, value in enumerate(values):
+            if column == 0 or people_from <= column <= people_to:
+                sheet.write_number(row, column, int(value), number)  # counts are numbers, so Excel sums them
+            elif column in dates:
+                moment_of = getattr(source, dates[column])
+                if moment_of is None:
+                    sheet.write_blank(row, column, None, day)
+                else:
+                    sheet.write_datetime(row, column, datetime.combine(moment_of.date(), time(0)), day)
+            else:
+                sheet.write_string(row, column, value, text)
+                lines = max(lines, lines_needed(value, column_widths[column]))
+        sheet.set_row(row, LINE_HEIGHT * min(lines, 20))
+    row += 1
+    bold = book.cell(bold=True, center=True)
+    for column in range(width):
+        if column == 1:
+            sheet.write_string(row, column, "Cộng", book.cell(bold=True))
+        elif people_from <= column <= people_to:
+            letter = xl_col_to_name(column)
+            title = individual_titles[column - people_from]
+            total = sum(r.individuals.get(title, 0) for r in rows)
+            formula = f"=SUM({letter}{header_at + 2}:{letter}{row})" if body else "=0"
+            sheet.write_formula(row, column, formula, bold, total)
+        else:
+            sheet.write_blank(row, column, None, book.cell())
+    signature(book, sheet, row + 1, width, [("NGƯỜI LẬP BIỂU", ""), ("KHỐI TRƯỞNG", issuer.head_name)])
+    widths(sheet, column_widths)
+    sheet.freeze_panes(header_at + 1, 2)
+    print_setup(sheet, header_at, header_at)
+    return book.finish()

@@ -1,40 +1,44 @@
-"""Workbook conventions shared by the XLSX exports: fonts, headings, widths, reproducible bytes."""
+"""Workbook conventions shared by the XLSX exports, written with XlsxWriter.
+
+XlsxWriter stores each formula's value beside it, so a phone preview or any reader that does not
+recalculate shows the totals and ranks; it is also several times faster than openpyxl. Every
+sheet opens with the issuing body beside the national motto, the title and the date, prints on
+A4 landscape fitted to the page width with its header rows repeated, and ends with a signature
+block. Text a user typed is always written as text (`write_string`): a note "=HYPERLINK(…)"
+stays a note, never a live formula.
+"""
 
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.indexed_list import IndexedList
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
-from bot.exports.common import reproducible_zip
+from bot.exports.common import MOTTO, MOTTO_2, place_and_date, reproducible_zip
+from bot.exports.data import Issuer
 
 FONT = "Times New Roman"
-BASE_FONT = Font(name=FONT, size=12)
-BOLD = Font(name=FONT, size=12, bold=True)
-TITLE = Font(name=FONT, size=14, bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-THIN = Side(style="thin", color="808080")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="top")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-POINTS_FORMAT = "0.00"
+# Scores go in steps of 0.25 or 0.5: whole points show without decimals, the rest with what they
+# need. The decimal mark is the reader's: "92,5" on a Vietnamese Excel or LibreOffice.
+WHOLE_FORMAT = "0"
+POINTS_FORMAT = "0.0#"
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "hh:mm dd/mm/yyyy"
 _BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
+LINE_HEIGHT = 15.75  # points per line of 12 pt text
 
 
-def new_workbook(title: str, moment: datetime) -> Workbook:
-    workbook = Workbook()
-    # Font 0 is every unstyled cell's font: Times New Roman covers Vietnamese and matches the DOCX.
-    workbook._fonts = IndexedList([BASE_FONT])  # type: ignore[attr-defined]
-    workbook.properties.creator = workbook.properties.lastModifiedBy = "Thi đua Bot"
-    workbook.properties.title = title
-    workbook.properties.created = workbook.properties.modified = moment.replace(tzinfo=None)
-    return workbook
+def points_format(value: Decimal | float | int | None) -> str:
+    if value is None:
+        return POINTS_FORMAT
+    return WHOLE_FORMAT if Decimal(value) == Decimal(value).to_integral_value() else POINTS_FORMAT
 
 
 def sheet_title(text: str, taken: set[str]) -> str:
@@ -49,27 +53,148 @@ def sheet_title(text: str, taken: set[str]) -> str:
     return name
 
 
-def title_rows(sheet: Worksheet, lines: Sequence[str], width: int) -> None:
-    for index, line in enumerate(lines, start=1):
-        cell = sheet.cell(row=index, column=1, value=line)
-        cell.font = TITLE if index == 1 else BOLD
-        cell.alignment = Alignment(horizontal="center")
-        if width > 1:
-            sheet.merge_cells(start_row=index, start_column=1, end_row=index, end_column=width)
+def lines_needed(text: str, width_chars: float) -> int:
+    """How many lines a wrapped cell takes (Excel does not fit row heights when it opens a file)."""
+    per_line = max(1.0, width_chars * 1.1)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n")) if text else 1
 
 
-def header_row(sheet: Worksheet, row: int, titles: Sequence[str]) -> None:
-    for column, title in enumerate(titles, start=1):
-        cell = sheet.cell(row=row, column=column, value=title)
-        cell.font, cell.fill, cell.border, cell.alignment = BOLD, HEADER_FILL, BOX, CENTER
+class Book:
+    """One workbook being written, with its formats made once and reused."""
+
+    def __init__(self, title: str, moment: datetime) -> None:
+        self.moment = moment
+        self.buffer = io.BytesIO()
+        self.workbook = xlsxwriter.Workbook(
+            self.buffer,
+            {
+                "in_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        self.workbook.set_properties(
+            {"title": title, "author": "Thi đua Bot", "created": moment.replace(tzinfo=None)}
+        )
+        self.workbook.formats[0].set_font_name(FONT)
+        self.workbook.formats[0].set_font_size(12)
+        self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
+
+    def fmt(self, **props: Any) -> Format:
+        key = tuple(sorted(props.items()))
+        found = self._formats.get(key)
+        if found is None:
+            found = self.workbook.add_format({"font_name": FONT, "font_size": 12, **props})
+            self._formats[key] = found
+        return found
+
+    # The formats every sheet uses.
+    def cell(
+        self, *, bold: bool = False, num: str | None = None, wrap: bool = True, center: bool = False
+    ) -> Format:
+        props: dict[str, Any] = {"border": 1, "valign": "top", "text_wrap": wrap}
+        if bold:
+            props["bold"] = True
+        if num:
+            props["num_format"] = num
+        if center:
+            props["align"] = "center"
+        return self.fmt(**props)
+
+    def header(self) -> Format:
+        return self.fmt(
+            bold=True, border=1, align="center", valign="vcenter", text_wrap=True, bg_color="#DDEBF7"
+        )
+
+    def add_sheet(self, name: str) -> Worksheet:
+        return self.workbook.add_worksheet(name)
+
+    def finish(self) -> bytes:
+        self.workbook.close()
+        return reproducible_zip(self.buffer.getvalue(), self.moment)
+
+
+def heading(
+    book: Book, sheet: Worksheet, issuer: Issuer, title: Sequence[str], width: int, when: date
+) -> int:
+    """The administrative heading of a sheet (issuing body | motto, place and date), then the
+    title lines; returns the first free row (0-based)."""
+    half = max(1, width // 2 - (1 if width > 6 else 0))
+    center = {"align": "center", "valign": "vcenter"}
+    rows = [
+        (issuer.authority.upper(), book.fmt(text_wrap=True, **center), MOTTO, book.fmt(bold=True, **center)),
+        (
+            issuer.bloc_name.upper(),
+            book.fmt(bold=True, **center),
+            MOTTO_2,
+            book.fmt(bold=True, underline=1, **center),
+        ),
+        ("", None, place_and_date(issuer.place, when), book.fmt(italic=True, **center)),
+    ]
+    for row, (left, left_fmt, right, right_fmt) in enumerate(rows):
+        _span(sheet, row, 0, half - 1, left, left_fmt)
+        _span(sheet, row, half, width - 1, right, right_fmt)
+    # The department's long name may need two lines in the narrow left half.
+    sheet.set_row(0, LINE_HEIGHT * 2)
+    row = len(rows) + 1
+    for index, line in enumerate(title):
+        style = book.fmt(
+            bold=True, font_size=14 if index == 0 else 12, align="center", valign="vcenter", text_wrap=True
+        )
+        _span(sheet, row, 0, width - 1, line, style)
+        sheet.set_row(row, LINE_HEIGHT * (1.4 if index == 0 else 1.2))
+        row += 1
+    return row + 1
+
+
+def _span(sheet: Worksheet, row: int, first: int, last: int, text: str, style: Format | None) -> None:
+    if last > first:
+        sheet.merge_range(row, first, row, last, text, style)
+    elif text:
+        sheet.write_string(row, first, text, style)
+
+
+def signature(book: Book, sheet: Worksheet, row: int, width: int, blocks: Sequence[tuple[str, str]]) -> int:
+    """Signature blocks side by side under the table, e.g. ("NGƯỜI LẬP BIỂU", name),
+    ("KHỐI TRƯỞNG", name); returns the row after them."""
+    row += 1
+    span = max(1, width // len(blocks))
+    office = book.fmt(bold=True, align="center", valign="top", text_wrap=True)
+    note = book.fmt(italic=True, align="center")
+    name = book.fmt(bold=True, align="center")
+    for index, (title, who) in enumerate(blocks):
+        first = index * span
+        last = width - 1 if index == len(blocks) - 1 else first + span - 1
+        _span(sheet, row, first, last, title, office)
+        _span(sheet, row + 1, first, last, "(Ký, ghi rõ họ tên)", note)
+        _span(sheet, row + 5, first, last, who, name)
+    sheet.set_row(row, LINE_HEIGHT * (1 + max(t.count("\n") for t, _ in blocks)))
+    return row + 6
+
+
+def print_setup(sheet: Worksheet, header_first: int, header_last: int, *, landscape: bool = True) -> None:
+    """A4, landscape, fitted to one page wide, the table's header repeated on every page, pages
+    numbered at the foot."""
+    sheet.set_paper(9)
+    if landscape:
+        sheet.set_landscape()
+    else:
+        sheet.set_portrait()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_first, header_last)
+    sheet.set_margins(left=0.6, right=0.4, top=0.6, bottom=0.7)
+    sheet.center_horizontally()
+    sheet.set_footer("&CTrang &P/&N", {"margin": 0.3})
+
+
+def header_row(book: Book, sheet: Worksheet, row: int, titles: Sequence[str], height_lines: int = 2) -> None:
+    style = book.header()
+    for column, title in enumerate(titles):
+        sheet.write_string(row, column, title, style)
+    sheet.set_row(row, LINE_HEIGHT * height_lines)
 
 
 def widths(sheet: Worksheet, values: Sequence[float]) -> None:
-    for column, width in enumerate(values, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-
-
-def to_bytes(workbook: Workbook, moment: datetime) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return reproducible_zip(buffer.getvalue(), moment)
+    for column, width in enumerate(values):
+        sheet.set_column(column, column, width)

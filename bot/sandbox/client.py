@@ -251,13 +251,19 @@ class ZaloBotMessage:
 
     @property
     def numbered(self) -> dict[int, str]:
-        """The numbered choices in the text ("1. Đồng ý" lines): Zalo's stand-in for buttons."""
-        found: dict[int, str] = {}
-        for line in self.text.splitlines():
-            match = NUMBERED.match(line)
-            if match:
-                found.setdefault(int(match.group(1)), match.group(2).strip())
-        return dict(sorted(found.items()))
+        """The numbered choices in the text ("1. Đồng ý" lines): Zalo's stand-in for buttons.
+
+        The list is the message's last block (after a blank line, before "Trả lời …"): numbered
+        lines in the message's own words above it (a timetable's items) are not choices."""
+        for block in reversed(self.text.split("\n\n")):
+            found: dict[int, str] = {}
+            for line in block.splitlines():
+                match = NUMBERED.match(line)
+                if match:
+                    found.setdefault(int(match.group(1)), match.group(2).strip())
+            if found:
+                return dict(sorted(found.items()))
+        return {}
 
     @property
     def keyed(self) -> dict[str, str]:

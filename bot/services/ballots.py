@@ -8,8 +8,10 @@ unit tapping at once meet the UNIQUE (poll, unit) row and change nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,12 +23,15 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ballot_crypto
+from bot.chat import Screen
 from bot.db import Database
-from bot.services import audit, eligibility, people
+from bot.services import audit, eligibility, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
-from bot.services.meetings import members_of, representatives
+from bot.services.meetings import MemberUnit, Recipient, members_of, representatives
+from models.channels import ChannelAccount
 from models.meetings import (
     Attendance,
+    AuditEntry,
     BlocChat,
     Meeting,
     MeetingStatus,
@@ -37,12 +42,15 @@ from models.meetings import (
     PollVoter,
     SealedBallot,
 )
-from models.organisation import Person, PersonRole, Position, RoleKind, SchoolYear
+from models.numbers import is_id
+from models.organisation import PersonRole, Position, RoleKind, SchoolYear
 from models.registration import Eligibility
 from models.text import nfc
+from models.types import id_of
 from models.vote_rules import (
     BallotKind,
     Choice,
+    Purpose,
     RuleSet,
     TallyResult,
     decode_ballot,
@@ -57,16 +65,6 @@ from models.vote_rules import (
     tally,
     validate_ballot,
 )
-
-
-class Purpose(StrEnum):
-    """What the head opens, from a menu: each brings its default rule set (DOMAIN.md "Vote rules")."""
-
-    TITLE = "title"  # approval of an ordinary title: >= 70 % agree of those present
-    HIGHER_TITLE = "higher"  # secret, >= 90 % agree of ALL members, absentee ballots
-    SELECTION = "select"  # pick k of n (2 Cờ thi đua, 3 Bằng khen)
-    ELECT_HEAD = "head"  # next year's Khối trưởng
-    ELECT_DEPUTY = "deputy"  # next year's Khối phó
 
 
 def default_rules(purpose: Purpose, seats: int = 1) -> RuleSet:
@@ -126,9 +124,14 @@ class PollView:
 @dataclass(frozen=True)
 class OpenedPoll:
     poll: PollView
-    # Who gets the ballot privately: (telegram id, present in the room) per representative.
+    # Who gets the ballot privately: (person id, present in the room) per representative.
     recipients: tuple[tuple[int, bool], ...]
     small_poll: bool
+
+
+# Renders a voter's initial ballot (no choice on it: it may be stored in the outbox) in a
+# language: (the voter's ballot, language, absentee, the app the voter uses last) → screen.
+BallotScreen = Callable[["VoterBallot", str, bool, str | None], Screen]
 
 
 class OpenRefusal(Exception):
@@ -155,8 +158,37 @@ async def _not_offered_on(
     )
 
 
+async def _locked_poll(session: AsyncSession, poll_id: int) -> Poll | None:
+    """The poll, its row locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already runs one writer at a time). Two processes that open or close the same poll at once
+    (a double press, two bots overlapping in a rolling restart) take turns: the second finds it
+    no longer a draft, or already closed, and is refused; ballots go out once, the count is made once."""
+    return (await session.exec(select(Poll).where(Poll.id == poll_id).with_for_update())).first()
+
+
+# What an open poll's screens show that cannot change once it is open (its bloc, its ballot,
+# its entitled count: all fixed at opening), keyed by its random ref and public key, never by a
+# bare id that another database would reuse. Every ballot press would otherwise read them again.
+_open_views: dict[tuple[str, Any], tuple[int, tuple[CandidateView, ...], int]] = {}
+
+
 async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
     assert poll.id is not None
+    frozen = _open_views.get((poll.ref, poll.public_key)) if poll.status == PollStatus.OPEN else None
+    if frozen is not None:
+        bloc_id, candidates, voters = frozen
+        voted, chat_id = (
+            await session.exec(
+                select(
+                    select(func.count())
+                    .select_from(Participation)
+                    .where(Participation.poll_id == poll.id)
+                    .scalar_subquery(),
+                    select(BlocChat.chat_id).where(BlocChat.bloc_id == bloc_id).scalar_subquery(),
+                )
+            )
+        ).one()
+        return _view(poll, bloc_id, candidates, (), int(voters), int(voted), chat_id)
     found = (
         await session.exec(
             select(Meeting, BlocChat.chat_id)
@@ -192,11 +224,28 @@ async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
             )
         )
     ).one()
+    if poll.status == PollStatus.OPEN and poll.public_key is not None:
+        if len(_open_views) > 256:
+            _open_views.clear()
+        _open_views[(poll.ref, poll.public_key)] = (meeting.bloc_id, candidates, int(voters))
+    return _view(poll, meeting.bloc_id, candidates, excluded, int(voters), int(voted), chat_id)
+
+
+def _view(
+    poll: Poll,
+    bloc_id: int,
+    candidates: tuple[CandidateView, ...],
+    excluded: tuple[NotOffered, ...],
+    voters: int,
+    voted: int,
+    chat_id: int | None,
+) -> PollView:
+    assert poll.id is not None
     return PollView(
         id=poll.id,
         ref=poll.ref,
         meeting_id=poll.meeting_id,
-        bloc_id=meeting.bloc_id,
+        bloc_id=bloc_id,
         title=poll.title,
         status=PollStatus(poll.status),
         rules=RuleSet.from_dict(json.loads(poll.rules)),
@@ -204,8 +253,8 @@ async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
         excluded=excluded,
         members=poll.members,
         present=poll.present,
-        voters=int(voters),
-        voted=int(voted),
+        voters=voters,
+        voted=voted,
         group_chat_id=chat_id,
         runoff_of_poll_id=poll.runoff_of_poll_id,
         closes_at=poll.closes_at,
@@ -221,21 +270,21 @@ async def poll_view(db: Database, poll_id: int) -> PollView:
         return await _poll_view(session, poll)
 
 
-async def _officer(db: Database, telegram_id: int, meeting: Meeting, now: datetime) -> int:
-    who = await people.profile(db, telegram_id, now.date())
+async def _officer(db: Database, person_id: int, meeting: Meeting, now: datetime) -> int:
+    who = await people.profile_of(db, person_id, now.date())
     if who is None or not (who.is_admin or meeting.bloc_id in who.led_bloc_ids()):
         raise NotAllowedError
     return who.person_id
 
 
-async def _poll_and_officer(db: Database, telegram_id: int, poll_id: int, now: datetime) -> tuple[Poll, int]:
+async def _poll_and_officer(db: Database, person_id: int, poll_id: int, now: datetime) -> tuple[Poll, int]:
     """The poll and the acting person's id, if they run the bloc whose meeting holds it."""
     async with db.session() as session:
         poll = await session.get(Poll, poll_id)
         meeting = await session.get(Meeting, poll.meeting_id) if poll else None
     if poll is None or meeting is None:
         raise NotFoundError(f"poll {poll_id}")
-    return poll, await _officer(db, telegram_id, meeting, now)
+    return poll, await _officer(db, person_id, meeting, now)
 
 
 async def _selected_candidates(session: AsyncSession, poll_id: int) -> list[PollCandidate]:
@@ -263,7 +312,7 @@ async def _not_offered(db: Database, bloc_id: int, school_year_id: int) -> dict[
 async def create_draft(
     db: Database,
     *,
-    telegram_id: int,
+    person_id: int,
     meeting_id: int,
     purpose: Purpose,
     title: str,
@@ -276,7 +325,7 @@ async def create_draft(
         meeting = await session.get(Meeting, meeting_id)
         if meeting is None:
             raise NotFoundError(f"meeting {meeting_id}")
-    person_id = await _officer(db, telegram_id, meeting, now)
+    person_id = await _officer(db, person_id, meeting, now)
     rules = default_rules(purpose, seats)
     elections = purpose in (Purpose.ELECT_HEAD, Purpose.ELECT_DEPUTY)
     skipped = {} if elections else await _not_offered(db, meeting.bloc_id, meeting.school_year_id)
@@ -300,8 +349,10 @@ async def create_draft(
                 continue
             position += 1
             session.add(
-                PollCandidate(poll_id=poll.id, position=position, unit_id=member.unit_id, label=member.name)
-            )  # type: ignore[arg-type]
+                PollCandidate(
+                    poll_id=id_of(poll), position=position, unit_id=member.unit_id, label=member.name
+                )
+            )
         await audit.append(
             session,
             action="poll.draft",
@@ -314,17 +365,19 @@ async def create_draft(
         return await _poll_view(session, poll)
 
 
-async def _draft_for_edit(db: Database, telegram_id: int, poll_id: int, now: datetime) -> tuple[int, Poll]:
-    poll, person_id = await _poll_and_officer(db, telegram_id, poll_id, now)
+async def _draft_for_edit(db: Database, person_id: int, poll_id: int, now: datetime) -> tuple[int, Poll]:
+    poll, person_id = await _poll_and_officer(db, person_id, poll_id, now)
     if poll.status != PollStatus.DRAFT:
         raise OpenRefusal("not_draft")
     return person_id, poll
 
 
 async def toggle_candidate(
-    db: Database, *, telegram_id: int, poll_id: int, position: int, now: datetime
+    db: Database, *, person_id: int, poll_id: int, position: int, now: datetime
 ) -> PollView:
-    await _draft_for_edit(db, telegram_id, poll_id, now)
+    await _draft_for_edit(db, person_id, poll_id, now)
+    if not is_id(position):  # from button data: a number no column holds is no candidate
+        raise NotFoundError(f"candidate {position}")
     async with db.transaction() as session:
         candidate = (
             await session.exec(
@@ -342,14 +395,11 @@ async def toggle_candidate(
         return await _poll_view(session, poll)
 
 
-DURATIONS: tuple[int | None, ...] = (None, 15, 60, 24 * 60)  # minutes; None: the chair closes it
-
-
 async def set_duration(
-    db: Database, *, telegram_id: int, poll_id: int, now: datetime, minutes: int | None
+    db: Database, *, person_id: int, poll_id: int, now: datetime, minutes: int | None
 ) -> PollView:
     """How long the poll stays open once opened (then the periodic job closes and counts it)."""
-    person_id, _ = await _draft_for_edit(db, telegram_id, poll_id, now)
+    person_id, _ = await _draft_for_edit(db, person_id, poll_id, now)
     if minutes is not None and not 1 <= minutes <= 7 * 24 * 60:
         raise OpenRefusal("bad_duration")
     async with db.transaction() as session:
@@ -369,10 +419,10 @@ async def set_duration(
 
 
 async def change_rules(
-    db: Database, *, telegram_id: int, poll_id: int, now: datetime, **changes: Any
+    db: Database, *, person_id: int, poll_id: int, now: datetime, **changes: Any
 ) -> PollView:
     """Edit the rule set; only while the poll is a draft (an open poll's rules are frozen)."""
-    person_id, _ = await _draft_for_edit(db, telegram_id, poll_id, now)
+    person_id, _ = await _draft_for_edit(db, person_id, poll_id, now)
     async with db.transaction() as session:
         poll = await session.get(Poll, poll_id)
         assert poll is not None
@@ -394,18 +444,21 @@ async def change_rules(
 async def open_poll(
     db: Database,
     *,
-    telegram_id: int,
+    person_id: int,
     poll_id: int,
     master_key: bytes,
     now: datetime,
     closes_at: datetime | None = None,
+    ballot_screen: BallotScreen | None = None,
 ) -> OpenedPoll:
     """Freeze the rules and candidates, snapshot the entitled list, and make the poll's keys.
 
     Refused when the meeting is not quorate (2/3 of all members present, exactly), when it is
-    not running, or when the ballot would be empty.
+    not running, or when the ballot would be empty. With `ballot_screen`, each entitled
+    representative's ballot is put in the outbox in the same transaction (one per poll and
+    person): the caller pokes delivery after the commit.
     """
-    poll, person_id = await _poll_and_officer(db, telegram_id, poll_id, now)
+    poll, person_id = await _poll_and_officer(db, person_id, poll_id, now)
     # Eligibility is read again at opening: a unit marked deferred or not considered after the
     # draft was made must not reach the ballot (elections of officers offer every member).
     async with db.session() as session:
@@ -417,9 +470,10 @@ async def open_poll(
         else await _not_offered(db, drafted_in.bloc_id, drafted_in.school_year_id)
     )
     async with db.transaction() as session:
-        poll = await session.get(Poll, poll_id)
-        meeting = await session.get(Meeting, poll.meeting_id) if poll else None
-        assert poll is not None and meeting is not None
+        locked = await _locked_poll(session, poll_id)
+        meeting = await session.get(Meeting, locked.meeting_id) if locked else None
+        assert locked is not None and meeting is not None
+        poll = locked
         if poll.status != PollStatus.DRAFT:
             raise OpenRefusal("not_draft")
         if meeting.status != MeetingStatus.OPEN:
@@ -475,11 +529,147 @@ async def open_poll(
         await session.flush()
         reps = await representatives(session, [m.unit_id for m in entitled], meeting.school_year_id)
         recipients = tuple(
-            (telegram_id_, member.unit_id in present_ids)
+            (recipient.person_id, member.unit_id in present_ids)
             for member in entitled
-            for telegram_id_ in reps[member.unit_id]
+            for recipient in reps[member.unit_id]
         )
-        return OpenedPoll(await _poll_view(session, poll), recipients, small_poll_warning(len(entitled)))
+        view = await _poll_view(session, poll)
+        if ballot_screen is not None:
+            for member in entitled:
+                for recipient in reps[member.unit_id]:
+                    await _enqueue_ballot(
+                        session,
+                        view,
+                        member,
+                        recipient,
+                        present=member.unit_id in present_ids,
+                        ballot_screen=ballot_screen,
+                        dedupe_key=f"ballot:{view.ref}:{recipient.person_id}",
+                        now=now,
+                    )
+        return OpenedPoll(view, recipients, small_poll_warning(len(entitled)))
+
+
+async def _last_channel(session: AsyncSession, person_id: int) -> str | None:
+    """The app this person wrote from last (where the outbox will reach them)."""
+    return (
+        await session.exec(
+            select(ChannelAccount.channel)
+            .where(ChannelAccount.person_id == person_id)
+            .order_by(col(ChannelAccount.last_seen_at).desc())
+            .limit(1)
+        )
+    ).first()
+
+
+async def _enqueue_ballot(
+    session: AsyncSession,
+    view: PollView,
+    member: MemberUnit,
+    recipient: Recipient,
+    *,
+    present: bool,
+    ballot_screen: BallotScreen,
+    dedupe_key: str,
+    now: datetime,
+) -> bool:
+    own = next((c.position for c in view.on_ballot if c.unit_id == member.unit_id), None)
+    voter = VoterBallot(view, member.unit_id, member.name, own, False)
+    channel = await _last_channel(session, recipient.person_id)
+    return await outbox.enqueue(
+        session,
+        person_id=recipient.person_id,
+        kind="ballot",
+        screen=ballot_screen(voter, recipient.language, not present, channel),
+        dedupe_key=dedupe_key,
+        now=now,
+    )
+
+
+async def resend_ballot(
+    db: Database,
+    *,
+    person_id: int,
+    poll_id: int,
+    unit_id: int,
+    ballot_screen: BallotScreen,
+    now: datetime,
+) -> int:
+    """The chair sends one unit's ballot again (a representative lost it, or was unreachable):
+    to each of its representatives, through the outbox. How many were queued; OpenRefusal when
+    the poll is not open, the unit not entitled, or its ballot already in."""
+    await _poll_and_officer(db, person_id, poll_id, now)
+    async with db.transaction() as session:
+        poll = await _locked_poll(session, poll_id)
+        assert poll is not None and poll.id is not None
+        if poll.status != PollStatus.OPEN:
+            raise OpenRefusal("not_open")
+        voter_row = (
+            await session.exec(
+                select(PollVoter).where(PollVoter.poll_id == poll_id, PollVoter.unit_id == unit_id)
+            )
+        ).first()
+        meeting = await session.get(Meeting, poll.meeting_id)
+        assert meeting is not None
+        members = await members_of(session, meeting.bloc_id, meeting.school_year_id)
+        member = next((m for m in members if m.unit_id == unit_id), None)
+        if voter_row is None or member is None:
+            raise OpenRefusal("not_entitled")
+        voted = (
+            await session.exec(
+                select(Participation.id).where(
+                    Participation.poll_id == poll_id, Participation.unit_id == unit_id
+                )
+            )
+        ).first()
+        if voted is not None:
+            raise OpenRefusal("already_voted", unit=member.name)
+        view = await _poll_view(session, poll)
+        reps = await representatives(session, [unit_id], meeting.school_year_id)
+        stamp = now.strftime("%Y%m%d%H%M%S%f")
+        count = 0
+        for recipient in reps[unit_id]:
+            count += await _enqueue_ballot(
+                session,
+                view,
+                member,
+                recipient,
+                present=voter_row.present,
+                ballot_screen=ballot_screen,
+                dedupe_key=f"ballot:{view.ref}:{recipient.person_id}:again:{stamp}",
+                now=now,
+            )
+        return count
+
+
+async def open_polls(db: Database, meeting_id: int) -> list[tuple[int, str]]:
+    """(poll id, title) of the meeting's open polls, oldest first (the chair's card offers to close them)."""
+    async with db.session() as session:
+        rows = await session.exec(
+            select(Poll.id, Poll.title)
+            .where(Poll.meeting_id == meeting_id, Poll.status == PollStatus.OPEN)
+            .order_by(col(Poll.id))
+        )
+        return [(int(poll_id), title) for poll_id, title in rows if poll_id is not None]
+
+
+async def entitled_units(db: Database, poll_id: int) -> list[tuple[int, str, bool]]:
+    """The units entitled in a poll: (unit id, name, voted already), in bloc order."""
+    async with db.session() as session:
+        poll = await session.get(Poll, poll_id)
+        if poll is None:
+            raise NotFoundError(f"poll {poll_id}")
+        meeting = await session.get(Meeting, poll.meeting_id)
+        assert meeting is not None
+        voters = await session.exec(select(PollVoter).where(PollVoter.poll_id == poll_id))
+        entitled = {v.unit_id for v in voters}
+        done = await session.exec(select(Participation).where(Participation.poll_id == poll_id))
+        voted = {p.unit_id for p in done}
+        return [
+            (m.unit_id, m.name, m.unit_id in voted)
+            for m in await members_of(session, meeting.bloc_id, meeting.school_year_id)
+            if m.unit_id in entitled
+        ]
 
 
 async def remember_progress_message(db: Database, poll_id: int, chat_id: int, message_id: int) -> None:
@@ -530,7 +720,7 @@ class _Standing:
     own_position: int | None
 
 
-async def _standing(session: AsyncSession, poll_ref: str, telegram_id: int) -> _Standing | None:
+async def _standing(session: AsyncSession, poll_ref: str, person_id: int) -> _Standing | None:
     """The poll, the unit this person votes for in it (one they represent on the entitled list,
     the lowest id as _voter_unit), whether that unit has voted, and its own place on the ballot:
     one round trip. None when any of it is missing (then the slower reads say which)."""
@@ -538,11 +728,11 @@ async def _standing(session: AsyncSession, poll_ref: str, telegram_id: int) -> _
 
     row = (
         await session.exec(
-            select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)
+            # sqlmodel types select() for up to four columns; this one reads five in one round trip.
+            select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)  # type: ignore[call-overload]
             .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
             .join(Unit, col(Unit.id) == PollVoter.unit_id)
             .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
-            .join(Person, col(Person.id) == PersonRole.person_id)
             .outerjoin(
                 Participation,
                 (col(Participation.poll_id) == Poll.id) & (col(Participation.unit_id) == Unit.id),
@@ -553,7 +743,7 @@ async def _standing(session: AsyncSession, poll_ref: str, telegram_id: int) -> _
             )
             .where(
                 Poll.ref == poll_ref,
-                Person.telegram_id == telegram_id,
+                PersonRole.person_id == person_id,
                 PersonRole.kind == RoleKind.REP,
                 col(PersonRole.revoked_at).is_(None),
             )
@@ -567,9 +757,9 @@ async def _standing(session: AsyncSession, poll_ref: str, telegram_id: int) -> _
     return _Standing(poll, unit_id, unit_name, participation is not None, own)
 
 
-async def ballot_for(db: Database, *, poll_ref: str, telegram_id: int) -> VoterBallot | None:
+async def ballot_for(db: Database, *, poll_ref: str, person_id: int) -> VoterBallot | None:
     async with db.session() as session:
-        standing = await _standing(session, poll_ref, telegram_id)
+        standing = await _standing(session, poll_ref, person_id)
         if standing is not None:
             view = await _poll_view(session, standing.poll)
             own = next((c.position for c in view.on_ballot if c.unit_id == standing.unit_id), None)
@@ -606,42 +796,53 @@ async def cast(
     db: Database,
     *,
     poll_ref: str,
-    telegram_id: int,
+    person_id: int,
     ballot: dict[int, Choice] | frozenset[int],
     now: datetime,
 ) -> CastResult:
     """Record one unit's ballot: sealed, counted once, answered only after the commit.
 
-    One read finds the poll, the voter's unit, whether it voted and its place on the ballot; the
-    who-voted row, the sealed ballot and the audit entry are written in one flush."""
-    try:
-        async with db.transaction() as session:
-            standing = await _standing(session, poll_ref, telegram_id)
-            if standing is None:
-                poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
-                if poll is None:
-                    return CastResult(CastStatus.UNKNOWN)
-                if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
-                    return CastResult(CastStatus.CLOSED)
-                return CastResult(CastStatus.NOT_ENTITLED)
-            poll, unit_id, unit_name = standing.poll, standing.unit_id, standing.unit_name
+    One read (which does not wait for the writer) finds the poll, the voter's unit, whether it
+    voted and its place on the ballot, and the ballot is checked and sealed before the write
+    begins: the write itself only confirms the poll is still open and inserts. The UNIQUE
+    (poll, unit) row keeps the one-vote rule however many casts race; on PostgreSQL the audit
+    chain's lock is taken after that row, so casts queue on it for as short a time as possible."""
+    async with db.session() as session:
+        standing = await _standing(session, poll_ref, person_id)
+        if standing is None:
+            poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
+            if poll is None:
+                return CastResult(CastStatus.UNKNOWN)
             if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
                 return CastResult(CastStatus.CLOSED)
-            if standing.voted:
-                return CastResult(CastStatus.ALREADY, unit_name=unit_name)
-            rules, candidates = await _rules_and_candidates(session, poll)
-            problem = validate_ballot(rules, ballot, candidates, voter_candidate=standing.own_position)
-            if problem is not None:
-                return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
-            assert poll.public_key is not None and poll.id is not None
-            sealed = ballot_crypto.seal(poll.public_key, encode_ballot(rules.kind, ballot), poll.id)
-            tracker = ballot_crypto.tracker(sealed)
+            return CastResult(CastStatus.NOT_ENTITLED)
+        poll, unit_id, unit_name = standing.poll, standing.unit_id, standing.unit_name
+        if poll.status != PollStatus.OPEN or (poll.closes_at is not None and now >= poll.closes_at):
+            return CastResult(CastStatus.CLOSED)
+        if standing.voted:
+            return CastResult(CastStatus.ALREADY, unit_name=unit_name)
+        rules, candidates = await _rules_and_candidates(session, poll)
+    problem = validate_ballot(rules, ballot, candidates, voter_candidate=standing.own_position)
+    if problem is not None:
+        return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
+    assert poll.public_key is not None and poll.id is not None
+    sealed = ballot_crypto.seal(poll.public_key, encode_ballot(rules.kind, ballot), poll.id)
+    tracker = ballot_crypto.tracker(sealed)
+    try:
+        async with db.transaction() as session:
+            # Closed (by the chair or its deadline) since the read: nothing is written.
+            status, closes_at = (
+                await session.exec(select(Poll.status, Poll.closes_at).where(Poll.id == poll.id))
+            ).one()
+            if status != PollStatus.OPEN or (closes_at is not None and now >= closes_at):
+                return CastResult(CastStatus.CLOSED)
             session.add(Participation(poll_id=poll.id, unit_id=unit_id))
             session.add(SealedBallot(poll_id=poll.id, sealed=sealed, tracker=tracker))
+            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
             await audit.add(
                 session, action="poll.cast", subject=f"poll:{poll.id}", at=now, details={"unit": unit_id}
             )
-            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
+            await session.flush()
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)
     return CastResult(CastStatus.RECORDED, tracker=tracker, unit_name=unit_name)
@@ -666,7 +867,9 @@ async def progress_to_post(db: Database) -> list[Progress]:
     """
     out: list[Progress] = []
     async with db.transaction() as session:
-        for poll in await session.exec(select(Poll).where(Poll.status == PollStatus.OPEN)):
+        # Of two processes (a rolling restart), one takes each poll's line; the other skips it.
+        open_polls = select(Poll).where(Poll.status == PollStatus.OPEN).with_for_update(skip_locked=True)
+        for poll in await session.exec(open_polls):
             view = await _poll_view(session, poll)
             if view.voted != poll.progress_shown:
                 poll.progress_shown = view.voted
@@ -743,22 +946,21 @@ def _result_json(result: TallyResult) -> str:
 
 
 async def close_poll(
-    db: Database, *, poll_id: int, master_key: bytes, now: datetime, telegram_id: int | None = None
+    db: Database, *, poll_id: int, master_key: bytes, now: datetime, person_id: int | None = None
 ) -> ClosedPoll:
     """Close, open every sealed ballot, count, publish the trackers, and destroy the private key.
 
-    `telegram_id` None means the deadline closed it (the periodic job).
+    `person_id` None means the deadline closed it (the periodic job).
     """
-    person_id: int | None = None
     async with db.session() as session:
         poll = await session.get(Poll, poll_id)
         meeting = await session.get(Meeting, poll.meeting_id) if poll else None
     if poll is None or meeting is None:
         raise NotFoundError(f"poll {poll_id}")
-    if telegram_id is not None:
-        person_id = await _officer(db, telegram_id, meeting, now)
+    if person_id is not None:
+        person_id = await _officer(db, person_id, meeting, now)
     async with db.transaction() as session:
-        poll = await session.get(Poll, poll_id)
+        poll = await _locked_poll(session, poll_id)
         assert poll is not None and poll.id is not None
         if poll.status != PollStatus.OPEN:
             raise OpenRefusal("not_open")
@@ -786,7 +988,7 @@ async def close_poll(
         result = tally(
             rules,
             [c.position for c in candidates],
-            ballots,  # type: ignore[arg-type]
+            ballots,
             members=poll.members,
             present=poll.present,
             absentee_voted=int(absentee_voted),
@@ -805,7 +1007,13 @@ async def close_poll(
             subject=f"poll:{poll.id}",
             at=now,
             actor_person_id=person_id,
-            details={"voted": result.voted, "chain_head": head, "by": "chair" if person_id else "deadline"},
+            details={
+                "voted": result.voted,
+                "chain_head": head,
+                "by": "chair" if person_id else "deadline",
+                # The stored tally's fingerprint: `audit verify` catches a count edited afterwards.
+                "result_sha256": hashlib.sha256(poll.result.encode("utf-8")).hexdigest(),
+            },
         )
         await audit.append(
             session,
@@ -854,14 +1062,14 @@ async def due_for_closing(db: Database, now: datetime) -> list[int]:
         return [int(poll_id) for poll_id in rows if poll_id is not None]
 
 
-async def start_runoff(db: Database, *, telegram_id: int, poll_id: int, now: datetime) -> PollView:
+async def start_runoff(db: Database, *, person_id: int, poll_id: int, now: datetime) -> PollView:
     """A draft run-off between the candidates tied at the last seat, with the run-off rules."""
     async with db.session() as session:
         poll = await session.get(Poll, poll_id)
         meeting = await session.get(Meeting, poll.meeting_id) if poll else None
     if poll is None or meeting is None or poll.result is None:
         raise NotFoundError(f"poll {poll_id}")
-    person_id = await _officer(db, telegram_id, meeting, now)
+    person_id = await _officer(db, person_id, meeting, now)
     stored = json.loads(poll.result)
     if not stored.get("tie"):
         raise OpenRefusal("no_tie")
@@ -891,10 +1099,10 @@ async def start_runoff(db: Database, *, telegram_id: int, poll_id: int, now: dat
             source = old[int(position)]
             session.add(
                 PollCandidate(
-                    poll_id=runoff.id,
+                    poll_id=id_of(runoff),
                     position=index,
                     unit_id=source.unit_id,
-                    label=source.label,  # type: ignore[arg-type]
+                    label=source.label,
                     women_preferred=source.women_preferred,
                 )
             )
@@ -927,6 +1135,144 @@ async def verify_tracker(db: Database, code: str) -> list[TrackerMatch]:
             for found in ballot_crypto.match_short_code(code, published):
                 matches.append(TrackerMatch(poll.title, found, poll.chain_head or "", len(published)))
     return matches
+
+
+# ------------------------------------------------------------------ tamper check
+class BallotTamper(StrEnum):
+    """What `thidua audit verify` found wrong with a poll's stored ballots, trackers or result."""
+
+    ALTERED = "altered"  # a sealed ballot's bytes no longer hash to its tracker
+    UNPUBLISHED = "unpublished"  # a sealed ballot whose tracker is not in the published list
+    MISSING = "missing"  # a published tracker with no sealed ballot
+    LIST = "list"  # the published list is malformed or does not rebuild the poll's chain head
+    HEAD = "head"  # the poll's chain head differs from the one in its close entry
+    RESULT = "result"  # the stored result differs from what the close entry recorded
+    COUNT = "count"  # sealed ballots and who-voted rows disagree in number (an open poll)
+    NO_CLOSE = "no_close"  # a closed poll without its close entry in the audit log
+
+
+@dataclass(frozen=True)
+class PollProblem:
+    poll_id: int
+    kind: BallotTamper
+    detail: str  # the row or field named: a tracker's short code, "voted 10 ≠ 11", ...
+
+
+def _code(tracker_hex: str) -> str:
+    try:
+        return ballot_crypto.short_code(tracker_hex)
+    except ValueError:
+        return repr(tracker_hex[:16])
+
+
+def _check_result(poll: Poll, close: dict[str, Any], tally_entry: dict[str, Any] | None) -> list[str]:
+    """What in the stored result differs from the close (and tally) entries; [] when it matches."""
+    try:
+        stored = json.loads(poll.result or "")
+        assert isinstance(stored, dict)
+    except (ValueError, AssertionError):
+        return ["the stored result is not a JSON object"]
+    diffs: list[str] = []
+    if stored.get("voted") != close.get("voted"):
+        diffs.append(f"voted {close.get('voted')} ≠ {stored.get('voted')}")
+    if tally_entry is not None and stored.get("elected") != tally_entry.get("elected"):
+        diffs.append(f"elected {tally_entry.get('elected')} ≠ {stored.get('elected')}")
+    voted_value = stored.get("voted")
+    voted = voted_value if isinstance(voted_value, int) else 0
+    for c in stored.get("candidates") or []:
+        counts = [c.get(k) for k in ("votes", "disagree", "abstain", "blank")]
+        numbers = [n for n in counts if isinstance(n, int)]
+        if (
+            len(numbers) != len(counts)
+            or any(n < 0 or n > voted for n in numbers)
+            or sum(numbers) > max(voted, 0)
+        ):
+            diffs.append(f"candidate {c.get('position')}: {counts} of {voted} ballots")
+    expected = close.get("result_sha256")
+    if expected is not None:
+        actual = hashlib.sha256((poll.result or "").encode("utf-8")).hexdigest()
+        if actual != expected and not diffs:
+            diffs.append("the counts were edited")
+    return diffs
+
+
+def _poll_problems(
+    poll_id: int,
+    poll: Poll | None,
+    rows: list[SealedBallot],
+    entries: dict[tuple[str, str], dict[str, Any]],
+    voted: int,
+) -> list[tuple[BallotTamper, str]]:
+    found: list[tuple[BallotTamper, str]] = []
+    for row in rows:
+        if ballot_crypto.tracker(row.sealed) != row.tracker:
+            found.append((BallotTamper.ALTERED, _code(row.tracker)))
+    if poll is None or poll.status == PollStatus.DRAFT:
+        found.extend((BallotTamper.UNPUBLISHED, _code(row.tracker)) for row in rows)
+        return found
+    if poll.status == PollStatus.OPEN:
+        if len(rows) != voted:
+            found.append((BallotTamper.COUNT, f"{len(rows)} ≠ {voted}"))
+        return found
+    close = entries.get(("poll.close", f"poll:{poll_id}"))
+    if close is None:
+        found.append((BallotTamper.NO_CLOSE, f"poll:{poll_id}"))
+        close = {}
+    try:
+        published = json.loads(poll.trackers or "[]")
+        assert isinstance(published, list) and all(isinstance(t, str) for t in published)
+    except (ValueError, AssertionError):
+        found.append((BallotTamper.LIST, "not a list of trackers"))
+        published = []
+    if published != sorted(set(published)) or not ballot_crypto.verify_chain(
+        published, poll_id, poll.chain_head or ""
+    ):
+        found.append((BallotTamper.LIST, f"{len(published)} trackers do not rebuild the chain head"))
+    if close and poll.chain_head != close.get("chain_head"):
+        found.append((BallotTamper.HEAD, f"{close.get('chain_head')} ≠ {poll.chain_head}"))
+    if close and len(published) != close.get("voted"):
+        found.append(
+            (BallotTamper.LIST, f"{len(published)} trackers for {close.get('voted')} ballots counted")
+        )
+    sealed_trackers = {row.tracker for row in rows}
+    found.extend((BallotTamper.UNPUBLISHED, _code(t)) for t in sorted(sealed_trackers - set(published)))
+    found.extend((BallotTamper.MISSING, _code(t)) for t in sorted(set(published) - sealed_trackers))
+    if close:
+        tally_entry = entries.get(("poll.tally", f"poll:{poll_id}"))
+        found.extend((BallotTamper.RESULT, diff) for diff in _check_result(poll, close, tally_entry))
+    return found
+
+
+async def verify_polls(db: Database) -> list[PollProblem]:
+    """Check every poll's sealed ballots, published trackers, chain head and result against what
+    was stored at cast and at close (the trackers, the close entry of the audit log).
+
+    The audit chain itself is checked by `audit.verify`; this relies on its close entries."""
+    problems: list[PollProblem] = []
+    async with db.session() as session:
+        polls = {p.id: p for p in await session.exec(select(Poll).order_by(col(Poll.id)))}
+        entries: dict[tuple[str, str], dict[str, Any]] = {}
+        for entry in await session.exec(
+            select(AuditEntry).where(col(AuditEntry.action).in_(("poll.close", "poll.tally")))
+        ):
+            try:
+                entries[(entry.action, entry.subject)] = json.loads(entry.details)
+            except ValueError:
+                entries[(entry.action, entry.subject)] = {}
+        ballot_polls = set(await session.exec(select(SealedBallot.poll_id).distinct()))
+        voted_counts = dict(
+            (
+                await session.exec(
+                    select(Participation.poll_id, func.count()).group_by(col(Participation.poll_id))
+                )
+            ).all()
+        )
+    for poll_id in sorted(p for p in set(polls) | ballot_polls if p is not None):
+        async with db.session() as session:
+            rows = list(await session.exec(select(SealedBallot).where(SealedBallot.poll_id == poll_id)))
+        found = _poll_problems(poll_id, polls.get(poll_id), rows, entries, voted_counts.get(poll_id, 0))
+        problems.extend(PollProblem(poll_id, kind, detail) for kind, detail in found)
+    return problems
 
 
 async def school_year_id_of(db: Database, name: str) -> int | None:

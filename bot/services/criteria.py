@@ -7,6 +7,7 @@ version, and a version that sheets were already submitted against cannot be repl
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -71,7 +72,9 @@ class Checked:
 
 def _check(rows: list[list[str]]) -> Checked:
     contents, criteria, errors = scale_from_rows(rows)
-    problems = [Bilingual("crit.problem", {"vi": e.message_vi, "en": e.message_en}) for e in errors]
+    problems: list[Notice] = [
+        Bilingual("crit.problem", {"vi": e.message_vi, "en": e.message_en}) for e in errors
+    ]
     if not errors:
         problems += [
             Bilingual("crit.problem", {"vi": v.message_vi, "en": v.message_en})
@@ -87,6 +90,11 @@ def check_file(data: bytes, file_name: str) -> Checked:
     if problem:
         return Checked((), (), (problem,))
     return _check(rows)
+
+
+async def check_file_off_loop(data: bytes, file_name: str) -> Checked:
+    """`check_file` in a worker thread: a sheet's parsing must not hold up the event loop."""
+    return await asyncio.to_thread(check_file, data, file_name)
 
 
 def check_text(text: str) -> Checked:
@@ -166,11 +174,6 @@ async def load_view(session: AsyncSession, scale: CriteriaScale) -> ScaleView:
 async def current_scale(session: AsyncSession, bloc_id: int, school_year_id: int) -> ScaleView | None:
     scale = await _current(session, bloc_id, school_year_id)
     return await load_view(session, scale) if scale else None
-
-
-async def scale_for(db: Database, *, bloc_id: int, school_year_id: int) -> ScaleView | None:
-    async with db.session() as session:
-        return await current_scale(session, bloc_id, school_year_id)
 
 
 async def publish(db: Database, person_id: int, checked: Checked, *, today: date, now: datetime) -> ScaleView:

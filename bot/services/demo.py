@@ -18,6 +18,7 @@ from bot.services.roster import RosterReport, get_or_create_year, import_roster,
 from models.channels import Channel, ChannelAccount
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, Unit
 from models.school_year import school_year_of
+from models.types import id_of
 
 DEMO_ID_BASE = 910_000  # simulated Telegram ids: 910001, 910002, … one per unit; 919xxx for the others
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý")
@@ -134,15 +135,15 @@ async def load_demo(
             if (who.id, kind, unit_id, bloc_id) not in roles:
                 session.add(
                     PersonRole(
-                        person_id=who.id,
-                        school_year_id=year.id,
+                        person_id=id_of(who),
+                        school_year_id=id_of(year),
                         kind=kind,
                         unit_id=unit_id,
                         bloc_id=bloc_id,
                         granted_at=now,
                     )
-                )  # type: ignore[arg-type]
-                roles.add((who.id, kind, unit_id, bloc_id))
+                )
+                roles.add((id_of(who), kind, unit_id, bloc_id))
 
         seen_units: dict[int, Person] = {}
         for index, (membership, bloc, unit) in enumerate(rows, start=1):

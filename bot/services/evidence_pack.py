@@ -28,6 +28,7 @@ from sqlmodel import col, select
 
 from bot.db import Database
 from bot.exports import csv as csv_export
+from bot.exports.common import inert
 from bot.exports.evidence_pack import (
     INDEX_HEADER,
     INDEX_NAME,
@@ -98,12 +99,7 @@ class _Row:
     part: int = 0  # the archive holding the file; 0 for links, notes and what was not fetched
 
 
-def _cell(text: str) -> str:
-    """Text a unit typed, made inert for Excel: a note or file name starting with "=", "+", "@"
-    (or "-" not followed by a space, as in a bullet) would otherwise be run as a formula."""
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and text[1:2] not in ("", " ")):
-        return f"'{text}"
-    return text
+_cell = inert  # one rule for every file a spreadsheet opens
 
 
 def _reason(error: Exception) -> str:

@@ -13,8 +13,9 @@ import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import ParamSpec, TypeVar
@@ -25,17 +26,28 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.exports import csv as csv_export
-from bot.exports.common import CSV_MIME, DOCX_MIME, PDF_MIME, PNG_MIME, XLSX_MIME, slug
+from bot.exports.awards import bloc_award
+from bot.exports.common import (
+    CSV_MIME,
+    DOCX_MIME,
+    PDF_MIME,
+    PNG_MIME,
+    XLSX_MIME,
+    short_unit_name,
+    slug,
+    spelled_date,
+)
 from bot.exports.data import (
+    AchievementReport,
     BallotLine,
     BallotRecord,
     CriterionColumn,
     HistoryRow,
     Issuer,
     MinutesData,
-    Nominee,
     NomineeList,
     ProposalData,
+    Proposed,
     RankBar,
     RegistrationRow,
     ScoreBook,
@@ -48,7 +60,6 @@ from bot.services.criteria import current_scale
 from bot.services.invites import NotAllowedError, NotFoundError
 from models.meetings import Attendance, Meeting, MeetingKind, Poll, PollCandidate, PollStatus, PollVoter
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
-from models.permissions import BLOC_OFFICERS, Capacity
 from models.registration import (
     ChangeHistory,
     CriteriaScale,
@@ -149,9 +160,9 @@ async def _year_id(session: AsyncSession, name: str) -> int | None:
     return year.id if year else None
 
 
-async def scopes_for(db: Database, telegram_id: int, today: date) -> list[tuple[Scope, str]]:
+async def scopes_for(db: Database, person_id: int, today: date) -> list[tuple[Scope, str]]:
     """Every (scope, bloc name) this person may export from, the bloc-wide ones first."""
-    who = await people.profile(db, telegram_id, today)
+    who = await people.profile_of(db, person_id, today)
     if who is None:
         return []
     found: dict[tuple[int, int | None], tuple[Scope, str]] = {}
@@ -181,16 +192,12 @@ async def scopes_for(db: Database, telegram_id: int, today: date) -> list[tuple[
     return sorted(kept, key=lambda item: (item[0].unit_id is not None, item[1], item[0].bloc_id))
 
 
-async def scope_for(db: Database, telegram_id: int, today: date, bloc_id: int | None = None) -> Scope:
+async def scope_for(db: Database, person_id: int, today: date, bloc_id: int | None = None) -> Scope:
     """The scope for this person (in `bloc_id` when given); NotAllowedError if there is none."""
-    for scope, _ in await scopes_for(db, telegram_id, today):
+    for scope, _ in await scopes_for(db, person_id, today):
         if bloc_id is None or scope.bloc_id == bloc_id:
             return scope
     raise NotAllowedError
-
-
-def may_export(capacities: frozenset[Capacity]) -> bool:
-    return bool(capacities & (BLOC_OFFICERS | {Capacity.ADMIN, Capacity.REP}))
 
 
 # ------------------------------------------------------------------ shared queries
@@ -501,6 +508,7 @@ def ballot_record(poll: Poll, candidates: list[PollCandidate], entitled: int, zo
         tie_seats=int(tie.get("seats_left", 0)),
         unfilled_seats=int(result.get("unfilled_seats", 0)),
         trackers=len(json.loads(poll.trackers or "[]")),
+        tracker_codes=tuple(str(code) for code in json.loads(poll.trackers or "[]")),
         chain_head=poll.chain_head or "",
         closed_at=_local(poll.closed_at, zone),
     )
@@ -625,6 +633,16 @@ async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id:
             ).first()
             chair_unit = role or ""
         ballots = await closed_ballots(session, meeting_id, context.zone)
+        representatives = {
+            unit_name: person_name
+            for unit_name, person_name in await session.exec(
+                select(Unit.name, Person.full_name)
+                .join(Attendance, col(Attendance.unit_id) == Unit.id)
+                .join(Person, col(Person.id) == Attendance.by_person_id)
+                .where(Attendance.meeting_id == meeting_id, col(Attendance.present).is_(True))
+            )
+        }
+        ranking, max_total = await _ranking(session, Scope(meeting.bloc_id, meeting.school_year_id), members)
     starts = _local(meeting.starts_at, context.zone)
     assert starts is not None
     ends = _local(meeting.closed_at, context.zone)
@@ -645,22 +663,52 @@ async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id:
         absent=tuple(name for unit_id, name, _ in members if unit_id not in present_ids),
         quorum_needed=quorum_needed(len(members), ordinary_title_rules()),
         ballots=tuple(ballots),
+        representatives=representatives,
+        counting_committee=tuple(line for line in meeting.counting_committee.splitlines() if line.strip()),
+        council_representative=meeting.council_representative,
+        ranking=ranking,
+        max_total=max_total,
     )
+
+
+async def _ranking(
+    session: AsyncSession, scope: Scope, members: list[tuple[int, str, str]]
+) -> tuple[tuple[RankBar, ...], Decimal]:
+    """The ranking the head reports before the vote: final sheets of the latest scale, ranked as
+    the score workbook ranks them (two columns read, not the whole score book)."""
+    scale = await current_scale(session, scope.bloc_id, scope.school_year_id)
+    if scale is None:
+        return (), Decimal(0)
+    names = {unit_id: name for unit_id, name, _ in members}
+    finals: dict[int, Decimal] = defaultdict(Decimal)
+    for unit_id, score in await session.exec(
+        select(col(ScoreSheet.unit_id), col(ScoreLine.final_score))
+        .join(ScoreLine, col(ScoreLine.sheet_id) == ScoreSheet.id)
+        .where(ScoreSheet.scale_id == scale.scale_id, ScoreSheet.status == SheetStatus.FINAL)
+    ):
+        if unit_id in names:
+            finals[unit_id] += score if score is not None else Decimal(0)
+    ranked = rank(dict(finals), tiebreak=lambda unit_id: names.get(int(unit_id), ""))
+    bars = tuple(RankBar(names[int(row.unit_id)], finals[int(row.unit_id)], row.rank) for row in ranked)
+    return bars, sum((c.max_points for c in scale.criteria), Decimal(0))
 
 
 # ------------------------------------------------------------------ nominees and the proposal
 async def nominee_list(
-    db: Database, scope: Scope, context: Context, ballots: list[BallotRecord], issued_on: date
+    db: Database,
+    scope: Scope,
+    context: Context,
+    ballots: list[BallotRecord],
+    issued_on: date,
+    book: ScoreBook,
 ) -> NomineeList:
-    """Collectives: the units the ballots chose (approval, selection; not elections of officers).
-    Individuals: the people registered by units that are considered this year."""
-    from bot.services import eligibility
-
-    statuses = await eligibility.statuses(db, scope.bloc_id, scope.school_year_id)
+    """The units the bloc proposes: those its ballots chose for a Cờ thi đua or a Bằng khen (seed
+    000 §III.2), one row each, the higher award when a unit was chosen for both. Elections of
+    officers and titles each unit confers itself are not the bloc's proposal."""
+    issuer, registrations = await registration_rows(db, scope, context)
     async with db.session() as session:
-        issuer = await _issuer(session, scope, context)
         units = {
-            u.id: u
+            u.name: u
             for u in await session.exec(
                 select(Unit)
                 .join(BlocMembership, col(BlocMembership.unit_id) == Unit.id)
@@ -670,40 +718,55 @@ async def nominee_list(
                 )
             )
         }
-        by_name = {u.name: u for u in units.values()}
-        individuals: list[Nominee] = []
-        rows = await session.exec(
-            select(RegistrationIndividual, Registration)
-            .join(Registration, col(Registration.id) == RegistrationIndividual.registration_id)
-            .where(Registration.bloc_id == scope.bloc_id, Registration.school_year_id == scope.school_year_id)
-            .order_by(col(Registration.unit_id), col(RegistrationIndividual.position))
-        )
-        order = {unit_id: index for index, (unit_id, _, _) in enumerate(await _members(session, scope))}
-        found = []
-        for person, registration in rows:
-            status = statuses.get(registration.unit_id)
-            if status is None or not status.considered:
-                continue
-            unit = units.get(registration.unit_id)
-            found.append((order.get(registration.unit_id, 0), person.position, person, unit))
-        for _, _, person, unit in sorted(found, key=lambda item: (item[0], item[1])):
-            summary = f"Đề nghị: {person.title}" + (f"; chức vụ: {person.job}" if person.job else "")
-            individuals.append(
-                Nominee(
-                    person.full_name, unit.name if unit else "", "", summary, _contact(unit), person.title
-                )
-            )
-    collectives: list[Nominee] = []
+    summaries = {row.unit_name: _achievements(row) for row in registrations}
+    by_name = {u.unit_name: u for u in book.units}
+    ranked = sum(1 for u in book.units if u.rank is not None)
+    most = sum((c.max_points for c in book.criteria), Decimal(0))
+    chosen: dict[str, tuple[int, Proposed]] = {}
     for ballot in ballots:
-        if ballot.kind == "election":
+        award = bloc_award(ballot.title)
+        if ballot.kind == "election" or award is None:
             continue
         lines = {line.label: line for line in ballot.lines}
         for label in ballot.elected:
             line = lines[label]
-            unit = by_name.get(label)
-            summary = f"Đề nghị: {ballot.title}; bình xét đạt {line.votes}/{ballot.base_size} phiếu ({_pct(line.share)})"
-            collectives.append(Nominee(label, issuer.bloc_name, "", summary, _contact(unit), ballot.title))
-    return NomineeList(issuer, tuple(collectives), tuple(individuals), issued_on)
+            scores = by_name.get(label)
+            final = scores is not None and scores.rank is not None
+            item = Proposed(
+                award=award.name,
+                award_order=award.order,
+                unit_name=label,
+                total=scores.final_total if final and scores else None,
+                rank=scores.rank if scores else None,
+                ranked=ranked,
+                max_total=most,
+                votes=line.votes,
+                base=ballot.base_size,
+                share=line.share,
+                summary=summaries.get(label, ""),
+                contact=_contact(units.get(label)),
+            )
+            earlier = chosen.get(label)
+            if earlier is None or award.order < earlier[1].award_order:
+                chosen[label] = (len(chosen) if earlier is None else earlier[0], item)
+    collectives = [item for _, item in sorted(chosen.values(), key=lambda p: (p[1].award_order, p[0]))]
+    return NomineeList(issuer, tuple(collectives), (), issued_on)
+
+
+def _achievements(row: RegistrationRow) -> str:
+    """What a unit registered and set out to achieve, as the summary column of the list shows it;
+    the unit's own Báo cáo tóm tắt thành tích gives the detail."""
+    parts = []
+    if row.title:
+        parts.append(f"Đăng ký danh hiệu: {row.title}.")
+    if row.targets:
+        parts.append("Chỉ tiêu: " + "; ".join(row.targets) + ".")
+    if row.new_model:
+        parts.append(f"Mô hình mới, cách làm hay: {row.new_model}.")
+    if row.projects:
+        parts.append("; ".join(row.projects) + ".")
+    text = " ".join(parts)
+    return text if len(text) <= 600 else text[:599] + "…"
 
 
 def _pct(share: Fraction) -> str:
@@ -720,6 +783,51 @@ def _contact(unit: Unit | None) -> str:
 
 
 # ------------------------------------------------------------------ the files
+def _enclosures(minutes_at: MinutesData | None, listing: NomineeList) -> tuple[str, ...]:
+    """What the dossier really attaches to the Tờ trình (the files of this export)."""
+    issuer = listing.issuer
+    items = []
+    if minutes_at is not None:
+        kind = minutes_at.kind_title
+        items.append(
+            f"Biên bản {kind[:1].lower()}{kind[1:]} {spelled_date(minutes_at.held_on)} của {issuer.bloc_name}"
+        )
+    items.append(f"Bảng tổng hợp điểm thi đua năm học {issuer.school_year} của {issuer.bloc_name}")
+    if listing.collectives or listing.individuals:
+        items.append("Danh sách đề nghị khen thưởng")
+    if listing.collectives:
+        count = len(listing.collectives)
+        items.append(f"Báo cáo tóm tắt thành tích của {count:02d} đơn vị được đề nghị")
+    return tuple(items)
+
+
+async def achievement_reports(
+    db: Database, scope: Scope, context: Context, listing: NomineeList, book: ScoreBook
+) -> list[AchievementReport]:
+    """A Báo cáo tóm tắt thành tích for each unit the bloc proposes, in the list's order."""
+    if not listing.collectives:
+        return []
+    _, rows = await registration_rows(db, scope, context)
+    registrations = {row.unit_name: row for row in rows}
+    scores = {u.unit_name: u for u in book.units}
+    ranked = sum(1 for u in book.units if u.rank is not None)
+    return [
+        AchievementReport(
+            issuer=listing.issuer,
+            unit_name=item.unit_name,
+            award=item.award,
+            contact=item.contact,
+            registration=registrations.get(item.unit_name),
+            criteria=book.criteria,
+            scores=scores.get(item.unit_name),
+            ranked=ranked,
+            votes=f"{item.votes}/{item.base} phiếu ({_pct(item.share)})",
+            issued_on=listing.issued_on,
+        )
+        for item in listing.collectives
+    ]
+
+
 async def off_loop(render: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Build a document in a worker thread: a 1,000-row workbook takes seconds of CPU, and on the
     event loop it would hold up every other person's buttons (and the ballot job) meanwhile."""
@@ -743,7 +851,15 @@ async def export(
     empty document."""
     # The document and chart stacks (openpyxl, python-docx, matplotlib) load at the first export,
     # not at start-up: most of the bot's day is messages and buttons.
-    from bot.exports import chart, minutes, nominees, proposal, registration_summary, score_workbook
+    from bot.exports import (
+        achievements,
+        chart,
+        minutes,
+        nominees,
+        proposal,
+        registration_summary,
+        score_workbook,
+    )
 
     if kind not in scope.kinds:
         raise NotAllowedError
@@ -759,7 +875,7 @@ async def export(
     async def get_book() -> ScoreBook:
         nonlocal book
         if book is None:
-            book = await score_book(db, scope, context)
+            book = replace(await score_book(db, scope, context), issued_on=today)
         return book
 
     async def get_minutes() -> MinutesData | None:
@@ -782,7 +898,9 @@ async def export(
             files.append(
                 ExportFile(
                     _name("dang-ky-thi-dua", issuer, "xlsx", unit_name),
-                    await off_loop(registration_summary.render, issuer, rows, INDIVIDUAL_TITLES, moment),
+                    await off_loop(
+                        registration_summary.render, issuer, rows, INDIVIDUAL_TITLES, moment, today
+                    ),
                     XLSX_MIME,
                 )
             )
@@ -811,7 +929,7 @@ async def export(
             data = await get_minutes()
             assert ballots is not None
             moment = datetime.combine(today, time(0), tzinfo=UTC)
-            listing = await nominee_list(db, scope, context, ballots, today)
+            listing = await nominee_list(db, scope, context, ballots, today, await get_book())
             if item is Kind.NOMINEES:
                 files.append(
                     ExportFile(
@@ -833,8 +951,8 @@ async def export(
                     issued_on=today,
                     minutes_date=data.held_on if data else None,
                     meeting_kind=data.kind_title if data else "",
-                    ballots=tuple(ballots),
-                    nominees=listing,
+                    proposals=listing.collectives,
+                    enclosures=_enclosures(data, listing),
                 )
                 files.append(
                     ExportFile(
@@ -843,6 +961,16 @@ async def export(
                         DOCX_MIME,
                     )
                 )
+                for report in await achievement_reports(db, scope, context, listing, await get_book()):
+                    files.append(
+                        ExportFile(
+                            _name(
+                                "bao-cao-tom-tat", report.issuer, "docx", short_unit_name(report.unit_name)
+                            ),
+                            await off_loop(achievements.render, report, moment),
+                            DOCX_MIME,
+                        )
+                    )
         elif item is Kind.CHART:
             found = await get_book()
             bars = [RankBar(u.unit_name, u.final_total, u.rank) for u in found.units if u.rank is not None]
@@ -870,7 +998,7 @@ async def export(
             )
             await get_minutes()
             assert ballots is not None
-            listing = await nominee_list(db, scope, context, ballots, today)
+            listing = await nominee_list(db, scope, context, ballots, today, found)
             header, body = nominees.table(listing)
             files.append(
                 ExportFile(

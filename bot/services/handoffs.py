@@ -288,7 +288,7 @@ async def settle_after(db: Database, after_id: int, *, now: datetime) -> None:
     brought to the end of the year does not flood its head with a year of notices)."""
     async with db.transaction() as session:
         await session.exec(
-            update(OutboxMessage)  # type: ignore[call-overload]
+            update(OutboxMessage)
             .where(col(OutboxMessage.id) > after_id, col(OutboxMessage.dedupe_key).startswith(PREFIX))
             .where(col(OutboxMessage.sent_at).is_(None))
             .values(sent_at=now, sent_channel="demo")

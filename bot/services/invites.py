@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -20,6 +21,7 @@ from bot.services import people
 from models.organisation import Bloc, BlocMembership, Invite, Person, PersonRole, RoleKind, SchoolYear, Unit
 from models.school_year import school_year_of
 from models.text import name_key
+from models.types import id_of
 
 TOKEN_BYTES = (
     24  # 32 URL-safe characters: unguessable, and well inside Telegram's 64-character start parameter
@@ -108,9 +110,9 @@ async def issue_invites(
             session.add(
                 Invite(
                     token_hash=hash_token(token),
-                    school_year_id=year.id,
-                    bloc_id=bloc.id,
-                    unit_id=unit.id,
+                    school_year_id=id_of(year),
+                    bloc_id=id_of(bloc),
+                    unit_id=id_of(unit),
                     created_by_person_id=created_by_person_id,
                     created_at=now,
                     expires_at=expires_at,
@@ -175,7 +177,7 @@ async def redeem(
         if found is None:
             return RedeemResult(RedeemStatus.UNKNOWN)
         invite, unit, bloc, year = found
-        described = {"unit_name": unit.name, "bloc_name": bloc.name, "school_year": year.name}
+        described: dict[str, Any] = {"unit_name": unit.name, "bloc_name": bloc.name, "school_year": year.name}
         already = (
             await session.exec(
                 select(PersonRole).where(
@@ -203,8 +205,8 @@ async def redeem(
             return RedeemResult(RedeemStatus.USED, **described)
         session.add(
             PersonRole(
-                person_id=person.id,  # type: ignore[arg-type]
-                school_year_id=year.id,  # type: ignore[arg-type]
+                person_id=id_of(person),
+                school_year_id=id_of(year),
                 kind=RoleKind.REP,
                 unit_id=unit.id,
                 granted_at=now,
@@ -226,9 +228,9 @@ async def bind_representative(
         session.add(
             PersonRole(
                 person_id=person_id,
-                school_year_id=year.id,
+                school_year_id=id_of(year),
                 kind=RoleKind.REP,
                 unit_id=unit.id,
                 granted_at=now,
-            )  # type: ignore[arg-type]
+            )
         )

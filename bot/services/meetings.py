@@ -7,19 +7,23 @@ chair reads out in the room (a forwarded button would let someone "attend" from 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat import Screen
 from bot.db import Database
-from bot.services import audit, people
+from bot.services import audit, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from models.meetings import Attendance, BlocChat, Meeting, MeetingKind, MeetingStatus
+from models.numbers import is_id
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.school_year import school_year_of
-from models.text import nfc
+from models.text import nfc, nfc_lines
+from models.types import id_of
 from models.vote_rules import is_quorate, ordinary_title_rules, quorum_needed
 
 
@@ -47,6 +51,7 @@ class MeetingView:
     group_chat_id: int | None
     card_chat_id: int | None
     card_message_id: int | None
+    chair_person_id: int | None = None
 
     @property
     def present(self) -> int:
@@ -77,28 +82,39 @@ async def members_of(session: AsyncSession, bloc_id: int, school_year_id: int) -
     return tuple(MemberUnit(unit.id, unit.name, Position(m.position)) for m, unit in rows)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """A representative to be told something: our person id and the language they read."""
+
+    person_id: int
+    language: str
+
+
 async def representatives(
     session: AsyncSession, unit_ids: list[int], school_year_id: int
-) -> dict[int, list[int]]:
-    """Telegram ids of the active representatives of each unit."""
+) -> dict[int, list[Recipient]]:
+    """The active representatives of each unit (whichever app they use)."""
     rows = (
         await session.exec(
-            select(PersonRole.unit_id, Person.telegram_id)
+            select(PersonRole.unit_id, Person.id, Person.language)
             .join(Person, col(Person.id) == PersonRole.person_id)
             .where(
                 col(PersonRole.unit_id).in_(unit_ids),
                 PersonRole.kind == RoleKind.REP,
                 PersonRole.school_year_id == school_year_id,
                 col(PersonRole.revoked_at).is_(None),
-                col(Person.telegram_id).is_not(None),
             )
             .order_by(col(PersonRole.id))
         )
     ).all()
-    found: dict[int, list[int]] = {unit_id: [] for unit_id in unit_ids}
-    for unit_id, telegram_id in rows:
-        if unit_id is not None and telegram_id is not None:
-            found[unit_id].append(telegram_id)
+    found: dict[int, list[Recipient]] = {unit_id: [] for unit_id in unit_ids}
+    for unit_id, person_id, language in rows:
+        if (
+            unit_id is not None
+            and person_id is not None
+            and person_id not in [r.person_id for r in found[unit_id]]
+        ):
+            found[unit_id].append(Recipient(person_id, language or "vi"))
     return found
 
 
@@ -129,6 +145,7 @@ async def _view(session: AsyncSession, meeting: Meeting) -> MeetingView:
         group_chat_id=chat.chat_id if chat else None,
         card_chat_id=meeting.card_chat_id,
         card_message_id=meeting.card_message_id,
+        chair_person_id=meeting.chair_person_id,
     )
 
 
@@ -140,26 +157,26 @@ async def view(db: Database, meeting_id: int) -> MeetingView:
         return await _view(session, meeting)
 
 
-async def _officer_person_id(db: Database, telegram_id: int, bloc_id: int, today: date) -> int:
+async def _officer_person_id(db: Database, person_id: int, bloc_id: int, today: date) -> int:
     """The person, if they run this bloc (head, deputy, head's office) or are an admin."""
-    who = await people.profile(db, telegram_id, today)
+    who = await people.profile_of(db, person_id, today)
     if who is None or not (who.is_admin or bloc_id in who.led_bloc_ids()):
         raise NotAllowedError
     return who.person_id
 
 
-async def _chair_of(db: Database, telegram_id: int, meeting_id: int, today: date) -> int:
+async def _chair_of(db: Database, person_id: int, meeting_id: int, today: date) -> int:
     """The acting person's id, if they run the bloc of this meeting; NotFound/NotAllowed otherwise."""
     async with db.session() as session:
         meeting = await session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFoundError(f"meeting {meeting_id}")
-    return await _officer_person_id(db, telegram_id, meeting.bloc_id, today)
+    return await _officer_person_id(db, person_id, meeting.bloc_id, today)
 
 
-async def led_blocs(db: Database, telegram_id: int, today: date) -> list[tuple[int, str]]:
+async def led_blocs(db: Database, person_id: int, today: date) -> list[tuple[int, str]]:
     """(bloc id, name) of every bloc this person runs this year."""
-    who = await people.profile(db, telegram_id, today)
+    who = await people.profile_of(db, person_id, today)
     if who is None:
         return []
     ids = who.led_bloc_ids()
@@ -195,7 +212,7 @@ async def default_place(db: Database, bloc_id: int, kind: MeetingKind, today: da
 async def create_meeting(
     db: Database,
     *,
-    telegram_id: int,
+    person_id: int,
     bloc_id: int,
     kind: MeetingKind,
     starts_at: datetime,
@@ -204,7 +221,7 @@ async def create_meeting(
     now: datetime,
     today: date,
 ) -> MeetingView:
-    person_id = await _officer_person_id(db, telegram_id, bloc_id, today)
+    person_id = await _officer_person_id(db, person_id, bloc_id, today)
     async with db.transaction() as session:
         year = (
             await session.exec(select(SchoolYear).where(SchoolYear.name == school_year_of(today)))
@@ -217,7 +234,7 @@ async def create_meeting(
             kind=kind,
             starts_at=starts_at,
             place=nfc(place),
-            agenda=nfc(agenda),
+            agenda=nfc_lines(agenda),  # the minutes list the agenda line by line
             chair_person_id=person_id,
             created_by_person_id=person_id,
         )
@@ -235,14 +252,39 @@ async def create_meeting(
 
 
 async def open_meeting(
-    db: Database, *, telegram_id: int, meeting_id: int, now: datetime, today: date
+    db: Database,
+    *,
+    person_id: int,
+    meeting_id: int,
+    now: datetime,
+    today: date,
+    notice: Callable[[MeetingView, str], Screen] | None = None,
 ) -> MeetingView:
-    """Start the meeting: a fresh check-in code for the chair to read out."""
-    person_id = await _chair_of(db, telegram_id, meeting_id, today)
+    """Start the meeting: a fresh check-in code for the chair to read out. With `notice` (the
+    invitation, rendered in a language), every member unit's representatives are told through
+    the outbox, in the same transaction (the caller pokes delivery after it returns)."""
+    person_id = await _chair_of(db, person_id, meeting_id, today)
     async with db.transaction() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
         if meeting.status == MeetingStatus.PLANNED:
+            if notice is not None:
+                view_now = await _view(session, meeting)
+                reps = await representatives(
+                    session, [m.unit_id for m in view_now.members], meeting.school_year_id
+                )
+                for recipients in reps.values():
+                    for recipient in recipients:
+                        if recipient.person_id == person_id:
+                            continue  # the chair started it: no notice to themself
+                        await outbox.enqueue(
+                            session,
+                            person_id=recipient.person_id,
+                            kind="meeting.open",
+                            screen=notice(view_now, recipient.language),
+                            dedupe_key=f"meeting:{meeting_id}:open:{recipient.person_id}",
+                            now=now,
+                        )
             meeting.status = MeetingStatus.OPEN
             meeting.opened_at = now
             meeting.checkin_code = f"{secrets.randbelow(10_000):04d}"
@@ -258,9 +300,9 @@ async def open_meeting(
 
 
 async def close_meeting(
-    db: Database, *, telegram_id: int, meeting_id: int, now: datetime, today: date
+    db: Database, *, person_id: int, meeting_id: int, now: datetime, today: date
 ) -> MeetingView:
-    person_id = await _chair_of(db, telegram_id, meeting_id, today)
+    person_id = await _chair_of(db, person_id, meeting_id, today)
     async with db.transaction() as session:
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
@@ -279,6 +321,54 @@ async def close_meeting(
         return await _view(session, meeting)
 
 
+MAX_COUNTING_COMMITTEE = 7
+
+
+async def set_minutes_details(
+    db: Database,
+    *,
+    person_id: int,
+    meeting_id: int,
+    now: datetime,
+    today: date,
+    secretary_person_id: int | None = None,
+    counting_committee: list[str] | None = None,
+    council_representative: str | None = None,
+) -> MeetingView:
+    """Who the minutes name besides the chair: the secretary (a person of the bloc), the counting
+    committee of the secret ballots and the department council's representative. Only what is
+    given changes; ValueError names what is wrong and changes nothing."""
+    person_id = await _chair_of(db, person_id, meeting_id, today)
+    committee = [nfc(name)[:120] for name in counting_committee or [] if nfc(name)]
+    if len(committee) > MAX_COUNTING_COMMITTEE:
+        raise ValueError("counting_committee")
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        changed: dict[str, object] = {}
+        if secretary_person_id is not None:
+            if await session.get(Person, secretary_person_id) is None:
+                raise ValueError("secretary_person_id")
+            meeting.secretary_person_id = secretary_person_id
+            changed["secretary_person_id"] = secretary_person_id
+        if counting_committee is not None:
+            meeting.counting_committee = "\n".join(committee)
+            changed["counting_committee"] = len(committee)
+        if council_representative is not None:
+            meeting.council_representative = nfc(council_representative)[:255]
+            changed["council_representative"] = bool(meeting.council_representative)
+        session.add(meeting)
+        await audit.append(
+            session,
+            action="meeting.minutes_details",
+            subject=f"meeting:{meeting_id}",
+            at=now,
+            actor_person_id=person_id,
+            details=changed,
+        )
+        return await _view(session, meeting)
+
+
 async def remember_card(db: Database, meeting_id: int, chat_id: int, message_id: int) -> None:
     async with db.transaction() as session:
         meeting = await session.get(Meeting, meeting_id)
@@ -294,9 +384,9 @@ class CheckIn:
     unit_name: str = ""
 
 
-async def check_in(db: Database, *, telegram_id: int, code: str, now: datetime, today: date) -> CheckIn:
+async def check_in(db: Database, *, person_id: int, code: str, now: datetime, today: date) -> CheckIn:
     """Check the person's unit in to the open meeting of their bloc whose code they typed."""
-    who = await people.profile(db, telegram_id, today)
+    who = await people.profile_of(db, person_id, today)
     units_by_bloc = {
         role.bloc_id: (role.unit_id, role.unit_name)
         for role in (who.roles if who else ())
@@ -331,8 +421,8 @@ async def check_in(db: Database, *, telegram_id: int, code: str, now: datetime, 
             return CheckIn("already", await _view(session, meeting), unit_name or "")
         if row is None:
             row = Attendance(
-                meeting_id=meeting.id, unit_id=unit_id, checked_in_at=now, by_person_id=who.person_id
-            )  # type: ignore[arg-type]
+                meeting_id=id_of(meeting), unit_id=unit_id, checked_in_at=now, by_person_id=who.person_id
+            )
         else:
             row.present, row.checked_in_at, row.checked_out_at = True, now, None
         session.add(row)
@@ -349,10 +439,12 @@ async def check_in(db: Database, *, telegram_id: int, code: str, now: datetime, 
 
 
 async def check_out(
-    db: Database, *, telegram_id: int, meeting_id: int, unit_id: int, now: datetime, today: date
+    db: Database, *, person_id: int, meeting_id: int, unit_id: int, now: datetime, today: date
 ) -> MeetingView:
     """The chair records that a unit left the room."""
-    person_id = await _chair_of(db, telegram_id, meeting_id, today)
+    person_id = await _chair_of(db, person_id, meeting_id, today)
+    if not is_id(unit_id):  # from button data: a number no column holds is no unit
+        raise NotFoundError(f"unit {unit_id}")
     async with db.transaction() as session:
         row = (
             await session.exec(
@@ -375,14 +467,26 @@ async def check_out(
         return await _view(session, meeting)
 
 
-async def link_group(db: Database, *, telegram_id: int, chat_id: int, today: date, now: datetime) -> str:
+class GroupTakenError(NotAllowedError):
+    """The group is already another bloc's group; nothing was changed."""
+
+    def __init__(self, bloc_name: str) -> None:
+        super().__init__(bloc_name)
+        self.bloc_name = bloc_name
+
+
+async def link_group(db: Database, *, person_id: int, chat_id: int, today: date, now: datetime) -> str:
     """Make this Telegram group the bloc's group (announcements, progress, results)."""
-    blocs = await led_blocs(db, telegram_id, today)
+    blocs = await led_blocs(db, person_id, today)
     if not blocs:
         raise NotAllowedError
     bloc_id, bloc_name = blocs[0]
     async with db.transaction() as session:
         for stale in await session.exec(select(BlocChat).where(BlocChat.chat_id == chat_id)):
+            if stale.bloc_id != bloc_id:
+                # Another bloc's group: only that bloc's head may move its link, never a stranger.
+                other = await session.get(Bloc, stale.bloc_id)
+                raise GroupTakenError(other.name if other else f"#{stale.bloc_id}")
             await session.delete(stale)
         await session.flush()
         existing = await session.get(BlocChat, bloc_id)

@@ -9,15 +9,26 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from models.channels import Channel, ChannelAccount
-from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
+from models.organisation import (
+    AUTHORITY_ROLES,
+    Authority,
+    Bloc,
+    BlocMembership,
+    Person,
+    PersonRole,
+    Position,
+    RoleKind,
+    SchoolYear,
+    Unit,
+)
 from models.permissions import Capacity
 from models.text import nfc
-from models.types import utcnow
+from models.types import id_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,17 @@ class RoleView:
 
 
 @dataclass(frozen=True)
+class AuthorityRole:
+    """A role for the whole authority (issue 18): the emulation desk, a council member."""
+
+    kind: RoleKind
+    school_year: str
+    school_year_id: int
+    authority_id: int
+    authority_name: str
+
+
+@dataclass(frozen=True)
 class Profile:
     person_id: int
     telegram_id: int | None
@@ -41,10 +63,13 @@ class Profile:
     language: str
     is_admin: bool
     roles: tuple[RoleView, ...] = ()
+    # Kept apart from `roles` (which are all about one bloc) so that bloc code never meets them.
+    authority_roles: tuple[AuthorityRole, ...] = ()
 
     @property
     def capacities(self) -> frozenset[Capacity]:
         held: set[Capacity] = {Capacity.ADMIN} if self.is_admin else set()
+        held |= {Capacity(role.kind.value) for role in self.authority_roles}
         for role in self.roles:
             if role.kind is RoleKind.REP:
                 held.add(Capacity.REP)
@@ -98,8 +123,10 @@ async def identify(
             session.add(person)
             await session.flush()
             session.add(
-                ChannelAccount(channel=Channel.TELEGRAM, external_id=str(telegram_id), person_id=person.id)
-            )  # type: ignore[arg-type]
+                ChannelAccount(
+                    channel=Channel.TELEGRAM, external_id=str(telegram_id), person_id=id_of(person)
+                )
+            )
         elif admin and not person.is_admin:
             person.is_admin = True
             session.add(person)
@@ -130,12 +157,75 @@ async def resolve(
 
 
 async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[RoleView, ...]:
-    """Roles in the latest school year that has begun and in which this person holds one."""
+    """Roles in the latest school year that has begun and in which this person holds one.
+
+    One query: each role with its year, and for a representative the unit's memberships of that
+    year (the bloc of a bloc-level role otherwise)."""
     rows = (
         await session.exec(
-            select(PersonRole, SchoolYear)
+            # sqlmodel types select() for up to four columns; this one reads five in one round trip.
+            select(PersonRole, SchoolYear, BlocMembership, Bloc, Unit)  # type: ignore[call-overload]
             .join(SchoolYear, col(SchoolYear.id) == PersonRole.school_year_id)
+            .outerjoin(
+                BlocMembership,
+                (col(PersonRole.kind) == RoleKind.REP)
+                & (col(BlocMembership.unit_id) == PersonRole.unit_id)
+                & (col(BlocMembership.school_year_id) == PersonRole.school_year_id),
+            )
+            .outerjoin(Bloc, col(Bloc.id) == func.coalesce(BlocMembership.bloc_id, PersonRole.bloc_id))
+            .outerjoin(Unit, col(Unit.id) == BlocMembership.unit_id)
             .where(PersonRole.person_id == person_id, col(PersonRole.revoked_at).is_(None))
+            .where(SchoolYear.starts_on <= today)
+            .order_by(col(SchoolYear.starts_on).desc(), col(PersonRole.id), col(Bloc.number))
+        )
+    ).all()
+    # The desk's and the council's roles are the authority's, not a bloc's (authority_roles_of).
+    rows = [row for row in rows if row[0].kind not in AUTHORITY_ROLES]
+    if not rows:
+        return ()
+    latest = rows[0][1].id
+    views: list[RoleView] = []
+    for role, year, membership, bloc, unit in rows:
+        if year.id != latest:
+            continue
+        if role.kind == RoleKind.REP:
+            if membership is None or bloc is None or unit is None:
+                continue  # a unit outside every bloc this year
+            views.append(
+                RoleView(
+                    kind=RoleKind.REP,
+                    school_year=year.name,
+                    bloc_id=id_of(bloc),
+                    bloc_number=bloc.number,
+                    bloc_name=bloc.name,
+                    unit_id=unit.id,
+                    unit_name=unit.name,
+                    position=Position(membership.position),
+                )
+            )
+        else:
+            assert bloc is not None and bloc.id is not None
+            views.append(
+                RoleView(
+                    kind=RoleKind(role.kind),
+                    school_year=year.name,
+                    bloc_id=id_of(bloc),
+                    bloc_number=bloc.number,
+                    bloc_name=bloc.name,
+                )
+            )
+    return tuple(views)
+
+
+async def authority_roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[AuthorityRole, ...]:
+    """The desk and council roles in the latest school year that has begun."""
+    rows = (
+        await session.exec(
+            select(PersonRole, SchoolYear, Authority)
+            .join(SchoolYear, col(SchoolYear.id) == PersonRole.school_year_id)
+            .join(Authority, col(Authority.id) == PersonRole.authority_id)
+            .where(PersonRole.person_id == person_id, col(PersonRole.revoked_at).is_(None))
+            .where(col(PersonRole.kind).in_([k.value for k in AUTHORITY_ROLES]))
             .where(SchoolYear.starts_on <= today)
             .order_by(col(SchoolYear.starts_on).desc(), col(PersonRole.id))
         )
@@ -143,46 +233,11 @@ async def roles_of(session: AsyncSession, person_id: int, today: date) -> tuple[
     if not rows:
         return ()
     latest = rows[0][1].id
-    views: list[RoleView] = []
-    for role, year in rows:
-        if year.id != latest:
-            continue
-        if role.kind == RoleKind.REP:
-            memberships = (
-                await session.exec(
-                    select(BlocMembership, Bloc, Unit)
-                    .join(Bloc, col(Bloc.id) == BlocMembership.bloc_id)
-                    .join(Unit, col(Unit.id) == BlocMembership.unit_id)
-                    .where(BlocMembership.unit_id == role.unit_id, BlocMembership.school_year_id == year.id)
-                    .order_by(col(Bloc.number))
-                )
-            ).all()
-            views += [
-                RoleView(
-                    kind=RoleKind.REP,
-                    school_year=year.name,
-                    bloc_id=bloc.id,
-                    bloc_number=bloc.number,
-                    bloc_name=bloc.name,
-                    unit_id=unit.id,
-                    unit_name=unit.name,
-                    position=Position(membership.position),
-                )
-                for membership, bloc, unit in memberships
-            ]
-        else:
-            bloc = await session.get(Bloc, role.bloc_id)
-            assert bloc is not None and bloc.id is not None
-            views.append(
-                RoleView(
-                    kind=RoleKind(role.kind),
-                    school_year=year.name,
-                    bloc_id=bloc.id,
-                    bloc_number=bloc.number,
-                    bloc_name=bloc.name,
-                )
-            )
-    return tuple(views)
+    return tuple(
+        AuthorityRole(RoleKind(role.kind), year.name, year.id, authority.id, authority.name)  # type: ignore[arg-type]
+        for role, year, authority in rows
+        if year.id == latest
+    )
 
 
 async def _profile(session: AsyncSession, person: Person, today: date) -> Profile:
@@ -195,6 +250,7 @@ async def _profile(session: AsyncSession, person: Person, today: date) -> Profil
         language=person.language,
         is_admin=person.is_admin,
         roles=await roles_of(session, person.id, today),
+        authority_roles=await authority_roles_of(session, person.id, today),
     )
 
 

@@ -10,11 +10,10 @@ bloc (`unit_seat`, `bloc_seat`), the head's deadlines, the change history and `R
 
 from __future__ import annotations
 
-import csv
+import asyncio
 import html
 import io
 import json
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,9 +26,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.chat import Screen
 from bot.db import Database
 from bot.i18n import t
-from bot.services import handoffs, outbox, people
+from bot.services import handoffs, outbox, people, uploads
 from bot.services.notices import Notice
-from models.organisation import Bloc, BlocMembership, Position, RoleKind, SchoolYear, Unit
+from models.organisation import BlocMembership, Position, RoleKind, SchoolYear, Unit
 from models.permissions import Capacity
 from models.registration import (
     ChangeHistory,
@@ -147,7 +146,7 @@ async def bloc_seat(
     """The first bloc in which the person holds one of the `allowed` capacities."""
     wanted = frozenset(allowed)
     held: dict[int, set[Capacity]] = {}
-    views = {}
+    views: dict[int, people.RoleView] = {}
     for role in await people.roles_of(session, person_id, today):
         hats = held.setdefault(role.bloc_id, set())
         views.setdefault(role.bloc_id, role)
@@ -986,7 +985,8 @@ def people_from_text(text: str) -> tuple[list[Person], list[Notice]]:
         if len(cells) != 3:
             problems.append(Notice("reg.people.bad_line", {"line": number, "value": line}))
             continue
-        row = _person_row(number, *cells, problems)
+        name, job, title = cells
+        row = _person_row(number, name, job, title, problems)
         if row:
             rows.append(row)
     if not rows and not problems:
@@ -1015,32 +1015,31 @@ def read_table(data: bytes, file_name: str) -> tuple[list[list[str]], Notice | N
     problem = check_list_file(file_name, len(data))
     if problem:
         return [], problem
-    if file_name.lower().endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return [], Notice("roster.bad_encoding")
-        try:
-            dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return [[nfc(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)], None
     try:
-        from openpyxl import load_workbook  # on first use: start-up stays light
-
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        return [], Notice("reg.file.unreadable", {"file": file_name, "detail": type(exc).__name__})
-    sheet = workbook.worksheets[0]
+        if file_name.lower().endswith(".csv"):
+            try:
+                text = uploads.csv_text(data)
+            except UnicodeDecodeError:
+                return [], Notice("roster.bad_encoding")
+            return [[nfc(c) for c in row] for row in uploads.csv_rows(text)], None
+        cells = uploads.xlsx_rows(data)
+    except uploads.TableTooBig as too_big:
+        return [], too_big.notice(file_name)
+    except uploads.UnreadableTable as unreadable:
+        return [], Notice("reg.file.unreadable", {"file": file_name, "detail": str(unreadable)})
     rows = [
         [
             "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else nfc(str(v)))
             for v in row
         ]
-        for row in sheet.iter_rows(values_only=True)
+        for row in cells
     ]
-    workbook.close()
     return rows, None
+
+
+async def people_off_loop(data: bytes, file_name: str) -> tuple[list[Person], list[Notice]]:
+    """`people_from_file` in a worker thread: reading a sheet is CPU work the event loop must not wait on."""
+    return await asyncio.to_thread(people_from_file, data, file_name)
 
 
 def people_from_file(data: bytes, file_name: str) -> tuple[list[Person], list[Notice]]:
@@ -1140,7 +1139,7 @@ async def submit(db: Database, person_id: int, *, today: date, now: datetime) ->
         else:
             registration.version += 1
             for table in (RegistrationTarget, RegistrationIndividual, RegistrationProject):
-                await session.exec(delete(table).where(col(table.registration_id) == registration.id))  # type: ignore[attr-defined]
+                await session.exec(delete(table).where(col(table.registration_id) == registration.id))
         registration.collective_title, registration.new_model = draft.title, draft.new_model
         registration.submitted_at, registration.submitted_by_person_id = now, person_id
         session.add(registration)
@@ -1203,7 +1202,3 @@ async def registered_units(session: AsyncSession, bloc_id: int, school_year_id: 
         )
     )
     return set(rows)
-
-
-async def bloc_of(session: AsyncSession, bloc_id: int) -> Bloc | None:
-    return await session.get(Bloc, bloc_id)

@@ -55,9 +55,9 @@ class Saved:
 NOT_ALLOWED = Notice("remset.not_allowed")
 
 
-async def settings_for(db: Database, telegram_id: int, *, today: date) -> list[BlocSettings] | None:
+async def settings_for(db: Database, person_id: int, *, today: date) -> list[BlocSettings] | None:
     """The settings of every bloc this person runs, by bloc number; None: not theirs to see."""
-    led = await reminders.led_blocs(db, telegram_id, today)
+    led = await reminders.led_blocs(db, person_id, today)
     if led is None:
         return None
     async with db.session() as session:
@@ -67,9 +67,9 @@ async def settings_for(db: Database, telegram_id: int, *, today: date) -> list[B
         ]
 
 
-async def settings_of(db: Database, telegram_id: int, bloc_id: int, *, today: date) -> BlocSettings | None:
+async def settings_of(db: Database, person_id: int, bloc_id: int, *, today: date) -> BlocSettings | None:
     """One bloc's settings, if this person runs it (a forged bloc id gets None)."""
-    found = await settings_for(db, telegram_id, today=today)
+    found = await settings_for(db, person_id, today=today)
     return next((s for s in found or [] if s.bloc_id == bloc_id), None)
 
 
@@ -89,9 +89,9 @@ def _echo(text: str) -> str:
     return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
 
 
-async def _officer_of(db: Database, telegram_id: int, bloc_id: int | None, today: date) -> int | Notice:
+async def _officer_of(db: Database, person_id: int, bloc_id: int | None, today: date) -> int | Notice:
     """The bloc to change if this person runs it, else why not: checked before any remark on the input."""
-    led = await reminders.led_blocs(db, telegram_id, today)
+    led = await reminders.led_blocs(db, person_id, today)
     if led is None:
         return NOT_ALLOWED
     if bloc_id is None:  # a typed value after a restart forgot which card it was for
@@ -140,10 +140,10 @@ async def _save(
 
 
 async def choose_offsets(
-    db: Database, telegram_id: int, bloc_id: int, offsets: tuple[int, ...], *, now: datetime, zone: ZoneInfo
+    db: Database, person_id: int, bloc_id: int, offsets: tuple[int, ...], *, now: datetime, zone: ZoneInfo
 ) -> Saved:
     """Ping this many days before each due day (0: on the day itself)."""
-    bloc = await _officer_of(db, telegram_id, bloc_id, now.astimezone(zone).date())
+    bloc = await _officer_of(db, person_id, bloc_id, now.astimezone(zone).date())
     if isinstance(bloc, Notice):
         return Saved(refusal=bloc)
     if offsets_problem(offsets) is not None:
@@ -152,10 +152,10 @@ async def choose_offsets(
 
 
 async def set_send_time(
-    db: Database, telegram_id: int, bloc_id: int | None, text: str, *, now: datetime, zone: ZoneInfo
+    db: Database, person_id: int, bloc_id: int | None, text: str, *, now: datetime, zone: ZoneInfo
 ) -> Saved:
     """The local time of day pings go out, typed as HH:MM; must be outside quiet hours."""
-    bloc = await _officer_of(db, telegram_id, bloc_id, now.astimezone(zone).date())
+    bloc = await _officer_of(db, person_id, bloc_id, now.astimezone(zone).date())
     if isinstance(bloc, Notice):
         return Saved(refusal=bloc)
     send_at = parse_clock(text)
@@ -165,10 +165,10 @@ async def set_send_time(
 
 
 async def set_quiet_hours(
-    db: Database, telegram_id: int, bloc_id: int | None, text: str, *, now: datetime, zone: ZoneInfo
+    db: Database, person_id: int, bloc_id: int | None, text: str, *, now: datetime, zone: ZoneInfo
 ) -> Saved:
     """The hours nobody is messaged, typed as HH:MM-HH:MM (may wrap midnight)."""
-    bloc = await _officer_of(db, telegram_id, bloc_id, now.astimezone(zone).date())
+    bloc = await _officer_of(db, person_id, bloc_id, now.astimezone(zone).date())
     if isinstance(bloc, Notice):
         return Saved(refusal=bloc)
     quiet = parse_quiet_hours(text)

@@ -35,12 +35,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat import Button, Screen
 from bot.db import Database
 from bot.i18n import Raw
 from bot.services import people, progress
 from bot.services.notices import Notice
 from bot.services.progress import Task, task_button_data
 from bot.services.timetable import HEADS, UNITS, audiences_for, blocs_of_year, schedule_of
+from models.channels import Channel, ChannelAccount
+from models.numbers import is_id
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.registration import DeadlineExtension, TaskDeadline
 from models.reminders import (
@@ -55,6 +58,7 @@ from models.reminders import (
 )
 from models.school_year import school_year_of
 from models.timetable import format_date, next_allowed
+from models.types import id_of
 
 log = logging.getLogger("thidua.reminders")
 
@@ -80,25 +84,27 @@ class Delivery(StrEnum):
 
 
 @dataclass(frozen=True)
-class Button:
-    label: str
-    data: str
-
-
-@dataclass(frozen=True)
 class Outgoing:
+    """One ping for one person; the sender picks the app (the one the person wrote from last)."""
+
     send_id: int
-    chat_id: int
+    person_id: int
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+
+    @property
+    def screen(self) -> Screen:
+        return Screen(self.text, buttons=self.buttons)
 
 
 @dataclass(frozen=True)
 class Outcome:
     delivery: Delivery
-    message_id: int | None = None
+    message_id: str | None = None  # where the channel gives one
     retry_after: float | None = None
     detail: str = ""
+    channel: str | None = None  # where it went (models.channels.Channel)
+    chat_id: str | None = None
 
 
 Sender = Callable[[Outgoing], Awaitable[Outcome]]
@@ -453,7 +459,7 @@ async def _targets(
             units &= {reminder.unit_id}
         units -= finished
         if units:
-            rows = await session.exec(
+            found = await session.exec(
                 select(PersonRole.person_id, PersonRole.unit_id)
                 .where(
                     PersonRole.kind == RoleKind.REP,
@@ -463,7 +469,7 @@ async def _targets(
                 )
                 .order_by(col(PersonRole.id))
             )
-            pairs = [(p, u) for p, u in rows]
+            pairs = [(p, u) for p, u in found]
     else:
         head_unit = (
             await session.exec(
@@ -478,12 +484,12 @@ async def _targets(
             (col(PersonRole.kind) == RoleKind.REP) & (col(PersonRole.unit_id) == head_unit),
             (col(PersonRole.kind) == RoleKind.HEAD_OFFICE) & (col(PersonRole.bloc_id) == bloc),
         )
-        rows = await session.exec(
+        head_people = await session.exec(
             select(PersonRole.person_id)
             .where(heads, PersonRole.school_year_id == year, col(PersonRole.revoked_at).is_(None))
             .order_by(col(PersonRole.id))
         )
-        pairs = [(p, head_unit) for p in rows]
+        pairs = [(p, head_unit) for p in head_people]
     if reminder.person_id is not None:
         pairs = [pair for pair in pairs if pair[0] == reminder.person_id]
     if reminder.subject_person_id is not None:
@@ -491,9 +497,17 @@ async def _targets(
     if not pairs:
         return []
     ids = {p for p, _ in pairs}
+    # Someone who never wrote to the bot on any app cannot be reached: no row for them.
     with_chat = set(
         await session.exec(
-            select(Person.id).where(col(Person.id).in_(ids), col(Person.telegram_id).is_not(None))
+            select(Person.id).where(
+                col(Person.id).in_(ids),
+                or_(
+                    col(Person.telegram_id).is_not(None),
+                    col(Person.zalo_id).is_not(None),
+                    col(Person.id).in_(select(ChannelAccount.person_id)),
+                ),
+            )
         )
     )
     muted: set[int] = set()
@@ -585,7 +599,7 @@ async def _claim_batch(
             )
         }
         blocs = {
-            b.id: b
+            id_of(b): b
             for b in await session.exec(select(Bloc).where(col(Bloc.id).in_({r.bloc_id for _, r, _ in rows})))
         }
         units = {
@@ -676,13 +690,13 @@ async def _claim_batch(
         return [] if not decisions else await _claim_batch(db, now, zone, done, report, batch, lease)
     claimed: list[_Claimed] = []
     for send, reminder, person, text, buttons, more in to_send:
-        assert send.id is not None and person.telegram_id is not None
+        assert send.id is not None and person.id is not None
         claimed.append(
             _Claimed(
                 send_id=send.id,
                 token=secrets.token_hex(8),
-                outgoing=Outgoing(send.id, person.telegram_id, text, buttons),
-                person_id=person.id,  # type: ignore[arg-type]
+                outgoing=Outgoing(send.id, person.id, text, buttons),
+                person_id=person.id,
                 unit_id=send.unit_id,
                 bloc_id=reminder.bloc_id,
                 school_year_id=reminder.school_year_id,
@@ -738,8 +752,9 @@ async def _deliver(db: Database, send: Sender, item: _Claimed, now: datetime, re
                 .values(
                     status=SendStatus.SENT,
                     sent_at=now,
-                    chat_id=item.outgoing.chat_id,
-                    message_id=outcome.message_id,
+                    channel=outcome.channel,
+                    chat_ref=outcome.chat_id,
+                    message_ref=outcome.message_id,
                     attempts=ReminderSend.attempts + 1,
                 )
             )
@@ -812,14 +827,25 @@ async def _record_unreachable(db: Database, item: _Claimed, detail: str, now: da
         pass  # a parallel sweep recorded it first
 
 
-async def mark_reachable(db: Database, telegram_id: int) -> bool:
-    """The person wrote to the bot again (unblocked it): pings may go to them again."""
+async def mark_reachable(db: Database, channel: Channel, external_id: str) -> bool:
+    """The person wrote to the bot again from this account: pings may go to them again.
+
+    Pings go to the app the person wrote from last, so a message on any of their apps makes
+    them reachable, on that app. One read per message when nobody is unreachable."""
+    account = select(ChannelAccount.person_id).where(
+        col(ChannelAccount.channel) == channel.value, col(ChannelAccount.external_id) == external_id
+    )
+    # People known before channel accounts existed (and the demo's) are found by their app's id.
+    if channel is Channel.TELEGRAM and external_id.lstrip("-").isdigit():
+        legacy = select(Person.id).where(Person.telegram_id == int(external_id))
+    else:
+        legacy = select(Person.id).where(Person.zalo_id == external_id)
     async with db.session() as session:
         found = (
             await session.exec(
-                select(PersonReach.person_id)
-                .join(Person, col(Person.id) == PersonReach.person_id)
-                .where(Person.telegram_id == telegram_id)
+                select(PersonReach.person_id).where(
+                    or_(col(PersonReach.person_id).in_(account), col(PersonReach.person_id).in_(legacy))
+                )
             )
         ).first()
     if found is None:
@@ -945,7 +971,7 @@ async def _render(
 
 
 async def _render_unreachable(
-    db: Database, head: Person, reports: Sequence[tuple[int, Reminder]], blocs: dict[int | None, Bloc]
+    db: Database, head: Person, reports: Sequence[tuple[int, Reminder]], blocs: dict[int, Bloc]
 ) -> tuple[list[tuple[str, list[int]]], list[int]]:
     """The head's digest of everyone found unreachable, with unit and phone, in the head's language.
 
@@ -1027,26 +1053,61 @@ class ButtonResult:
 
 
 async def _own_send(
-    session: AsyncSession, send_id: int, telegram_id: int
+    session: AsyncSession, send_id: int, person_id: int
 ) -> tuple[ReminderSend, Reminder] | None:
+    if not is_id(send_id):  # from button data: a number no column holds is no ping
+        return None
     row = (
         await session.exec(
             select(ReminderSend, Reminder)
             .join(Reminder, col(Reminder.id) == ReminderSend.reminder_id)
-            .join(Person, col(Person.id) == ReminderSend.person_id)
-            .where(ReminderSend.id == send_id, Person.telegram_id == telegram_id)
+            .where(ReminderSend.id == send_id, ReminderSend.person_id == person_id)
         )
     ).first()
     return None if row is None else (row[0], row[1])
 
 
+async def sent_ping(
+    db: Database, send_id: int, person_id: int, *, zone: ZoneInfo
+) -> tuple[str, tuple[tuple[Button, ...], ...]] | None:
+    """A ping this person got, as it read when it was sent, with only its task button left: what
+    the ping becomes, where the channel can edit it, once it was snoozed or muted."""
+    async with db.session() as session:
+        found = await _own_send(session, send_id, person_id)
+        if found is None or found[0].sent_at is None or found[1].milestone_id is None:
+            return None
+        send, reminder = found
+        person = await session.get(Person, person_id)
+        milestone = await session.get(Milestone, reminder.milestone_id)
+        bloc = await session.get(Bloc, reminder.bloc_id)
+        unit = await session.get(Unit, send.unit_id) if send.unit_id is not None else None
+    if person is None or milestone is None or bloc is None or send.sent_at is None:
+        return None
+    rendered = await _render(
+        db,
+        send,
+        reminder,
+        person,
+        milestone,
+        bloc,
+        {unit.id: unit} if unit else {},
+        _DoneCache(db),
+        send.sent_at,
+        zone,
+    )
+    if rendered is None:
+        return None
+    text, rows = rendered
+    return text, tuple(row for row in rows if all(b.data.startswith("task:") for b in row))
+
+
 async def snooze(
-    db: Database, send_id: int, telegram_id: int, *, now: datetime, zone: ZoneInfo
+    db: Database, send_id: int, person_id: int, *, now: datetime, zone: ZoneInfo
 ) -> ButtonResult:
     """Remind me again later, once per ping: tomorrow, or in a few hours when tomorrow is too late."""
     today = _today(now, zone)
     async with db.transaction() as session:
-        found = await _own_send(session, send_id, telegram_id)
+        found = await _own_send(session, send_id, person_id)
         if found is None or found[1].milestone_id is None:
             return ButtonResult(Answer.GONE)
         send, reminder = found
@@ -1108,11 +1169,11 @@ async def _mute(session: AsyncSession, milestone_id: int, person_id: int, now: d
     return Answer.OK
 
 
-async def mute_from_send(db: Database, send_id: int, telegram_id: int, *, now: datetime) -> ButtonResult:
+async def mute_from_send(db: Database, send_id: int, person_id: int, *, now: datetime) -> ButtonResult:
     """No more pings about this milestone for me (the head's daily list leaves it out too)."""
     try:
         async with db.transaction() as session:
-            found = await _own_send(session, send_id, telegram_id)
+            found = await _own_send(session, send_id, person_id)
             if found is None or found[1].milestone_id is None:
                 return ButtonResult(Answer.GONE)
             return ButtonResult(await _mute(session, found[1].milestone_id, found[0].person_id, now))
@@ -1120,11 +1181,11 @@ async def mute_from_send(db: Database, send_id: int, telegram_id: int, *, now: d
         return ButtonResult(Answer.ALREADY)  # a double tap raced itself
 
 
-async def mute_milestone(db: Database, milestone_id: int, telegram_id: int, *, now: datetime) -> ButtonResult:
+async def mute_milestone(db: Database, milestone_id: int, person_id: int, *, now: datetime) -> ButtonResult:
     """The head takes a milestone off their overdue list (done outside the bot, or not theirs)."""
     try:
         async with db.transaction() as session:
-            person = await people._person_by_telegram(session, telegram_id)
+            person = await session.get(Person, person_id)
             milestone = await session.get(Milestone, milestone_id)
             if person is None or person.id is None or milestone is None:
                 return ButtonResult(Answer.GONE)
@@ -1148,17 +1209,17 @@ class AdhocOption:
     total: int
 
 
-async def led_blocs(db: Database, telegram_id: int, today: date) -> list[int] | None:
+async def led_blocs(db: Database, person_id: int, today: date) -> list[int] | None:
     """The blocs whose reminders this person runs (None: not a bloc officer nor an admin).
 
     The one officer check of the head's reminder commands (/nhacviec, /caidatnhac).
     """
-    found = await _led_blocs(db, telegram_id, today)
+    found = await _led_blocs(db, person_id, today)
     return None if found is None or not found[0] else found[0]
 
 
-async def _led_blocs(db: Database, telegram_id: int, today: date) -> tuple[list[int], int | None] | None:
-    profile = await people.profile(db, telegram_id, today)
+async def _led_blocs(db: Database, person_id: int, today: date) -> tuple[list[int], int | None] | None:
+    profile = await people.profile_of(db, person_id, today)
     if profile is None:
         return None
     led = profile.led_bloc_ids()
@@ -1174,11 +1235,11 @@ async def _led_blocs(db: Database, telegram_id: int, today: date) -> tuple[list[
 
 
 async def adhoc_options(
-    db: Database, telegram_id: int, *, now: datetime, zone: ZoneInfo
+    db: Database, person_id: int, *, now: datetime, zone: ZoneInfo
 ) -> list[AdhocOption] | None:
     """Milestones of the blocs this person leads that units must do, not long past; None: not a bloc officer."""
     today = _today(now, zone)
-    led = await _led_blocs(db, telegram_id, today)
+    led = await _led_blocs(db, person_id, today)
     if led is None or not led[0]:
         return None
     done = _DoneCache(db)
@@ -1229,11 +1290,11 @@ async def adhoc_options(
 
 
 async def send_adhoc(
-    db: Database, telegram_id: int, milestone_id: int, bloc_id: int, *, now: datetime, zone: ZoneInfo
+    db: Database, person_id: int, milestone_id: int, bloc_id: int, *, now: datetime, zone: ZoneInfo
 ) -> ButtonResult:
     """The head reminds the bloc's units that have not done a milestone; once per milestone a day."""
     today = _today(now, zone)
-    led = await _led_blocs(db, telegram_id, today)
+    led = await _led_blocs(db, person_id, today)
     if led is None or bloc_id not in led[0]:
         return ButtonResult(Answer.NOT_ALLOWED)
     async with db.session() as session:
@@ -1312,10 +1373,10 @@ class Agenda:
     items: list[AgendaItem] = field(default_factory=list)
 
 
-async def agenda(db: Database, telegram_id: int, *, now: datetime, zone: ZoneInfo) -> Agenda:
+async def agenda(db: Database, person_id: int, *, now: datetime, zone: ZoneInfo) -> Agenda:
     """A person's own items: upcoming ones, and recent overdue ones not done, soonest first."""
     today = _today(now, zone)
-    profile = await people.profile(db, telegram_id, today)
+    profile = await people.profile_of(db, person_id, today)
     if profile is None or not profile.roles:
         return Agenda(has_role=False)
     done = _DoneCache(db)

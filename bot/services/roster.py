@@ -6,22 +6,31 @@ as a whole or refused with every bad row named. Re-importing the same file chang
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
+from bot.services import uploads
 from bot.services.notices import Notice
-from models.organisation import Authority, Bloc, BlocMembership, Position, SchoolYear, Unit
+from models.organisation import (
+    AUTHORITY_ROLES,
+    Authority,
+    Bloc,
+    BlocMembership,
+    PersonRole,
+    Position,
+    RoleKind,
+    SchoolYear,
+    Unit,
+)
 from models.school_year import school_year_bounds
 from models.text import name_key, nfc, strip_diacritics
+from models.types import id_of
 
 # Accepted headers (compared without diacritics, case-folded).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -123,28 +132,20 @@ def _table_from_bytes(data: bytes, filename: str) -> tuple[list[list[str]], Noti
     suffix = Path(filename).suffix.lower()
     if len(data) > MAX_FILE_BYTES:
         return [], Notice("roster.bad_file", {"file": filename, "detail": "> 5 MB"})
-    if suffix == ".csv":
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return [], Notice("roster.bad_encoding")
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return [[nfc(cell) for cell in row] for row in csv.reader(io.StringIO(text), dialect)], None
-    if suffix == ".xlsx":
-        try:
-            from openpyxl import load_workbook  # on first use: start-up stays light
-
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            return [], Notice("roster.bad_file", {"file": filename, "detail": type(exc).__name__})
-        sheet = workbook.worksheets[0]
-        rows = [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-        return rows, None
-    return [], Notice("roster.bad_type", {"file": filename})
+    if suffix not in (".csv", ".xlsx"):
+        return [], Notice("roster.bad_type", {"file": filename})
+    try:
+        if suffix == ".csv":
+            try:
+                text = uploads.csv_text(data)
+            except UnicodeDecodeError:
+                return [], Notice("roster.bad_encoding")
+            return [[nfc(cell) for cell in row] for row in uploads.csv_rows(text)], None
+        return [[_cell(value) for value in row] for row in uploads.xlsx_rows(data)], None
+    except uploads.TableTooBig as too_big:
+        return [], too_big.notice(filename)
+    except uploads.UnreadableTable as unreadable:
+        return [], Notice("roster.bad_file", {"file": filename, "detail": str(unreadable)})
 
 
 def _header_map(header: list[str]) -> dict[str, int]:
@@ -308,13 +309,15 @@ async def import_roster(
         for row in parsed.rows:
             bloc = blocs.get(row.bloc_number)
             if bloc is None:
-                bloc = Bloc(authority_id=authority.id, number=row.bloc_number, name=row.bloc_name)
+                bloc = Bloc(authority_id=id_of(authority), number=row.bloc_number, name=row.bloc_name)
                 session.add(bloc)
                 await session.flush()
                 blocs[row.bloc_number] = bloc
             unit = units.get(name_key(row.unit_name))
             if unit is None:
-                unit = Unit(authority_id=authority.id, name=row.unit_name, name_key=name_key(row.unit_name))
+                unit = Unit(
+                    authority_id=id_of(authority), name=row.unit_name, name_key=name_key(row.unit_name)
+                )
                 session.add(unit)
                 await session.flush()
                 units[unit.name_key] = unit
@@ -322,9 +325,9 @@ async def import_roster(
                 value = getattr(row, attribute)
                 if value and getattr(unit, attribute) != value:
                     setattr(unit, attribute, value)
-                    touched_units.add(unit.id)
+                    touched_units.add(id_of(unit))
                     session.add(unit)
-            desired[(bloc.id, unit.id)] = (row.position, f"{row.unit_name} ({row.bloc_name})")
+            desired[(id_of(bloc), id_of(unit))] = (row.position, f"{row.unit_name} ({row.bloc_name})")
 
         # 2. Offices that change hands are cleared first, so the one-head-per-bloc index holds throughout.
         file_blocs = {bloc_id for bloc_id, _ in desired}
@@ -341,20 +344,20 @@ async def import_roster(
 
         # 3. Memberships as the file says; report against what was there before.
         for key, (position, label) in desired.items():
-            membership = memberships.get(key)
-            if membership is None:
-                membership = BlocMembership(
-                    school_year_id=year.id, bloc_id=key[0], unit_id=key[1], position=position
+            found = memberships.get(key)
+            if found is None:
+                found = BlocMembership(
+                    school_year_id=id_of(year), bloc_id=key[0], unit_id=key[1], position=position
                 )
-                memberships[key] = membership
+                memberships[key] = found
                 report.added.append(label)
             else:
-                membership.position = position
+                found.position = position
                 if original[key] != position or key[1] in touched_units:
                     report.changed.append(label)
                 else:
                     report.unchanged += 1
-            session.add(membership)
+            session.add(found)
         # Offices cleared in step 2 whose unit is not in the file at all are changes too.
         bloc_by_id = {b.id: b for b in blocs.values()}
         unit_by_id = {u.id: u for u in units.values()}
@@ -378,8 +381,86 @@ async def import_roster(
                 )
         counts = Counter(bloc_id for bloc_id, _ in memberships)
         report.bloc_counts = {
-            bloc.name: counts[bloc.id]
+            bloc.name: counts[id_of(bloc)]
             for bloc in sorted(blocs.values(), key=lambda b: b.number)
-            if counts[bloc.id]
+            if counts[id_of(bloc)]
         }
     return report
+
+
+# ------------------------------------------------------------------ authority-wide roles (issue 18)
+async def appoint(
+    db: Database,
+    *,
+    person_id: int,
+    kind: RoleKind,
+    authority_id: int,
+    school_year_id: int,
+) -> bool:
+    """Make a person the emulation desk or a council member for the authority's school year.
+
+    False when they hold it already (appointing twice changes nothing)."""
+    if kind not in AUTHORITY_ROLES:
+        raise ValueError(f"{kind} is not an authority-wide role")
+    async with db.transaction() as session:
+        held = (
+            await session.exec(
+                select(PersonRole).where(
+                    PersonRole.person_id == person_id,
+                    PersonRole.kind == kind.value,
+                    PersonRole.authority_id == authority_id,
+                    PersonRole.school_year_id == school_year_id,
+                    col(PersonRole.revoked_at).is_(None),
+                )
+            )
+        ).first()
+        if held is not None:
+            return False
+        session.add(
+            PersonRole(
+                person_id=person_id, kind=kind.value, authority_id=authority_id, school_year_id=school_year_id
+            )
+        )
+    return True
+
+
+async def holders(session: AsyncSession, kind: RoleKind, authority_id: int, school_year_id: int) -> list[int]:
+    """The people holding an authority-wide role (the desk, the council), by person id."""
+    rows = await session.exec(
+        select(PersonRole.person_id)
+        .where(
+            PersonRole.kind == kind.value,
+            PersonRole.authority_id == authority_id,
+            PersonRole.school_year_id == school_year_id,
+            col(PersonRole.revoked_at).is_(None),
+        )
+        .order_by(col(PersonRole.person_id))
+    )
+    return sorted(set(rows))
+
+
+async def appoint_account(
+    db: Database,
+    *,
+    channel: str,
+    external_id: str,
+    kind: RoleKind,
+    authority_name: str,
+    school_year: str,
+) -> Notice:
+    """The command line's `roster appoint`: a person known by a chat account (they have written to
+    the bot once) becomes the emulation desk or a council member for the year."""
+    from models.channels import ChannelAccount
+
+    async with db.session() as session:
+        account = await session.get(ChannelAccount, (channel, external_id))
+        authority = (await session.exec(select(Authority).where(Authority.name == authority_name))).first()
+        year = (await session.exec(select(SchoolYear).where(SchoolYear.name == school_year))).first()
+    if account is None:
+        return Notice("roster.appoint.unknown_account", {"account": f"{channel}:{external_id}"})
+    if authority is None or authority.id is None or year is None or year.id is None:
+        return Notice("roster.appoint.no_roster", {"year": school_year})
+    added = await appoint(
+        db, person_id=account.person_id, kind=kind, authority_id=authority.id, school_year_id=year.id
+    )
+    return Notice("roster.appoint.done" if added else "roster.appoint.already", {"year": school_year})

@@ -1,4 +1,4 @@
-"""Tự chấm điểm, review and ranking (DOMAIN.md step 4; seed 000 §III.1).
+"""Tự chấm điểm, review and ranking (docs/domain.md step 4; seed 000 §III.1).
 
 A unit's sheet has one line per criterion of the bloc's current scale. The sheet keeps the
 criterion the representative is on (`cursor`), so /chamdiem resumes there after any pause or
@@ -50,6 +50,7 @@ from models.registration import (
     Task,
 )
 from models.scoring_rules import Content, Criterion, ScoreError, format_points, parse_score, rank, unit_total
+from models.types import id_of
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EVIDENCE_TYPES = frozenset(
@@ -139,7 +140,8 @@ async def _state(session: AsyncSession, sheet: ScoreSheet, unit_name: str) -> Sh
             ).all()
         )
         overview = tuple(
-            (c.code, lines[c.code].self_score, int(counts.get(lines[c.code].id, 0))) for c in scale.criteria
+            (c.code, lines[c.code].self_score, int(counts.get(id_of(lines[c.code]), 0)))
+            for c in scale.criteria
         )
     return SheetState(
         overview=overview,
@@ -347,7 +349,7 @@ async def add_evidence(
         line = (await _lines(session, sheet_id))[scale.criteria[sheet.cursor].code]
         session.add(
             ScoreEvidence(
-                line_id=line.id,  # type: ignore[arg-type]
+                line_id=id_of(line),
                 kind=kind,
                 value=value,
                 file_name=file_name,
@@ -542,7 +544,11 @@ async def proposers(session: AsyncSession, sheet: ScoreSheet, line_ids: list[int
         )
         .order_by(col(ChangeHistory.id))
     )
-    latest = {int(line_id): (person_id, at) for line_id, person_id, at in rows if person_id is not None}
+    latest = {
+        int(line_id): (person_id, at)
+        for line_id, person_id, at in rows
+        if person_id is not None and line_id is not None
+    }
     found: dict[int, Proposer] = {}
     for line_id, (person_id, at) in latest.items():
         person = await session.get(Person, person_id)
@@ -735,7 +741,9 @@ async def accept_lines(
         return await _sheet_view(session, sheet)
 
 
-_PROPOSAL = re.compile(r"^\s*([+\-−–]?[0-9]+(?:[.,][0-9]*)?)\s*[:;,\-–]?\s*(.*)$", re.S)
+# The score must end where a space or a separator starts: "1e309" or "7²" is not 1 or 7 followed
+# by a reason, it is a score that is not a number.
+_PROPOSAL = re.compile(r"^\s*([+\-−–]?[0-9]+(?:[.,][0-9]*)?)(?=[\s:;,\-–]|$)\s*[:;,\-–]?\s*(.*)$", re.S)
 
 
 @dataclass(frozen=True)
@@ -786,6 +794,15 @@ async def propose(
         criterion = scale.criterion(line.criterion_code)
         assert criterion is not None
         if match is None:
+            typed = (text or "").split(maxsplit=1)
+            if not typed:
+                raise Refused("review.bad_proposal")
+            # Say what is wrong with the score typed ("1e309", "NaN", "７") rather than guess a reason.
+            parsed = parse_score(typed[0][:40], criterion)
+            if isinstance(parsed, ScoreError):
+                raise Refused(
+                    "score.bad", detail=Bilingual("", {"vi": parsed.message_vi, "en": parsed.message_en})
+                )
             raise Refused("review.bad_proposal")
         parsed = parse_score(match.group(1), criterion)
         if isinstance(parsed, ScoreError):
@@ -1107,10 +1124,9 @@ async def ranking(db: Database, person_id: int, *, today: date) -> Ranking:
             own = unit.unit_id
         units = {u.unit_id: u.name for u in await bloc_units(session, bloc_id, year_id)}
         totals = await final_totals(session, bloc_id, year_id)
-    rows = rank(totals, tiebreak=lambda unit_id: units.get(unit_id, ""))  # type: ignore[arg-type]
+    rows = rank(totals, tiebreak=lambda unit_id: units.get(unit_id, ""))
     lines = tuple(
-        RankLine(int(row.unit_id), units.get(int(row.unit_id), "?"), row.total, row.rank, row.tied)  # type: ignore[call-overload]
-        for row in rows
+        RankLine(row.unit_id, units.get(row.unit_id, "?"), row.total, row.rank, row.tied) for row in rows
     )
     pending = tuple(name for unit_id, name in units.items() if unit_id not in totals)
     if own is not None:

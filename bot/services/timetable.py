@@ -8,11 +8,9 @@ creates. A table with any unreadable row saves nothing.
 
 from __future__ import annotations
 
-import csv
-import io
+import asyncio
 import json
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,11 +22,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.services import people
+from bot.services import people, uploads
 from bot.services.notices import Notice
 from bot.services.progress import Task
 from bot.services.roster import get_or_create_year
-from models.organisation import Bloc, BlocMembership, SchoolYear
+from models.organisation import Bloc, BlocMembership, Person, SchoolYear
 from models.reminders import (
     Milestone,
     MilestoneMute,
@@ -90,21 +88,24 @@ def read_table(data: bytes, filename: str) -> list[list[object]] | Notice:
         if suffix == ".txt":
             return [[text]]  # pasted text saved as a file: parsed as text by the caller
         try:
-            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+            return [list(row) for row in uploads.csv_rows(text)]
+        except uploads.TableTooBig as too_big:
+            return too_big.notice(filename)
+        except uploads.UnreadableTable as unreadable:
+            return Notice("timetable.bad_file", {"file": filename, "detail": str(unreadable)})
     if suffix == ".xlsx":
         try:
-            from openpyxl import load_workbook  # on first use: start-up stays light
-
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            return Notice("timetable.bad_file", {"file": filename, "detail": type(exc).__name__})
-        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        workbook.close()
-        return rows
+            return uploads.xlsx_rows(data)
+        except uploads.TableTooBig as too_big:
+            return too_big.notice(filename)
+        except uploads.UnreadableTable as unreadable:
+            return Notice("timetable.bad_file", {"file": filename, "detail": str(unreadable)})
     return Notice("timetable.bad_type", {"file": filename})
+
+
+async def read_table_off_loop(data: bytes, filename: str) -> list[list[object]] | Notice:
+    """`read_table` in a worker thread, so a big sheet does not hold up everybody else's taps."""
+    return await asyncio.to_thread(read_table, data, filename)
 
 
 def text_to_cells(text: str) -> list[list[object]]:
@@ -537,9 +538,9 @@ class Scope:
     school_year: str | None
 
 
-async def import_scope(db: Database, telegram_id: int, today: date) -> Scope:
+async def import_scope(db: Database, person_id: int, today: date) -> Scope:
     """Whose timetable a person loads: an administrator's is every bloc's; a head's is their bloc's."""
-    profile = await people.profile(db, telegram_id, today)
+    profile = await people.profile_of(db, person_id, today)
     if profile is None:
         raise NotAllowedError
     year = profile.roles[0].school_year if profile.roles else None
@@ -552,13 +553,13 @@ async def import_scope(db: Database, telegram_id: int, today: date) -> Scope:
 
 
 async def create_draft(
-    db: Database, telegram_id: int, cells: Sequence[Sequence[object]], *, now: datetime, zone: ZoneInfo
+    db: Database, person_id: int, cells: Sequence[Sequence[object]], *, now: datetime, zone: ZoneInfo
 ) -> Preview:
     """Check a pasted or uploaded table; when every row reads, keep it as a draft to confirm."""
     today = now.astimezone(zone).date()
-    scope = await import_scope(db, telegram_id, today)
+    scope = await import_scope(db, person_id, today)
     preview = check(cells, school_year=None, today=today)
-    profile = await people.profile(db, telegram_id, today)  # before the transaction: SQLite has one writer
+    profile = await people.profile_of(db, person_id, today)  # before the transaction: SQLite has one writer
     assert profile is not None
     async with db.transaction() as session:
         if scope.bloc_id is not None:
@@ -593,11 +594,11 @@ class DraftGoneError(Exception):
 
 
 async def save_draft(
-    db: Database, draft_id: int, telegram_id: int, *, now: datetime, zone: ZoneInfo
+    db: Database, draft_id: int, person_id: int, *, now: datetime, zone: ZoneInfo
 ) -> ImportResult:
     """Save a confirmed draft once: a double tap on "Lưu" finds it used and saves nothing more."""
     today = now.astimezone(zone).date()
-    profile = await people.profile(db, telegram_id, today)
+    profile = await people.profile_of(db, person_id, today)
     async with db.transaction() as session:
         draft = await session.get(TimetableDraft, draft_id)
         if (
@@ -619,10 +620,10 @@ async def save_draft(
     return result
 
 
-async def drop_draft(db: Database, draft_id: int, telegram_id: int, *, now: datetime) -> None:
+async def drop_draft(db: Database, draft_id: int, person_id: int, *, now: datetime) -> None:
     async with db.transaction() as session:
         draft = await session.get(TimetableDraft, draft_id)
-        person = await people._person_by_telegram(session, telegram_id)
+        person = await session.get(Person, person_id)
         if draft is None or person is None or draft.person_id != person.id or draft.used_at is not None:
             raise DraftGoneError
         draft.used_at = now

@@ -42,6 +42,16 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_link_code_person_id"), "link_code", ["person_id"], unique=False)
     op.create_table(
+        "upload_link",
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("account_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("expires_at", models.types.UTCDateTime(), nullable=False),
+        sa.Column("used_at", models.types.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("token_hash"),
+    )
+    op.create_table(
         "chat_menu",
         sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("chat_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -88,6 +98,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("outbox_message")
     op.drop_table("chat_menu")
+    op.drop_table("upload_link")
     op.drop_index(op.f("ix_link_code_person_id"), table_name="link_code")
     op.drop_table("link_code")
     op.drop_index(op.f("ix_channel_account_person_id"), table_name="channel_account")

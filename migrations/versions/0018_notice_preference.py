@@ -1,7 +1,7 @@
 """Hand-off notices: a person's choice of one digest a day (notice_preference)
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import models.types
 
 revision: str = "0018"
-down_revision: str | None = "0014"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

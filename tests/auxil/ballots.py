@@ -11,6 +11,7 @@ from bot.services.ballots import Purpose
 from bot.services.demo import Persona, load_demo, load_demo_progress
 from models.meetings import MeetingKind
 from tests.auxil.clock import Clock
+from tests.auxil.people import pid
 
 MASTER = ballot_crypto.parse_master_key(ballot_crypto.new_master_key())
 
@@ -28,7 +29,7 @@ class Bloc2:
         now = self.clock()
         view = await meetings.create_meeting(
             self.db,
-            telegram_id=self.head,
+            person_id=await pid(self.db, self.head),
             bloc_id=await self._bloc_id(),
             kind=MeetingKind.YEAREND,
             starts_at=now,
@@ -39,25 +40,29 @@ class Bloc2:
         )
         self.meeting_id = view.id
         view = await meetings.open_meeting(
-            self.db, telegram_id=self.head, meeting_id=view.id, now=now, today=now.date()
+            self.db, person_id=await pid(self.db, self.head), meeting_id=view.id, now=now, today=now.date()
         )
         assert view.checkin_code and len(view.checkin_code) == 4
         for rep in self.reps[:present]:
             done = await meetings.check_in(
-                self.db, telegram_id=rep.user_id, code=view.checkin_code, now=now, today=now.date()
+                self.db,
+                person_id=await pid(self.db, rep.user_id),
+                code=view.checkin_code,
+                now=now,
+                today=now.date(),
             )
             assert done.status == "present"
         return await meetings.view(self.db, view.id)
 
     async def _bloc_id(self) -> int:
-        blocs = await meetings.led_blocs(self.db, self.head, self.clock().date())
+        blocs = await meetings.led_blocs(self.db, await pid(self.db, self.head), self.clock().date())
         return blocs[0][0]
 
     async def poll(self, purpose: Purpose, title: str, seats: int = 1) -> ballots.PollView:
         now = self.clock()
         draft = await ballots.create_draft(
             self.db,
-            telegram_id=self.head,
+            person_id=await pid(self.db, self.head),
             meeting_id=self.meeting_id,
             purpose=purpose,
             title=title,
@@ -65,7 +70,7 @@ class Bloc2:
             seats=seats,
         )
         opened = await ballots.open_poll(
-            self.db, telegram_id=self.head, poll_id=draft.id, master_key=MASTER, now=now
+            self.db, person_id=await pid(self.db, self.head), poll_id=draft.id, master_key=MASTER, now=now
         )
         return opened.poll
 

@@ -12,11 +12,13 @@ from bot.channels.zalo.adapter import ZaloChannel
 from bot.db import Database
 from bot.delivery import DeliveryJob
 from bot.deps import Deps
+from bot.jobs import Periodic
 from bot.sandbox.client import Person, SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.services.demo import Persona
 from bot.settings import Settings
-from bot.web import WebServer, build_web_app
+from bot.web import Route, WebServer, build_web_app
+from handlers import periodic_jobs
 
 TEST_MASTER_KEY = new_master_key()
 
@@ -42,25 +44,33 @@ class RunningBot:
         self.zalo: ZaloChannel | None = None
         self.web: WebServer | None = None
         self.delivery: DeliveryJob | None = None
+        self.jobs: list[Periodic] = []
 
     async def start(self) -> None:
-        # The bot's web server too: Zalo people get files as links to it.
-        self.web = WebServer(build_web_app(self.deps), "127.0.0.1", 0)
-        self.deps.public_url = await self.web.start()
         router = build_router()
+        self.zalo = build_zalo(
+            self.deps, router, token=self.server.sandbox.zalo.token, base_url=f"{self.server.url}/zalo"
+        )
+        # The bot's web server too: Zalo people get files as links to it, and upload through it.
+        uploads = [Route(method, path, handler) for method, path, handler in self.zalo.upload_routes()]
+        self.web = WebServer(build_web_app(self.deps, uploads), "127.0.0.1", 0)
+        self.deps.public_url = await self.web.start()
         self.application = build_application(
             self.deps, token=self.server.sandbox.token, base_url=self.server.url, router=router
         )
         await start_bot(self.application, poll_timeout=1)
-        self.zalo = build_zalo(
-            self.deps, router, token=self.server.sandbox.zalo.token, base_url=f"{self.server.url}/zalo"
-        )
         await self.zalo.start_polling(timeout=1)
         self.delivery = DeliveryJob(self.deps, interval=0.2)
         self.deps.poke_delivery = self.delivery.poke
         self.delivery.start()
+        self.jobs = periodic_jobs(self.deps)
+        for job in self.jobs:
+            job.start()
 
     async def stop(self) -> None:
+        for job in self.jobs:
+            await job.stop()
+        self.jobs = []
         if self.delivery is not None:
             await self.delivery.stop()
             self.delivery = None

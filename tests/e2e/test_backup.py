@@ -26,6 +26,7 @@ from models.meetings import Poll, PollStatus
 from models.vote_rules import Choice
 from tests.auxil.ballots import MASTER, Bloc2
 from tests.auxil.bot import TEST_MASTER_KEY
+from tests.auxil.people import pid
 
 pytestmark = [pytest.mark.e2e, pytest.mark.operations]
 
@@ -90,7 +91,7 @@ async def test_a_backup_restores_onto_an_empty_database_with_its_closed_poll(
             c.position: (Choice.AGREE, Choice.DISAGREE)[(index + c.position) % 2] for c in poll.on_ballot
         }
         cast = await ballots.cast(
-            db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot=answers, now=bloc2.clock()
+            db, poll_ref=poll.ref, person_id=await pid(db, rep.user_id), ballot=answers, now=bloc2.clock()
         )
         assert cast.status is ballots.CastStatus.RECORDED
     await ballots.close_poll(db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock())

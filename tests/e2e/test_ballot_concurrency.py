@@ -7,23 +7,21 @@ times at once (double taps, impatient colleagues, a flaky network replaying pres
 from __future__ import annotations
 
 import asyncio
-from types import SimpleNamespace
 
 import pytest
 from sqlmodel import func, select
 
 from bot import ballot_crypto
-from bot.app import build_application
 from bot.db import Database
-from bot.deps import Deps
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.services import ballots, invites, meetings, people
 from bot.services.ballots import Purpose
-from handlers.voting import send_ballots
+from handlers.voting import outbox_ballot, post_progress_line
 from models.meetings import MeetingKind, Participation, SealedBallot
-from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot, make_settings
+from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot
 from tests.auxil.clock import Clock
+from tests.auxil.people import pid
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ballot]
 MASTER = ballot_crypto.parse_master_key(TEST_MASTER_KEY)
@@ -64,7 +62,7 @@ async def test_fifty_simultaneous_casts_for_one_unit_record_one_ballot(
         if rep.user_id not in colleagues:
             await client.person(rep.user_id, rep.first_name, last_name=rep.last_name)
 
-    opened = await _open_deputy_election(db, clock, reps, sandbox_server)
+    opened = await _open_deputy_election(db, clock, reps, bot)
     candidate = opened.poll.on_ballot[0].label
     reviews = [await _review(screen, candidate) for screen in screens]
     presses = [
@@ -89,7 +87,7 @@ async def test_fifty_simultaneous_casts_for_one_unit_record_one_ballot(
 
 
 async def _open_deputy_election(
-    db: Database, clock: Clock, reps: list, sandbox_server: SandboxServer, *, minutes: int | None = None
+    db: Database, clock: Clock, reps: list, bot: RunningBot, *, minutes: int | None = None
 ) -> ballots.OpenedPoll:
     """Bloc 2 in session with its first ten units present, and next year's deputy on the ballot,
     sent to the voters by the production code path (a bot that is not polling)."""
@@ -97,8 +95,8 @@ async def _open_deputy_election(
     head = reps[0].user_id
     view = await meetings.create_meeting(
         db,
-        telegram_id=head,
-        bloc_id=(await meetings.led_blocs(db, head, today))[0][0],
+        person_id=await pid(db, head),
+        bloc_id=(await meetings.led_blocs(db, await pid(db, head), today))[0][0],
         kind=MeetingKind.YEAREND,
         starts_at=now,
         place="Hội trường",
@@ -106,29 +104,35 @@ async def _open_deputy_election(
         now=now,
         today=today,
     )
-    view = await meetings.open_meeting(db, telegram_id=head, meeting_id=view.id, now=now, today=today)
+    view = await meetings.open_meeting(
+        db, person_id=await pid(db, head), meeting_id=view.id, now=now, today=today
+    )
     for rep in reps[:10]:
         await meetings.check_in(
-            db, telegram_id=rep.user_id, code=view.checkin_code or "", now=now, today=today
+            db, person_id=await pid(db, rep.user_id), code=view.checkin_code or "", now=now, today=today
         )
     draft = await ballots.create_draft(
         db,
-        telegram_id=head,
+        person_id=await pid(db, head),
         meeting_id=view.id,
         purpose=Purpose.ELECT_DEPUTY,
         title="Khối phó năm học tới",
         now=now,
     )
     if minutes is not None:
-        await ballots.set_duration(db, telegram_id=head, poll_id=draft.id, now=now, minutes=minutes)
-    opened = await ballots.open_poll(db, telegram_id=head, poll_id=draft.id, master_key=MASTER, now=now)
-    sender = build_application(
-        Deps(settings=make_settings(db), db=db, master_key=MASTER),
-        token="0:sandbox",
-        base_url=sandbox_server.url,
+        await ballots.set_duration(
+            db, person_id=await pid(db, head), poll_id=draft.id, now=now, minutes=minutes
+        )
+    opened = await ballots.open_poll(
+        db,
+        person_id=await pid(db, head),
+        poll_id=draft.id,
+        master_key=MASTER,
+        now=now,
+        ballot_screen=outbox_ballot,
     )
-    async with sender:
-        await send_ballots(SimpleNamespace(bot=sender.bot, deps=sender.bot_data["deps"]), opened)  # type: ignore[arg-type]
+    bot.deps.poke_delivery()  # the running bot's delivery job sends them
+    await post_progress_line(bot.deps, opened.poll, None)
     return opened
 
 
@@ -146,7 +150,7 @@ async def test_a_ballot_closes_at_its_deadline_and_the_result_is_posted(
     group = await client.in_group(voters[0], -1002)
     await group.send("/nhomkhoi")
     await group.expect("đã được gắn")
-    opened = await _open_deputy_election(db, clock, reps, sandbox_server, minutes=15)
+    opened = await _open_deputy_election(db, clock, reps, bot, minutes=15)
     candidate = opened.poll.on_ballot[2].label
     for voter in voters[:3]:
         review = await _review(voter, candidate)

@@ -5,24 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 from sqlmodel import func, select
 
 from bot import ballot_crypto
-from bot.app import build_application
 from bot.db import Database
-from bot.deps import Deps
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.services import ballots, meetings
 from bot.services.ballots import Purpose
 from bot.services.demo import load_demo
-from handlers.voting import send_ballots
+from handlers.voting import outbox_ballot
 from models.meetings import MeetingKind, Participation, SealedBallot
-from tests.auxil.bot import TEST_MASTER_KEY, make_settings
-from tests.e2e.test_restart import BotProcess
+from tests.auxil.bot import TEST_MASTER_KEY
+from tests.auxil.people import pid
+from tests.auxil.process import BotProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.ballot]
 MASTER = ballot_crypto.parse_master_key(TEST_MASTER_KEY)
@@ -50,10 +48,10 @@ async def test_votes_survive_a_killed_bot(
     reps = [p for p in personas if p.group == "Khối thi đua số 2"]
     head = reps[0].user_id
     people = [await client.person(p.user_id, p.first_name, last_name=p.last_name) for p in reps]
-    blocs = await meetings.led_blocs(db, head, today)
+    blocs = await meetings.led_blocs(db, await pid(db, head), today)
     view = await meetings.create_meeting(
         db,
-        telegram_id=head,
+        person_id=await pid(db, head),
         bloc_id=blocs[0][0],
         kind=MeetingKind.YEAREND,
         starts_at=now,
@@ -62,27 +60,30 @@ async def test_votes_survive_a_killed_bot(
         now=now,
         today=today,
     )
-    view = await meetings.open_meeting(db, telegram_id=head, meeting_id=view.id, now=now, today=today)
+    view = await meetings.open_meeting(
+        db, person_id=await pid(db, head), meeting_id=view.id, now=now, today=today
+    )
     for rep in reps[:10]:
         await meetings.check_in(
-            db, telegram_id=rep.user_id, code=view.checkin_code or "", now=now, today=today
+            db, person_id=await pid(db, rep.user_id), code=view.checkin_code or "", now=now, today=today
         )
     draft = await ballots.create_draft(
         db,
-        telegram_id=head,
+        person_id=await pid(db, head),
         meeting_id=view.id,
         purpose=Purpose.ELECT_HEAD,
         title="Khối trưởng năm học tới",
         now=now,
     )
-    opened = await ballots.open_poll(db, telegram_id=head, poll_id=draft.id, master_key=MASTER, now=now)
-    # The ballots go out through the production code path, from a bot that is not polling.
-    settings = make_settings(db)
-    sender = build_application(
-        Deps(settings=settings, db=db, master_key=MASTER), token="0:sandbox", base_url=sandbox_server.url
+    # The ballots go into the outbox as the chair's press puts them; the bot process delivers them.
+    opened = await ballots.open_poll(
+        db,
+        person_id=await pid(db, head),
+        poll_id=draft.id,
+        master_key=MASTER,
+        now=now,
+        ballot_screen=outbox_ballot,
     )
-    async with sender:
-        await send_ballots(SimpleNamespace(bot=sender.bot, deps=sender.bot_data["deps"]), opened)  # type: ignore[arg-type]
 
     candidate = opened.poll.on_ballot[1].label
     await bot_process.start(client)
@@ -105,7 +106,7 @@ async def test_votes_survive_a_killed_bot(
         await person.expect("Đã ghi nhận")
 
     closed = await ballots.close_poll(
-        db, poll_id=opened.poll.id, master_key=MASTER, now=now, telegram_id=head
+        db, poll_id=opened.poll.id, master_key=MASTER, now=now, person_id=await pid(db, head)
     )
     assert closed.result.voted == 10
     assert closed.result.by_id[opened.poll.on_ballot[1].position].votes == 10

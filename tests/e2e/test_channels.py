@@ -22,11 +22,9 @@ from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.services import invites
-from handlers import build_router
 from models.channels import ChannelAccount
 from models.conversation import ConversationState
 from models.organisation import Person
-from models.permissions import COMMANDS_BY_CAPACITY
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 
@@ -142,16 +140,18 @@ async def test_a_sticker_where_a_name_is_asked_for_changes_nothing(
     await newcomer.expect("Số điện thoại")
 
 
-async def test_a_command_not_yet_on_zalo_says_so(bot: RunningBot, client: SandboxClient) -> None:
-    # Whichever command is still Telegram-only as capabilities move onto the chat layer.
-    pending = [name for name in COMMANDS_BY_CAPACITY if name not in build_router().known_commands()]
-    if not pending:
-        pytest.skip("every command is on the chat layer")
-    person = await client.person_on("zalo", 561008, "Bình")
-    await person.send(f"/{pending[0]}")
-    await person.expect("mới dùng được trên Telegram")
+async def test_what_no_conversation_takes_is_answered_on_either_app(
+    bot: RunningBot, client: SandboxClient, channel: str
+) -> None:
+    person = await client.person_on(channel, 561008, "Bình")
     await person.send("/khonglenhnay")
     await person.expect("Không có lệnh này")
+    await person.send("xin chào bot")  # stray text in a private chat
+    await person.expect("chưa hiểu tin nhắn này")
+    await person.send("/language")
+    await person.expect("Chọn ngôn ngữ")
+    await person.send("/whoami")  # a new screen: on Zalo the language list is no longer answerable
+    await person.expect("chưa có vai trò")
 
 
 async def test_a_person_links_telegram_and_zalo_and_is_one_person(

@@ -16,6 +16,7 @@ from sqlmodel import select
 from telegram import Bot
 
 from bot.__main__ import NO_TOKEN_FOR_EVIDENCE, export_files
+from bot.channels.telegram import TelegramDeliverer
 from bot.db import Database
 from bot.exports.evidence_pack import INDEX_NAME
 from bot.sandbox.client import SandboxClient
@@ -23,13 +24,13 @@ from bot.sandbox.server import SandboxServer
 from bot.services import criteria, scoring
 from bot.services.evidence_pack import FetchError, TooBig
 from bot.settings import Settings
-from handlers.exports import telegram_download
+from handlers.exports import evidence_download
 from models.registration import ScoreEvidence
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.e2e.test_exports import collect, press
-from tests.e2e.test_registration import HEAD, UNIT, publish_scale
-from tests.unit.test_registration_service import SCALE, make_world
+from tests.auxil.export_chat import collect, press
+from tests.auxil.scale_chat import HEAD, UNIT, publish_scale
+from tests.auxil.world import SCALE, make_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.export]
 
@@ -114,7 +115,7 @@ async def test_the_download_function_turns_telegrams_refusals_into_reasons(
     async with Bot(
         sandbox_server.sandbox.token, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot"
     ) as bot:
-        download = telegram_download(bot)
+        download = evidence_download(TelegramDeliverer(bot))
         assert await download(small["message"]["document"]["file_id"]) == b"PK\x03\x04 small"
         with pytest.raises(TooBig):
             await download(big["message"]["document"]["file_id"])

@@ -11,22 +11,19 @@ from openpyxl import load_workbook
 
 from bot.db import Database
 from bot.exports import minutes
+from bot.exports.score_workbook import FIRST_ROW
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from bot.services import meetings
 from models.meetings import MeetingKind
 from tests.auxil.bot import RunningBot
 from tests.auxil.clock import Clock
-from tests.unit.test_exports import Dossier, build
-from tests.unit.test_registration_service import make_world
+from tests.auxil.dossier import Dossier, build
+from tests.auxil.export_chat import press
+from tests.auxil.people import pid
+from tests.auxil.world import make_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.export]
 HEAD = "Khối trưởng — Trường Trung học phổ thông Bùi Hữu Nghĩa"
-
-
-async def press(person: Person, message: BotMessage, fragment: str) -> None:
-    button = next((b for b in message.buttons if fragment in b["text"]), None)
-    assert button is not None, f"no button with {fragment!r} in {message.button_texts}"
-    await person.press(message, data=button["callback_data"])
 
 
 async def person(client: SandboxClient, d: Dossier, label: str) -> Person:
@@ -74,7 +71,9 @@ async def test_the_head_receives_the_dossier_as_documents(
                 )
         elif name.endswith(".pdf"):
             assert data.startswith(b"%PDF")
-    expected = 8 if minutes.soffice() else 7  # the minutes' PDF needs LibreOffice
+    # One Báo cáo tóm tắt thành tích per proposed unit: the one Cờ thi đua the ballot awarded.
+    assert sum(n.startswith("bao-cao-tom-tat") for n in names) == 1
+    expected = 9 if minutes.soffice() else 8  # the minutes' PDF needs LibreOffice
     assert f"Đã gửi {expected} tệp" in received[-1].text, "\n".join(names)
     assert len(documents) + len(photos) == expected
 
@@ -113,8 +112,8 @@ async def test_a_unit_exports_only_its_own_files(
     book = load_workbook(io.BytesIO(await client.download(document["file_id"])))
     assert len(book.sheetnames) == 4
     summary = book["Tổng hợp"]
-    assert summary.cell(row=5, column=2).value == unit
-    assert summary.cell(row=6, column=2).value is None
+    assert summary.cell(row=FIRST_ROW, column=2).value == unit
+    assert summary.cell(row=FIRST_ROW + 1, column=2).value != unit  # the signature block follows
 
 
 async def test_the_head_picks_which_meetings_minutes(
@@ -124,7 +123,7 @@ async def test_the_head_picks_which_meetings_minutes(
     d = await build(db, clock)
     await meetings.create_meeting(
         db,
-        telegram_id=d.head_tg,
+        person_id=await pid(db, d.head_tg),
         bloc_id=d.scope.bloc_id,
         kind=MeetingKind.PACT,
         starts_at=datetime(2026, 10, 2, 2, 0, tzinfo=UTC),

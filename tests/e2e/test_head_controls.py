@@ -6,7 +6,6 @@ representative, and more time for one late unit (/mohan <task> <unit number> [da
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -34,7 +33,7 @@ from models.registration import (
 )
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.e2e.test_registration import SCALE_ROWS
+from tests.auxil.scale_chat import SCALE_ROWS, at_vn, pasted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.registration]
 
@@ -47,14 +46,6 @@ NOT_ALLOWED = "Bạn không có quyền dùng lệnh này"
 
 SCALE = SCALE_ROWS  # the registration tests' scale: 2 contents, 4 criteria
 HEADER = SCALE[0]
-
-
-def pasted(rows: list[list[str]], mark: str = ";") -> str:
-    return "\n".join(mark.join(row) for row in rows)
-
-
-def at_vn(day: int, month: int, year: int, hour: int, minute: int, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=VN).astimezone(UTC)
 
 
 async def person_id(db: Database, demo: Demo, fragment: str) -> int:

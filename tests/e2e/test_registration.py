@@ -3,54 +3,16 @@ reminder, the scale upload with its refusals, and the pact signed by every unit.
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from openpyxl import Workbook
 from sqlmodel import select
 
 from bot.db import Database
-from bot.sandbox.client import BotMessage, Person, SandboxClient
+from bot.sandbox.client import SandboxClient
 from models.registration import ChangeHistory, PactSignature, Registration, RegistrationIndividual
 from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.scale_chat import HEAD, SCALE_ROWS, UNIT, xlsx
 
 pytestmark = [pytest.mark.e2e, pytest.mark.registration]
-
-HEAD = "Khối trưởng — Trường Trung học phổ thông Bùi Hữu Nghĩa"
-UNIT = "Trường THCS&THPT Nguyễn Bình Khiêm"
-SCALE_ROWS = [
-    ["Mã", "Nội dung / Tiêu chí", "Điểm tối đa", "Bước điểm", "Bổ sung của khối", "Số tiêu chí Sở quy định"],
-    ["1", "Thực hiện nhiệm vụ chính trị", "20", "", "", "2"],
-    ["1.1", "Tỷ lệ học sinh lên lớp", "10", "0,5", "", ""],
-    ["1.2", "Đổi mới phương pháp dạy học", "10", "", "", ""],
-    ["2", "Công tác thi đua, khen thưởng", "10", "", "", "2"],
-    ["2.1", "Đăng ký thi đua đúng hạn", "5", "", "", ""],
-    ["2.2", "Điển hình tiên tiến", "5", "", "", ""],
-]
-
-
-def xlsx(rows: list[list[str]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-async def press(person: Person, message: BotMessage, label: str) -> None:
-    await person.press(message, label)
-
-
-async def publish_scale(head: Person, rows: list[list[str]] = SCALE_ROWS) -> None:
-    await head.send("/tieuchi")
-    await head.expect("Gửi tệp XLSX/CSV")
-    await head.upload("thang_diem.xlsx", xlsx(rows))
-    preview = await head.expect("Xem trước thang điểm")  # previewed, then published (issue 12)
-    await head.press(preview, "✅ Công bố")
-    await head.expect("Đã công bố thang điểm")
 
 
 async def test_full_registration_with_an_uploaded_list_then_an_amendment(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from sqlmodel import col, func, select
 
 from bot.db import Database
 from bot.sandbox.client import BotMessage, Person, SandboxClient, ZaloBotMessage, ZaloPerson
+from bot.services import upload_links
 from models.channels import Channel, ChannelAccount
 from models.organisation import Person as PersonRow
 from models.registration import (
@@ -26,8 +28,7 @@ from models.registration import (
 )
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.e2e.test_head_controls import at_vn, pasted
-from tests.e2e.test_registration import SCALE_ROWS
+from tests.auxil.scale_chat import SCALE_ROWS, at_vn, pasted
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.registration]
 
@@ -330,3 +331,39 @@ async def test_bad_input_on_zalo_is_answered_and_changes_nothing(
     await head.expect("Không có đơn vị số 0 trong khối", "Không ghi nhận gì")
     assert await count(db, CriteriaScale) == 0
     assert await count(db, TaskDeadline) == 0 and await count(db, DeadlineExtension) == 0
+
+
+async def test_a_zalo_rep_uploads_the_people_list_through_a_one_time_page(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+) -> None:
+    """Zalo carries no documents: the people step offers a one-time upload page; the file comes
+    into the conversation as if sent there; the page used again, or a made-up one, changes nothing."""
+    rep = await seat(client, db, demo, "zalo", UNIT)
+    await go_to_people(rep)
+    offer = await rep.expect("tải tệp XLSX/CSV lên")
+    found = re.search(r"https?://\S+/upload/\S+", offer.text)
+    assert found is not None
+    url = found.group(0)
+    async with httpx.AsyncClient() as http:
+        form = await http.get(url)
+        assert form.status_code == 200 and "multipart/form-data" in form.text
+        sheet = "Họ và tên;Chức vụ;Danh hiệu đăng ký\nLê Thị Hoa;Giáo viên;Lao động tiên tiến\n".encode()
+        sent = await http.post(url, files={"file": ("danh-sach.csv", sheet, "text/csv")})
+        assert sent.status_code == 200 and "Đã nhận tệp danh-sach.csv" in sent.text
+        await rep.expect("Đã ghi 1 người")
+        again = await http.post(url, files={"file": ("danh-sach.csv", sheet, "text/csv")})
+        assert again.status_code == 410 and "đã được dùng" in again.text
+        made_up = await http.get(url.rsplit("/", 1)[0] + "/khong-co-link-nay")
+        assert made_up.status_code == 404
+        late = await upload_links.issue(
+            db, channel="zalo", chat_id=str(rep.user_id), account_id=str(rep.user_id), now=clock()
+        )
+        clock.advance(hours=1, seconds=1)
+        expired = await http.post(
+            url.rsplit("/", 1)[0] + f"/{late}", files={"file": ("x.csv", sheet, "text/csv")}
+        )
+        assert expired.status_code == 410 and "hết hạn" in expired.text
+    await rep.send("/whoami")  # a round trip: anything the second upload caused would be in before it
+    await rep.expect("Bạn là")
+    said = [m.text for m in await rep.bot_messages()]  # type: ignore[union-attr]
+    assert sum("Đã ghi 1 người" in text for text in said) == 1, said  # the used link recorded nobody again

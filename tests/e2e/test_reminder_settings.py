@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.auxil.bot import Demo, RunningBot
-from tests.e2e.test_reminders import BLOC2_HEAD, load_as_head
+from tests.auxil.reminder_chat import BLOC2_HEAD, load_as_head
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reminders]
 

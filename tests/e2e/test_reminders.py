@@ -14,16 +14,16 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from bench.broadcast import PING_AT, delivered, prepare
 from bot.db import Database
+from bot.reminders_job import run_sweep
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.core import Sandbox
-from handlers.reminders import run_sweep
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.unit.test_reminders import TABLE_2026, local
+from tests.auxil.reminder_chat import BLOC2_HEAD, load_as_head
+from tests.auxil.reminders import TABLE_2026, local
 
 pytestmark = [pytest.mark.e2e, pytest.mark.reminders]
 
-BLOC2_HEAD = "Khối trưởng — Trường Trung học phổ thông Bùi Hữu Nghĩa"
 BLOC2_UNIT = "Trường THCS&THPT Nguyễn Bình Khiêm"
 BLOC4_UNIT = "Trường Trung học phổ thông Thới Lai"
 
@@ -49,18 +49,6 @@ def _registration_handles_task(bot: RunningBot) -> bool:
     return False
 
 
-async def load_as_head(demo: Demo) -> None:
-    head = await demo.person(BLOC2_HEAD)
-    await head.send("/nhaplich")
-    await head.expect("dán bảng")
-    await head.send(TABLE_2026)
-    preview = await head.expect("Lưu khung kế hoạch này")
-    assert preview.button_texts == ["✅ Lưu", "✖️ Huỷ"]
-    await head.press(preview, "✅ Lưu")
-    saved = await head.expect("Đã lưu khung kế hoạch năm học 2026-2027")
-    assert "thêm 2" in saved.text
-
-
 async def test_a_unit_gets_its_ping_and_the_button_starts_the_task(
     bot: RunningBot, demo: Demo, clock: Clock
 ) -> None:
@@ -73,7 +61,7 @@ async def test_a_unit_gets_its_ping_and_the_button_starts_the_task(
     other_bloc = await demo.person(BLOC4_UNIT)
 
     clock.now = local(30, 11, 2026, 8, 0)
-    await run_sweep(bot.application)
+    await run_sweep(bot.deps)
     ping = await rep.expect("Nhắc việc", "Khối thi đua số 2")
     assert (
         "Nộp hồ sơ đăng ký thi đua" in ping.text and "07/12/2026" in ping.text and "Còn 7 ngày." in ping.text
@@ -97,7 +85,7 @@ async def test_a_unit_gets_its_ping_and_the_button_starts_the_task(
     assert edited.edited and edited.button_texts == ["📝 Đăng ký thi đua"]
 
     clock.now = local(1, 12, 2026, 8, 0)
-    await run_sweep(bot.application)
+    await run_sweep(bot.deps)
     again = await rep.expect("Nhắc lại")
     assert "⏰ Nhắc lại sau" not in again.button_texts  # once
 
@@ -141,9 +129,9 @@ async def test_a_broadcast_to_500_within_the_flood_limits_reaches_everyone_once(
 ) -> None:
     chat_ids = await prepare(db, sandbox, 500, now=clock())
     clock.now = PING_AT
-    report = await run_sweep(bot.application)
+    report = await run_sweep(bot.deps)
     assert report.sent == 500 and report.retried == 0 and report.failed == 0
     assert delivered(sandbox, chat_ids) == [1] * 500
     # rate_limited may be > 0: a 429 is waited out by the rate limiter, never left unhandled.
-    again = await run_sweep(bot.application)
+    again = await run_sweep(bot.deps)
     assert again.sent == 0 and delivered(sandbox, chat_ids) == [1] * 500

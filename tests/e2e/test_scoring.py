@@ -19,7 +19,7 @@ from models.organisation import Person
 from models.registration import ScoreEvidence, ScoreLine, ScoreSheet
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.e2e.test_registration import HEAD, SCALE_ROWS, UNIT, publish_scale
+from tests.auxil.scale_chat import HEAD, SCALE_ROWS, UNIT, publish_scale
 
 pytestmark = [pytest.mark.e2e, pytest.mark.scoring]
 

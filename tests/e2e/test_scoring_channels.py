@@ -26,9 +26,9 @@ from models.organisation import Person as PersonRow
 from models.registration import ScoreEvidence, ScoreLine, ScoreSheet
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
+from tests.auxil.export_chat import collect
 from tests.auxil.outbox import settle
-from tests.e2e.test_exports import collect
-from tests.e2e.test_registration import HEAD, SCALE_ROWS, UNIT
+from tests.auxil.scale_chat import HEAD, SCALE_ROWS, UNIT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.scoring]
 SECRETARIAT = "Bộ phận Thường trực — Khối thi đua số 2"

@@ -18,6 +18,7 @@ from bot.services.ballots import CastStatus, OpenRefusal, Purpose
 from models.meetings import Poll, SealedBallot
 from models.vote_rules import Choice
 from tests.auxil.ballots import MASTER, Bloc2
+from tests.auxil.people import pid
 
 pytestmark = pytest.mark.ballot
 
@@ -27,7 +28,7 @@ async def test_quorum_is_two_thirds_of_all_members_exactly(bloc2: Bloc2) -> None
     assert (view.present, len(view.members), view.quorum_needed, view.quorate) == (8, 13, 9, False)
     draft = await ballots.create_draft(
         bloc2.db,
-        telegram_id=bloc2.head,
+        person_id=await pid(bloc2.db, bloc2.head),
         meeting_id=view.id,
         purpose=Purpose.TITLE,
         title="Tập thể lao động xuất sắc",
@@ -35,15 +36,27 @@ async def test_quorum_is_two_thirds_of_all_members_exactly(bloc2: Bloc2) -> None
     )
     with pytest.raises(OpenRefusal) as refused:
         await ballots.open_poll(
-            bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=bloc2.clock()
+            bloc2.db,
+            person_id=await pid(bloc2.db, bloc2.head),
+            poll_id=draft.id,
+            master_key=MASTER,
+            now=bloc2.clock(),
         )
     assert refused.value.reason == "no_quorum"
     code = view.checkin_code or ""
     await meetings.check_in(
-        bloc2.db, telegram_id=bloc2.reps[8].user_id, code=code, now=bloc2.clock(), today=bloc2.clock().date()
+        bloc2.db,
+        person_id=await pid(bloc2.db, bloc2.reps[8].user_id),
+        code=code,
+        now=bloc2.clock(),
+        today=bloc2.clock().date(),
     )
     opened = await ballots.open_poll(
-        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=bloc2.clock()
+        bloc2.db,
+        person_id=await pid(bloc2.db, bloc2.head),
+        poll_id=draft.id,
+        master_key=MASTER,
+        now=bloc2.clock(),
     )
     assert (opened.poll.present, opened.poll.members, opened.poll.voters) == (9, 13, 9)
 
@@ -52,7 +65,11 @@ async def test_a_wrong_code_checks_nobody_in(bloc2: Bloc2) -> None:
     view = await bloc2.meeting(present=0)
     wrong = "0000" if view.checkin_code != "0000" else "1111"
     result = await meetings.check_in(
-        bloc2.db, telegram_id=bloc2.reps[3].user_id, code=wrong, now=bloc2.clock(), today=bloc2.clock().date()
+        bloc2.db,
+        person_id=await pid(bloc2.db, bloc2.reps[3].user_id),
+        code=wrong,
+        now=bloc2.clock(),
+        today=bloc2.clock().date(),
     )
     assert result.status == "bad_code"
     assert (await meetings.view(bloc2.db, view.id)).present == 0
@@ -70,7 +87,9 @@ async def test_selection_counts_match_a_hand_count_and_trackers_are_published(
     cast_picks: list[frozenset[int]] = []
     trackers = []
     for index, rep in enumerate(bloc2.reps[:10]):
-        voter_unit = await ballots.ballot_for(bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id)
+        voter_unit = await ballots.ballot_for(
+            bloc2.db, poll_ref=poll.ref, person_id=await pid(bloc2.db, rep.user_id)
+        )
         assert voter_unit is not None and voter_unit.unit_id is not None
         mine = own[voter_unit.unit_id]
         others = [p for p in positions if p != mine]
@@ -78,12 +97,20 @@ async def test_selection_counts_match_a_hand_count_and_trackers_are_published(
         hand.update(picks)
         cast_picks.append(picks)
         result = await ballots.cast(
-            bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot=picks, now=bloc2.clock()
+            bloc2.db,
+            poll_ref=poll.ref,
+            person_id=await pid(bloc2.db, rep.user_id),
+            ballot=picks,
+            now=bloc2.clock(),
         )
         assert result.status is CastStatus.RECORDED and result.tracker
         trackers.append(result.tracker)
     closed = await ballots.close_poll(
-        bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+        bloc2.db,
+        poll_id=poll.id,
+        master_key=MASTER,
+        now=bloc2.clock(),
+        person_id=await pid(bloc2.db, bloc2.head),
     )
     assert {c.candidate: c.votes for c in closed.result.candidates} == {p: hand[p] for p in positions}
     assert closed.result.voted == 10 and closed.result.quorate
@@ -117,9 +144,10 @@ async def test_fifty_simultaneous_casts_for_one_unit_record_one_ballot(bloc2: Bl
     poll = await bloc2.poll(Purpose.TITLE, "Tập thể lao động xuất sắc")
     voter = bloc2.reps[4].user_id
     ballot = {c.position: Choice.AGREE for c in poll.on_ballot if c.label != bloc2.reps[4].label}
+    voter_id = await pid(bloc2.db, voter)
     results = await asyncio.gather(
         *(
-            ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=voter, ballot=ballot, now=bloc2.clock())
+            ballots.cast(bloc2.db, poll_ref=poll.ref, person_id=voter_id, ballot=ballot, now=bloc2.clock())
             for _ in range(50)
         )
     )
@@ -137,34 +165,66 @@ async def test_bad_casts_are_refused_and_store_nothing(bloc2: Bloc2) -> None:
     rep = bloc2.reps[2].user_id
     too_many = frozenset(c.position for c in poll.on_ballot[3:6])
     assert (
-        await ballots.cast(bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=too_many, now=bloc2.clock())
+        await ballots.cast(
+            bloc2.db,
+            poll_ref=poll.ref,
+            person_id=await pid(bloc2.db, rep),
+            ballot=too_many,
+            now=bloc2.clock(),
+        )
     ).invalid_reason == "too_many_choices"
     assert (
         await ballots.cast(
-            bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=frozenset({99}), now=bloc2.clock()
+            bloc2.db,
+            poll_ref=poll.ref,
+            person_id=await pid(bloc2.db, rep),
+            ballot=frozenset({99}),
+            now=bloc2.clock(),
         )
     ).invalid_reason == "unknown_candidate"
     own = next(c.position for c in poll.on_ballot if c.label == bloc2.reps[2].label.split(" — ")[-1])
     assert (
         await ballots.cast(
-            bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=frozenset({own}), now=bloc2.clock()
+            bloc2.db,
+            poll_ref=poll.ref,
+            person_id=await pid(bloc2.db, rep),
+            ballot=frozenset({own}),
+            now=bloc2.clock(),
         )
     ).invalid_reason == "self_vote"
     absent = bloc2.reps[11].user_id  # did not check in, and this poll has no absentee ballots
     assert (
         await ballots.cast(
-            bloc2.db, poll_ref=poll.ref, telegram_id=absent, ballot=frozenset(), now=bloc2.clock()
+            bloc2.db,
+            poll_ref=poll.ref,
+            person_id=await pid(bloc2.db, absent),
+            ballot=frozenset(),
+            now=bloc2.clock(),
         )
     ).status is CastStatus.NOT_ENTITLED
     assert (
-        await ballots.cast(bloc2.db, poll_ref="nope", telegram_id=rep, ballot=frozenset(), now=bloc2.clock())
+        await ballots.cast(
+            bloc2.db,
+            poll_ref="nope",
+            person_id=await pid(bloc2.db, rep),
+            ballot=frozenset(),
+            now=bloc2.clock(),
+        )
     ).status is CastStatus.UNKNOWN
     await ballots.close_poll(
-        bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+        bloc2.db,
+        poll_id=poll.id,
+        master_key=MASTER,
+        now=bloc2.clock(),
+        person_id=await pid(bloc2.db, bloc2.head),
     )
     assert (
         await ballots.cast(
-            bloc2.db, poll_ref=poll.ref, telegram_id=rep, ballot=frozenset(), now=bloc2.clock()
+            bloc2.db,
+            poll_ref=poll.ref,
+            person_id=await pid(bloc2.db, rep),
+            ballot=frozenset(),
+            now=bloc2.clock(),
         )
     ).status is CastStatus.CLOSED
     assert (await ballots.poll_view(bloc2.db, poll.id)).voted == 0
@@ -178,10 +238,18 @@ async def test_higher_title_needs_ninety_percent_of_all_members_with_absentee_ba
     for index, rep in enumerate(bloc2.reps):
         answer = Choice.AGREE if index < 11 else Choice.ABSTAIN
         await ballots.cast(
-            bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot={first: answer}, now=bloc2.clock()
+            bloc2.db,
+            poll_ref=poll.ref,
+            person_id=await pid(bloc2.db, rep.user_id),
+            ballot={first: answer},
+            now=bloc2.clock(),
         )
     closed = await ballots.close_poll(
-        bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+        bloc2.db,
+        poll_id=poll.id,
+        master_key=MASTER,
+        now=bloc2.clock(),
+        person_id=await pid(bloc2.db, bloc2.head),
     )
     line = closed.result.by_id[first]
     assert (line.votes, line.base_size, line.needed, line.passed) == (11, 13, 12, False)  # 11/13 < 90 %
@@ -197,10 +265,18 @@ async def test_a_tie_at_the_last_seat_is_reported_and_a_runoff_decides(bloc2: Bl
     plan = [{a, b, c}] * 2 + [{a, b, d}] * 5 + [{a, c, d}] * 2 + [{a, b, c}]
     for rep, picks in zip(bloc2.reps[:10], plan, strict=True):
         await ballots.cast(
-            bloc2.db, poll_ref=poll.ref, telegram_id=rep.user_id, ballot=frozenset(picks), now=bloc2.clock()
+            bloc2.db,
+            poll_ref=poll.ref,
+            person_id=await pid(bloc2.db, rep.user_id),
+            ballot=frozenset(picks),
+            now=bloc2.clock(),
         )
     closed = await ballots.close_poll(
-        bloc2.db, poll_id=poll.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+        bloc2.db,
+        poll_id=poll.id,
+        master_key=MASTER,
+        now=bloc2.clock(),
+        person_id=await pid(bloc2.db, bloc2.head),
     )
     # a: 10, b: 8, c: 5+... let the hand count speak: c = 2+2+1 = 5, d = 5+2 = 7; threshold 7 of 10.
     votes = {line.candidate: line.votes for line in closed.result.candidates}
@@ -212,31 +288,49 @@ async def test_a_tie_at_the_last_seat_is_reported_and_a_runoff_decides(bloc2: Bl
     plan2 = [{b, c, d}] * 2 + [{a, c, d}] * 2 + [{a, b, d}] * 3 + [{a, b, c}] * 3
     for rep, picks in zip(bloc2.reps[:10], plan2, strict=True):
         await ballots.cast(
-            bloc2.db, poll_ref=poll2.ref, telegram_id=rep.user_id, ballot=frozenset(picks), now=bloc2.clock()
+            bloc2.db,
+            poll_ref=poll2.ref,
+            person_id=await pid(bloc2.db, rep.user_id),
+            ballot=frozenset(picks),
+            now=bloc2.clock(),
         )
     closed2 = await ballots.close_poll(
-        bloc2.db, poll_id=poll2.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+        bloc2.db,
+        poll_id=poll2.id,
+        master_key=MASTER,
+        now=bloc2.clock(),
+        person_id=await pid(bloc2.db, bloc2.head),
     )
     assert set(closed2.result.elected) == {a, b} and closed2.result.tie is not None
     assert (
         set(closed2.result.tie.candidates) == {c, d} and closed2.result.tie.seats_left == 1
     )  # never broken silently
-    runoff = await ballots.start_runoff(bloc2.db, telegram_id=bloc2.head, poll_id=poll2.id, now=bloc2.clock())
+    runoff = await ballots.start_runoff(
+        bloc2.db, person_id=await pid(bloc2.db, bloc2.head), poll_id=poll2.id, now=bloc2.clock()
+    )
     labels = {position: label for label, position in by_label.items()}
     assert [cand.label for cand in runoff.on_ballot] == [labels[p] for p in closed2.result.tie.candidates]
     opened = await ballots.open_poll(
-        bloc2.db, telegram_id=bloc2.head, poll_id=runoff.id, master_key=MASTER, now=bloc2.clock()
+        bloc2.db,
+        person_id=await pid(bloc2.db, bloc2.head),
+        poll_id=runoff.id,
+        master_key=MASTER,
+        now=bloc2.clock(),
     )
     for index, rep in enumerate(bloc2.reps[:10]):
         await ballots.cast(
             bloc2.db,
             poll_ref=opened.poll.ref,
-            telegram_id=rep.user_id,
+            person_id=await pid(bloc2.db, rep.user_id),
             ballot=frozenset({1 if index < 6 else 2}),
             now=bloc2.clock(),
         )
     final = await ballots.close_poll(
-        bloc2.db, poll_id=runoff.id, master_key=MASTER, now=bloc2.clock(), telegram_id=bloc2.head
+        bloc2.db,
+        poll_id=runoff.id,
+        master_key=MASTER,
+        now=bloc2.clock(),
+        person_id=await pid(bloc2.db, bloc2.head),
     )
     assert final.result.elected == (1,) and final.result.tie is None
 
@@ -246,7 +340,7 @@ async def test_a_poll_closes_at_its_deadline(bloc2: Bloc2) -> None:
     now = bloc2.clock()
     draft = await ballots.create_draft(
         bloc2.db,
-        telegram_id=bloc2.head,
+        person_id=await pid(bloc2.db, bloc2.head),
         meeting_id=bloc2.meeting_id,
         purpose=Purpose.TITLE,
         title="LĐTT",
@@ -254,7 +348,7 @@ async def test_a_poll_closes_at_its_deadline(bloc2: Bloc2) -> None:
     )
     await ballots.open_poll(
         bloc2.db,
-        telegram_id=bloc2.head,
+        person_id=await pid(bloc2.db, bloc2.head),
         poll_id=draft.id,
         master_key=MASTER,
         now=now,
@@ -284,28 +378,36 @@ async def test_a_deadline_chosen_in_the_draft_starts_when_the_poll_opens(bloc2: 
     drafted_at = bloc2.clock()
     draft = await ballots.create_draft(
         bloc2.db,
-        telegram_id=bloc2.head,
+        person_id=await pid(bloc2.db, bloc2.head),
         meeting_id=bloc2.meeting_id,
         purpose=Purpose.HIGHER_TITLE,
         title="Cờ thi đua của Chính phủ",
         now=drafted_at,
     )
     edited = await ballots.set_duration(
-        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=drafted_at, minutes=15
+        bloc2.db, person_id=await pid(bloc2.db, bloc2.head), poll_id=draft.id, now=drafted_at, minutes=15
     )
     assert edited.duration_minutes == 15
     with pytest.raises(OpenRefusal):
         await ballots.set_duration(
-            bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=drafted_at, minutes=0
+            bloc2.db, person_id=await pid(bloc2.db, bloc2.head), poll_id=draft.id, now=drafted_at, minutes=0
         )
     bloc2.clock.advance(minutes=30)  # the chair opens it half an hour later
     opened = await ballots.open_poll(
-        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=bloc2.clock()
+        bloc2.db,
+        person_id=await pid(bloc2.db, bloc2.head),
+        poll_id=draft.id,
+        master_key=MASTER,
+        now=bloc2.clock(),
     )
     assert opened.poll.closes_at == bloc2.clock() + timedelta(minutes=15)
     with pytest.raises(OpenRefusal):  # frozen once open
         await ballots.set_duration(
-            bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, now=bloc2.clock(), minutes=60
+            bloc2.db,
+            person_id=await pid(bloc2.db, bloc2.head),
+            poll_id=draft.id,
+            now=bloc2.clock(),
+            minutes=60,
         )
     assert await ballots.due_for_closing(bloc2.db, bloc2.clock() + timedelta(minutes=15)) == [draft.id]
 
@@ -320,7 +422,7 @@ async def test_a_unit_marked_after_the_draft_cannot_reach_the_ballot(bloc2: Bloc
     now = bloc2.clock()
     draft = await ballots.create_draft(
         bloc2.db,
-        telegram_id=bloc2.head,
+        person_id=await pid(bloc2.db, bloc2.head),
         meeting_id=bloc2.meeting_id,
         purpose=Purpose.SELECTION,
         title="Cờ thi đua của UBND thành phố",
@@ -341,15 +443,19 @@ async def test_a_unit_marked_after_the_draft_cannot_reach_the_ballot(bloc2: Bloc
     )
     with pytest.raises(OpenRefusal) as refused:
         await ballots.open_poll(
-            bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=now
+            bloc2.db, person_id=await pid(bloc2.db, bloc2.head), poll_id=draft.id, master_key=MASTER, now=now
         )
     assert refused.value.reason == "candidate_barred"
     assert refused.value.params == {"count": 1, "units": target.label}
     assert (await ballots.poll_view(bloc2.db, draft.id)).status == "draft"  # nothing opened
     await ballots.toggle_candidate(
-        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, position=target.position, now=now
+        bloc2.db,
+        person_id=await pid(bloc2.db, bloc2.head),
+        poll_id=draft.id,
+        position=target.position,
+        now=now,
     )
     opened = await ballots.open_poll(
-        bloc2.db, telegram_id=bloc2.head, poll_id=draft.id, master_key=MASTER, now=now
+        bloc2.db, person_id=await pid(bloc2.db, bloc2.head), poll_id=draft.id, master_key=MASTER, now=now
     )
     assert target.unit_id not in {c.unit_id for c in opened.poll.on_ballot}

@@ -19,7 +19,7 @@ from bot.services.registration import Refused
 from models.channels import OutboxMessage
 from models.registration import ChangeHistory, DeadlineExtension, PactSignature, Registration, Task
 from tests.auxil.clock import Clock
-from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
+from tests.auxil.world import HEAD, SCALE, World, make_world, register_unit
 
 pytestmark = pytest.mark.registration
 
@@ -267,12 +267,11 @@ async def test_a_representatives_lich_shows_the_deadline_the_bot_enforces_for_th
 
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
     late, other = world.bloc2_reps()[3], world.bloc2_reps()[6]
-    tg = {person_id: user_id for user_id, person_id in world.ids.items()}
     due = world.clock() + timedelta(days=3)
     await set_register_deadline(world, due)
 
     async def register_item(person_id: int) -> reminders.AgendaItem:
-        found = await reminders.agenda(world.db, tg[person_id], now=world.clock(), zone=zone)
+        found = await reminders.agenda(world.db, person_id, now=world.clock(), zone=zone)
         [item] = [i for i in found.items if i.task == "register"]
         return item
 

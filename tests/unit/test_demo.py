@@ -12,6 +12,7 @@ from bot.services import exports
 from bot.services.demo import load_demo, load_demo_progress
 from models.registration import ScoreSheet, SheetStatus
 from tests.auxil.clock import Clock
+from tests.auxil.people import person_id_of
 
 pytestmark = [pytest.mark.registration, pytest.mark.scoring]
 CONTEXT = exports.Context("Sở Giáo dục và Đào tạo thành phố Cần Thơ", "Cần Thơ", ZoneInfo("Asia/Ho_Chi_Minh"))
@@ -23,7 +24,7 @@ async def test_bloc_2_is_registered_signed_and_ranked_and_loading_again_changes_
     _, personas = await load_demo(db, authority_name=CONTEXT.authority, now=clock())
     assert await load_demo_progress(db, bloc_number=2, now=clock(), scores=True) == 13
     head = next(p for p in personas if p.label.startswith("Khối trưởng") and p.group == "Khối thi đua số 2")
-    scope = await exports.scope_for(db, head.user_id, clock().date())
+    scope = await exports.scope_for(db, await person_id_of(db, head.user_id), clock().date())
     book = await exports.score_book(db, scope, CONTEXT)
     assert len(book.units) == 13 and all(u.status == SheetStatus.FINAL for u in book.units)
     ranks = [u.rank for u in book.units]

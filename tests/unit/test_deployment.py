@@ -88,6 +88,10 @@ def test_the_secret_folder_never_reaches_git_or_the_image() -> None:
 def test_the_proxy_examples_forward_the_webhook_to_the_bot() -> None:
     caddy = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
     nginx = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
-    assert "handle /telegram" in caddy and "reverse_proxy 127.0.0.1:8443" in caddy
-    assert "location = /telegram" in nginx and "proxy_pass http://127.0.0.1:8443" in nginx
+    assert "path /telegram /zalo" in caddy and "handle /files/*" in caddy
+    assert "reverse_proxy 127.0.0.1:8443" in caddy
+    for location in ("location = /telegram", "location = /zalo", "location /files/"):
+        assert location in nginx
+    assert "proxy_pass http://127.0.0.1:8443" in nginx
+    assert "/healthz" not in caddy and "/readyz" not in nginx  # health stays off the internet
     assert caddy.count("{") == caddy.count("}") and nginx.count("{") == nginx.count("}")

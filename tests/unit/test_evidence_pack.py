@@ -34,7 +34,8 @@ from bot.settings import Settings
 from models.organisation import BlocMembership, Unit
 from models.registration import ScaleCriterion, ScoreEvidence, ScoreLine, ScoreSheet
 from tests.auxil.clock import Clock
-from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
+from tests.auxil.people import person_id_of
+from tests.auxil.world import HEAD, SCALE, World, make_world
 
 pytestmark = pytest.mark.export
 
@@ -140,7 +141,7 @@ async def make_packed(db: Database, clock: Clock) -> Packed:
     # A note that Excel would run as a formula if muc-luc.csv carried it as typed.
     await attach(w, w.pid(OTHER), {"2.2": [("photo", "p2", None), ("text", "=1+1 minh chứng", None)]})
     head_tg = next(p.user_id for p in w.personas if p.label == HEAD)
-    scope = await exports.scope_for(db, head_tg, w.today)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), w.today)
     return Packed(w, scope, FakeTelegram(files))
 
 
@@ -340,7 +341,7 @@ async def test_a_pack_over_the_limit_is_split_into_numbered_parts(db: Database, 
         w, w.pid(OTHER), {"2.1": [("photo", "f4", None), ("photo", "f5", None), ("photo", "f6", None)]}
     )
     head_tg = next(p.user_id for p in w.personas if p.label == HEAD)
-    p = Packed(w, await exports.scope_for(db, head_tg, w.today), FakeTelegram(files))
+    p = Packed(w, await exports.scope_for(db, await person_id_of(db, head_tg), w.today), FakeTelegram(files))
     limit = 100_000
     seen_at_each_part: list[int] = []
     parts: list[ExportFile] = []
@@ -380,7 +381,7 @@ async def test_a_pack_over_the_limit_is_split_into_numbered_parts(db: Database, 
 async def test_a_representative_packs_only_their_own_unit(packed: Packed) -> None:
     p, today = packed, packed.world.today
     rep_tg = next(x.user_id for x in p.world.personas if x.label.endswith(UNIT))
-    own = await exports.scope_for(p.world.db, rep_tg, today)
+    own = await exports.scope_for(p.world.db, await person_id_of(p.world.db, rep_tg), today)
     assert own.unit_id is not None and Kind.EVIDENCE in own.kinds
     parts, stats = await pack(p, own)
     [part] = parts
@@ -397,7 +398,7 @@ async def test_a_representative_packs_only_their_own_unit(packed: Packed) -> Non
 async def test_nothing_to_pack_yields_no_archive(db: Database, clock: Clock) -> None:
     w = await make_world(db, clock)
     head_tg = next(p.user_id for p in w.personas if p.label == HEAD)
-    scope = await exports.scope_for(db, head_tg, w.today)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), w.today)
     telegram = FakeTelegram({})
     stats = PackStats()
     assert [f async for f in evidence_pack.parts(db, scope, CONTEXT, telegram, stats=stats)] == []
@@ -450,7 +451,7 @@ async def test_files_in_the_store_are_packed_from_it_and_older_ones_downloaded(
             now=clock(),
         )
     head_tg = next(p.user_id for p in w.personas if p.label == HEAD)
-    scope = await exports.scope_for(db, head_tg, w.today)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), w.today)
     assert await evidence_pack.needs_download(db, scope)
     old = blob(12, 2000, PNG)
     telegram = FakeTelegram({"p-old": old})

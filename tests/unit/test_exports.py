@@ -9,8 +9,7 @@ import re
 import subprocess
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -21,155 +20,27 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlmodel import col, select
 
-from bot import ballot_crypto
 from bot.db import Database
 from bot.exports import chart, minutes
 from bot.exports.common import percent, place_and_date, short_unit_name, spelled_date
 from bot.exports.score_workbook import FIRST_ROW, FIXED, HEADER_ROW, SUMMARY, summary_columns
-from bot.services import ballots, criteria, exports, meetings, pact, scoring
-from bot.services.ballots import Purpose
-from bot.services.exports import Context, Kind, Scope
+from bot.services import exports
+from bot.services.exports import Kind
 from bot.services.invites import NotAllowedError
-from models.meetings import MeetingKind, Poll, PollCandidate, PollStatus
+from models.meetings import Poll, PollCandidate, PollStatus
 from models.organisation import Unit
 from models.registration import ScoreSheet, SheetStatus
-from models.vote_rules import Choice
 from tests.auxil.clock import Clock
-from tests.unit.test_registration_service import HEAD, SCALE, World, make_world, register_unit
-from tests.unit.test_scoring_service import SECRETARIAT, score_all
+from tests.auxil.dossier import Dossier, _context, build, files_of, one
+from tests.auxil.people import person_id_of
+from tests.auxil.world import HEAD, make_world
 
 pytestmark = pytest.mark.export
-
-MASTER = ballot_crypto.parse_master_key(ballot_crypto.new_master_key())
-BLOC2 = "Khối thi đua số 2"
-SCORES = [["8", "9", "5", "4"], ["10", "7", "5", "5"], ["6,5", "8", "3", "2"], ["9", "9", "4", "5"]]
-
-
-@dataclass
-class Dossier:
-    world: World
-    scope: Scope
-    head_tg: int
-    reps_tg: list[int]
-    meeting_id: int
-    poll_ids: list[int]
-
-    @property
-    def db(self) -> Database:
-        return self.world.db
-
-
-def _context() -> Context:
-    from zoneinfo import ZoneInfo
-
-    return Context("Sở Giáo dục và Đào tạo thành phố Cần Thơ", "Cần Thơ", ZoneInfo("Asia/Ho_Chi_Minh"))
-
-
-async def build(db: Database, clock: Clock) -> Dossier:
-    """Bloc 2: a scale, four units registered and signed, their sheets final (one adjusted), then
-    a year-end meeting with 10 of 13 present, an approval ballot, a selection and an election."""
-    w = await make_world(db, clock)
-    today, now = w.today, clock()
-    head = w.pid(HEAD)
-    scale = await criteria.publish(db, head, criteria.check_text(SCALE), today=today, now=now)
-    bloc2 = [p for p in w.personas if p.group == BLOC2]
-    scored = bloc2[1:5]
-    for persona, scores in zip(scored, SCORES, strict=True):
-        person = w.ids[persona.user_id]
-        await register_unit(w, person, people=2)
-        await pact.sign(db, person, scale_id=scale.scale_id, today=today, now=now)
-        await score_all(w, person, scores)
-    secretary = w.pid(SECRETARIAT)
-    for index, view in enumerate(await scoring.review_list(db, secretary, today=today)):
-        lines = {line.code: line for line in view.lines}
-        if index == 0:  # one adjustment, agreed by the unit
-            await scoring.propose(
-                db, secretary, line_id=lines["1.2"].line_id, text="6 thiếu minh chứng", today=today, now=now
-            )
-            rep = w.ids[next(p.user_id for p in scored if p.label.endswith(view.unit_name))]
-            await scoring.answer(db, rep, line_id=lines["1.2"].line_id, agree=True, today=today, now=now)
-        await scoring.finalise(db, head, sheet_id=view.sheet_id, today=today, now=now)
-
-    head_tg = bloc2[0].user_id
-    reps_tg = [p.user_id for p in bloc2]
-    bloc_id = (await meetings.led_blocs(db, head_tg, today))[0][0]
-    meeting = await meetings.create_meeting(
-        db,
-        telegram_id=head_tg,
-        bloc_id=bloc_id,
-        kind=MeetingKind.YEAREND,
-        starts_at=datetime(2027, 6, 5, 1, 30, tzinfo=UTC),  # 08:30 on 05/06/2027 in Cần Thơ
-        place="Trường THPT Bùi Hữu Nghĩa",
-        agenda="Tổng kết phong trào thi đua\nBình xét, bỏ phiếu đề nghị khen thưởng",
-        now=now,
-        today=today,
-    )
-    opened = await meetings.open_meeting(db, telegram_id=head_tg, meeting_id=meeting.id, now=now, today=today)
-    for rep in reps_tg[:10]:
-        await meetings.check_in(db, telegram_id=rep, code=opened.checkin_code or "", now=now, today=today)
-    poll_ids = []
-    # Approval of an ordinary title: the four considered units are the candidates.
-    poll = await _open(w, head_tg, meeting.id, Purpose.TITLE, "Tập thể lao động xuất sắc")
-    for index, rep in enumerate(reps_tg[:10]):
-        answers = {
-            c.position: (Choice.AGREE if (index + c.position) % 4 else Choice.DISAGREE)
-            for c in poll.on_ballot
-        }
-        await ballots.cast(db, poll_ref=poll.ref, telegram_id=rep, ballot=answers, now=now)
-    await ballots.close_poll(db, poll_id=poll.id, master_key=MASTER, now=now, telegram_id=head_tg)
-    poll_ids.append(poll.id)
-    # 2 Cờ thi đua among the four.
-    poll = await _open(w, head_tg, meeting.id, Purpose.SELECTION, "Cờ thi đua của UBND thành phố", seats=2)
-    positions = [c.position for c in poll.on_ballot]
-    for index, rep in enumerate(reps_tg[:10]):
-        picks = frozenset({positions[0], positions[1 + index % 3]})
-        await ballots.cast(db, poll_ref=poll.ref, telegram_id=rep, ballot=picks, now=now)
-    await ballots.close_poll(db, poll_id=poll.id, master_key=MASTER, now=now, telegram_id=head_tg)
-    poll_ids.append(poll.id)
-    await meetings.close_meeting(
-        db,
-        telegram_id=head_tg,
-        meeting_id=meeting.id,
-        now=datetime(2027, 6, 5, 4, 0, tzinfo=UTC),
-        today=today,
-    )
-    scope = await exports.scope_for(db, head_tg, today)
-    return Dossier(w, scope, head_tg, reps_tg, meeting.id, poll_ids)
-
-
-async def _open(
-    w: World, head_tg: int, meeting_id: int, purpose: Purpose, title: str, seats: int = 1
-) -> ballots.PollView:
-    draft = await ballots.create_draft(
-        w.db,
-        telegram_id=head_tg,
-        meeting_id=meeting_id,
-        purpose=purpose,
-        title=title,
-        now=w.clock(),
-        seats=seats,
-    )
-    assert len(draft.on_ballot) == 4, draft
-    opened = await ballots.open_poll(
-        w.db, telegram_id=head_tg, poll_id=draft.id, master_key=MASTER, now=w.clock()
-    )
-    return opened.poll
 
 
 @pytest.fixture
 async def dossier(db: Database, clock: Clock) -> Dossier:
     return await build(db, clock)
-
-
-async def files_of(d: Dossier, kind: Kind, scope: Scope | None = None) -> dict[str, bytes]:
-    found = await exports.export(d.db, scope or d.scope, kind, _context(), today=d.world.today)
-    assert not found.missing, found.missing
-    return {f.name: f.data for f in found.files}
-
-
-def one(files: dict[str, bytes], suffix: str) -> bytes:
-    [data] = [v for k, v in files.items() if k.endswith(suffix)]
-    return data
 
 
 def docx_text(data: bytes) -> str:
@@ -242,9 +113,11 @@ async def test_who_may_export_what(dossier: Dossier) -> None:
     secretariat = next(
         p for p in d.world.personas if p.label.startswith("Bộ phận Thường trực — Khối thi đua số 2")
     )
-    assert (await exports.scope_for(d.db, secretariat.user_id, today)).unit_id is None
+    assert (
+        await exports.scope_for(d.db, await person_id_of(d.db, secretariat.user_id), today)
+    ).unit_id is None
     rep = d.reps_tg[3]
-    own = await exports.scope_for(d.db, rep, today)
+    own = await exports.scope_for(d.db, await person_id_of(d.db, rep), today)
     assert own.unit_id is not None and own.kinds == (Kind.REGISTRATION, Kind.SCORES, Kind.EVIDENCE)
     for kind in (Kind.MINUTES, Kind.PROPOSAL, Kind.NOMINEES, Kind.CHART, Kind.CSV, Kind.ALL):
         with pytest.raises(NotAllowedError):
@@ -253,13 +126,15 @@ async def test_who_may_export_what(dossier: Dossier) -> None:
     sheet = load_workbook(io.BytesIO(one(files, ".xlsx"))).active
     async with d.db.session() as session:
         mine = await session.get(Unit, own.unit_id)
-    names = [sheet.cell(row=r, column=2).value for r in range(4, sheet.max_row)]
+    first = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(row=r, column=1).value == "TT") + 1
+    column = [sheet.cell(row=r, column=2).value for r in range(first, sheet.max_row + 1)]
+    names = [v for v in column if isinstance(v, str) and v.startswith(("Trường", "Trung tâm"))]
     assert names == [mine.name]  # type: ignore[union-attr]
     book = load_workbook(io.BytesIO(one(await files_of(d, Kind.SCORES, own), ".xlsx")))
     assert len(book.sheetnames) == 4  # summary, self scores, criteria, and its own sheet only
     with pytest.raises(NotAllowedError):  # someone of another bloc
         other = [p for p in d.world.personas if p.group == "Khối thi đua số 3"][-1]
-        await exports.scope_for(d.db, other.user_id, today, bloc_id=d.scope.bloc_id)
+        await exports.scope_for(d.db, await person_id_of(d.db, other.user_id), today, bloc_id=d.scope.bloc_id)
 
 
 async def test_a_bloc_with_no_meeting_and_no_final_sheet_says_what_is_missing(
@@ -269,7 +144,7 @@ async def test_a_bloc_with_no_meeting_and_no_final_sheet_says_what_is_missing(
     the ranking chart are named as missing, with the reason, never sent empty."""
     w = await make_world(db, clock)
     head_tg = next(p for p in w.personas if p.label == HEAD).user_id
-    scope = await exports.scope_for(db, head_tg, w.today)
+    scope = await exports.scope_for(db, await person_id_of(db, head_tg), w.today)
     result = await exports.export(db, scope, Kind.ALL, _context(), today=w.today)
     assert result.missing == (Kind.MINUTES, Kind.CHART)
     names = [f.name for f in result.files]
@@ -351,16 +226,17 @@ async def test_registration_summary_lists_every_unit_and_its_status(dossier: Dos
     d = dossier
     data = one(await files_of(d, Kind.REGISTRATION), ".xlsx")
     sheet = load_workbook(io.BytesIO(data)).active
-    header = [c.value for c in sheet[3]]
+    at = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(row=r, column=1).value == "TT")
+    header = [c.value for c in sheet[at]]
     assert header[:5] == ["TT", "Đơn vị", "Vị trí trong khối", "Danh hiệu tập thể đăng ký", "Chỉ tiêu"]
-    rows = list(sheet.iter_rows(min_row=4, max_row=16, values_only=True))
+    rows = list(sheet.iter_rows(min_row=at + 1, max_row=at + 13, values_only=True))
     assert len(rows) == 13
     status = dict(zip(header, zip(*rows, strict=True), strict=True))
     assert Counter(status["Tình trạng xét"]) == {"Được xét": 4, "Không xét": 9}
     assert Counter(status["Ký giao ước"]) == {"Đã ký": 4, "Chưa ký": 9}
     assert sum(status["Cá nhân: Lao động tiên tiến"]) == 8
-    total_row = [c.value for c in sheet[17]]
-    assert total_row[header.index("Cá nhân: Lao động tiên tiến")] == "=SUM(F4:F16)"
+    total_row = [c.value for c in sheet[at + 14]]
+    assert total_row[header.index("Cá nhân: Lao động tiên tiến")] == f"=SUM(F{at + 1}:F{at + 13})"
     assert "Chưa đăng ký thi đua" in "".join(v or "" for v in status["Lý do"])
     assert one(await files_of(d, Kind.REGISTRATION), ".xlsx") == data
 
@@ -385,7 +261,9 @@ async def test_minutes_state_what_the_ballots_recorded(dossier: Dossier, tmp_pat
             await session.exec(select(Poll).where(col(Poll.id).in_(d.poll_ids)).order_by(col(Poll.id)))
         )
         labels = {(c.poll_id, c.position): c.label for c in await session.exec(select(PollCandidate))}
-    ballot_tables = [t for t in doc.tables if t.rows[0].cells[0].text == "TT"]
+    ballot_tables = [
+        t for t in doc.tables if t.rows[0].cells[0].text == "TT" and t.rows[0].cells[-1].text == "Kết quả"
+    ]
     assert len(ballot_tables) == len(polls) == 2
     for poll, table in zip(polls, ballot_tables, strict=True):
         assert poll.status == PollStatus.CLOSED
@@ -460,34 +338,40 @@ async def test_proposal_nominees_chart_and_csv(dossier: Dossier) -> None:
     today = d.world.today
     assert f"Cần Thơ, {spelled_date(today)}" in proposal
     assert "TỜ TRÌNH" in proposal and "Kính gửi: Hội đồng Thi đua – Khen thưởng" in proposal
-    assert "Căn cứ Biên bản họp tổng kết, bình xét thi đua ngày 05/06/2027 của Khối thi đua số 2" in proposal
+    assert (
+        "Căn cứ Biên bản số      /BB-KTĐ2 ngày 05 tháng 6 năm 2027 họp tổng kết, bình xét thi đua" in proposal
+    )
     async with d.db.session() as session:
         polls = list(await session.exec(select(Poll).where(col(Poll.id).in_(d.poll_ids))))
         labels = {(c.poll_id, c.position): c.label for c in await session.exec(select(PollCandidate))}
-    elected = [labels[(p.id, pos)] for p in polls for pos in json.loads(p.result or "{}")["elected"]]
+    # Only the Cờ thi đua ballot is the bloc's proposal; the unit-level title is each unit's own.
+    flags = [p for p in polls if p.title.startswith("Cờ thi đua")]
+    elected = [labels[(p.id, pos)] for p in flags for pos in json.loads(p.result or "{}")["elected"]]
+    assert elected
     for name in elected:
         assert name in proposal
-    assert "8 cá nhân" in proposal
+    assert "cá nhân" not in proposal and "Tập thể lao động xuất sắc" not in proposal
 
     listing = load_workbook(
         io.BytesIO(files[next(n for n in names if n.startswith("danh-sach") and n.endswith(".xlsx"))])
     ).active
-    header = [c.value for c in listing[4]]
+    at = next(r for r in range(1, listing.max_row + 1) if listing.cell(row=r, column=1).value == "TT")
+    header = [c.value for c in listing[at]]
     assert header == [
         "TT",
-        "Họ và tên",
-        "Đơn vị công tác",
-        "Thâm niên giảng dạy",
+        "Tên đơn vị",
+        "Hình thức đề nghị khen thưởng",
+        "Điểm thi đua, xếp hạng",
+        "Kết quả bình xét",
         "Tóm tắt thành tích",
         "Số điện thoại, email",
     ]
-    values = [row for row in listing.iter_rows(min_row=5, values_only=True)]
-    people = [row for row in values if row[1] and str(row[1]).startswith("Nguyễn Văn An")]
-    assert len(people) == 8
+    values = [row for row in listing.iter_rows(min_row=at + 1, values_only=True)]
+    assert not [row for row in values if row[1] and str(row[1]).startswith("Nguyễn Văn An")]
     collectives = [row for row in values if row[1] in elected]
     assert len(collectives) == len(elected)
     annex = docx_text(files[next(n for n in names if n.startswith("danh-sach") and n.endswith(".docx"))])
-    assert "DANH SÁCH" in annex and "Thâm niên giảng dạy" in annex and "I. TẬP THỂ" in annex
+    assert "DANH SÁCH" in annex and "Hình thức đề nghị khen thưởng" in annex and "I. TẬP THỂ" in annex
 
     png = files[next(n for n in names if n.endswith(".png"))]
     assert Image.open(io.BytesIO(png)).format == "PNG"

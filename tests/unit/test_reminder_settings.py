@@ -18,11 +18,11 @@ from bot.services import reminder_settings, timetable
 from bot.services.demo import load_demo
 from bot.services.reminder_settings import BlocSettings
 from handlers.reminder_settings import CALLBACK, card, when_text
-from models.organisation import Bloc, BlocMembership
+from models.organisation import Bloc, BlocMembership, Person
 from models.reminder_settings import Problem, parse_clock, parse_quiet_hours, schedule_problem
 from models.reminders import Reminder, ReminderSchedule
 from tests.auxil.clock import Clock
-from tests.unit.test_reminders import AUTHORITY, TABLE_2026, VN, FakeTelegram, local, rep_chats, sweep
+from tests.auxil.reminders import AUTHORITY, TABLE_2026, VN, FakeTelegram, local, rep_chats, sweep
 
 pytestmark = pytest.mark.reminders
 
@@ -30,13 +30,15 @@ BLOC2 = "Khối thi đua số 2"
 
 
 async def load(db: Database, clock: Clock) -> dict[str, int]:
-    """Seed 000's roster and the 2026 table; returns label -> Telegram id of the demo people."""
+    """Seed 000's roster and the 2026 table; returns label -> person id of the demo people."""
     _, personas = await load_demo(db, authority_name=AUTHORITY, now=clock())
     result = await timetable.save(
         db, timetable.text_to_cells(TABLE_2026), school_year=None, bloc_id=None, now=clock(), zone=VN
     )
     assert result.ok
-    return {p.label: p.user_id for p in personas}
+    async with db.session() as session:
+        ids = dict((await session.exec(select(Person.telegram_id, Person.id))).all())
+    return {p.label: ids[p.user_id] for p in personas}
 
 
 def who(people: dict[str, int], fragment: str) -> int:
@@ -51,7 +53,7 @@ async def bloc_id(db: Database, number: int) -> int:
 
 
 async def bloc_chats(db: Database, number: int) -> set[int]:
-    """Telegram ids of the representatives of a bloc's units."""
+    """Person ids of the representatives of a bloc's units."""
     async with db.session() as session:
         units = set(
             await session.exec(
@@ -98,7 +100,7 @@ def test_what_a_head_may_type() -> None:
 
 def test_the_card_reads_as_a_sentence_and_its_buttons_fit_telegram() -> None:
     settings = BlocSettings(999_999_999, BLOC2, timetable.Schedule())
-    text, markup = card(settings, "vi")
+    text, buttons = card(settings, "vi")
     assert (
         "Nhắc trước 7 ngày, 2 ngày và đúng ngày hạn, lúc <b>08:00</b>; không nhắn từ <b>21:00</b> đến <b>07:00</b>."
         in text
@@ -106,7 +108,7 @@ def test_the_card_reads_as_a_sentence_and_its_buttons_fit_telegram() -> None:
     assert when_text("vi", (1, 0)) == "trước 1 ngày và đúng ngày hạn"
     assert when_text("en", (14, 7, 2, 0)) == "14 days, 7 days, 2 days before and on the due day"
     assert when_text("en", (1,)) == "1 day before"
-    datas = [b.callback_data for row in markup.inline_keyboard for b in row]
+    datas = [b.data for row in buttons for b in row]
     assert all(isinstance(d, str) and len(d.encode()) <= 64 and CALLBACK.fullmatch(d) for d in datas)
     for forged in ("rs:2:t\n", "rs:2:x", "rs:-1:t", "rs:2:p:1.0.", "rs:2", "rs:9999999999:t", "rm:2:t"):
         assert CALLBACK.fullmatch(forged) is None, forged
@@ -139,7 +141,7 @@ async def test_the_head_changes_the_schedule_and_the_planned_pings_follow_it(
     fake = FakeTelegram(clock)
 
     def bloc2_pings(since: int) -> list[int]:
-        return [out.chat_id for _, out in fake.sent[since:] if BLOC2 in out.text]
+        return [out.person_id for _, out in fake.sent[since:] if BLOC2 in out.text]
 
     clock.now = local(30, 11, 2026, 8, 0)  # the old "a week before": the other blocs only
     await sweep(db, fake, clock)
@@ -288,7 +290,7 @@ async def test_a_change_on_the_day_of_a_ping_neither_loses_nor_repeats_it(db: Da
     fake = FakeTelegram(clock)
     clock.now = local(30, 11, 2026, 9, 0)  # today's "a week before" went at 08:00
     await sweep(db, fake, clock)
-    week_before = [out.chat_id for _, out in fake.sent if BLOC2 in out.text]
+    week_before = [out.person_id for _, out in fake.sent if BLOC2 in out.text]
     # (The unit listed in blocs 2 and 3 gets one of the two blocs' pings, as before.)
     assert len(set(week_before)) == len(week_before) and set(week_before) >= chats - await bloc_chats(db, 3)
     # Moving the hour re-plans what is left; the ping that already went is not sent again.
@@ -306,5 +308,5 @@ async def test_a_change_on_the_day_of_a_ping_neither_loses_nor_repeats_it(db: Da
     await sweep(db, fake, clock)
     await sweep(db, fake, clock)
     today = [out for _, out in fake.sent[before:] if BLOC2 in out.text]
-    assert sorted(out.chat_id for out in today) == sorted(chats)
+    assert sorted(out.person_id for out in today) == sorted(chats)
     assert all("Còn 3 ngày." in out.text for out in today)

@@ -7,96 +7,33 @@ what would have gone to Telegram, so the assertions are about who got what, when
 from __future__ import annotations
 
 import io
-from collections import Counter
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import col, func, select
 
 from bot.db import Database
 from bot.services import progress, reminders, timetable
-from bot.services.demo import load_demo
 from bot.services.progress import Task
-from bot.services.reminders import Delivery, Outcome, Outgoing
-from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, Unit
+from models.channels import Channel
+from models.organisation import Bloc, BlocMembership, Person, Unit
 from models.reminders import Milestone, PersonReach, Reminder, ReminderSend, SendStatus
 from tests.auxil.clock import TEST_NOW, Clock
+from tests.auxil.reminders import (
+    VN,
+    Crash,
+    FakeTelegram,
+    head_chat,
+    load,
+    local,
+    rep_chats,
+    sweep,
+)
 
 pytestmark = pytest.mark.reminders
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SEED_001 = Path(__file__).parent / "timetable_seed001.txt"
-AUTHORITY = "Sở Giáo dục và Đào tạo thành phố Cần Thơ"
-
-# Due 07/12/2026 (the day before 08/12): pings 30/11, 05/12 and 07/12 at 08:00 in Hồ Chí Minh City.
-TABLE_2026 = "\n".join(
-    [
-        "TT | Nội dung | Thời gian hoàn thành | Đơn vị thực hiện",
-        "1 | Nộp hồ sơ đăng ký thi đua về Phòng GDĐT | Trước ngày 08/12/2026 | Các đơn vị trực thuộc Phòng GDĐT",
-        "2 | Báo cáo sơ kết của Khối | Trước ngày 15/01/2027 | Khối trưởng các Khối thi đua số 1,2,3,4",
-    ]
-)
-
-
-def local(day: int, month: int, year: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, second, tzinfo=VN).astimezone(UTC)
-
-
-class Crash(BaseException):
-    """The process dies (a BaseException, like SIGKILL's effect: nothing after it runs)."""
-
-
-class FakeTelegram:
-    """Records each send; `blocked` chats answer 403; `crash_after` dies mid-sweep like a killed process."""
-
-    def __init__(
-        self, clock: Clock, *, blocked: set[int] | None = None, crash_after: int | None = None
-    ) -> None:
-        self.clock = clock
-        self.sent: list[tuple[datetime, Outgoing]] = []
-        self.blocked = blocked or set()
-        self.crash_after = crash_after
-
-    async def __call__(self, outgoing: Outgoing) -> Outcome:
-        if self.crash_after is not None and len(self.sent) >= self.crash_after:
-            raise Crash
-        if outgoing.chat_id in self.blocked:
-            return Outcome(Delivery.BLOCKED, detail="Forbidden: bot was blocked by the user")
-        self.sent.append((self.clock(), outgoing))
-        return Outcome(Delivery.SENT, message_id=len(self.sent))
-
-    def chats(self) -> Counter[int]:
-        return Counter(out.chat_id for _, out in self.sent)
-
-
-async def sweep(db: Database, fake: FakeTelegram, clock: Clock, **kwargs: Any) -> reminders.SweepReport:
-    return await reminders.sweep(db, fake, now=clock(), zone=VN, **kwargs)
-
-
-async def load(db: Database, clock: Clock, table: str = TABLE_2026) -> timetable.ImportResult:
-    await load_demo(db, authority_name=AUTHORITY, now=clock())
-    result = await timetable.save(
-        db, timetable.text_to_cells(table), school_year=None, bloc_id=None, now=clock(), zone=VN
-    )
-    assert result.ok, result.preview
-    return result
-
-
-async def rep_chats(db: Database) -> dict[int, list[int]]:
-    """Unit id -> Telegram ids of its representatives (demo: one per unit)."""
-    async with db.session() as session:
-        rows = await session.exec(
-            select(PersonRole.unit_id, Person.telegram_id)
-            .join(Person, col(Person.id) == PersonRole.person_id)
-            .where(PersonRole.kind == RoleKind.REP)
-        )
-        found: dict[int, list[int]] = {}
-        for unit_id, telegram_id in rows:
-            found.setdefault(unit_id, []).append(telegram_id)  # type: ignore[arg-type]
-        return found
 
 
 async def recipients(db: Database) -> int:
@@ -105,21 +42,6 @@ async def recipients(db: Database) -> int:
     Seed 000 lists one unit in two blocs; its representative gets one ping per milestone, not two.
     """
     return len({chat for chats in (await rep_chats(db)).values() for chat in chats})
-
-
-async def head_chat(db: Database, bloc_number: int) -> int:
-    async with db.session() as session:
-        row = (
-            await session.exec(
-                select(Person.telegram_id)
-                .join(PersonRole, col(PersonRole.person_id) == Person.id)
-                .join(BlocMembership, col(BlocMembership.unit_id) == PersonRole.unit_id)
-                .join(Bloc, col(Bloc.id) == BlocMembership.bloc_id)
-                .where(Bloc.number == bloc_number, BlocMembership.position == Position.HEAD)
-            )
-        ).first()
-        assert row is not None
-        return row
 
 
 # --------------------------------------------------------------------------- the importer
@@ -293,7 +215,7 @@ async def test_units_that_are_done_are_not_pinged(
     assert len(fake.sent) == await recipients(db) - 5
     for unit_id in registered:
         for chat in reps[unit_id]:
-            assert all(out.chat_id != chat or "Khối thi đua số 2" not in out.text for _, out in fake.sent)
+            assert all(out.person_id != chat or "Khối thi đua số 2" not in out.text for _, out in fake.sent)
     # A unit that registers after its ping was planned is dropped at send time too.
     registered.add(bloc2_units[5])
     clock.now = local(5, 12, 2026, 8, 0)
@@ -353,7 +275,7 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_reported_to_the_head_o
     clock.now = local(30, 11, 2026, 8, 0)
     report = await sweep(db, fake, clock)
     assert report.unreachable == 1
-    reports = [out for _, out in fake.sent if out.chat_id == head and "Không gửi được" in out.text]
+    reports = [out for _, out in fake.sent if out.person_id == head and "Không gửi được" in out.text]
     assert len(reports) == 1 and "Trường THCS&amp;THPT Nguyễn Bình Khiêm" in reports[0].text
     async with db.session() as session:
         assert (await session.exec(select(func.count()).select_from(PersonReach))).one() == 1
@@ -365,8 +287,8 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_reported_to_the_head_o
     assert len([o for _, o in fake.sent if "Không gửi được" in o.text]) == 1
     # Writing to the bot again (unblocking) lets the pings through.
     async with db.session() as session:
-        telegram_id = blocked
-    assert await reminders.mark_reachable(db, telegram_id)
+        telegram_id = (await session.get(Person, blocked)).telegram_id  # type: ignore[union-attr]
+    assert await reminders.mark_reachable(db, Channel.TELEGRAM, str(telegram_id))
     clock.now = local(7, 12, 2026, 8, 0)
     await sweep(db, fake, clock)
     assert fake.chats()[blocked] == 1
@@ -393,7 +315,7 @@ async def test_the_head_gets_one_digest_of_everyone_unreachable_per_sweep(db: Da
     report = await sweep(db, fake, clock)
     assert report.unreachable == 2
     digests = [out for _, out in fake.sent if "Không gửi được" in out.text]
-    assert [d.chat_id for d in digests] == [head]  # one message to the head, not one per person
+    assert [d.person_id for d in digests] == [head]  # one message to the head, not one per person
     assert "tới 2 người" in digests[0].text
     for name in ("Trường THCS&amp;THPT Nguyễn Bình Khiêm", "Trường Trung học phổ thông An Khánh"):
         assert digests[0].text.count(name) == 1
@@ -407,7 +329,7 @@ async def test_the_head_gets_one_digest_of_everyone_unreachable_per_sweep(db: Da
         )
     # Each person is still its own row (reported once), and both rows went in the one message.
     assert len(rows) == 2 and {r.status for r in rows} == {SendStatus.SENT}
-    assert len({r.message_id for r in rows}) == 1 and rows[0].message_id is not None
+    assert len({r.message_ref for r in rows}) == 1 and rows[0].message_ref is not None
     # Later sweeps neither repeat the digest nor report the same people again.
     for day in (5, 7):
         clock.now = local(day, 12, 2026, 8, 0)
@@ -432,7 +354,7 @@ async def test_a_digest_too_long_for_one_message_is_split_and_names_everyone_onc
     clock.now = local(30, 11, 2026, 8, 0)
     await sweep(db, fake, clock)
     digests = [out for _, out in fake.sent if "Không gửi được" in out.text]
-    assert 1 < len(digests) < 5 and {d.chat_id for d in digests} == {head}
+    assert 1 < len(digests) < 5 and {d.person_id for d in digests} == {head}
     assert all(len(d.text) < 4096 for d in digests)
     assert sum(d.text.count("\n• ") for d in digests) == 5  # everyone, once
 
@@ -446,23 +368,25 @@ async def test_snooze_once_and_mute(db: Database, clock: Clock) -> None:
     assert [b.data for b in first.buttons[0]] == ["task:register"]
     assert [b.data for b in first.buttons[1]] == [f"rm:sn:{first.send_id}", f"rm:mu:{first.send_id}"]
     # Somebody else's ping: refused, nothing changes.
-    assert (await reminders.snooze(db, first.send_id, second.chat_id, now=clock(), zone=VN)).answer == "gone"
-    snoozed = await reminders.snooze(db, first.send_id, first.chat_id, now=clock(), zone=VN)
+    assert (
+        await reminders.snooze(db, first.send_id, second.person_id, now=clock(), zone=VN)
+    ).answer == "gone"
+    snoozed = await reminders.snooze(db, first.send_id, first.person_id, now=clock(), zone=VN)
     assert snoozed.answer == "ok" and snoozed.when == local(1, 12, 2026, 8, 0)
-    again = await reminders.snooze(db, first.send_id, first.chat_id, now=clock(), zone=VN)
+    again = await reminders.snooze(db, first.send_id, first.person_id, now=clock(), zone=VN)
     assert again.answer == "already"
-    assert (await reminders.mute_from_send(db, second.send_id, second.chat_id, now=clock())).answer == "ok"
+    assert (await reminders.mute_from_send(db, second.send_id, second.person_id, now=clock())).answer == "ok"
     clock.now = local(1, 12, 2026, 8, 0)
     before = len(fake.sent)
     await sweep(db, fake, clock)
-    assert [out.chat_id for _, out in fake.sent[before:]] == [first.chat_id]
+    assert [out.person_id for _, out in fake.sent[before:]] == [first.person_id]
     assert "Nhắc lại" in fake.sent[-1][1].text
     assert [b.data for row in fake.sent[-1][1].buttons for b in row][-1].startswith(
         "rm:mu:"
     )  # no second snooze
     clock.now = local(5, 12, 2026, 8, 0)
     await sweep(db, fake, clock)
-    assert second.chat_id not in [out.chat_id for _, out in fake.sent[before:]]
+    assert second.person_id not in [out.person_id for _, out in fake.sent[before:]]
 
 
 async def test_the_heads_adhoc_reminder_goes_to_the_units_missing_the_item(
@@ -536,7 +460,7 @@ async def test_sends_are_rows_with_a_sent_mark(db: Database, clock: Clock) -> No
         rows = list(await session.exec(select(ReminderSend)))
     sent = [r for r in rows if r.status == SendStatus.SENT]
     assert len(sent) == await recipients(db)
-    assert all(r.sent_at == clock() and r.message_id and r.claim_token for r in sent)
+    assert all(r.sent_at == clock() and r.message_ref and r.claim_token for r in sent)
     # The unit listed in two blocs: its second send for the same item was dropped, not sent.
     assert [(r.status, r.skip_reason) for r in rows if r.status != SendStatus.SENT] == [
         ("skipped", "superseded")

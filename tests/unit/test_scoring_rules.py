@@ -1,4 +1,4 @@
-"""The pure scale, score, total and ranking rules (issue 4; seed 000 §IV.1; DOMAIN.md steps 3-4)."""
+"""The pure scale, score, total and ranking rules (issue 4; seed 000 §IV.1; docs/domain.md steps 3-4)."""
 
 from __future__ import annotations
 

@@ -11,14 +11,15 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.db import Database
-from bot.services import criteria, outbox, people, scoring
+from bot.services import outbox, people, scoring
 from bot.services.registration import Refused
 from bot.services.scoring import LineView, SheetView
 from models.channels import OutboxMessage
 from models.registration import ChangeHistory, LineReview, ScoreLine, SheetStatus
 from models.scoring_rules import rank
 from tests.auxil.clock import Clock
-from tests.unit.test_registration_service import HEAD, SCALE, World, make_world
+from tests.auxil.scoring import SECRETARIAT, UNIT, publish, score_all
+from tests.auxil.world import HEAD, World, make_world
 
 pytestmark = pytest.mark.scoring
 
@@ -26,27 +27,6 @@ pytestmark = pytest.mark.scoring
 @pytest.fixture
 async def world(db: Database, clock: Clock) -> World:
     return await make_world(db, clock)
-
-
-SECRETARIAT = "Bộ phận Thường trực — Khối thi đua số 2"
-UNIT = "Trường THCS&THPT Nguyễn Bình Khiêm"
-
-
-async def publish(w: World) -> criteria.ScaleView:
-    return await criteria.publish(w.db, w.pid(HEAD), criteria.check_text(SCALE), today=w.today, now=w.clock())
-
-
-async def score_all(w: World, person_id: int, scores: list[str]) -> scoring.SheetState:
-    state = await scoring.open_sheet(w.db, person_id, today=w.today)
-    for text in scores:
-        code = state.criterion.code  # type: ignore[union-attr]
-        state, _ = await scoring.enter_score(
-            w.db, person_id, sheet_id=state.sheet_id, text=text, today=w.today, now=w.clock()
-        )
-        state = await scoring.move(
-            w.db, person_id, sheet_id=state.sheet_id, action="next", code=code, today=w.today
-        )
-    return await scoring.submit(w.db, person_id, sheet_id=state.sheet_id, today=w.today, now=w.clock())
 
 
 async def test_bad_scores_are_refused_and_nothing_is_saved(world: World) -> None:

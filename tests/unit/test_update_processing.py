@@ -24,7 +24,8 @@ from bot.sandbox.core import Limits, Sandbox
 from bot.sandbox.request import SandboxRequest
 from bot.services import people
 from models.organisation import Person
-from tests.conftest import Clock, make_settings
+from tests.auxil.bot import make_settings
+from tests.auxil.clock import Clock
 
 pytestmark = pytest.mark.performance
 

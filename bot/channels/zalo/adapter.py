@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import re
 from collections import OrderedDict
@@ -33,20 +34,21 @@ from bot.channels.zalo.events import (
 )
 from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, OutFile, Screen, Unreachable
 from bot.chat.numbered import OutOfRange, numbers_phrase, option_keys, plain_text, read_reply
-from bot.chat.router import Router, Turn
+from bot.chat.router import MENU_KEYS, Router, Turn
 from bot.deps import Deps
 from bot.files import LINK_TTL_SECONDS, signed_path
 from bot.i18n import t
 from bot.render import split_message
-from bot.services import chat_menus, people
+from bot.services import chat_menus, people, upload_links
 from models.channels import Channel
-from models.permissions import COMMANDS_BY_CAPACITY, PUBLIC_COMMANDS
 from models.text import as_typed, nfc
 
 log = logging.getLogger("thidua.zalo")
 CAPS = Caps(buttons=False, edits=False, max_text=2000, command_menu=False, documents_in=False)
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # an invite token (bot.services.invites.TOKEN_BYTES)
 MAX_WEBHOOK_BODY = 64 * 1024  # a Zalo event is small; anything larger is refused unread
+STORE_REF = "store:"  # an attachment already in the bot's file store (an upload page's file)
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # the upload readers' own limit (bot/services/uploads.py)
 SEEN_EVENTS = 2048  # Zalo retries a webhook POST: the same message is handled once
 
 
@@ -112,11 +114,17 @@ class ZaloDeliverer:
             text = f"{text}\n{plain_text(t(lang, 'chat.suggest', items=items))}"
         return text, options
 
-    async def send(self, chat_id: str, screen: Screen, lang: str | None = None) -> str | None:
+    async def send(
+        self, chat_id: str, screen: Screen, lang: str | None = None, *, in_turn: bool = False
+    ) -> str | None:
+        """Send a screen. Its options become the chat's menu (remembered before it is shown: a
+        reply can never outrun it). A notice without options sent outside a conversation (a ping,
+        a hand-off) leaves the menu the person is answering as it is."""
         text, options = self.render(screen, lang or await self._language(chat_id))
         db = self.deps.db
-        # The menu is remembered before it is shown: a reply can never outrun it.
-        if options and screen.secret:
+        if not options and not in_turn:
+            pass
+        elif options and screen.secret:
             self.secret_menus[chat_id] = options
             await chat_menus.forget(db, Channel.ZALO.value, chat_id)
         elif options:
@@ -130,7 +138,7 @@ class ZaloDeliverer:
 
     async def _text(self, chat_id: str, text: str) -> None:
         try:
-            for part in split_message(text, limit=CAPS.max_text):
+            for part in split_message(text, limit=CAPS.max_text, markup=False):
                 await self.bot.send_message(chat_id, part)
         except ZaloApiError as error:
             if error.error_code in (403, 404):
@@ -169,6 +177,13 @@ class ZaloDeliverer:
         await self._text(chat_id, f"{caption}\n{plain_text(line)}" if caption else plain_text(line))
 
     async def fetch(self, attachment: Attachment, limit: int) -> bytes:
+        if attachment.ref.startswith(STORE_REF):  # uploaded through the bot's own upload page
+            data = self.deps.files.get(attachment.ref.removeprefix(STORE_REF))
+            if data is None:
+                raise ValueError("no longer in the file store")
+            if len(data) > limit:
+                raise ValueError(f"over {limit} bytes")
+            return data
         chunks: list[bytes] = []
         size = 0
         async with (
@@ -198,7 +213,7 @@ class ZaloOutlet:
         self.lang = lang
 
     async def send(self, chat: ChatRef, screen: Screen) -> None:
-        await self.deliverer.send(chat.chat_id, screen, self.lang)
+        await self.deliverer.send(chat.chat_id, screen, self.lang, in_turn=True)
 
     async def send_file(self, chat: ChatRef, file: OutFile) -> None:
         await self.deliverer.send_file(chat.chat_id, file, self.lang)
@@ -254,7 +269,9 @@ class ZaloChannel:
             await self._handle(event)
 
     async def _handle(self, event: ZaloEvent) -> None:
-        incoming = incoming_from_event(event)
+        await self._take(incoming_from_event(event), event.message_id)
+
+    async def _take(self, incoming: Incoming, label: str) -> None:
         outlet: ZaloOutlet | None = None
         try:
             deps = self.deps
@@ -271,7 +288,7 @@ class ZaloChannel:
             outlet = ZaloOutlet(self.deliverer, profile.language)
             await self._dispatch(incoming, profile, outlet)
         except Exception:
-            log.exception("Zalo message %s failed", event.message_id)
+            log.exception("Zalo message %s failed", label)
             if outlet is not None:
                 try:
                     await outlet.alert(incoming, t(outlet.lang, "error.generic"))
@@ -301,29 +318,13 @@ class ZaloChannel:
                     choice=menu[picked][2],
                 )
         found = await self.router.resolve(db, incoming)
-        if found is None:
-            await self._unanswered(incoming, lang, outlet, menu)
+        fallback = self.router.fallback_route()
+        if found is None and fallback is None:
             return
-        route, data = found
+        route, data = found if found is not None else (fallback, {MENU_KEYS: [key for key, _, _ in menu]})
+        assert route is not None
         turn = Turn(incoming=incoming, profile=profile, deps=self.deps, outlet=outlet, data=data)
         await self.router.run(route, turn)
-
-    async def _unanswered(
-        self, incoming: Incoming, lang: str, outlet: ZaloOutlet, menu: list[chat_menus.Option]
-    ) -> None:
-        """What no conversation took: say so plainly (the Telegram side has PTB's catch-alls)."""
-        if incoming.kind is InKind.COMMAND:
-            name = incoming.command or ""
-            known = name in PUBLIC_COMMANDS or name in COMMANDS_BY_CAPACITY
-            key = "chat.not_on_channel" if known else "error.unknown_command"
-            await outlet.alert(incoming, t(lang, key, command=name))
-        elif incoming.kind is InKind.CHOICE:
-            await outlet.alert(incoming, t(lang, "error.stale_button"))
-        elif menu:
-            numbers = numbers_phrase([key for key, _, _ in menu], t(lang, "chat.or"))
-            await outlet.alert(incoming, t(lang, "chat.no_match", numbers=numbers))
-        elif incoming.chat.private:
-            await outlet.alert(incoming, t(lang, "error.not_understood"))
 
     # ------------------------------------------------------------ long polling
     async def start_polling(self, timeout: float = 30) -> None:  # noqa: ASYNC109 (Zalo's long poll)
@@ -363,6 +364,79 @@ class ZaloChannel:
     async def close(self) -> None:
         await self.stop()
         await self.bot.aclose()
+
+    # ------------------------------------------------------------ upload pages
+    def upload_routes(self) -> list[tuple[str, str, Any]]:
+        """GET and POST /upload/<token>: the one-time page a Zalo person opens from the chat to send
+        a spreadsheet (Zalo carries no documents). The file comes into their conversation as a FILE
+        message; a used, expired or unknown link gets a plain page saying so, and changes nothing."""
+
+        def page(lang: str, body: str, status: int = 200) -> web.Response:
+            title = html.escape(plain_text(t(lang, "upload.title")))
+            return web.Response(
+                status=status,
+                content_type="text/html",
+                charset="utf-8",
+                text=(
+                    f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
+                    "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+                    f"<title>{title}</title></head><body style='font-family:sans-serif;margin:2em'>"
+                    f"<h1 style='font-size:1.3em'>{title}</h1>{body}</body></html>"
+                ),
+            )
+
+        def refused(lang: str, state: upload_links.LinkState) -> web.Response:
+            status = 404 if state is upload_links.LinkState.UNKNOWN else 410
+            return page(lang, f"<p>{html.escape(plain_text(t(lang, f'upload.{state.value}')))}</p>", status)
+
+        async def show(request: web.Request) -> web.Response:
+            lang = self.deps.settings.default_language
+            found = await upload_links.check(self.deps.db, request.match_info["token"], now=self.deps.clock())
+            if found.state is not upload_links.LinkState.OK:
+                return refused(lang, found.state)
+            return page(
+                lang,
+                f"<p>{html.escape(plain_text(t(lang, 'upload.choose')))}</p>"
+                "<form method='post' enctype='multipart/form-data'>"
+                "<input type='file' name='file' accept='.xlsx,.csv,.txt' required> "
+                f"<button type='submit'>{html.escape(plain_text(t(lang, 'upload.send')))}</button></form>",
+            )
+
+        async def receive(request: web.Request) -> web.Response:
+            lang = self.deps.settings.default_language
+            token = request.match_info["token"]
+            found = await upload_links.check(self.deps.db, token, now=self.deps.clock())
+            if found.state is not upload_links.LinkState.OK:
+                return refused(lang, found.state)
+            if request.content_length is not None and request.content_length > MAX_UPLOAD_BYTES + 64 * 1024:
+                return page(lang, f"<p>{html.escape(plain_text(t(lang, 'upload.too_big')))}</p>", 413)
+            name, data = "", b""
+            async for part in await request.multipart():  # type: ignore[union-attr]
+                if getattr(part, "name", None) == "file":
+                    name = getattr(part, "filename", None) or "tep-tai-len"
+                    data = await part.read(decode=False)  # type: ignore[union-attr]
+                    if len(data) > MAX_UPLOAD_BYTES:
+                        return page(lang, f"<p>{html.escape(plain_text(t(lang, 'upload.too_big')))}</p>", 413)
+            if not data:
+                return page(lang, f"<p>{html.escape(plain_text(t(lang, 'upload.no_file')))}</p>", 400)
+            claim = await upload_links.use(self.deps.db, token, now=self.deps.clock())
+            if claim.state is not upload_links.LinkState.OK:
+                return refused(lang, claim.state)
+            stored = self.deps.files.put(data)
+            incoming = Incoming(
+                chat=ChatRef(Channel.ZALO, claim.chat_id, private=True),
+                account_id=claim.account_id,
+                display_name="",
+                language=None,
+                kind=InKind.FILE,
+                attachment=Attachment(f"{STORE_REF}{stored.key}", nfc(name), None, len(data)),
+            )
+            async with self._locks.setdefault(claim.chat_id, asyncio.Lock()):
+                await self._take(incoming, f"upload {stored.key[:8]}")
+            done = html.escape(plain_text(t(lang, "upload.done", name=nfc(name))))
+            return page(lang, f"<p>{done}</p>")
+
+        return [("GET", "/upload/{token}", show), ("POST", "/upload/{token}", receive)]
 
     # ------------------------------------------------------------ webhook
     def webhook_handler(self, secret: str) -> Any:

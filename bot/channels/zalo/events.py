@@ -63,7 +63,7 @@ def _id(value: Any, where: str) -> str:
 
 
 def _date(value: Any) -> datetime:
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not "²"
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise EventError("message.date is missing or not milliseconds")

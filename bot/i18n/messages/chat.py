@@ -17,6 +17,16 @@ VI: dict[str, str] = {
     "files.forged": "Đường link tải tệp không đúng. Hãy mở lại link bot đã gửi.",
     "files.expired": "Đường link tải tệp đã hết hạn. Hãy yêu cầu bot gửi lại tệp.",
     "files.missing": "Không còn tệp này trên máy chủ.",
+    "chat.upload_link": "Hoặc tải tệp XLSX/CSV lên (dùng một lần, trong 1 giờ): {url}",
+    "upload.title": "Tải tệp lên Thi đua Bot",
+    "upload.choose": "Chọn tệp XLSX hoặc CSV rồi bấm «Gửi». Tệp sẽ được đưa vào cuộc trò chuyện của bạn với bot.",
+    "upload.send": "Gửi",
+    "upload.done": "Đã nhận tệp {name}. Quay lại Zalo để xem bot trả lời.",
+    "upload.used": "Đường link tải lên này đã được dùng. Hãy yêu cầu bot gửi link mới.",
+    "upload.expired": "Đường link tải lên này đã hết hạn. Hãy yêu cầu bot gửi link mới.",
+    "upload.unknown": "Đường link tải lên không đúng.",
+    "upload.no_file": "Chưa chọn tệp nào. Hãy chọn một tệp XLSX hoặc CSV.",
+    "upload.too_big": "Tệp quá lớn (tối đa 5 MB).",
     "invites.zalo": "   Zalo: gửi cho bot <code>/start {token}</code>",
     "link.code": (
         "Mã liên kết của bạn: <b>{code}</b> (dùng một lần, hết hạn lúc {expires}).\n"
@@ -57,6 +67,16 @@ EN: dict[str, str] = {
     "files.forged": "This download link is not right. Open the link the bot sent again.",
     "files.expired": "This download link has expired. Ask the bot to send the file again.",
     "files.missing": "This file is no longer on the server.",
+    "chat.upload_link": "Or upload the XLSX/CSV file (single use, within 1 hour): {url}",
+    "upload.title": "Upload a file to Thi đua Bot",
+    "upload.choose": "Choose an XLSX or CSV file and press «Send». It goes into your chat with the bot.",
+    "upload.send": "Send",
+    "upload.done": "File {name} received. Go back to Zalo to see the bot's answer.",
+    "upload.used": "This upload link has been used. Ask the bot for a new one.",
+    "upload.expired": "This upload link has expired. Ask the bot for a new one.",
+    "upload.unknown": "This upload link is not right.",
+    "upload.no_file": "No file chosen. Choose an XLSX or CSV file.",
+    "upload.too_big": "The file is too large (at most 5 MB).",
     "invites.zalo": "   Zalo: send the bot <code>/start {token}</code>",
     "link.code": (
         "Your link code: <b>{code}</b> (single use, expires at {expires}).\n"

@@ -48,6 +48,8 @@ VI: dict[str, str] = {
     "checkin.not_member": "Chỉ đại diện đơn vị thành viên mới điểm danh được.",
     "group.linked": "Nhóm này đã được gắn với <b>{bloc}</b>: thông báo họp và kết quả bỏ phiếu sẽ đăng ở đây.",
     "group.only_in_group": "Hãy gõ lệnh này trong nhóm Telegram của khối.",
+    "group.taken": "Nhóm này đang là nhóm của <b>{bloc}</b>, nên không gắn sang khối khác được. "
+    "Chưa thay đổi gì. Nếu cần đổi, Khối trưởng {bloc} gắn khối mình sang nhóm khác trước.",
     # Opening a ballot.
     "ballot.menu": "Mở phiếu nào?",
     "ballot.purpose.title": "Tán thành danh hiệu (≥ 70%)",
@@ -131,6 +133,50 @@ VI: dict[str, str] = {
     "vote.invalid.unknown_candidate": "Ứng viên này không có trên phiếu.",
     "vote.invalid.other": "Phiếu không hợp lệ.",
     "vote.limit": "Chỉ được chọn tối đa {max}.",
+    "group.telegram_only": (
+        "Zalo không có nhóm cho bot: /nhomkhoi chỉ dùng trong nhóm Telegram của khối. "
+        "Thông báo họp và phiếu bầu vẫn đến riêng từng người trên Zalo."
+    ),
+    "vote.zalo_notice": (
+        "<b>🗳 Phiếu bầu: {title}</b>\nĐơn vị của bạn: <b>{unit}</b>\n"
+        "Phiếu đã mở. Chọn «Nhận phiếu» để xem phiếu và bỏ phiếu kín."
+    ),
+    "vote.zalo_start": "Nhận phiếu",
+    "vote.typed.approval": (
+        "Trả lời cả phiếu trong MỘT tin nhắn: số thứ tự kèm chữ a (đồng ý), d (không đồng ý) "
+        "hoặc b (không ý kiến), ví dụ «1a 2d 3b». Ứng viên không ghi là để trống."
+    ),
+    "vote.typed.selection": (
+        "Trả lời các số bạn chọn (tối đa {max}) trong MỘT tin nhắn, ví dụ «2 5»; gõ «0» nếu không chọn ai."
+    ),
+    "vote.typed.own": "(đơn vị bạn — không được chọn)",
+    "vote.review_typed": (
+        "<b>Xem lại phiếu: {title}</b>\n{choices}\n\n"
+        "Trả lời «OK» để bỏ phiếu (sau khi gửi không sửa được), hoặc gõ lại cả phiếu để sửa."
+    ),
+    "vote.ok": "OK",
+    "vote.retype": "Sửa lại",
+    "vote.typed_refused.unreadable": "Chưa đọc được phiếu; chưa ghi nhận gì.",
+    "vote.typed_refused.out_of_range": (
+        "Không có ứng viên số {number} (phiếu có {size} ứng viên); chưa ghi nhận gì."
+    ),
+    "vote.typed_refused.bad_letter": (
+        "«{number}{letter}»: chỉ dùng a (đồng ý), d (không đồng ý) hoặc b (không ý kiến); chưa ghi nhận gì."
+    ),
+    "vote.typed_refused.no_letter": "Ứng viên số {number} thiếu chữ a, d hoặc b; chưa ghi nhận gì.",
+    "vote.typed_refused.twice": "Ứng viên số {number} được ghi hai lần; chưa ghi nhận gì.",
+    "vote.typed_refused.self_vote": (
+        "Số {number} là đơn vị của bạn: không được chọn chính đơn vị mình; chưa ghi nhận gì."
+    ),
+    "vote.typed_refused.limit": "Chỉ được chọn tối đa {max}; chưa ghi nhận gì.",
+    "ballot.btn.resend": "📨 Gửi lại phiếu cho một đơn vị",
+    "ballot.btn.close_named": "⏹ Đóng phiếu và kiểm phiếu: {title}",
+    "ballot.btn.resend_named": "📨 Gửi lại phiếu: {title}",
+    "ballot.resend_pick": "Gửi lại phiếu cho đơn vị nào? (các đơn vị chưa bỏ phiếu)",
+    "ballot.resend_none": "Mọi đơn vị đã bỏ phiếu: không còn phiếu nào để gửi lại.",
+    "ballot.resent": "📨 Đã gửi lại phiếu cho <b>{unit}</b> ({count} người đại diện).",
+    "ballot.refused.not_entitled": "Đơn vị này không có quyền bỏ phiếu này.",
+    "ballot.refused.already_voted": "{unit} đã bỏ phiếu rồi.",
     # Results.
     "result.title": "📊 <b>Kết quả: {title}</b>",
     "result.meeting": "{kind} — {bloc}",
@@ -204,6 +250,8 @@ EN: dict[str, str] = {
     "checkin.not_member": "Only member units' representatives can check in.",
     "group.linked": "This group is now linked to <b>{bloc}</b>: meeting notices and ballot results will be posted here.",
     "group.only_in_group": "Type this command in the bloc's Telegram group.",
+    "group.taken": "This group is <b>{bloc}</b>'s group, so it cannot be linked to another bloc. "
+    "Nothing was changed. To change it, {bloc}'s head first links their bloc to another group.",
     "ballot.menu": "Which ballot?",
     "ballot.purpose.title": "Approve a title (≥ 70%)",
     "ballot.purpose.higher": "Higher title — secret, ≥ 90% of all",
@@ -285,6 +333,50 @@ EN: dict[str, str] = {
     "vote.invalid.unknown_candidate": "That candidate is not on the ballot.",
     "vote.invalid.other": "The ballot is not valid.",
     "vote.limit": "You can pick at most {max}.",
+    "group.telegram_only": (
+        "Zalo has no bot groups: /nhomkhoi works in the bloc's Telegram group only. "
+        "Meeting notices and ballots still reach each person on Zalo privately."
+    ),
+    "vote.zalo_notice": (
+        "<b>🗳 Ballot: {title}</b>\nYour unit: <b>{unit}</b>\n"
+        "The ballot is open. Choose «Get the ballot» to see it and vote secretly."
+    ),
+    "vote.zalo_start": "Get the ballot",
+    "vote.typed.approval": (
+        "Reply with the whole ballot in ONE message: each number with a (agree), d (disagree) "
+        "or b (abstain), e.g. «1a 2d 3b». A candidate left out is blank."
+    ),
+    "vote.typed.selection": (
+        "Reply with the numbers you pick (at most {max}) in ONE message, e.g. «2 5»; «0» to pick nobody."
+    ),
+    "vote.typed.own": "(your unit — cannot be picked)",
+    "vote.review_typed": (
+        "<b>Review: {title}</b>\n{choices}\n\n"
+        "Reply «OK» to cast (it cannot be changed afterwards), or type the whole ballot again to change it."
+    ),
+    "vote.ok": "OK",
+    "vote.retype": "Change",
+    "vote.typed_refused.unreadable": "I could not read that ballot; nothing was recorded.",
+    "vote.typed_refused.out_of_range": (
+        "There is no candidate {number} (the ballot has {size}); nothing was recorded."
+    ),
+    "vote.typed_refused.bad_letter": (
+        "«{number}{letter}»: use a (agree), d (disagree) or b (abstain) only; nothing was recorded."
+    ),
+    "vote.typed_refused.no_letter": "Candidate {number} has no a, d or b; nothing was recorded.",
+    "vote.typed_refused.twice": "Candidate {number} is answered twice; nothing was recorded.",
+    "vote.typed_refused.self_vote": (
+        "Number {number} is your own unit, which you may not pick; nothing was recorded."
+    ),
+    "vote.typed_refused.limit": "You can pick at most {max}; nothing was recorded.",
+    "ballot.btn.resend": "📨 Send a unit its ballot again",
+    "ballot.btn.close_named": "⏹ Close and count: {title}",
+    "ballot.btn.resend_named": "📨 Send again: {title}",
+    "ballot.resend_pick": "Send the ballot again to which unit? (units that have not voted)",
+    "ballot.resend_none": "Every unit has voted: no ballot to send again.",
+    "ballot.resent": "📨 Sent the ballot again to <b>{unit}</b> ({count} representatives).",
+    "ballot.refused.not_entitled": "That unit may not vote in this ballot.",
+    "ballot.refused.already_voted": "{unit} has already voted.",
     "result.title": "📊 <b>Result: {title}</b>",
     "result.meeting": "{kind} — {bloc}",
     "result.presence": "Present {present}/{members} members — {quorum}.",

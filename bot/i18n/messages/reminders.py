@@ -16,6 +16,13 @@ VI: dict[str, str] = {
         "Đơn vị thực hiện; mỗi dòng một mục, các cột cách nhau bằng dấu | hoặc phím Tab) "
         "hoặc <b>gửi tệp</b> .xlsx / .csv.\nGõ /huy để thôi."
     ),
+    # Zalo sends no documents: the table is pasted as text (copied from Excel or Word).
+    "timetable.ask_paste": (
+        "Hãy <b>dán bảng</b> «Khung kế hoạch thời gian» vào tin nhắn (4 cột: TT, Nội dung, "
+        "Thời gian hoàn thành, Đơn vị thực hiện; mỗi dòng một mục, các cột cách nhau bằng dấu | "
+        "hoặc phím Tab). Zalo không gửi được tệp: hãy sao chép bảng từ Excel rồi dán vào đây.\n"
+        "Gõ /huy để thôi."
+    ),
     "timetable.preview.title": "<b>Khung kế hoạch thời gian — năm học {year}</b>\nÁp dụng cho: {scope}",
     "timetable.scope.all": "tất cả các khối thi đua",
     "timetable.preview.row": "{number}. {title}\n    Hạn: <b>{due}</b> ({written}) · {who}{task}",
@@ -157,6 +164,11 @@ EN: dict[str, str] = {
         "<b>Paste the table</b> «Khung kế hoạch thời gian» (4 columns: TT, Nội dung, Thời gian hoàn thành, "
         "Đơn vị thực hiện; one item per line, columns separated by | or Tab) "
         "or <b>send a file</b> .xlsx / .csv.\nType /cancel to stop."
+    ),
+    "timetable.ask_paste": (
+        "<b>Paste the table</b> «Khung kế hoạch thời gian» into a message (4 columns: TT, Nội dung, "
+        "Thời gian hoàn thành, Đơn vị thực hiện; one item per line, columns separated by | or Tab). "
+        "Zalo cannot send files: copy the table from Excel and paste it here.\nType /cancel to stop."
     ),
     "timetable.preview.title": "<b>Timetable — school year {year}</b>\nApplies to: {scope}",
     "timetable.scope.all": "every bloc",
