@@ -26,7 +26,7 @@ async def unanswered(turn: Turn) -> None:
         numbers = numbers_phrase(list(turn.data[MENU_KEYS]), t(lang, "chat.or"))
         await turn.alert(t(lang, "chat.no_match", numbers=numbers))
     elif incoming.chat.private:  # in a group, ordinary talk is not for the bot
-        await turn.say(t(lang, "error.not_understood"))
+        await turn.alert(t(lang, "error.not_understood"))  # a note: a Zalo menu stays answerable
     return None
 
 
