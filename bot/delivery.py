@@ -8,12 +8,12 @@ runs it. Runs every few seconds in every mode (Telegram, Zalo, both, the sandbox
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 
 from bot.chat import OutFile, Unreachable
 from bot.deps import Deps
+from bot.jobs import Periodic
 from bot.services import handoffs, outbox, people
 
 log = logging.getLogger("thidua.delivery")
@@ -61,34 +61,12 @@ async def deliver_due(deps: Deps, *, worker: str) -> int:
     return sent
 
 
-class DeliveryJob:
+class DeliveryJob(Periodic):
+    """Sends the outbox every INTERVAL_SECONDS, at once when poked after a commit."""
+
     def __init__(self, deps: Deps, interval: float = INTERVAL_SECONDS) -> None:
-        self.deps = deps
-        self.interval = interval
-        self.worker = uuid.uuid4().hex
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self.worker = uuid.uuid4().hex  # this process's name on the rows it claims
+        super().__init__("delivery", interval, self._deliver, deps, at_start=True)
 
-    def poke(self) -> None:
-        """Send now rather than at the next tick (called right after a commit that enqueued)."""
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await deliver_due(self.deps, worker=self.worker)
-            except Exception:
-                log.exception("delivery sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            self._wake.clear()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-delivery")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def _deliver(self, deps: Deps) -> int:
+        return await deliver_due(deps, worker=self.worker)

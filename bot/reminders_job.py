@@ -10,13 +10,13 @@ Started from bot/__main__.py run() in every mode, so pings go out with only Zalo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import weakref
 
 from bot.chat import Unreachable
 from bot.db import Database
 from bot.deps import Deps
+from bot.jobs import Periodic
 from bot.services import people, reminders
 from bot.services.reminders import Delivery, Outcome, Outgoing, Sender
 from models.channels import Channel
@@ -92,28 +92,8 @@ def _finished(task: asyncio.Task[reminders.SweepReport]) -> None:
         log.error("reminders sweep failed", exc_info=task.exception())
 
 
-class ReminderJob:
+class ReminderJob(Periodic):
     """Runs the sweep every SWEEP_SECONDS in every mode (Telegram, Zalo, both, the sandbox)."""
 
     def __init__(self, deps: Deps, interval: float = SWEEP_SECONDS) -> None:
-        self.deps = deps
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await run_sweep(self.deps)
-            except Exception:
-                log.exception("reminders sweep failed")
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="reminders-sweep")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        super().__init__("reminders", interval, run_sweep, deps)
