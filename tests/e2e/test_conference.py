@@ -18,10 +18,10 @@ from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from models.conference import Delegate
 from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.channels import CHANNELS, on
 from tests.auxil.clock import Clock
-from tests.e2e.test_exemplars import CHANNELS, desk_on, files_from
-from tests.e2e.test_registration import HEAD, UNIT
-from tests.e2e.test_scoring_channels import on
+from tests.auxil.exemplars import desk_on, files_from
+from tests.auxil.scale_chat import HEAD, UNIT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.exemplars]
 OTHER = HEAD.split(" — ")[1]

@@ -23,10 +23,10 @@ from models.nominations import Action, NomineeKind, Title, VoteKind
 from models.organisation import Person, RoleKind
 from models.vote_rules import Choice
 from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.channels import CHANNELS, Anyone, person_id
 from tests.auxil.clock import Clock
-from tests.e2e.test_exemplars import CHANNELS, Anyone, desk_on
-from tests.e2e.test_registration import UNIT
-from tests.e2e.test_scoring_channels import person_id
+from tests.auxil.exemplars import desk_on
+from tests.auxil.scale_chat import UNIT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.exemplars]
 CANDIDATES = ("Lê Thị Hoa", "Trần Văn Bình", "Phạm Minh Châu")

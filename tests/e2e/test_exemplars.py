@@ -7,7 +7,6 @@ seed 002's columns; and bad input (no vote, a person nominated twice, a sticker)
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 import pytest
@@ -17,21 +16,18 @@ from sqlmodel import col, select
 
 from bot.db import Database
 from bot.exports import minutes as minutes_module
-from bot.sandbox.client import Person, SandboxClient, ZaloPerson
-from bot.services import nominations, people, roster
+from bot.sandbox.client import SandboxClient, ZaloPerson
+from bot.services import nominations
 from bot.services.nominations import Submission
 from bot.services.registration import Refused
-from models.channels import Channel
 from models.nominations import Nomination, NominationEvent, NomineeKind, Title, VoteKind
-from models.organisation import RoleKind, SchoolYear, Unit
 from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.channels import CHANNELS, jpeg, on, person_id
 from tests.auxil.clock import Clock
-from tests.e2e.test_registration import UNIT
-from tests.e2e.test_scoring_channels import jpeg, on, person_id
+from tests.auxil.exemplars import desk_on, files_from
+from tests.auxil.scale_chat import UNIT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.exemplars]
-CHANNELS = ("telegram", "zalo")
-Anyone = Person | ZaloPerson
 SEED_002_COLUMNS = [
     "TT",
     "Họ và tên",
@@ -45,49 +41,6 @@ SEED_002_COLUMNS = [
 @pytest.fixture(params=CHANNELS)
 def channel(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-async def desk_on(
-    channel: str, client: SandboxClient, db: Database, demo: Demo, clock: Clock, uid: int
-) -> Anyone:
-    """A person of the district's emulation desk: first contact, then the role in the roster."""
-    desk = await client.person_on(channel, uid, "Hạnh", last_name="Ngô Thị Ngọc")
-    await desk.send("/start")
-    await desk.next_message()
-    external = str(uid) if channel == "telegram" else f"z{uid}"
-    desk_id = await people.person_of_account(db, Channel(channel), external)
-    assert desk_id is not None
-    rep = await people.profile_of(db, await person_id(db, demo, UNIT), clock().date())
-    assert rep is not None
-    async with db.session() as session:
-        unit = await session.get(Unit, rep.roles[0].unit_id)
-        year = (
-            await session.exec(select(SchoolYear).where(SchoolYear.name == rep.roles[0].school_year))
-        ).one()
-    assert unit is not None and year.id is not None
-    await roster.appoint(
-        db,
-        person_id=desk_id,
-        kind=RoleKind.EMULATION_DESK,
-        authority_id=unit.authority_id,
-        school_year_id=year.id,
-    )
-    return desk
-
-
-async def files_from(person: Anyone, client: SandboxClient, until: str) -> dict[str, bytes]:
-    """The files the bot sent until a message containing `until`: documents on Telegram, signed
-    download links on Zalo."""
-    got: dict[str, bytes] = {}
-    while True:
-        message = await person.next_message(120)  # LibreOffice may be slow on a busy machine
-        if isinstance(person, Person) and message.document:  # type: ignore[union-attr]
-            document = message.document  # type: ignore[union-attr]
-            got[document["file_name"]] = await client.download(document["file_id"])
-        for name, url in re.findall(r"📎 (\S+) .*?: (https?://\S+)", message.text):
-            got[name] = await client.fetch(url)
-        if until in message.text:
-            return got
 
 
 async def test_a_nomination_from_the_school_to_the_desks_decision(

@@ -18,10 +18,10 @@ from bot.services import outbox, pact, registration, scoring
 from models.channels import OutboxMessage
 from models.registration import ScoreEvidence, ScoreSheet, Task
 from tests.auxil.bot import Demo, RunningBot
+from tests.auxil.channels import SECRETARIAT, jpeg, line_of, on, person_id, publish
 from tests.auxil.clock import Clock
 from tests.auxil.outbox import settle
-from tests.e2e.test_registration import HEAD, UNIT
-from tests.e2e.test_scoring_channels import SECRETARIAT, jpeg, line_of, on, person_id, publish
+from tests.auxil.scale_chat import HEAD, UNIT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.handoffs]
 CHANNELS = ("telegram", "zalo")
@@ -251,7 +251,7 @@ async def test_a_registration_sent_tells_the_heads_side_and_a_blocked_one_is_rep
 async def publish_unsettled(db: Database, demo: Demo, clock: Clock, *, extra_point: bool = False) -> None:
     """The head publishes the scale (its notices left to the delivery job)."""
     from bot.services import criteria
-    from tests.e2e.test_registration import SCALE_ROWS
+    from tests.auxil.scale_chat import SCALE_ROWS
 
     rows = [row[:] for row in SCALE_ROWS]
     if extra_point:  # a changed maximum: 1.1 from 10 to 9 and 1.2 from 10 to 11 (the total holds)
@@ -518,7 +518,7 @@ async def test_criteria_are_previewed_then_published_only_on_confirm(
     bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
 ) -> None:
     from models.registration import CriteriaScale
-    from tests.e2e.test_registration import SCALE_ROWS
+    from tests.auxil.scale_chat import SCALE_ROWS
 
     head = await on(channel, demo, client, HEAD, 589002)
     await head.send("/tieuchi")

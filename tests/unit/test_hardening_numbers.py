@@ -114,7 +114,7 @@ async def test_a_huge_id_is_not_found_rather_than_an_overflow(db: Database) -> N
 @pytest.mark.parametrize("date", ["²", "١٢٣", "１２３", "9" * 40, "1e309", "NaN"])
 def test_a_zalo_event_with_an_odd_date_is_refused_not_crashed(date: str) -> None:
     from bot.channels.zalo.events import EventError, parse_event
-    from tests.unit.test_zalo_events import text_event
+    from tests.auxil.zalo import text_event
 
     with pytest.raises(EventError):
         parse_event(text_event(date=date))

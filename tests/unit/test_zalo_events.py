@@ -12,20 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.channels.zalo.events import EventError, EventKind, ZaloEvent, parse_event, secret_matches
+from tests.auxil.zalo import text_event
 
 pytestmark = pytest.mark.zalo
-
-
-def text_event(**message: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "from": {"id": "e4ea2cd5189df1c3a88c", "display_name": "Nguyễn Thị Lan", "is_bot": False},
-        "chat": {"id": "e4ea2cd5189df1c3a88c", "chat_type": "PRIVATE"},
-        "text": "Xin chào",
-        "message_id": "16f6366b3f02645a3d15",
-        "date": 1766619597466,
-    }
-    body.update(message)
-    return {"event_name": "message.text.received", "message": body}
 
 
 def test_wrapped_and_bare_shapes_give_the_same_event() -> None:

@@ -1,0 +1,60 @@
+"""The emulation desk and the people of the exemplar, council and conference e2e tests."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from bot.db import Database
+from bot.sandbox.client import Person, SandboxClient
+from bot.services import people, roster
+from models.channels import Channel
+from models.organisation import RoleKind, SchoolYear, Unit
+from tests.auxil.bot import Demo
+from tests.auxil.channels import Anyone, person_id
+from tests.auxil.clock import Clock
+from tests.auxil.scale_chat import UNIT
+
+
+async def desk_on(
+    channel: str, client: SandboxClient, db: Database, demo: Demo, clock: Clock, uid: int
+) -> Anyone:
+    """A person of the district's emulation desk: first contact, then the role in the roster."""
+    desk = await client.person_on(channel, uid, "Hạnh", last_name="Ngô Thị Ngọc")
+    await desk.send("/start")
+    await desk.next_message()
+    external = str(uid) if channel == "telegram" else f"z{uid}"
+    desk_id = await people.person_of_account(db, Channel(channel), external)
+    assert desk_id is not None
+    rep = await people.profile_of(db, await person_id(db, demo, UNIT), clock().date())
+    assert rep is not None
+    async with db.session() as session:
+        unit = await session.get(Unit, rep.roles[0].unit_id)
+        year = (
+            await session.exec(select(SchoolYear).where(SchoolYear.name == rep.roles[0].school_year))
+        ).one()
+    assert unit is not None and year.id is not None
+    await roster.appoint(
+        db,
+        person_id=desk_id,
+        kind=RoleKind.EMULATION_DESK,
+        authority_id=unit.authority_id,
+        school_year_id=year.id,
+    )
+    return desk
+
+
+async def files_from(person: Anyone, client: SandboxClient, until: str) -> dict[str, bytes]:
+    """The files the bot sent until a message containing `until`: documents on Telegram, signed
+    download links on Zalo."""
+    got: dict[str, bytes] = {}
+    while True:
+        message = await person.next_message(120)  # LibreOffice may be slow on a busy machine
+        if isinstance(person, Person) and message.document:  # type: ignore[union-attr]
+            document = message.document  # type: ignore[union-attr]
+            got[document["file_name"]] = await client.download(document["file_id"])
+        for name, url in re.findall(r"📎 (\S+) .*?: (https?://\S+)", message.text):
+            got[name] = await client.fetch(url)
+        if until in message.text:
+            return got
