@@ -249,14 +249,14 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
         if incoming is None:
             return
         deps: Deps = context.application.bot_data["deps"]
-        found = await router.resolve(deps.db, incoming)
-        fallback = router.fallback_route()
-        if found is None and fallback is None:
-            return
-        route, data = found if found is not None else (fallback, {})
-        assert route is not None
         outlet = TelegramOutlet(deliverer_of(context.application), update)
         try:
+            found = await router.resolve(deps.db, incoming)
+            fallback = router.fallback_route()
+            if found is None and fallback is None:
+                return
+            route, data = found if found is not None else (fallback, {})
+            assert route is not None
             admin = int(incoming.account_id) in set(deps.settings.admin_telegram_ids)
             profile = await people.identify_account(
                 deps.db,

@@ -185,3 +185,22 @@ async def test_a_failing_update_gets_an_apology_and_the_bot_goes_on(
             await conn.execute(text("ALTER TABLE person_role_away RENAME TO person_role"))
     await head.send("/whoami")
     assert "Trường Trung học phổ thông Bùi Hữu Nghĩa" in (await head.next_message()).text
+
+
+@pytest.mark.parametrize("channel", ["telegram", "zalo"])
+async def test_a_failure_before_the_conversation_is_found_is_apologised_for(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, channel: str
+) -> None:
+    """Where a person is in a conversation is the first thing read: that read failing (a table
+    gone, a database away) still gets an apology, on either app, and the next message is answered."""
+    person = await client.person_on(channel, 571001, "Hải")
+    async with db.engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE conversation_state RENAME TO conversation_state_away"))
+    try:
+        await person.send("/whoami")
+        await person.expect("Xin lỗi")
+    finally:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE conversation_state_away RENAME TO conversation_state"))
+    await person.send("/whoami")
+    await person.expect("chưa có vai trò")
