@@ -199,11 +199,8 @@ async def load_demo_progress(db: Database, *, bloc_number: int, now: datetime, s
     """
     from bot.services import handoffs
 
-    before = await handoffs.last_id(db)
-    try:
+    with handoffs.quiet():
         return await _load_progress(db, bloc_number=bloc_number, now=now, scores=scores)
-    finally:
-        await handoffs.settle_after(db, before, now=now)
 
 
 async def _load_progress(db: Database, *, bloc_number: int, now: datetime, scores: bool) -> int:

@@ -9,12 +9,13 @@ bloc's head once per person (`report_unreachable`, called by the delivery job).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +33,8 @@ Recipients = list[tuple[int, str]]  # (person id, language)
 Render = Callable[[str], Screen]
 
 PREFIX = "handoff:"
+# Set inside quiet(): the demo's made-up past is told to nobody.
+_QUIET: ContextVar[bool] = ContextVar("handoffs_quiet", default=False)
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # where the blocs are: the digest's 16:00 is theirs
 HEAD_SIDE = frozenset({Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE})
 REVIEW_SIDE = HEAD_SIDE | {Capacity.SECRETARIAT}
@@ -127,6 +130,8 @@ async def tell(
 ) -> int:
     """Enqueue the event's notice for each recipient (not `skip`, the person who acted), in the
     caller's transaction; returns how many were new."""
+    if _QUIET.get():
+        return 0
     queued = 0
     recipients = [(p, lang) for p, lang in recipients if p != skip]
     digest = await digest_people(session, [p for p, _ in recipients])
@@ -277,19 +282,13 @@ async def current_heads(session: AsyncSession, bloc_id: int) -> Recipients:
     return await bloc_people(session, bloc_id, int(year), {Capacity.HEAD})
 
 
-async def last_id(db: Database) -> int:
-    """The newest outbox row's id: what `settle_after` leaves untouched."""
-    async with db.session() as session:
-        return int((await session.exec(select(func.max(OutboxMessage.id)))).one() or 0)
-
-
-async def settle_after(db: Database, after_id: int, *, now: datetime) -> None:
-    """Hand-off notices written after `after_id` count as told (the demo's made-up past: a bloc
-    brought to the end of the year does not flood its head with a year of notices)."""
-    async with db.transaction() as session:
-        await session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) > after_id, col(OutboxMessage.dedupe_key).startswith(PREFIX))
-            .where(col(OutboxMessage.sent_at).is_(None))
-            .values(sent_at=now, sent_channel="demo")
-        )
+@contextmanager
+def quiet() -> Iterator[None]:
+    """What happens inside tells nobody: the demo's made-up past (a bloc brought to the end of the
+    year does not flood its head with a year of notices). Nothing is written, so nothing can be
+    sent by a delivery job running meanwhile."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)

@@ -456,10 +456,22 @@ async def test_the_history_of_a_unit_sheet_is_in_words(dossier: YearEnd) -> None
 # ------------------------------------------------------------------ what a clerk sees
 @pytest.mark.skipif(minutes.soffice() is None or shutil.which("pdftoppm") is None, reason="no LibreOffice")
 async def test_each_document_turns_into_pdf_pages_to_look_at(dossier: YearEnd, tmp_path: Path) -> None:
-    pages(await files_of(dossier, Kind.ALL), tmp_path)  # type: ignore[arg-type]
+    files = await files_of(dossier, Kind.ALL)  # type: ignore[arg-type]
+    texts = pages(files, tmp_path)
+    calc = Path("/usr/lib/libreoffice/program/libsclo.so").exists()
+    wanted = {n for n in files if n.endswith(".docx") or (calc and n.endswith(".xlsx"))}
+    assert set(texts) == wanted  # every document became pages to look at
+    for name, text in texts.items():
+        stem = name.rsplit(".", 1)[0] + "-" + name.rsplit(".", 1)[1]
+        assert list(ARTIFACTS.glob(f"{stem}-*.png")), name
+        assert "2026-\n" not in text, name  # the school year never breaks as "2026-/2027"
+    proposal = next(text for name, text in texts.items() if name.startswith("to-trinh"))
+    assert "TỜ TRÌNH" in proposal
 
 
-def pages(files: dict[str, bytes], tmp_path: Path) -> None:
+def pages(files: dict[str, bytes], tmp_path: Path) -> dict[str, str]:
+    """Each DOCX (and, with Calc, XLSX) as a PDF and PNG pages in tests/artifacts; its text by name."""
+    texts: dict[str, str] = {}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     # Workbooks need LibreOffice Calc (.ci/run installs it); Writer alone converts the documents.
     calc = Path("/usr/lib/libreoffice/program/libsclo.so").exists()
@@ -491,4 +503,5 @@ def pages(files: dict[str, bytes], tmp_path: Path) -> None:
             ["pdftoppm", "-png", "-r", "60", str(pdf), str(ARTIFACTS / stem)], check=True, timeout=120
         )
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout
-        assert "2026-\n" not in text.decode()
+        texts[name] = text.decode()
+    return texts

@@ -122,17 +122,14 @@ class ZaloDeliverer:
         a hand-off) leaves the menu the person is answering as it is."""
         text, options = self.render(screen, lang or await self._language(chat_id))
         db = self.deps.db
-        if not options and not in_turn:
-            pass
-        elif options and screen.secret:
-            self.secret_menus[chat_id] = options
-            await chat_menus.forget(db, Channel.ZALO.value, chat_id)
-        elif options:
+        if options or in_turn:  # this screen's options (or none) are now what a reply means
             self.secret_menus.pop(chat_id, None)
-            await chat_menus.remember(db, Channel.ZALO.value, chat_id, options, self.deps.clock())
-        else:
-            self.secret_menus.pop(chat_id, None)
-            await chat_menus.forget(db, Channel.ZALO.value, chat_id)
+            if options and screen.secret:
+                self.secret_menus[chat_id] = options
+            if options and not screen.secret:
+                await chat_menus.remember(db, Channel.ZALO.value, chat_id, options, self.deps.clock())
+            else:
+                await chat_menus.forget(db, Channel.ZALO.value, chat_id)
         await self._text(chat_id, text)
         return None
 
