@@ -454,12 +454,15 @@ async def test_the_history_of_a_unit_sheet_is_in_words(dossier: YearEnd) -> None
 
 
 # ------------------------------------------------------------------ what a clerk sees
+# Workbooks need LibreOffice Calc (.ci/run installs it); Writer alone converts the documents.
+CALC = Path("/usr/lib/libreoffice/program/libsclo.so").exists()
+
+
 @pytest.mark.skipif(minutes.soffice() is None or shutil.which("pdftoppm") is None, reason="no LibreOffice")
 async def test_each_document_turns_into_pdf_pages_to_look_at(dossier: YearEnd, tmp_path: Path) -> None:
     files = await files_of(dossier, Kind.ALL)  # type: ignore[arg-type]
     texts = pages(files, tmp_path)
-    calc = Path("/usr/lib/libreoffice/program/libsclo.so").exists()
-    wanted = {n for n in files if n.endswith(".docx") or (calc and n.endswith(".xlsx"))}
+    wanted = {n for n in files if n.endswith(".docx") or (CALC and n.endswith(".xlsx"))}
     assert set(texts) == wanted  # every document became pages to look at
     for name, text in texts.items():
         stem = name.rsplit(".", 1)[0] + "-" + name.rsplit(".", 1)[1]
@@ -473,10 +476,8 @@ def pages(files: dict[str, bytes], tmp_path: Path) -> dict[str, str]:
     """Each DOCX (and, with Calc, XLSX) as a PDF and PNG pages in tests/artifacts; its text by name."""
     texts: dict[str, str] = {}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    # Workbooks need LibreOffice Calc (.ci/run installs it); Writer alone converts the documents.
-    calc = Path("/usr/lib/libreoffice/program/libsclo.so").exists()
     for name, data in files.items():
-        if not name.endswith((".docx", ".xlsx")) or (name.endswith(".xlsx") and not calc):
+        if not name.endswith((".docx", ".xlsx")) or (name.endswith(".xlsx") and not CALC):
             continue
         stem = name.rsplit(".", 1)[0] + "-" + name.rsplit(".", 1)[1]
         source = tmp_path / name
