@@ -19,6 +19,7 @@ from handlers import (
     nominations,
     registration,
     reminders,
+    school_vote,
     scoring,
     voting,
 )
@@ -38,6 +39,7 @@ def build_router() -> Router:
     meetings.register(router)
     voting.register(router)
     nominations.register(router)
+    school_vote.register(router)
     council.register(router)
     conference.register(router)
     errors.register(router)  # the fallback: what nothing else took
