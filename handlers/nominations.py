@@ -205,7 +205,7 @@ async def _ask_vote(turn: Turn) -> None:
     )
     zone = turn.deps.settings.zone
     rows = [
-        (Button(t(lang, "nom.btn.school_vote", line=outcome(lang, b, zone))[:60], f"nm:v:{b.id}"),)
+        (Button(outcome(lang, b, zone, "nom.btn.school_vote")[:60], f"nm:v:{b.id}"),)
         for b in held
     ]
     if held:

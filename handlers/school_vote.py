@@ -25,11 +25,12 @@ from models.vote_rules import format_percent
 S_MENU, S_TITLE, S_NAME, S_MEMBERS, S_PRESENT = "menu", "title", "name", "members", "present"
 
 
-def outcome(lang: str, ballot: SchoolBallot, zone: ZoneInfo) -> str:
-    """One line on a counted ballot: mark, person, title, agree of those taking part, share."""
+def outcome(lang: str, ballot: SchoolBallot, zone: ZoneInfo, key: str = "school.outcome") -> str:
+    """One line on a counted ballot: mark, person, title, agree of those taking part, share
+    (`nom.btn.school_vote`: the short form, for a button)."""
     return t(
         lang,
-        "school.outcome",
+        key,
         mark="✅" if ballot.passed else "❌",
         name=ballot.nominee,
         title=ballot.title,

@@ -48,7 +48,7 @@ VI: dict[str, str] = {
     "school.refused.code_used": "Mã này đã được dùng rồi.",
     "school.refused.joined": "Bạn đã có phiếu trong cuộc bình xét này rồi.",
     "nom.ask_vote_meeting": "Hoặc chọn kết quả bình xét trong bot (/binhxet) của trường:",
-    "nom.btn.school_vote": "🗳 {line}",
+    "nom.btn.school_vote": "🗳 {mark} {agree}/{present} đồng ý, {verdict} ({date})",
     "nom.school_vote_attached": "Đã gắn kết quả bình xét trong bot: {line}. Chọn «Gửi hồ sơ».",
     "nom.refused.vote_failed": (
         "Cuộc bình xét này không đạt ({line}): không dùng làm kết quả bình xét của trường được."
@@ -102,7 +102,7 @@ EN: dict[str, str] = {
     "school.refused.code_used": "This code has already been used.",
     "school.refused.joined": "You already have a ballot in this vote.",
     "nom.ask_vote_meeting": "Or choose the result of a vote the school held in the bot (/binhxet):",
-    "nom.btn.school_vote": "🗳 {line}",
+    "nom.btn.school_vote": "🗳 {mark} {agree}/{present} agree, {verdict} ({date})",
     "nom.school_vote_attached": "Attached the vote held in the bot: {line}. Choose “Send”.",
     "nom.refused.vote_failed": "This vote did not pass ({line}): it cannot be the school's vote.",
     "nom.vote.school": "secret ballot in the bot: {line}",
