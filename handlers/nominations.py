@@ -22,6 +22,7 @@ from bot.i18n import t
 from bot.services import nominations, school_vote
 from bot.services.nominations import EvidenceFile, Submission
 from bot.services.registration import Refused
+from bot.services.school_vote import SchoolBallot
 from handlers.school_vote import outcome
 from models.channels import Channel
 from models.nominations import TITLE_NAMES, Action, NomineeKind, Title, VoteKind, parse_years
@@ -191,23 +192,25 @@ async def evidence_done(turn: Turn) -> str | None:
     return S_VOTE
 
 
-async def _ask_vote(turn: Turn) -> None:
-    """Upload the minutes of a paper vote, or pick the school's vote on this person held in the
-    bot (a failed one is listed too, marked ❌, and refused when picked)."""
-    lang = turn.lang
-    text = t(lang, "nom.ask_vote_zalo" if _zalo(turn) else "nom.ask_vote")
-    held = await school_vote.for_nominee(
+async def _school_votes(turn: Turn) -> list[SchoolBallot]:
+    """The school's counted ballots in the bot on the person and title of this draft."""
+    return await school_vote.for_nominee(
         turn.deps.db,
         turn.person_id,
         title=Title(turn.data.get("title", Title.EXEMPLAR)),
         full_name=turn.data.get("name", ""),
         today=turn.today,
     )
+
+
+async def _ask_vote(turn: Turn) -> None:
+    """Upload the minutes of a paper vote, or pick the school's vote on this person held in the
+    bot (a failed one is listed too, marked ❌, and refused when picked)."""
+    lang = turn.lang
+    text = t(lang, "nom.ask_vote_zalo" if _zalo(turn) else "nom.ask_vote")
+    held = await _school_votes(turn)
     zone = turn.deps.settings.zone
-    rows = [
-        (Button(outcome(lang, b, zone, "nom.btn.school_vote")[:60], f"nm:v:{b.id}"),)
-        for b in held
-    ]
+    rows = [(Button(outcome(lang, b, zone, "nom.btn.school_vote")[:60], f"nm:v:{b.id}"),) for b in held]
     if held:
         text += "\n" + t(lang, "nom.ask_vote_meeting")
     await turn.say(text, buttons=(*rows, (Button(t(lang, "nom.btn.send"), "nm:send"),)))
@@ -215,13 +218,7 @@ async def _ask_vote(turn: Turn) -> None:
 
 async def got_school_vote(turn: Turn) -> str | None:
     found = re.fullmatch(r"nm:v:(\d{1,12})", turn.incoming.choice or "")
-    held = await school_vote.for_nominee(
-        turn.deps.db,
-        turn.person_id,
-        title=Title(turn.data.get("title", Title.EXEMPLAR)),
-        full_name=turn.data.get("name", ""),
-        today=turn.today,
-    )
+    held = await _school_votes(turn)
     ballot = next((b for b in held if found and b.id == int(found.group(1))), None)
     if ballot is None:
         await turn.alert(t(turn.lang, "nom.refused.unknown"))

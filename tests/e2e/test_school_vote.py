@@ -26,12 +26,11 @@ from bot.services.registration import Refused
 from models.channels import Channel
 from models.council import CouncilBallotCode, CouncilPoll
 from models.nominations import Nomination, NomineeKind, Title, VoteKind
-from models.organisation import Person
 from models.vote_rules import Choice
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.channels import CHANNELS, Anyone, on, person_id
 from tests.auxil.clock import Clock
-from tests.auxil.exemplars import desk_on, files_from
+from tests.auxil.exemplars import desk_on, files_from, member_on, people_without_chat
 from tests.auxil.scale_chat import UNIT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.exemplars]
@@ -43,21 +42,8 @@ def channel(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-async def staff_on(
-    channel: str, client: SandboxClient, db: Database, uid: int, name: str
-) -> tuple[Anyone, int]:
-    """A teacher of the school: no role in the roster, just a chat account."""
-    person = await client.person_on(channel, uid, name)
-    await person.send("/start")
-    await person.next_message()
-    found = await people.person_of_account(
-        db, Channel(channel), str(uid) if channel == "telegram" else f"z{uid}"
-    )
-    assert found is not None
-    return person, found
-
-
-async def vote_with_code(person: Anyone, code: str, answer: str) -> None:
+async def vote_with_code(person: Anyone, code: str, answer: str) -> str:
+    """Join with the code, cast, and return the tracker code the bot gives."""
     await person.send(f"/binhxet {code}")
     ballot = await person.expect("Bình xét của", PASSES, "cần từ 70% của 7 người")
     await person.press(ballot, "Bỏ phiếu")  # type: ignore[arg-type]
@@ -65,19 +51,8 @@ async def vote_with_code(person: Anyone, code: str, answer: str) -> None:
     await person.press(screen, answer)
     review = await person.expect("Phiếu của bạn", "Gửi phiếu?")
     await person.press(review, "✅ Gửi phiếu")
-    await person.expect("Đã ghi nhận phiếu kín", "Mã kiểm tra")
-
-
-async def staff(db: Database, count: int) -> list[int]:
-    out: list[int] = []
-    async with db.transaction() as session:
-        for i in range(count):
-            row = Person(full_name=f"Giáo viên {i + 1}")
-            session.add(row)
-            await session.flush()
-            assert row.id is not None
-            out.append(row.id)
-    return out
+    recorded = await person.expect("Đã ghi nhận phiếu kín", "Mã kiểm tra")
+    return recorded.text.split("Mã kiểm tra của bạn: ")[1].split()[0]
 
 
 async def join_and_cast(db: Database, ref: str, code: str, member: int, choice: Choice, clock: Clock) -> None:
@@ -142,9 +117,9 @@ async def test_a_school_votes_in_the_bot_and_attaches_the_vote_to_its_nomination
         )
 
     # Three teachers vote in the chat with their codes; bad codes change nothing.
-    first, first_id = await staff_on(channel, client, db, 582101, "Nguyễn Văn An")
-    second, _ = await staff_on(channel, client, db, 582102, "Phạm Thị Bích")
-    third, _ = await staff_on(channel, client, db, 582103, "Đỗ Minh Cường")
+    first, first_id = await member_on(channel, client, db, 582101, "Nguyễn Văn An")
+    second, _ = await member_on(channel, client, db, 582102, "Phạm Thị Bích")
+    third, _ = await member_on(channel, client, db, 582103, "Đỗ Minh Cường")
     await first.send("/binhxet ZZZZ0000")
     await first.expect("Mã bỏ phiếu không đúng")
     await vote_with_code(first, codes[0], "Đồng ý")
@@ -153,9 +128,9 @@ async def test_a_school_votes_in_the_bot_and_attaches_the_vote_to_its_nomination
     await first.send(f"/binhxet {codes[1]}")  # a second code for the same person
     await first.expect("Bạn đã có phiếu trong cuộc bình xét này rồi")
     await vote_with_code(second, codes[1], "Đồng ý")
-    await vote_with_code(third, codes[2], "Không đồng ý")
+    tracker = await vote_with_code(third, codes[2], "Không đồng ý")
     # Four more: all agree. 6 of the 7 taking part agree: 85.71 % ≥ 70 % (5 needed).
-    others = await staff(db, 4)
+    others = await people_without_chat(db, 4, "Giáo viên")
     for code, member in zip(codes[3:], others, strict=True):
         await join_and_cast(db, poll.ref, code, member, Choice.AGREE, clock)
     again = await council.cast(db, ref=poll.ref, person_id=first_id, ballot={1: Choice.AGREE}, now=clock())
@@ -168,6 +143,8 @@ async def test_a_school_votes_in_the_bot_and_attaches_the_vote_to_its_nomination
     result = await rep.expect("Kết quả bình xét kín", "6/7 đồng ý", "85,71%", "đạt")
     assert "7/7 người tham gia đã bỏ phiếu" in result.text and "cần 5/7 đồng ý" in result.text
     got = await files_from(rep, client, "Gắn kết quả và biên bản này")
+    await third.send(f"/hoidong {tracker}")  # a teacher finds their ballot among those counted
+    await third.expect(f"Mã {tracker} có trong danh sách đã kiểm", "7 phiếu")
     minutes_doc = Document(io.BytesIO(got["bien-ban-binh-xet-le-thi-hoa.docx"]))
     text = "\n".join(p.text for p in minutes_doc.paragraphs)
     assert "BIÊN BẢN HỌP BÌNH XÉT" in text and "Tổng số thành viên: 9" in text
@@ -185,7 +162,7 @@ async def test_a_school_votes_in_the_bot_and_attaches_the_vote_to_its_nomination
         today=clock().date(),
         now=clock(),
     )
-    voters = await staff(db, 7)
+    voters = await people_without_chat(db, 7, "Giáo viên")
     for i, (code, member) in enumerate(zip(failed.codes, voters, strict=True)):
         await join_and_cast(
             db, failed.ballot.ref, code, member, Choice.AGREE if i < 4 else Choice.DISAGREE, clock
