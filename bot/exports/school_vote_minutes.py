@@ -100,6 +100,6 @@ def minutes(ballot: SchoolBallot, zone: ZoneInfo, moment: datetime) -> bytes:
         f"bằng /hoidong <mã>. Chuỗi băm: {ballot.chain_head}.",
         italic=True,
     )
-    layout.paragraph(doc, "Biên bản kết thúc cùng ngày, đã thông qua trước cuộc họp.", indent_first=True)
+    layout.paragraph(doc, "Biên bản được lập từ kết quả kiểm phiếu của Thi đua Bot.", indent_first=True)
     layout.closing(doc, [layout.Signer("THƯ KÝ"), layout.Signer("CHỦ TRÌ")])
     return layout.to_bytes(doc, moment)

@@ -447,8 +447,9 @@ async def resubmit(
             nomination.achievements = achievements.strip()
         if summary is not None:
             nomination.summary = nfc(summary)
-        if minutes is not None:
+        if minutes is not None:  # new minutes replace the school's vote, whichever it was
             nomination.minutes_file_key, nomination.minutes_file_name = minutes.key, minutes.name
+            nomination.vote_kind, nomination.school_poll_id = VoteKind.PAPER.value, None
         nomination.status, nomination.submitted_at = moved.value, now
         session.add(nomination)
         session.add(
