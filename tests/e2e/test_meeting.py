@@ -53,7 +53,7 @@ class Meeting:
         ballot = await self.ballot(person, title)
         for fragment in fragments:
             await self.press(person, ballot, fragment)
-            ballot = await person.next_message()
+            ballot = await self.ballot(person, title)  # the chair's card may be edited meanwhile
         await self.press(person, ballot, "Xem lại")
         review = await person.expect("Xem lại phiếu")
         await self.press(person, review, "Bỏ phiếu")

@@ -101,7 +101,7 @@ class Room:
         else:
             for fragment in buttons:
                 await press(person, ballot, fragment)
-                ballot = await person.next_message()
+                ballot = await person.expect("Phiếu bầu", title)  # the chair's card may be edited meanwhile
             await press(person, ballot, "Xem lại")
             await press(person, await person.expect("Xem lại phiếu"), "Bỏ phiếu")
         recorded = await person.expect("Đã ghi nhận phiếu")
