@@ -311,6 +311,20 @@ async def show_card(turn: Turn, view: MeetingView) -> None:
         await meetings.remember_card(db, view.id, int(turn.chat.chat_id), int(message_id))
 
 
+async def leave_card(turn: Turn) -> None:
+    """The pressed message turns into another screen: if it was the chair's card, it stops being
+    edited live (the chair gets a card again from «Quay lại» or /hop)."""
+    message_id, chat_id = turn.incoming.message_id, turn.chat.chat_id
+    if (
+        turn.chat.channel is Channel.TELEGRAM
+        and turn.incoming.kind is InKind.CHOICE
+        and message_id is not None
+        and message_id.isdigit()
+        and chat_id.lstrip("-").isdigit()
+    ):
+        await meetings.forget_card(turn.deps.db, int(chat_id), int(message_id))
+
+
 async def acknowledge(turn: Turn) -> None:
     """A press answered with a new message: the press is taken first (Telegram's spinner stops
     before the message comes, as a person expects)."""
@@ -455,6 +469,7 @@ async def card_action(turn: Turn) -> None:
             view = await _led_meeting(turn, meeting_id)
         elif action == "ballot":
             await _led_meeting(turn, meeting_id)
+            await leave_card(turn)
             rows = [
                 (Button(t(lang, f"ballot.purpose.{key}"), f"pb:{meeting_id}:{key}"),) for key in BALLOT_MENU
             ]
@@ -463,6 +478,7 @@ async def card_action(turn: Turn) -> None:
             return None
         elif action == "out":  # a card from before manual check-in: the same list
             await _led_meeting(turn, meeting_id)
+            await leave_card(turn)
             await _manual_list(turn, meeting_id, 0)
             return None
         else:
@@ -527,6 +543,7 @@ async def manual_list(turn: Turn) -> None:
     except (NotAllowedError, NotFoundError):
         await turn.alert(t(turn.lang, "error.not_allowed"))
         return None
+    await leave_card(turn)
     await _manual_list(turn, int(parts[1]), int(parts[2]))
     return None
 

@@ -24,7 +24,7 @@ from bot.i18n import LANGUAGES, Raw, format_datetime, t
 from bot.services import ballots, meetings, outbox
 from bot.services.ballots import CastStatus, ClosedPoll, OpenRefusal, VoterBallot
 from bot.services.invites import NotAllowedError, NotFoundError
-from handlers.meetings import acknowledge, draft_card, refresh_card, rules_text
+from handlers.meetings import acknowledge, draft_card, leave_card, refresh_card, rules_text
 from models import ballot_state
 from models.ballot_state import CHOICE_KEY, DIGITS, LETTER, Refusal, Shape
 from models.channels import Channel
@@ -498,6 +498,7 @@ async def close_question(turn: Turn, poll_id: int) -> None:
     poll = await _chairs_poll(turn, poll_id)
     if poll.status.value != "open":
         raise OpenRefusal("not_open")
+    await leave_card(turn)
     await turn.show(
         t(lang, "ballot.close_confirm", title=poll.title, voted=poll.voted, voters=poll.voters),
         buttons=(

@@ -379,6 +379,17 @@ async def set_minutes_details(
         return await _view(session, meeting)
 
 
+async def forget_card(db: Database, chat_id: int, message_id: int) -> None:
+    """The message that was a chair's card became another screen (a menu, a question): live
+    edits must not turn it back into the card under the chair's thumb."""
+    async with db.transaction() as session:
+        for meeting in await session.exec(
+            select(Meeting).where(Meeting.card_chat_id == chat_id, Meeting.card_message_id == message_id)
+        ):
+            meeting.card_chat_id, meeting.card_message_id = None, None
+            session.add(meeting)
+
+
 async def remember_card(db: Database, meeting_id: int, chat_id: int, message_id: int) -> None:
     async with db.transaction() as session:
         meeting = await session.get(Meeting, meeting_id)
