@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.chat import Button, InKind, Screen
@@ -78,6 +79,8 @@ CARD_LOCKED = 5
 
 def _names(names: list[str], shown: int, lang: str) -> str:
     listed = "; ".join(names[:shown])
+    if not listed:
+        return t(lang, "meeting.card_count", count=len(names))
     if len(names) > shown:
         listed += t(lang, "meeting.card_more", count=len(names) - shown)
     return listed
@@ -183,8 +186,8 @@ def card(
     return Screen(text, buttons=rows)
 
 
-def _hhmm(moment: Any, deps: Deps) -> str:
-    return str(moment.astimezone(deps.settings.zone).strftime("%H:%M"))
+def _hhmm(moment: datetime, deps: Deps) -> str:
+    return moment.astimezone(deps.settings.zone).strftime("%H:%M")
 
 
 async def card_extras(deps: Deps, view: MeetingView) -> CardExtras:

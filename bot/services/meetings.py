@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -450,6 +451,19 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
     if not units_by_bloc or who is None:
         return CheckIn("not_member")
     code = typed_code(code)
+    try:
+        return await _check_in(db, who.person_id, units_by_bloc, code, now)
+    except IntegrityError:  # the same person's first wrong code twice at once: count it again
+        return await _check_in(db, who.person_id, units_by_bloc, code, now)
+
+
+async def _check_in(
+    db: Database,
+    person_id: int,
+    units_by_bloc: dict[int, tuple[int, str | None]],
+    code: str,
+    now: datetime,
+) -> CheckIn:
     async with db.transaction() as session:
         meetings = list(
             await session.exec(
@@ -469,7 +483,7 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
                 )
             ).first()
             return CheckIn("ended" if ended is not None else "no_meeting")
-        attempts = [await _attempt(session, id_of(m), who.person_id, now) for m in meetings]
+        attempts = [await _attempt(session, id_of(m), person_id, now) for m in meetings]
         waits = [a.locked_until for a in attempts if a.locked_until is not None and a.locked_until > now]
         if waits:
             return CheckIn("locked", locked_until=max(waits))
@@ -504,7 +518,7 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
                         action="meeting.checkin_locked",
                         subject=f"meeting:{attempt.meeting_id}",
                         at=now,
-                        actor_person_id=who.person_id,
+                        actor_person_id=person_id,
                         details={"until": attempt.locked_until.isoformat()},
                     )
                 tries_left = min(tries_left, CHECKIN_TRIES - attempt.failures)
@@ -527,7 +541,7 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
             return CheckIn("already", await _view(session, meeting), unit_name or "")
         if row is None:
             row = Attendance(
-                meeting_id=id_of(meeting), unit_id=unit_id, checked_in_at=now, by_person_id=who.person_id
+                meeting_id=id_of(meeting), unit_id=unit_id, checked_in_at=now, by_person_id=person_id
             )
         else:
             row.present, row.checked_in_at, row.checked_out_at = True, now, None
@@ -538,7 +552,7 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
             action="meeting.checkin",
             subject=f"meeting:{meeting.id}",
             at=now,
-            actor_person_id=who.person_id,
+            actor_person_id=person_id,
             details={"unit": unit_id},
         )
         return CheckIn("present", await _view(session, meeting), unit_name or "")
