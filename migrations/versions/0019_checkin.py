@@ -1,7 +1,7 @@
 """The meeting room: wrong check-in codes per person and meeting (checkin_attempt)
 
 Revision ID: 0019_checkin
-Revises: 0018
+Revises: 0019_exemplars
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import models.types
 
 revision: str = "0019_checkin"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019_exemplars"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
