@@ -46,7 +46,7 @@ def decode(voter: VoterBallot, state: str) -> dict[int, Choice] | frozenset[int]
 
 # ------------------------------------------------------------------ screens
 ANSWER_MARK = {"a": "✅", "d": "❌", "b": "⚪", "-": "▫️"}
-BUTTON_LABEL = 34  # characters of a candidate's name on a button: the answer stays in view
+BUTTON_LABEL = 60  # characters of a candidate's name on a button (the app cuts what it cannot show)
 REVIEW_NAMES = 3500  # a review longer than this lists numbers, not names (4,096 on Telegram)
 TYPED_PAGE = 50  # candidates per typed ballot page (Zalo splits long texts at 2,000 characters)
 
@@ -84,10 +84,6 @@ def _ballot_text(
     return text
 
 
-def _answer_label(letter: str, lang: str) -> str:
-    return f"{ANSWER_MARK[letter]} {t(lang, f'vote.choice.{CHOICE_KEY[LETTER[letter]]}')}"
-
-
 def ballot_screen(
     voter: VoterBallot,
     state: str,
@@ -113,7 +109,10 @@ def ballot_screen(
     for index in shown:
         candidate, code = poll.on_ballot[index], ballot_state.index_code(index, size)
         if approval:
-            label = f"{index + 1}. {_short(candidate.label)} — {_answer_label(state[index], lang)}"
+            # The answer's mark first: it stays in view however much of a long name the app cuts.
+            letter = state[index]
+            word = t(lang, f"vote.choice.{CHOICE_KEY[LETTER[letter]]}")
+            label = f"{ANSWER_MARK[letter]} {index + 1}. {_short(candidate.label)} — {word}"
             rows.append((Button(label, f"v:{ref}:c{code}:{token}"),))
         else:
             mark = "☑" if index in picked else "☐"

@@ -3,14 +3,22 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.sandbox.client import BotMessage, Person
 
-# A line's answer as its button ends (handlers/voting.py ANSWER_MARK and the catalogue's words).
-ENDS = {"a": "✅ đồng ý", "d": "❌ không đồng ý", "b": "⚪ không ý kiến", "-": "▫️ để trống"}
+# A line's answer: its button begins with the answer's mark and ends with its word
+# (handlers/voting.py ANSWER_MARK and the catalogue's words): "❌ 3. Trường A — không đồng ý".
+ENDS = {"a": "— đồng ý", "d": "— không đồng ý", "b": "— không ý kiến", "-": "— để trống"}
+MARKS = {"a": "✅", "d": "❌", "b": "⚪", "-": "▫️"}
 
 
 def line(message: BotMessage, number: int) -> dict[str, str] | None:
-    return next((b for b in message.buttons if b["text"].startswith(f"{number}. ")), None)
+    return next((b for b in message.buttons if re.match(rf"^\S+ {number}\. ", b["text"])), None)
+
+
+def reads(button: dict[str, str], letter: str) -> bool:
+    return button["text"].startswith(MARKS[letter]) and button["text"].endswith(ENDS[letter])
 
 
 def check_fits_telegram(message: BotMessage) -> None:
@@ -42,7 +50,7 @@ async def answer_lines(person: Person, ballot: BotMessage, answers: dict[int, st
         for _ in range(4):
             button = line(ballot, number)
             assert button is not None, (number, ballot.button_texts)
-            if button["text"].endswith(ENDS[letter]):
+            if reads(button, letter):
                 break
             await person.press(ballot, data=button["callback_data"])
             ballot = await person.next_message()

@@ -147,8 +147,8 @@ async def test_agree_to_all_and_two_exceptions_on_13_candidates(
         else:
             check_fits_telegram(ballot)
             # One line per candidate: its number and name, and its answer (none yet).
-            first = next(text for text in ballot.button_texts if text.startswith("1. "))
-            assert poll.on_ballot[0].label[:20] in first and first.endswith("để trống")
+            first = next(text for text in ballot.button_texts if text.startswith("▫️ 1. "))
+            assert first.startswith(f"▫️ 1. {poll.on_ballot[0].label[:40]}") and first.endswith("— để trống")
             ballot = await tap(person, ballot, "Đồng ý tất cả")
             ballot = await answer_lines(person, ballot, exceptions)
             review = await tap(person, ballot, "Xem lại")
