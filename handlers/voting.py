@@ -180,16 +180,24 @@ def _choices_text(voter: VoterBallot, state: str, lang: str) -> str:
     size = len(poll.on_ballot)
     if poll.rules.kind is BallotKind.APPROVAL:
         # "[1]", not "1.": on Zalo a numbered line reads as an option to reply with.
-        text = "\n".join(
-            f"[{i + 1}] {c.label}: <b>{t(lang, f'vote.choice.{CHOICE_KEY[LETTER[state[i]]]}')}</b>"
-            for i, c in enumerate(poll.on_ballot)
-        )
+        def answer(letter: str) -> str:
+            return t(lang, f"vote.choice.{CHOICE_KEY[LETTER[letter]]}")
+
+        shown = list(range(size))
+        rest = ""
+        if size > ballot_state.PAGE_SIZE:
+            # A long ballot: the lines that differ from the most common answer, then that answer
+            # once for all the others ("agree to all" and its exceptions read back as such).
+            common = max("adb-", key=state.count)
+            shown = [i for i in range(size) if state[i] != common]
+            rest = t(lang, "vote.review_rest", count=size - len(shown), answer=answer(common))
+        lines = [f"[{i + 1}] {poll.on_ballot[i].label}: <b>{answer(state[i])}</b>" for i in shown]
+        text = "\n".join([*lines, rest] if rest else lines)
         if len(text) <= REVIEW_NAMES:
             return text
-        # A long ballot: the numbers under each answer, so the review still fits one message.
+        # Still too long for one message: the numbers under each answer.
         return "\n".join(
-            f"<b>{t(lang, f'vote.choice.{CHOICE_KEY[LETTER[letter]]}')}</b> "
-            f"({len(numbers)}): {_ranges(numbers)}"
+            f"<b>{answer(letter)}</b> ({len(numbers)}): {_ranges(numbers)}"
             for letter in "adb-"
             if (numbers := [i + 1 for i in range(size) if state[i] == letter])
         )

@@ -243,3 +243,47 @@ async def test_a_paged_ballot_of_47_typed_candidates(
     for number in set(range(1, 48)) - {2, 40, 46, 47}:
         assert by_number[number].votes == 3
     assert closed.result.voted == 3
+
+
+async def test_a_long_ballot_on_zalo_is_paged_and_answered_in_one_message(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+) -> None:
+    reps, _ = await meeting_of_ten(db, demo, clock)
+    chair, first, second = [await on(client, db, "zalo", rep) for rep in reps[:3]]
+    names = [f"Cô giáo Trần Thị Số {i:02d}" for i in range(1, 61)]
+    draft = await draft_of(chair, "Tán thành danh hiệu")
+    await press(chair, draft, "Sửa danh sách")
+    await chair.expect("mỗi dòng một ứng viên")
+    await chair.send("\n".join(names))
+    await press(chair, await chair.expect("Đã lưu danh sách", "60 ứng viên"), "Xong")
+    draft = await chair.expect("bản nháp", "Trên phiếu: 60/")
+    await press(chair, draft, "Mở phiếu")
+    await chair.expect("Đã mở phiếu")
+
+    # Page 1 lists 1–50, page 2 the rest; the answer names any number of the whole ballot.
+    await press(first, await first.expect("Phiếu bầu"), "Nhận phiếu")
+    page = await first.expect("MỘT tin nhắn", "Trang 1/2")
+    assert f"50. {names[49]}" in page.text and f"51. {names[50]}" not in page.text
+    await press(first, page, "Trang sau")
+    page = await first.expect("MỘT tin nhắn", "Trang 2/2")
+    assert f"60. {names[59]}" in page.text and f"1. {names[0]}\n" not in page.text
+    await first.send("tất cả 55d 2b")
+    review = await first.expect("Xem lại phiếu")
+    # Read back as typed: the two exceptions by name, then one line for the 58 others.
+    assert f"[2] {names[1]}: không ý kiến\n[55] {names[54]}: không đồng ý" in review.text
+    assert "Các ứng viên còn lại (58): đồng ý" in review.text and f"[1] {names[0]}" not in review.text
+    await first.send("OK")
+    await first.expect("Đã ghi nhận phiếu")
+    # «Đồng ý tất cả» as an option: straight to the review.
+    await press(second, await second.expect("Phiếu bầu"), "Nhận phiếu")
+    await press(second, await second.expect("MỘT tin nhắn"), "Đồng ý tất cả")
+    await second.expect("Xem lại phiếu")
+    await second.send("OK")
+    await second.expect("Đã ghi nhận phiếu")
+
+    poll = await poll_titled(db, "Tập thể lao động xuất sắc")
+    closed = await close(db, poll, reps[0], clock())
+    by_number = {n + 1: closed.result.by_id[c.position] for n, c in enumerate(poll.on_ballot)}
+    assert (by_number[55].votes, by_number[55].disagree) == (1, 1)
+    assert (by_number[2].votes, by_number[2].abstain) == (1, 1)
+    assert all(by_number[n].votes == 2 for n in set(range(1, 61)) - {2, 55})
