@@ -195,6 +195,15 @@ async def test_a_paged_ballot_of_47_typed_candidates(
     await press(chair, saved, "Xong")
     draft = await chair.expect("bản nháp", "Trên phiếu: 47/")
     check_fits_telegram(draft)
+    # The draft's 57 lines (47 typed, the 10 units left out unticked) come 20 a page; a tap on
+    # page 2 leaves the chair on page 2.
+    assert "Trang 1/3" in draft.button_texts
+    draft = await tap(chair, draft, "›")
+    assert "Trang 2/3" in draft.button_texts and f"✅ {names[20]}" in draft.button_texts
+    draft = await tap(chair, draft, f"✅ {names[20]}")
+    assert "Trang 2/3" in draft.button_texts and f"⬜ {names[20]}" in draft.button_texts
+    draft = await tap(chair, draft, f"⬜ {names[20]}")
+    assert "Trên phiếu: 47/57" in draft.text
     # 201 names are refused at the draft, and the list stays as it was.
     await press(chair, draft, "Sửa danh sách")
     await chair.expect("mỗi dòng một ứng viên")
