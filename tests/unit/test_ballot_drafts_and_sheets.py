@@ -165,6 +165,7 @@ async def test_200_typed_candidates_open_cast_and_count_and_201_are_refused(bloc
     assert closed.result.voted == 2
     first, second = closed.result.by_id[positions[0]], closed.result.by_id[positions[1]]
     assert (first.votes, first.abstain, second.votes, second.disagree) == (1, 1, 1, 1)
+    assert await ballots.verify_polls(db) == []  # the bigger padding is the poll's, checked alike
 
 
 async def test_a_sheet_is_sealed_under_its_token_and_read_by_its_voter_only(bloc2: Bloc2) -> None:  # noqa: F811
