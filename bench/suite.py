@@ -175,16 +175,31 @@ def recorded(event: dict[str, Any]) -> bool:
 
 async def vote_burst(sandbox: BenchSandbox, db: Database, bloc: Bloc, opened: ballots.OpenedPoll) -> Burst:
     """Every voter presses the final "cast" of their ballot (for the first candidate, or the second
-    when the first is their own unit) at once: the press a review screen sends."""
-    from models.ballot_state import DIGITS
+    when the first is their own unit) at once: the press a review screen sends, which names the
+    voter's sheet (made here as the ballot's presses would make it)."""
+    from bot.services import ballot_sheets
+    from models.ballot_state import index_code
 
     ref = opened.poll.ref
     first = opened.poll.on_ballot[0].unit_id
+    size = len(opened.poll.on_ballot)
+    casts: dict[int, str] = {}
+    for index, user_id in enumerate(bloc.voters):
+        choice = index_code(1 if bloc.unit_ids[index] == first else 0, size)
+        sheet = await ballot_sheets.save(
+            db,
+            poll_ref=ref,
+            person_id=bloc.person_ids[user_id],
+            token=None,
+            state=choice,
+            page=0,
+            version=0,
+        )
+        casts[user_id] = f"v:{ref}:x{sheet.version}:{sheet.token}"
 
     def press(index: int, user_id: int) -> Any:
         message_id = ballot_message(sandbox, user_id, ref)
-        choice = DIGITS[1] if bloc.unit_ids[index] == first else DIGITS[0]
-        return lambda: sandbox.user_presses(user_id, message_id, data=f"v:{ref}:x:{choice}", forge=True)
+        return lambda: sandbox.user_presses(user_id, message_id, data=casts[user_id], forge=True)
 
     acts = [(user_id, press(i, user_id)) for i, user_id in enumerate(bloc.voters)]
     result = await burst(sandbox, acts, match=recorded)

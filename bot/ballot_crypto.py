@@ -42,6 +42,15 @@ PAD_TO = 2048
 """Default padded plaintext size. Every sealed ballot of a poll is exactly one bucket long; a
 plaintext that does not fit is refused rather than spilling into a second, tell-tale bucket."""
 
+BIG_POLL_CANDIDATES = 100
+"""Above this many candidates a poll's ballots are padded to twice PAD_TO (an approval ballot of 200
+answers is about 3.4 kB): the size is fixed by the poll, never by a voter's choice."""
+
+
+def pad_for(candidates: int) -> int:
+    return PAD_TO if candidates <= BIG_POLL_CANDIDATES else 2 * PAD_TO
+
+
 SHORT_CODE_HEX = 10
 _KEY_AAD = b"thidua-poll-key:v1:"
 _SEAL_INFO = b"thidua-ballot:v1:"
@@ -306,3 +315,41 @@ def verify_chain(
 
 def _same(given: object, expected: str) -> bool:
     return isinstance(given, str) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- a voter's unfinished sheet
+_SHEET_ROW = b"thidua-sheet-row:v1:"
+_SHEET_KEY = b"thidua-sheet-key:v1:"
+
+
+def new_sheet_token() -> str:
+    """A random name for one voter's unfinished ballot: 16 URL-safe characters (96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+def sheet_row_key(token: str, context: str) -> str:
+    """Where a sheet is kept: derived from its token, so the row alone names nobody."""
+    return hashlib.sha256(_SHEET_ROW + context.encode() + b"\0" + token.encode()).hexdigest()[:40]
+
+
+def _sheet_key(token: str, context: str) -> bytes:
+    return hashlib.sha256(_SHEET_KEY + context.encode() + b"\0" + token.encode()).digest()
+
+
+def seal_sheet(token: str, context: str, plaintext: bytes) -> str:
+    """An unfinished ballot sealed under its token (which only the voter's buttons carry) and
+    `context` (the poll and the voter): a database dump alone reads no choice."""
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(_sheet_key(token, context)).encrypt(nonce, plaintext, context.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def open_sheet(token: str, context: str, stored: str) -> bytes | None:
+    """The sheet's plaintext; None when the token or the context is not the one it was sealed with."""
+    try:
+        raw = base64.urlsafe_b64decode(stored.encode())
+        return AESGCM(_sheet_key(token, context)).decrypt(
+            raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()
+        )
+    except (InvalidTag, ValueError, binascii.Error):
+        return None

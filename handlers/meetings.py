@@ -6,12 +6,16 @@ Press data (all ≤ 64 bytes, all re-checked on the server):
   mm:<id>:<page>          the units, to check one in or out by hand
   mo:<id>:<unit_id>       check that unit in or out by hand (a reason is asked)
   pb:<id>:<key>           draft a ballot
-  pd:<poll_id>:<action>   edit/open a draft (t<pos> toggles a candidate; thr, base, sec, dl; open)
+  pd:<poll_id>:<action>   edit/open a draft: t<pos> toggles a candidate, pg<n> a page of them;
+                          thr/sec/dl list the named options, r<t><b>/s<0|1>/d<i> choose one;
+                          back; open
+  pe:<poll_id>:<title|list|done>   type the draft's title, or its list of candidates
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +28,7 @@ from bot.services import ballots, meetings
 from bot.services.ballots import OpenRefusal
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MeetingView
+from models.ballot_state import MAX_CANDIDATES, MAX_TITLE
 from models.channels import Channel
 from models.meetings import AGENDAS, CHECKIN_CODE_DIGITS, MeetingKind, MeetingStatus, parse_when
 from models.vote_rules import (
@@ -33,8 +38,11 @@ from models.vote_rules import (
     THRESHOLDS,
     BallotKind,
     RuleSet,
-    following,
+    ThresholdBase,
+    election_rules,
     format_percent,
+    higher_title_rules,
+    ordinary_title_rules,
 )
 
 log = logging.getLogger("thidua.meetings")
@@ -229,39 +237,115 @@ def duration_text(minutes: int | None, lang: str) -> str:
     return t(lang, "ballot.deadline.minutes", minutes=minutes)
 
 
-def draft_card(poll: ballots.PollView, lang: str) -> Screen:
+DRAFT_PAGE = 20  # candidates per page of the draft card (one button each)
+
+
+def _percent(fraction: Any) -> str:
+    return format_percent(fraction, ",").replace(",00", "")
+
+
+def threshold_name(fraction: Any, base: ThresholdBase, lang: str) -> str:
+    """A pass rule in words: "≥ 70% số đơn vị có mặt"."""
+    return t(lang, "draft.threshold", percent=_percent(fraction), base=t(lang, f"ballot.base.{base.value}"))
+
+
+def threshold_options() -> list[tuple[int, int]]:
+    """The pass rules the chair chooses from, as (THRESHOLDS index, BASES index): the default
+    rule sets' own first (70 % of those present, 90 % of all members, half of those present),
+    then every other threshold on every base."""
+    named = [
+        (r.threshold_fraction, r.threshold_base)
+        for r in (ordinary_title_rules(), higher_title_rules(), election_rules())
+    ]
+    combos = [(f, b) for f in THRESHOLDS for b in BASES]
+    ordered = named + [combo for combo in combos if combo not in named]
+    return [(THRESHOLDS.index(f), BASES.index(b)) for f, b in ordered]
+
+
+def draft_card(poll: ballots.PollView, lang: str, page: int = 0) -> Screen:
+    on_ballot, total = len(poll.on_ballot), len(poll.candidates)
     text = t(lang, "ballot.draft", title=poll.title, rules=rules_text(poll.rules, lang))
+    text += "\n" + t(lang, "draft.count", on=on_ballot, total=total, max=MAX_CANDIDATES)
     if poll.excluded:
         text += "\n\n" + excluded_text(poll, lang)
     rules = poll.rules
-    percent = format_percent(rules.threshold_fraction, ",").replace(",00", "")
+    pages = max(1, -(-total // DRAFT_PAGE))
+    page = min(max(page, 0), pages - 1)
     rows = [
         (Button(f"{'✅' if c.selected else '⬜'} {c.label}", f"pd:{poll.id}:t{c.position}"),)
-        for c in poll.candidates
+        for c in poll.candidates[page * DRAFT_PAGE : (page + 1) * DRAFT_PAGE]
     ]
+    if pages > 1:
+        rows.append(
+            (
+                Button("‹", f"pd:{poll.id}:pg{(page - 1) % pages}"),
+                Button(t(lang, "vote.page", page=page + 1, pages=pages), f"pd:{poll.id}:pg{page}"),
+                Button("›", f"pd:{poll.id}:pg{(page + 1) % pages}"),
+            )
+        )
     rows.append(
         (
-            Button(t(lang, "ballot.btn.threshold", percent=percent), f"pd:{poll.id}:thr"),
+            Button(t(lang, "draft.btn.title"), f"pe:{poll.id}:title"),
+            Button(t(lang, "draft.btn.list"), f"pe:{poll.id}:list"),
+        )
+    )
+    rows.append(
+        (
             Button(
-                t(lang, "ballot.btn.base", base=t(lang, f"ballot.base.{rules.threshold_base.value}")),
-                f"pd:{poll.id}:base",
+                t(
+                    lang,
+                    "draft.btn.threshold",
+                    rule=threshold_name(rules.threshold_fraction, rules.threshold_base, lang),
+                ),
+                f"pd:{poll.id}:thr",
             ),
         )
     )
     rows.append(
         (
             Button(
-                t(lang, "ballot.btn.secret", value=t(lang, "ballot.yes" if rules.secret else "ballot.no")),
+                t(lang, "draft.btn.secret", value=t(lang, "draft.secret" if rules.secret else "draft.named")),
                 f"pd:{poll.id}:sec",
             ),
             Button(
-                t(lang, "ballot.btn.deadline", value=duration_text(poll.duration_minutes, lang)),
+                t(lang, "draft.btn.deadline", value=duration_text(poll.duration_minutes, lang)),
                 f"pd:{poll.id}:dl",
             ),
         )
     )
     rows.append((Button(t(lang, "ballot.btn.open"), f"pd:{poll.id}:open"),))
     return Screen(text, buttons=tuple(rows))
+
+
+def _page_of(poll: ballots.PollView, position: int) -> int:
+    index = next((i for i, c in enumerate(poll.candidates) if c.position == position), 0)
+    return index // DRAFT_PAGE
+
+
+def options_screen(poll: ballots.PollView, what: str, lang: str) -> Screen:
+    """The named options for one rule of the draft, the current one marked; one tap chooses."""
+    rules, rows = poll.rules, []
+    if what == "thr":
+        for ti, bi in threshold_options():
+            current = THRESHOLDS[ti] == rules.threshold_fraction and BASES[bi] == rules.threshold_base
+            name = threshold_name(THRESHOLDS[ti], BASES[bi], lang)
+            rows.append((Button(f"{'● ' if current else ''}{name}", f"pd:{poll.id}:r{ti}{bi}"),))
+    elif what == "sec":
+        for value, key in ((1, "draft.secret"), (0, "draft.named")):
+            current = rules.secret == bool(value)
+            rows.append((Button(f"{'● ' if current else ''}{t(lang, key)}", f"pd:{poll.id}:s{value}"),))
+    else:
+        for index, minutes in enumerate(DURATIONS):
+            current = poll.duration_minutes == minutes
+            rows.append(
+                (
+                    Button(
+                        f"{'● ' if current else ''}{duration_text(minutes, lang)}", f"pd:{poll.id}:d{index}"
+                    ),
+                )
+            )
+    rows.append((Button(t(lang, "draft.back"), f"pd:{poll.id}:back"),))
+    return Screen(t(lang, f"draft.choose.{what}", title=poll.title), buttons=tuple(rows))
 
 
 def invitation(view: MeetingView, lang: str, deps: Deps) -> Screen:
@@ -737,28 +821,34 @@ async def edit_draft(turn: Turn) -> None:
         await turn.alert(t(lang, "error.stale_button"))
         return None
     poll_id, action = int(parts[1]), parts[2]
+    page = 0
     try:
         if action.startswith("t") and action[1:].isdigit():
             poll = await ballots.toggle_candidate(
                 db, person_id=turn.person_id, poll_id=poll_id, position=int(action[1:]), now=now
             )
-        elif action in ("thr", "base", "sec"):
-            current = (await ballots.poll_view(db, poll_id)).rules
-            changes: dict[str, Any]
-            if action == "thr":
-                changes = {"threshold_fraction": following(THRESHOLDS, current.threshold_fraction)}
-            elif action == "base":
-                changes = {"threshold_base": following(BASES, current.threshold_base).value}
+            page = _page_of(poll, int(action[1:]))
+        elif (action.startswith("pg") and action[2:].isdigit()) or action == "back":
+            poll = await ballots.draft_for_edit(db, person_id=turn.person_id, poll_id=poll_id, now=now)
+            page = int(action[2:]) if action != "back" else 0
+        elif action in ("thr", "sec", "dl"):
+            poll = await ballots.draft_for_edit(db, person_id=turn.person_id, poll_id=poll_id, now=now)
+            screen = options_screen(poll, action, lang)
+            await turn.show(screen.text, buttons=screen.buttons)
+            return None
+        elif action[:1] in ("r", "s", "d") and action[1:].isdigit():
+            changes = _chosen(action)
+            if changes is None:
+                await turn.alert(t(lang, "error.stale_button"))
+                return None
+            if "minutes" in changes:
+                poll = await ballots.set_duration(
+                    db, person_id=turn.person_id, poll_id=poll_id, now=now, minutes=changes["minutes"]
+                )
             else:
-                changes = {"secret": not current.secret}
-            poll = await ballots.change_rules(
-                db, person_id=turn.person_id, poll_id=poll_id, now=now, **changes
-            )
-        elif action == "dl":
-            minutes = following(DURATIONS, (await ballots.poll_view(db, poll_id)).duration_minutes)
-            poll = await ballots.set_duration(
-                db, person_id=turn.person_id, poll_id=poll_id, now=now, minutes=minutes
-            )
+                poll = await ballots.change_rules(
+                    db, person_id=turn.person_id, poll_id=poll_id, now=now, **changes
+                )
         elif action == "open":
             from handlers.voting import open_ballot
 
@@ -773,9 +863,118 @@ async def edit_draft(turn: Turn) -> None:
     except OpenRefusal as refusal:
         await turn.alert(t(lang, f"ballot.refused.{refusal.reason}", **refusal.params))
         return None
-    screen = draft_card(poll, lang)
+    screen = draft_card(poll, lang, page)
     await turn.show(screen.text, buttons=screen.buttons)
     return None
+
+
+def _chosen(action: str) -> dict[str, Any] | None:
+    """What a named option's press data sets; None for one that names no option."""
+    kind, digits = action[0], action[1:]
+    if kind == "r" and len(digits) == 2 and int(digits[0]) < len(THRESHOLDS) and int(digits[1]) < len(BASES):
+        return {
+            "threshold_fraction": THRESHOLDS[int(digits[0])],
+            "threshold_base": BASES[int(digits[1])].value,
+        }
+    if kind == "s" and digits in ("0", "1"):
+        return {"secret": digits == "1"}
+    if kind == "d" and len(digits) == 1 and int(digits) < len(DURATIONS):
+        return {"minutes": DURATIONS[int(digits)]}
+    return None
+
+
+# ------------------------------------------------------------------ typing a draft's title or candidates
+_NUMBERING = re.compile(r"^\s*(?:\d{1,3}\s*[.)]|[•\-*+])\s*")
+
+
+async def ask_draft_text(turn: Turn) -> str | None:
+    lang = turn.lang
+    parts = _parts(turn, 3)
+    if parts is None or parts[2] not in ("title", "list", "done"):
+        await turn.alert(t(lang, "error.stale_button"))
+        return END
+    poll_id = int(parts[1])
+    try:
+        poll = await ballots.draft_for_edit(
+            turn.deps.db, person_id=turn.person_id, poll_id=poll_id, now=turn.deps.clock()
+        )
+    except (NotAllowedError, NotFoundError):
+        await turn.alert(t(lang, "error.not_allowed"))
+        return END
+    except OpenRefusal as refusal:
+        await turn.alert(t(lang, f"ballot.refused.{refusal.reason}", **refusal.params))
+        return END
+    await acknowledge(turn)
+    if parts[2] == "done":
+        screen = draft_card(poll, lang)
+        await turn.say(screen.text, buttons=screen.buttons)
+        return END
+    turn.data = {"poll": poll_id, "step": parts[2]}
+    if parts[2] == "title":
+        await turn.say(t(lang, "draft.ask_title", title=poll.title, max=MAX_TITLE))
+        return "title"
+    current = "\n".join(c.label for c in poll.on_ballot)
+    await turn.say(t(lang, "draft.ask_list", current=current, max=MAX_CANDIDATES))
+    return "list"
+
+
+async def got_title(turn: Turn) -> str | None:
+    lang, poll_id = turn.lang, int(turn.data.get("poll", 0))
+    try:
+        poll = await ballots.rename_draft(
+            turn.deps.db,
+            person_id=turn.person_id,
+            poll_id=poll_id,
+            title=turn.incoming.text,
+            now=turn.deps.clock(),
+        )
+    except (NotAllowedError, NotFoundError):
+        await turn.say(t(lang, "error.not_allowed"))
+        return END
+    except OpenRefusal as refusal:
+        await turn.say(t(lang, f"ballot.refused.{refusal.reason}", **refusal.params))
+        return END if refusal.reason == "not_draft" else "title"
+    screen = draft_card(poll, lang)
+    await turn.say(
+        t(lang, "draft.title_saved", title=poll.title) + "\n\n" + screen.text, buttons=screen.buttons
+    )
+    return END
+
+
+async def got_list(turn: Turn) -> str | None:
+    """The candidates typed one per line. A long list reaches us in several messages (the app
+    splits it): the first replaces the list, the ones after it, until «Xong», add to it."""
+    lang, poll_id = turn.lang, int(turn.data.get("poll", 0))
+    names = [_NUMBERING.sub("", line) for line in turn.incoming.text.splitlines()]
+    db, now = turn.deps.db, turn.deps.clock()
+    try:
+        if turn.data.get("more"):
+            current = await ballots.draft_for_edit(db, person_id=turn.person_id, poll_id=poll_id, now=now)
+            names = [c.label for c in current.on_ballot] + names
+        poll = await ballots.set_candidates(
+            db, person_id=turn.person_id, poll_id=poll_id, names=names, now=now
+        )
+    except (NotAllowedError, NotFoundError):
+        await turn.say(t(lang, "error.not_allowed"))
+        return END
+    except OpenRefusal as refusal:
+        await turn.say(
+            t(lang, f"ballot.refused.{refusal.reason}", **refusal.params)
+            + "\n"
+            + t(lang, "draft.list_unchanged")
+        )
+        return END if refusal.reason == "not_draft" else "list"
+    turn.data = {"poll": poll_id, "step": "list", "more": True}
+    await turn.say(
+        t(lang, "draft.list_saved", count=len(poll.on_ballot)),
+        buttons=((Button(t(lang, "draft.btn.done"), f"pe:{poll_id}:done"),),),
+    )
+    return "list"
+
+
+async def draft_not_text(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "chat.text_expected"))
+    return "list" if "more" in turn.data or turn.data.get("step") == "list" else "title"
 
 
 def register(router: Router) -> None:
@@ -812,6 +1011,23 @@ def register(router: Router) -> None:
             entry={},
             entry_choices={"mo:": manual_unit},
             steps={"reason": {InKind.TEXT: manual_reason, **manual_not}},
+            fallbacks={"huy": cancel_setup, "cancel": cancel_setup},
+        )
+    )
+    draft_not_texts = {
+        InKind.PHOTO: draft_not_text,
+        InKind.FILE: draft_not_text,
+        InKind.STICKER: draft_not_text,
+    }
+    router.conversation(
+        Conversation(
+            name="draft_text",
+            entry={},
+            entry_choices={"pe:": ask_draft_text},
+            steps={
+                "title": {InKind.TEXT: got_title, **draft_not_texts},
+                "list": {InKind.TEXT: got_list, **draft_not_texts},
+            },
             fallbacks={"huy": cancel_setup, "cancel": cancel_setup},
         )
     )

@@ -1,13 +1,15 @@
 """The voter's ballot, casting, results, run-offs, /kiemtra, and the ballot job.
 
-A voter's unfinished choices are never stored: on Telegram they live only in the ballot's
-buttons (press data `v:<ref>:<op>:<state>`, the grammar in models/ballot_state.py); on Zalo the
-voter types the whole ballot in one message and the review's options (which carry the choice)
-are a secret screen, kept in process memory only. Every press is re-checked: the poll must be
-open, the voter entitled, the state well formed; a forged or stale press changes nothing.
+A voter's unfinished choices (the "sheet") are kept sealed under a random token that only the
+ballot's buttons carry (press data `v:<ref>:<op>:<token>`, bot/services/ballot_sheets.py; the
+grammar in models/ballot_state.py): a ballot of 200 candidates does not fit in 64 bytes, and the
+table alone names no voter and reads no choice. On Zalo the voter types the whole ballot in one
+message. Every press is re-checked: the poll must be open, the voter entitled, the sheet theirs
+and well formed, a cast the version reviewed; a forged or stale press changes nothing.
 
-  ops: s<i><letter> set an answer · t<i> toggle a pick · r review · e edit · x cast · n no-op
-  vz:<ref>   (Zalo) get the ballot to answer in one typed message
+  ops: c<i> next answer of a line · A agree to all · t<i> toggle a pick · p<n> page · r review
+       e edit · x<version> cast · n no-op        (<i>: base 36, 1 or 2 characters)
+  vz:<ref>[:<page>]   (Zalo) get the ballot (a page of it) to answer in one typed message
   pc:<poll_id>:<close|yes|no|runoff|resend>   the chair's poll card (close asks first: yes/no)
   pr:<poll_id>:<unit_id>   resend a unit its ballot
 """
@@ -21,12 +23,12 @@ from bot.chat import Button, InKind, Screen
 from bot.chat.router import END, Conversation, Router, Turn
 from bot.deps import Deps
 from bot.i18n import LANGUAGES, Raw, format_datetime, t
-from bot.services import ballots, meetings, outbox
+from bot.services import ballot_sheets, ballots, meetings, outbox
 from bot.services.ballots import CastStatus, ClosedPoll, OpenRefusal, VoterBallot
 from bot.services.invites import NotAllowedError, NotFoundError
 from handlers.meetings import acknowledge, draft_card, leave_card, refresh_card, rules_text
 from models import ballot_state
-from models.ballot_state import CHOICE_KEY, DIGITS, LETTER, Refusal, Shape
+from models.ballot_state import CHOICE_KEY, LETTER, Refusal, Shape
 from models.channels import Channel
 from models.vote_rules import BallotKind, Choice, format_percent
 
@@ -44,13 +46,30 @@ def decode(voter: VoterBallot, state: str) -> dict[int, Choice] | frozenset[int]
 
 
 # ------------------------------------------------------------------ screens
-def _ballot_text(voter: VoterBallot, lang: str, *, absentee: bool, typed: bool) -> str:
+ANSWER_MARK = {"a": "✅", "d": "❌", "b": "⚪", "-": "▫️"}
+BUTTON_LABEL = 60  # characters of a candidate's name on a button (the app cuts what it cannot show)
+REVIEW_NAMES = 3500  # a review longer than this lists numbers, not names (4,096 on Telegram)
+TYPED_PAGE = 50  # candidates per typed ballot page (Zalo splits long texts at 2,000 characters)
+
+
+def _short(label: str, size: int = BUTTON_LABEL) -> str:
+    return label if len(label) <= size else label[: size - 1] + "…"
+
+
+def _own(voter: VoterBallot, index: int) -> bool:
+    rules = voter.poll.rules
+    return voter.own_position == voter.poll.on_ballot[index].position and not rules.self_vote_allowed
+
+
+def _ballot_text(
+    voter: VoterBallot, lang: str, *, absentee: bool, typed: bool, shown: range | None = None
+) -> str:
     poll = voter.poll
+    shown = shown if shown is not None else range(len(poll.on_ballot))
     listing = []
-    for index, candidate in enumerate(poll.on_ballot):
-        own = voter.own_position == candidate.position and not poll.rules.self_vote_allowed
-        line = f"{index + 1}. {candidate.label}"
-        if typed and own:
+    for index in shown:
+        line = f"{index + 1}. {poll.on_ballot[index].label}"
+        if typed and _own(voter, index):
             line += " " + t(lang, "vote.typed.own")
         listing.append(line)
     text = t(
@@ -66,38 +85,55 @@ def _ballot_text(voter: VoterBallot, lang: str, *, absentee: bool, typed: bool) 
     return text
 
 
-def ballot_screen(voter: VoterBallot, state: str, lang: str, *, absentee: bool = False) -> Screen:
-    """The ballot with buttons: the state rides in each button's data, never anywhere else."""
+def ballot_screen(
+    voter: VoterBallot,
+    state: str,
+    lang: str,
+    *,
+    absentee: bool = False,
+    page: int = 0,
+    token: str = "",
+) -> Screen:
+    """The ballot with buttons, one page at a time: one button per candidate with its name and
+    its answer. The buttons carry what a press does and the sheet's token, never a choice; a
+    ballot with no token yet (the one in the outbox) starts a sheet at the first press."""
     poll, ref = voter.poll, voter.poll.ref
-    approval = poll.rules.kind is BallotKind.APPROVAL
-    picked = set(ballot_state.picked(state)) if not approval else set()
+    shape = shape_of(voter)
+    approval = shape.approval
+    size = shape.size
+    page = min(max(page, 0), ballot_state.pages(size) - 1)
+    shown = ballot_state.page_range(page, size)
+    picked = set(ballot_state.picked(state, size)) if not approval else set()
     rows: list[tuple[Button, ...]] = []
-    for index, candidate in enumerate(poll.on_ballot):
-        digit = DIGITS[index]
+    if approval:
+        rows.append((Button(t(lang, "vote.agree_all"), f"v:{ref}:A:{token}"),))
+    for index in shown:
+        candidate, code = poll.on_ballot[index], ballot_state.index_code(index, size)
         if approval:
-            rows.append(
-                tuple(
-                    Button(
-                        f"{index + 1}. {'● ' if state[index] == letter else ''}"
-                        f"{t(lang, f'vote.{CHOICE_KEY[LETTER[letter]]}')}",
-                        f"v:{ref}:s{digit}{letter}:{state}",
-                    )
-                    for letter in "adb"
-                )
-            )
+            # The answer's mark first: it stays in view however much of a long name the app cuts.
+            letter = state[index]
+            word = t(lang, f"vote.choice.{CHOICE_KEY[LETTER[letter]]}")
+            label = f"{ANSWER_MARK[letter]} {index + 1}. {_short(candidate.label)} — {word}"
+            rows.append((Button(label, f"v:{ref}:c{code}:{token}"),))
         else:
-            own = voter.own_position == candidate.position and not poll.rules.self_vote_allowed
             mark = "☑" if index in picked else "☐"
-            rows.append(
-                (
-                    Button(
-                        f"{mark} {index + 1}. {candidate.label}{' ⛔' if own else ''}",
-                        f"v:{ref}:t{digit}:{state}",
-                    ),
-                )
+            own = " ⛔" if _own(voter, index) else ""
+            label = f"{mark} {index + 1}. {_short(candidate.label)}{own}"
+            rows.append((Button(label, f"v:{ref}:t{code}:{token}"),))
+    count = ballot_state.pages(size)
+    if count > 1:
+        rows.append(
+            (
+                Button("‹", f"v:{ref}:p{(page - 1) % count}:{token}"),
+                Button(t(lang, "vote.page", page=page + 1, pages=count), f"v:{ref}:n:{token}"),
+                Button("›", f"v:{ref}:p{(page + 1) % count}:{token}"),
             )
-    rows.append((Button(t(lang, "vote.review"), f"v:{ref}:r:{state}"),))
-    return Screen(_ballot_text(voter, lang, absentee=absentee, typed=False), buttons=tuple(rows))
+        )
+    rows.append((Button(t(lang, "vote.review"), f"v:{ref}:r:{token}"),))
+    text = _ballot_text(voter, lang, absentee=absentee, typed=False, shown=shown)
+    if approval:
+        text += "\n\n" + t(lang, "vote.tap_hint")
+    return Screen(text, buttons=tuple(rows))
 
 
 def _how_to_answer(voter: VoterBallot, lang: str) -> str:
@@ -107,52 +143,108 @@ def _how_to_answer(voter: VoterBallot, lang: str) -> str:
     return t(lang, "vote.typed.selection", max=rules.max_choices or len(voter.poll.on_ballot))
 
 
-def typed_ballot_screen(voter: VoterBallot, lang: str, *, absentee: bool = False) -> Screen:
-    """The ballot for a chat without buttons: a numbered list, answered in one typed message."""
-    text = _ballot_text(voter, lang, absentee=absentee, typed=True)
-    return Screen(text + "\n\n" + _how_to_answer(voter, lang))
+def typed_ballot_screen(voter: VoterBallot, lang: str, *, absentee: bool = False, page: int = 0) -> Screen:
+    """The ballot for a chat without buttons: a numbered list (paged when long), answered in one
+    typed message; its options ("agree to all", other pages) are lettered, so numbers stay answers."""
+    poll, ref = voter.poll, voter.poll.ref
+    size = len(poll.on_ballot)
+    count = -(-size // TYPED_PAGE)
+    page = min(max(page, 0), count - 1)
+    shown = range(page * TYPED_PAGE, min(size, (page + 1) * TYPED_PAGE))
+    text = _ballot_text(voter, lang, absentee=absentee, typed=True, shown=shown)
+    if count > 1:
+        text += "\n" + t(lang, "vote.typed_page", page=page + 1, pages=count, size=size)
+    options: list[tuple[Button, ...]] = []
+    if poll.rules.kind is BallotKind.APPROVAL:
+        options.append((Button(t(lang, "vote.agree_all"), f"v:{ref}:A:"),))
+    if count > 1:
+        if page + 1 < count:
+            options.append((Button(t(lang, "vote.next_page"), f"vz:{ref}:{page + 1}"),))
+        if page > 0:
+            options.append((Button(t(lang, "vote.previous_page"), f"vz:{ref}:{page - 1}"),))
+    return Screen(text + "\n\n" + _how_to_answer(voter, lang), buttons=tuple(options), typed_numbers=True)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 → "1–3, 5"."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in spans)
 
 
 def _choices_text(voter: VoterBallot, state: str, lang: str) -> str:
     poll = voter.poll
+    size = len(poll.on_ballot)
     if poll.rules.kind is BallotKind.APPROVAL:
         # "[1]", not "1.": on Zalo a numbered line reads as an option to reply with.
+        def answer(letter: str) -> str:
+            return t(lang, f"vote.choice.{CHOICE_KEY[LETTER[letter]]}")
+
+        shown = list(range(size))
+        rest = ""
+        if size > ballot_state.PAGE_SIZE:
+            # A long ballot: the lines that differ from the most common answer, then that answer
+            # once for all the others ("agree to all" and its exceptions read back as such).
+            common = max("adb-", key=state.count)
+            shown = [i for i in range(size) if state[i] != common]
+            rest = t(lang, "vote.review_rest", count=size - len(shown), answer=answer(common))
+        lines = [f"[{i + 1}] {poll.on_ballot[i].label}: <b>{answer(state[i])}</b>" for i in shown]
+        text = "\n".join([*lines, rest] if rest else lines)
+        if len(text) <= REVIEW_NAMES:
+            return text
+        # Still too long for one message: the numbers under each answer.
         return "\n".join(
-            f"[{i + 1}] {c.label}: <b>{t(lang, f'vote.choice.{CHOICE_KEY[LETTER[state[i]]]}')}</b>"
-            for i, c in enumerate(poll.on_ballot)
+            f"<b>{answer(letter)}</b> ({len(numbers)}): {_ranges(numbers)}"
+            for letter in "adb-"
+            if (numbers := [i + 1 for i in range(size) if state[i] == letter])
         )
-    picks = [poll.on_ballot[i] for i in ballot_state.picked(state)]
-    return "\n".join(f"{t(lang, 'vote.picked')}: {c.label}" for c in picks) or t(lang, "vote.none_picked")
+    indexes = ballot_state.picked(state, size)
+    text = "\n".join(f"{t(lang, 'vote.picked')}: [{i + 1}] {poll.on_ballot[i].label}" for i in indexes)
+    if len(text) > REVIEW_NAMES:
+        text = f"{t(lang, 'vote.picked')}: {_ranges([i + 1 for i in indexes])}"
+    return text or t(lang, "vote.none_picked")
 
 
-def review_screen(voter: VoterBallot, state: str, lang: str) -> Screen:
+def review_screen(voter: VoterBallot, sheet: ballot_sheets.Sheet, lang: str) -> Screen:
+    """The whole ballot once more; «cast» names the sheet's version, so a change made after this
+    review (an older screen pressed meanwhile) makes it stale instead of casting something unseen."""
     ref = voter.poll.ref
     text = t(
-        lang, "vote.review_title", title=voter.poll.title, choices=Raw(_choices_text(voter, state, lang))
+        lang,
+        "vote.review_title",
+        title=voter.poll.title,
+        choices=Raw(_choices_text(voter, sheet.state, lang)),
     )
     return Screen(
         text,
         buttons=(
             (
-                Button(t(lang, "vote.cast"), f"v:{ref}:x:{state}"),
-                Button(t(lang, "vote.edit"), f"v:{ref}:e:{state}"),
+                Button(t(lang, "vote.cast"), f"v:{ref}:x{sheet.version}:{sheet.token}"),
+                Button(t(lang, "vote.edit"), f"v:{ref}:e:{sheet.token}"),
             ),
         ),
     )
 
 
-def typed_review_screen(voter: VoterBallot, state: str, lang: str) -> Screen:
-    """The review on a chat without buttons: its options carry the choice, so it is secret
-    (kept in process memory only, never in a table or a log)."""
+def typed_review_screen(voter: VoterBallot, sheet: ballot_sheets.Sheet, lang: str) -> Screen:
+    """The review on a chat without buttons. Its options name the sheet only (the choice is kept
+    sealed under the sheet's token); still secret, so that they stay in process memory only."""
     ref = voter.poll.ref
     text = t(
-        lang, "vote.review_typed", title=voter.poll.title, choices=Raw(_choices_text(voter, state, lang))
+        lang,
+        "vote.review_typed",
+        title=voter.poll.title,
+        choices=Raw(_choices_text(voter, sheet.state, lang)),
     )
     return Screen(
         text,
         buttons=(
-            (Button(t(lang, "vote.ok"), f"v:{ref}:x:{state}"),),
-            (Button(t(lang, "vote.retype"), f"v:{ref}:e:"),),
+            (Button(t(lang, "vote.ok"), f"v:{ref}:x{sheet.version}:{sheet.token}"),),
+            (Button(t(lang, "vote.retype"), f"v:{ref}:e:{sheet.token}"),),
         ),
         secret=True,
     )
@@ -165,8 +257,9 @@ def zalo_notice(voter: VoterBallot, lang: str) -> Screen:
 
 
 def outbox_ballot(voter: VoterBallot, lang: str, absentee: bool, channel: str | None) -> Screen:
-    """A voter's initial ballot for the outbox (no choice on it, so it may be stored), shaped for
-    the app the voter uses last; a press on it from the other app still leads to the ballot."""
+    """A voter's initial ballot for the outbox (no choice on it, no sheet yet, so it may be
+    stored), shaped for the app the voter uses last; a press on it from the other app still
+    leads to the ballot."""
     if channel == Channel.ZALO.value:
         return zalo_notice(voter, lang)
     return ballot_screen(voter, ballot_state.empty_state(shape_of(voter)), lang, absentee=absentee)
@@ -194,13 +287,41 @@ async def _voter(turn: Turn, ref: str, *, any_op: bool = False) -> VoterBallot |
     return voter
 
 
+async def _sheet(turn: Turn, voter: VoterBallot, token: str) -> ballot_sheets.Sheet | None:
+    """The voter's sheet under `token` (a fresh, unsaved one for no token); None when forged or
+    gone, or when what it holds no longer fits the ballot."""
+    shape = shape_of(voter)
+    if not token:
+        return ballot_sheets.Sheet("", ballot_state.empty_state(shape), 0, 0)
+    sheet = await ballot_sheets.load(
+        turn.deps.db, poll_ref=voter.poll.ref, person_id=turn.person_id, token=token
+    )
+    if sheet is None or not ballot_state.valid_state(shape, sheet.state):
+        return None
+    return sheet
+
+
+async def _keep(
+    turn: Turn, voter: VoterBallot, sheet: ballot_sheets.Sheet, state: str, page: int
+) -> ballot_sheets.Sheet:
+    return await ballot_sheets.save(
+        turn.deps.db,
+        poll_ref=voter.poll.ref,
+        person_id=turn.person_id,
+        token=sheet.token or None,
+        state=state,
+        page=page,
+        version=sheet.version,
+    )
+
+
 async def vote_press(turn: Turn) -> str | None:
     lang = turn.lang
     parts = (turn.incoming.choice or "").split(":")
     if len(parts) != 4:
         await turn.alert(t(lang, "error.stale_button"))
         return END
-    _, ref, op, state = parts
+    _, ref, op, token = parts
     voter = await _voter(turn, ref, any_op=op == "n")
     if voter is None:
         return END
@@ -208,37 +329,64 @@ async def vote_press(turn: Turn) -> str | None:
     if op == "e" and not turn.caps.buttons:
         await _show_typed(turn, voter)
         return "answer"
-    if not ballot_state.valid_state(shape, state):
+    sheet = await _sheet(turn, voter, token)
+    if sheet is None:
         await turn.alert(t(lang, "error.stale_button"))
         return END
     if op == "n":
         return END
-    if op == "x":
-        await cast(turn, voter, state)
+    if op.startswith("x"):
+        # Only the version the voter reviewed is cast; a fresh sheet was never reviewed.
+        if not sheet.token or op[1:] != str(sheet.version):
+            await turn.alert(t(lang, "error.stale_button"))
+            return END
+        await cast(turn, voter, sheet)
         return END
+    if op == "A" and not turn.caps.buttons:
+        # "Agree to all" chosen on a chat without buttons: straight to the review.
+        agreed = ballot_state.agree_to_all(shape)
+        if isinstance(agreed, Refusal):
+            await turn.alert(_press_refusal(agreed, lang))
+            return END
+        sheet = await _keep(turn, voter, sheet, agreed, 0)
+        turn.data = {"ref": ref}  # the poll only: never a choice
+        screen = typed_review_screen(voter, sheet, lang)
+        await turn.say(screen.text, buttons=screen.buttons, secret=True)
+        return "answer"
     if not turn.caps.buttons:
         # A ballot with buttons reached a chat without them (the voter changed apps): offer
         # the ballot to answer in one message.
         screen = zalo_notice(voter, lang)
         await turn.say(screen.text, buttons=screen.buttons)
         return END
-    following: str | Refusal
-    if op.startswith("s") and len(op) == 3:
-        following = ballot_state.set_answer(shape, state, DIGITS.find(op[1]), op[2])
-    elif op.startswith("t") and len(op) == 2:
-        following = ballot_state.toggle_pick(shape, state, DIGITS.find(op[1]))
+    following: str | Refusal = sheet.state
+    page = sheet.page
+    code = op[1:]
+    if op.startswith("c"):
+        index = ballot_state.index_of(code, shape.size)
+        following = ballot_state.cycle_answer(shape, sheet.state, index)
+        page = ballot_state.page_of(index)
+    elif op.startswith("t"):
+        index = ballot_state.index_of(code, shape.size)
+        following = ballot_state.toggle_pick(shape, sheet.state, index)
+        page = ballot_state.page_of(index)
+    elif op == "A":
+        following = ballot_state.agree_to_all(shape)
+    elif op.startswith("p") and code.isdigit() and int(code) < ballot_state.pages(shape.size):
+        page = int(code)
     elif op == "r":
-        screen = review_screen(voter, state, lang)
+        if not sheet.token:
+            sheet = await _keep(turn, voter, sheet, sheet.state, page)
+        screen = review_screen(voter, sheet, lang)
         await turn.show(screen.text, buttons=screen.buttons)
         return END
-    elif op == "e":
-        following = state
-    else:
+    elif op != "e":
         following = Refusal("stale")
     if isinstance(following, Refusal):
         await turn.alert(_press_refusal(following, lang))
         return END
-    screen = ballot_screen(voter, following, lang)
+    sheet = await _keep(turn, voter, sheet, following, page)
+    screen = ballot_screen(voter, sheet.state, lang, page=sheet.page, token=sheet.token)
     await turn.show(screen.text, buttons=screen.buttons)
     return END
 
@@ -251,16 +399,20 @@ def _press_refusal(refusal: Refusal, lang: str) -> str:
     return t(lang, "error.stale_button")
 
 
-async def cast(turn: Turn, voter: VoterBallot, state: str) -> None:
+async def cast(turn: Turn, voter: VoterBallot, sheet: ballot_sheets.Sheet) -> None:
     lang = turn.lang
     result = await ballots.cast(
         turn.deps.db,
         poll_ref=voter.poll.ref,
         person_id=turn.person_id,
-        ballot=decode(voter, state),
+        ballot=decode(voter, sheet.state),
         now=turn.deps.clock(),
     )
     if result.status is CastStatus.RECORDED and result.tracker:
+        # The choice has no use any more: the sheet goes (what is sealed in the poll stays).
+        await ballot_sheets.forget(
+            turn.deps.db, poll_ref=voter.poll.ref, person_id=turn.person_id, token=sheet.token
+        )
         # Only now, after the commit, does the voter hear "recorded".
         code = ballot_crypto.short_code(result.tracker)
         await turn.show(
@@ -280,13 +432,16 @@ async def cast(turn: Turn, voter: VoterBallot, state: str) -> None:
 
 
 # ------------------------------------------------------------------ a ballot typed in one message (Zalo)
-async def _show_typed(turn: Turn, voter: VoterBallot) -> None:
+async def _show_typed(turn: Turn, voter: VoterBallot, page: int = 0) -> None:
     turn.data = {"ref": voter.poll.ref}  # the poll only: never a choice
-    await turn.say(typed_ballot_screen(voter, turn.lang).text)
+    screen = typed_ballot_screen(voter, turn.lang, page=page)
+    await turn.say(screen.text, buttons=screen.buttons, typed_numbers=True)
 
 
 async def typed_open(turn: Turn) -> str | None:
-    ref = (turn.incoming.choice or "").removeprefix("vz:")
+    parts = (turn.incoming.choice or "").split(":")
+    ref = parts[1] if len(parts) > 1 else ""
+    page = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else 0
     voter = await _voter(turn, ref)
     if voter is None:
         return END
@@ -294,7 +449,7 @@ async def typed_open(turn: Turn) -> str | None:
         screen = ballot_screen(voter, ballot_state.empty_state(shape_of(voter)), turn.lang)
         await turn.show(screen.text, buttons=screen.buttons)
         return END
-    await _show_typed(turn, voter)
+    await _show_typed(turn, voter, page)
     return "answer"
 
 
@@ -308,7 +463,16 @@ async def typed_reply(turn: Turn) -> str | None:
         refused = t(lang, f"vote.typed_refused.{read.reason}", **read.params)
         await turn.say(refused + "\n" + _how_to_answer(voter, lang))
         return "answer"
-    screen = typed_review_screen(voter, read, lang)
+    sheet = await ballot_sheets.save(
+        turn.deps.db,
+        poll_ref=voter.poll.ref,
+        person_id=turn.person_id,
+        token=None,
+        state=read,
+        page=0,
+        version=0,
+    )
+    screen = typed_review_screen(voter, sheet, lang)
     await turn.say(screen.text, buttons=screen.buttons, secret=True)
     return "answer"
 
@@ -685,6 +849,8 @@ async def ballot_tick(deps: Deps) -> None:
         except OpenRefusal:
             continue
         await publish_results(deps, closed, chair_told=False)
+    # Unfinished sheets of polls no longer open (closed by the chair or just above) have no use.
+    await ballot_sheets.forget_closed(deps.db)
 
 
 def register(router: Router) -> None:

@@ -295,7 +295,7 @@ BALLOT_MENU: dict[str, tuple[Purpose, int]] = {
     "head": (Purpose.ELECT_HEAD, 1),
     "deputy": (Purpose.ELECT_DEPUTY, 1),
 }
-# What the chair's draft buttons cycle through.
+# The pass rules, bases and deadlines the chair's draft offers by name (handlers/meetings.py).
 THRESHOLDS = (Fraction(7, 10), Fraction(9, 10), Fraction(1, 2), Fraction(2, 3))
 BASES = (ThresholdBase.PRESENT, ThresholdBase.ALL_MEMBERS, ThresholdBase.VOTED)
 DURATIONS: tuple[int | None, ...] = (None, 15, 60, 24 * 60)  # minutes; None: the chair closes it

@@ -28,6 +28,7 @@ from bot.db import Database
 from bot.services import audit, eligibility, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MemberUnit, Recipient, members_of, representatives
+from models.ballot_state import MAX_CANDIDATES, MAX_LABEL, MAX_TITLE
 from models.channels import ChannelAccount
 from models.meetings import (
     Attendance,
@@ -45,7 +46,7 @@ from models.meetings import (
 from models.numbers import is_id
 from models.organisation import PersonRole, Position, RoleKind, SchoolYear
 from models.registration import Eligibility
-from models.text import nfc
+from models.text import name_key, nfc
 from models.types import id_of
 from models.vote_rules import (
     BallotKind,
@@ -372,6 +373,12 @@ async def _draft_for_edit(db: Database, person_id: int, poll_id: int, now: datet
     return person_id, poll
 
 
+async def draft_for_edit(db: Database, *, person_id: int, poll_id: int, now: datetime) -> PollView:
+    """The draft, if this person may edit it (before asking them to type anything)."""
+    await _draft_for_edit(db, person_id, poll_id, now)
+    return await poll_view(db, poll_id)
+
+
 async def toggle_candidate(
     db: Database, *, person_id: int, poll_id: int, position: int, now: datetime
 ) -> PollView:
@@ -388,10 +395,122 @@ async def toggle_candidate(
         ).first()
         if candidate is None:
             raise NotFoundError(f"candidate {position}")
+        if not candidate.selected:
+            on_ballot = len(await _selected_candidates(session, poll_id))
+            if on_ballot >= MAX_CANDIDATES:
+                raise OpenRefusal("too_many_candidates", max=MAX_CANDIDATES, count=on_ballot + 1)
         candidate.selected = not candidate.selected
         session.add(candidate)
         poll = await session.get(Poll, poll_id)
         assert poll is not None
+        return await _poll_view(session, poll)
+
+
+async def rename_draft(db: Database, *, person_id: int, poll_id: int, title: str, now: datetime) -> PollView:
+    """The draft's title as the chair typed it (NFC, one line); refused, nothing changed, when
+    empty or longer than MAX_TITLE characters."""
+    person_id, _ = await _draft_for_edit(db, person_id, poll_id, now)
+    title = nfc(title)
+    if not title:
+        raise OpenRefusal("title_empty")
+    if len(title) > MAX_TITLE:
+        raise OpenRefusal("title_too_long", max=MAX_TITLE, length=len(title))
+    async with db.transaction() as session:
+        poll = await _locked_poll(session, poll_id)
+        if poll is None or poll.status != PollStatus.DRAFT:
+            raise OpenRefusal("not_draft")
+        before, poll.title = poll.title, title
+        session.add(poll)
+        await audit.append(
+            session,
+            action="poll.title",
+            subject=f"poll:{poll_id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"from": before, "to": title},
+        )
+        return await _poll_view(session, poll)
+
+
+async def set_candidates(
+    db: Database, *, person_id: int, poll_id: int, names: list[str], now: datetime
+) -> PollView:
+    """The draft's candidates as the chair typed them, one per line, in that order. A name that is
+    a member unit's stands for that unit (its eligibility is checked again at opening); any other
+    is a candidate by name (a person, a collective). Units on the draft left out of the list stay
+    on it unticked, so a tap brings one back. Refused, nothing changed: an empty list, a name
+    twice, a name over MAX_LABEL characters, more than MAX_CANDIDATES names."""
+    person_id, _ = await _draft_for_edit(db, person_id, poll_id, now)
+    labels = [label for label in (nfc(name) for name in names) if label]
+    if not labels:
+        raise OpenRefusal("no_candidates")
+    if len(labels) > MAX_CANDIDATES:
+        raise OpenRefusal("too_many_candidates", max=MAX_CANDIDATES, count=len(labels))
+    seen: set[str] = set()
+    for label in labels:
+        if len(label) > MAX_LABEL:
+            raise OpenRefusal("candidate_too_long", max=MAX_LABEL, name=label[:40] + "…")
+        if name_key(label) in seen:
+            raise OpenRefusal("candidate_twice", name=label)
+        seen.add(name_key(label))
+    async with db.session() as session:
+        poll = await session.get(Poll, poll_id)
+        meeting = await session.get(Meeting, poll.meeting_id) if poll is not None else None
+        assert poll is not None and meeting is not None
+        members = {
+            name_key(m.name): m for m in await members_of(session, meeting.bloc_id, meeting.school_year_id)
+        }
+    async with db.transaction() as session:
+        poll = await _locked_poll(session, poll_id)
+        if poll is None or poll.status != PollStatus.DRAFT:
+            raise OpenRefusal("not_draft")
+        old = list(
+            await session.exec(
+                select(PollCandidate)
+                .where(PollCandidate.poll_id == poll_id)
+                .order_by(col(PollCandidate.position))
+            )
+        )
+        for row in old:
+            await session.delete(row)
+        await session.flush()
+        typed_units: set[int] = set()
+        position = 0
+        for label in labels:
+            member = members.get(name_key(label))
+            unit_id = member.unit_id if member is not None else None
+            if unit_id is not None:
+                typed_units.add(unit_id)
+            position += 1
+            session.add(
+                PollCandidate(
+                    poll_id=poll_id,
+                    position=position,
+                    unit_id=unit_id,
+                    label=member.name if member is not None else label,
+                )
+            )
+        for row in old:
+            if row.unit_id is not None and row.unit_id not in typed_units:
+                position += 1
+                session.add(
+                    PollCandidate(
+                        poll_id=poll_id,
+                        position=position,
+                        unit_id=row.unit_id,
+                        label=row.label,
+                        selected=False,
+                    )
+                )
+        await audit.append(
+            session,
+            action="poll.candidates",
+            subject=f"poll:{poll_id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"candidates": labels},
+        )
+        await session.flush()
         return await _poll_view(session, poll)
 
 
@@ -493,6 +612,8 @@ async def open_poll(
         selected = await _selected_candidates(session, poll_id)
         if not selected:
             raise OpenRefusal("no_candidates")
+        if len(selected) > MAX_CANDIDATES:
+            raise OpenRefusal("too_many_candidates", max=MAX_CANDIDATES, count=len(selected))
         late = [c.label for c in selected if c.unit_id in barred]
         if late:
             names = ", ".join(late)
@@ -856,7 +977,12 @@ async def cast(
     if problem is not None:
         return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
     assert poll.public_key is not None and poll.id is not None
-    sealed = ballot_crypto.seal(poll.public_key, encode_ballot(rules.kind, ballot), poll.id)
+    sealed = ballot_crypto.seal(
+        poll.public_key,
+        encode_ballot(rules.kind, ballot),
+        poll.id,
+        pad_to=ballot_crypto.pad_for(len(candidates)),
+    )
     tracker = ballot_crypto.tracker(sealed)
     try:
         async with db.transaction() as session:

@@ -16,6 +16,7 @@ import pytest
 from bot.db import Database
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from bot.services.demo import load_demo_progress
+from tests.auxil.ballot_screens import answer_lines
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 
@@ -64,7 +65,16 @@ class Meeting:
         return await self.cast(person, title, [f". {label}" for label in labels])
 
     async def answer(self, person: Person, title: str, answers: dict[int, str]) -> str:
-        return await self.cast(person, title, [f"{number}. {word}" for number, word in answers.items()])
+        """An approval ballot: each line tapped until it reads its answer, then review and cast."""
+        letters = {"Đồng ý": "a", "Không": "d", "Không ý kiến": "b"}
+        ballot = await answer_lines(
+            person, await self.ballot(person, title), {n: letters[word] for n, word in answers.items()}
+        )
+        await self.press(person, ballot, "Xem lại")
+        review = await person.expect("Xem lại phiếu")
+        await self.press(person, review, "Bỏ phiếu")
+        recorded = await person.expect("Đã ghi nhận phiếu")
+        return re.search(r"Mã kiểm tra: (\S+)", recorded.text).group(1)  # type: ignore[union-attr]
 
     async def chair_card(self) -> BotMessage:
         """The chair reopens the meeting's card from /hop (the last one was turned into a menu)."""
@@ -246,12 +256,14 @@ async def test_forged_and_stale_ballot_presses_change_nothing(meeting: Meeting) 
     voter = people[5]
     ballot = await meeting.ballot(voter, "Cờ thi đua")
     ref = ballot.buttons[0]["callback_data"].split(":")[1]
-    # Forged: a candidate index that does not exist, a malformed state, a poll that does not exist.
+    # Forged: a candidate index that does not exist, a sheet that does not exist, a poll that does
+    # not exist, a cast of nothing reviewed. (The choice itself never rides in press data.)
     for data, refusal in (
         (f"v:{ref}:tz:", "không còn hiệu lực"),
         (f"v:{ref}:x:zz", "không còn hiệu lực"),
         ("v:nosuch:x:", "không còn hiệu lực"),
-        (f"v:{ref}:x:0123", "nhiều hơn số được phép"),  # four picks for two seats, cast directly
+        (f"v:{ref}:x1:", "không còn hiệu lực"),  # a cast with no reviewed sheet
+        (f"v:{ref}:x1:AAAAAAAAAAAAAAAA", "không còn hiệu lực"),  # a sheet token never given
     ):
         await voter.press(ballot, data=data, forge=True)
         answer = await voter.callback_answer()

@@ -26,6 +26,7 @@ from bot.services import invites, outbox, people
 from bot.services.demo import Persona, load_demo_progress
 from models.channels import Channel, ChannelAccount
 from models.meetings import Participation, Poll, SealedBallot
+from tests.auxil.ballot_screens import answer_lines
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 from tests.auxil.people import pid
@@ -88,8 +89,9 @@ class Room:
         await press(self.chair, await self.chair.expect("bản nháp"), "🗳 Mở phiếu")
         return await self.chair.expect("Đã mở phiếu")
 
-    async def vote(self, person: Chat, title: str, *, buttons: list[str], typed: str) -> str:
-        """Vote as the person's app lets them; the tracker's short code."""
+    async def vote(self, person: Chat, title: str, *, buttons: list[str] | dict[int, str], typed: str) -> str:
+        """Vote as the person's app lets them (on Telegram, the buttons to press, or an approval
+        ballot's answer per line); the tracker's short code."""
         ballot = await person.expect("Phiếu bầu", title)
         if isinstance(person, ZaloPerson):
             await press(person, ballot, "Nhận phiếu")
@@ -99,7 +101,9 @@ class Room:
             assert "Trả lời «OK»" in review.text
             await person.send("OK")
         else:
-            for fragment in buttons:
+            if isinstance(buttons, dict):
+                ballot = await answer_lines(person, ballot, buttons)
+            for fragment in buttons if isinstance(buttons, list) else []:
                 await press(person, ballot, fragment)
                 ballot = await person.expect("Phiếu bầu", title)  # the chair's card may be edited meanwhile
             await press(person, ballot, "Xem lại")
@@ -167,10 +171,7 @@ async def test_a_meeting_with_a_secret_ballot_of_each_kind(
     assert "10 đơn vị được bỏ phiếu" in opened.text
     title = "Tập thể lao động xuất sắc"
     plan = ["1a 2a 3a"] * 6 + ["1a 2d 3b"] * 3
-    buttons = {
-        "1a 2a 3a": ["1. Đồng ý", "2. Đồng ý", "3. Đồng ý"],
-        "1a 2d 3b": ["1. Đồng ý", "2. Không", "3. Không ý kiến"],
-    }
+    buttons = {"1a 2a 3a": {1: "a", 2: "a", 3: "a"}, "1a 2d 3b": {1: "a", 2: "d", 3: "b"}}
     trackers = [
         await room.vote(p, title, buttons=buttons[typed], typed=typed)
         for p, typed in zip(voters, plan, strict=True)
@@ -349,7 +350,10 @@ async def test_one_ballot_per_unit_on_zalo_and_across_a_persons_two_apps(
         ref = (await session.exec(select(Poll.ref).where(Poll.title == "Khối phó năm học tới"))).one()
     await linked_telegram.send("/kiemtra")
     usage = await linked_telegram.expect("Gõ /kiemtra")
-    await linked_telegram.press(usage, data=f"v:{ref}:r:2", forge=True)
+    await linked_telegram.press(usage, data=f"v:{ref}:t2:", forge=True)  # picks the third
+    ballot = await linked_telegram.expect("Phiếu bầu", "Khối phó")
+    assert any(label.startswith("☑ 3.") for label in ballot.button_texts)
+    await press(linked_telegram, ballot, "Xem lại")
     review = await linked_telegram.expect("Xem lại phiếu")
     cast = next(b["callback_data"] for b in review.buttons if "Bỏ phiếu" in b["text"])
     await asyncio.gather(linked_zalo.send("OK"), linked_telegram.press(review, data=cast))
@@ -399,8 +403,11 @@ async def test_a_zalo_voters_choice_under_review_is_in_no_table_and_no_log(
             for table in SQLModel.metadata.sorted_tables
             for row in (await connection.execute(sa_select(table))).all()
         ]
-    secret_press = f"v:{ref}:x:"  # the review's "OK": the only place the choice is written
+    secret_press = f"v:{ref}:x"  # the review's "OK", which names the sheet holding the choice
     assert not [row for row in rows if secret_press in row or "11 4 8" in row]
+    # The sheet itself is kept, but sealed under a token that only the "OK" carries.
+    sheets = [row for row in rows if "ballot_sheet" in row]
+    assert len(sheets) == 1 and '"s"' not in sheets[0] and ref in sheets[0]
     assert not [
         r.getMessage() for r in caplog.records if secret_press in r.getMessage() or "11 4 8" in r.getMessage()
     ]

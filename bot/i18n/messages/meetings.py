@@ -180,7 +180,8 @@ VI: dict[str, str] = {
     "vote.zalo_start": "Nhận phiếu",
     "vote.typed.approval": (
         "Trả lời cả phiếu trong MỘT tin nhắn: số thứ tự kèm chữ a (đồng ý), d (không đồng ý) "
-        "hoặc b (không ý kiến), ví dụ «1a 2d 3b». Ứng viên không ghi là để trống."
+        "hoặc b (không ý kiến), ví dụ «1a 2d 3b». Ứng viên không ghi là để trống. "
+        "Đồng ý tất cả trừ vài ứng viên: «tất cả 3d 7b»."
     ),
     "vote.typed.selection": (
         "Trả lời các số bạn chọn (tối đa {max}) trong MỘT tin nhắn, ví dụ «2 5»; gõ «0» nếu không chọn ai."
@@ -417,7 +418,8 @@ EN: dict[str, str] = {
     "vote.zalo_start": "Get the ballot",
     "vote.typed.approval": (
         "Reply with the whole ballot in ONE message: each number with a (agree), d (disagree) "
-        "or b (abstain), e.g. «1a 2d 3b». A candidate left out is blank."
+        "or b (abstain), e.g. «1a 2d 3b». A candidate left out is blank. "
+        "Agree to all but a few: «all 3d 7b»."
     ),
     "vote.typed.selection": (
         "Reply with the numbers you pick (at most {max}) in ONE message, e.g. «2 5»; «0» to pick nobody."
