@@ -835,6 +835,10 @@ async def ballot_tick(deps: Deps) -> None:
             await telegram.edit(str(progress.chat_id), str(progress.message_id), Screen(text))
         except Exception as error:
             log.warning("poll %s: progress line not updated (%s)", progress.poll_id, type(error).__name__)
+        # The chair may have closed the poll while this edit was on its way, after the final
+        # line was written: then write the final line again, so the group is left with it.
+        if (await ballots.poll_view(deps.db, progress.poll_id)).status.value != "open":
+            await finish_progress_line(deps, progress.poll_id)
     # The chair's card follows the votes here, in the job's batches, not on each cast: casting
     # stays as quick as it was, and the card says no more than the group's line.
     for meeting_id in sorted(moved):
