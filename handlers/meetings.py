@@ -22,6 +22,7 @@ from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MeetingView
 from models.channels import Channel
 from models.meetings import AGENDAS, MeetingKind, MeetingStatus, parse_when
+from models.numbers import is_number
 from models.vote_rules import (
     BALLOT_MENU,
     BASES,
@@ -330,7 +331,7 @@ async def _led_meeting(turn: Turn, meeting_id: int) -> MeetingView:
 
 def _parts(turn: Turn, count: int) -> list[str] | None:
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != count or not parts[1].isdigit():
+    if len(parts) != count or not is_number(parts[1]):
         return None
     return parts
 
@@ -403,7 +404,7 @@ async def announce_in_group(deps: Deps, view: MeetingView) -> None:
 
 async def checkout(turn: Turn) -> None:
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+    if len(parts) != 3 or not (is_number(parts[1]) and is_number(parts[2])):
         await turn.alert(t(turn.lang, "error.stale_button"))
         return None
     try:
@@ -511,7 +512,7 @@ async def edit_draft(turn: Turn) -> None:
         return None
     poll_id, action = int(parts[1]), parts[2]
     try:
-        if action.startswith("t") and action[1:].isdigit():
+        if action.startswith("t") and is_number(action[1:]):
             poll = await ballots.toggle_candidate(
                 db, person_id=turn.person_id, poll_id=poll_id, position=int(action[1:]), now=now
             )

@@ -27,6 +27,7 @@ from handlers.meetings import acknowledge, draft_card, rules_text
 from models import ballot_state
 from models.ballot_state import CHOICE_KEY, DIGITS, LETTER, Refusal, Shape
 from models.channels import Channel
+from models.numbers import is_number
 from models.vote_rules import BallotKind, Choice, format_percent
 
 log = logging.getLogger("thidua.voting")
@@ -498,7 +499,7 @@ async def publish_results(deps: Deps, closed: ClosedPoll, *, chair_told: bool) -
 async def poll_card_press(turn: Turn) -> None:
     lang, deps = turn.lang, turn.deps
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("close", "runoff", "resend"):
+    if len(parts) != 3 or not is_number(parts[1]) or parts[2] not in ("close", "runoff", "resend"):
         await turn.alert(t(lang, "error.stale_button"))
         return None
     poll_id = int(parts[1])
@@ -546,7 +547,7 @@ async def resend(turn: Turn) -> None:
     """The chair sends one unit's ballot again, through the outbox."""
     lang, deps = turn.lang, turn.deps
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+    if len(parts) != 3 or not (is_number(parts[1]) and is_number(parts[2])):
         await turn.alert(t(lang, "error.stale_button"))
         return None
     poll_id, unit_id = int(parts[1]), int(parts[2])

@@ -63,7 +63,7 @@ TEXT = st.one_of(
 )
 
 # Ids a press might carry: the ones the router would take and the ones that break parsers.
-ODD_IDS = ("", "0", "-1", "²", "١", "１", "x", "9" * 30, "2147483648", "9223372036854775808", "1.5", "1e3", " 1")
+ODD_IDS = ("²", "9" * 30, "2147483648", "", "-1", "١", "１", "x", "0", "9223372036854775808", "1.5", "1e3", " 1")
 
 
 def presses(prefixes: list[str]) -> st.SearchStrategy[str]:
@@ -111,19 +111,33 @@ _REFUSAL_KEY = re.compile(
 )
 
 
+def template_chunks(template: str) -> tuple[str, ...]:
+    """A catalogue entry's fixed text, as the pieces between its {placeholders} (plain text)."""
+    return tuple(chunk for chunk in re.split(r"\{[A-Za-z_]+\}", plain_text(template)) if chunk)
+
+
+def shows(chunks: tuple[str, ...], text: str) -> bool:
+    """True when `text` holds the pieces in order (a linear scan: replies can be 10,000 long)."""
+    at = 0
+    for chunk in chunks:
+        found = text.find(chunk, at)
+        if found < 0:
+            return False
+        at = found + len(chunk)
+    return True
+
+
 @functools.cache
-def _refusal_patterns() -> tuple[re.Pattern[str], ...]:
+def _refusal_templates() -> tuple[tuple[str, ...], ...]:
     found = []
     for catalogue in LANGUAGES.values():
         for key, template in catalogue.items():
-            if not _REFUSAL_KEY.search(key):
-                continue
-            chunks = [re.escape(chunk) for chunk in re.split(r"\{[A-Za-z_]+\}", plain_text(template))]
-            if sum(len(chunk) for chunk in chunks) >= 8:
-                found.append(re.compile(".*?".join(chunks), re.DOTALL))
+            chunks = template_chunks(template)
+            if _REFUSAL_KEY.search(key) and sum(len(chunk) for chunk in chunks) >= 8:
+                found.append(chunks)
     return tuple(found)
 
 
 def is_refusal(text: str) -> bool:
     shown = plain_text(text)
-    return any(pattern.search(shown) for pattern in _refusal_patterns())
+    return any(shows(chunks, shown) for chunks in _refusal_templates())

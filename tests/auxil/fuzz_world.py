@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.chat import InKind
 from bot.chat.router import STATE_TABLE_NAME, Router, state_key
 from bot.db import Database
 from bot.deps import Deps
@@ -174,7 +175,7 @@ def press_prefixes(router: Router) -> list[str]:
     for conversation in router.conversations.values():
         found |= set(conversation.entry_choices) | set(conversation.fallback_choices)
         for step in conversation.steps.values():
-            found |= {key for key in step if isinstance(key, str)}
+            found |= {key for key in step if not isinstance(key, InKind)}
     return sorted(found)
 
 
