@@ -405,7 +405,13 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
         if not meetings:
             return CheckIn("no_meeting")
         meeting = next(
-            (m for m in meetings if m.checkin_code and secrets.compare_digest(m.checkin_code, code.strip())),
+            # Compared as bytes: compare_digest refuses str with non-ASCII characters ("²", "١").
+            (
+                m
+                for m in meetings
+                if m.checkin_code
+                and secrets.compare_digest(m.checkin_code.encode(), code.strip().encode("utf-8"))
+            ),
             None,
         )
         if meeting is None:

@@ -33,8 +33,13 @@ ROLE_TITLES = {
     "head": "head",
     "admin": "admin",
 }
-# Commands anyone may use, whatever they hold: the public ones, and linking one's two apps.
-OPEN_COMMANDS: tuple[str, ...] = (*PUBLIC_COMMANDS, "lienket")
+# Commands anyone may use, whatever they hold: the public ones, linking one's two apps, and
+# checking a ballot's tracker (the trackers are published in the bloc's group with the result).
+OPEN_COMMANDS: tuple[str, ...] = (*PUBLIC_COMMANDS, "lienket", "kiemtra")
+# What a command is tried with in the matrix: the argument it needs to get past its usage line.
+COMMAND_ARGS: dict[str, str] = {"diemdanh": "0000", "kiemtra": "ABCD2345"}
+# Commands used in the bloc's group chat rather than a private one.
+GROUP_COMMANDS: frozenset[str] = frozenset({"nhomkhoi"})
 
 
 def command_allowed(command: str, role: str) -> bool:
@@ -50,7 +55,54 @@ def matrix_commands() -> list[str]:
 # Whose object a press acts on. "unit": the representative's own unit; "bloc": bloc 2's officers
 # (head, deputy; "review" adds the secretariat); "self": whoever was shown it (their own language,
 # their own ping, their own export list). Every prefix the router takes must be named here.
-BUTTON_SCOPES: dict[str, str] = {}
+SCOPE_RULES: dict[str, str] = {
+    "anyone": "whoever presses it",
+    "own": "only the person it was shown to (their own step, sheet, ballot, ping or answer)",
+    "reps": "any unit's representative (it starts their own unit's task)",
+    "bloc_reps": "a representative of a unit of the same bloc",
+    "officers": "the bloc's head and deputy, and an administrator (meetings, ballots, the timetable, pings)",
+    "reviewers": "the bloc's head, deputy and secretariat",
+    "exporters": "the bloc's head, deputy, secretariat and an administrator; the bloc's representatives get only their own unit's rows",
+    "desk": "the emulation desk (none of the roles here)",
+}
+OFFICERS = frozenset({"head", "deputy", "admin"})
+REVIEWERS = frozenset({"head", "deputy", "secretariat"})
+BLOC_REPS = frozenset({"rep", "rep_other_unit", "deputy", "head"})  # bloc 2's representatives
+
+BUTTON_SCOPES: dict[str, str] = {
+    "cf:b": "own", "cf:c": "own", "cf:g": "own", "cf:n:": "own", "cf:q": "own", "cf:x": "own",
+    "cf:y:": "own", "cr:cancel": "own", "cr:ok": "own", "cv!:": "own", "cv:": "own", "cvc:": "desk",
+    "cvo": "own", "lang:": "anyone", "mk:": "own", "mo:": "officers", "mt:": "officers",
+    "mt:new": "officers", "nm:R:": "desk", "nm:a:": "desk", "nm:e": "own", "nm:ev": "own",
+    "nm:f:": "own", "nm:go": "own", "nm:k:": "own", "nm:o:": "desk", "nm:s:": "own", "nm:send": "own",
+    "nm:t:": "own", "nm:x:": "desk", "nt:": "reviewers", "pact:": "bloc_reps", "pb:": "officers",
+    "pc:": "officers", "pd:": "officers", "pr:": "officers", "rA:": "reviewers", "ra:": "reviewers",
+    "rd:": "officers", "re:": "reviewers", "rf:": "officers", "rg:": "own", "rg:cancel": "own",
+    "rg:clear:": "own", "rg:next": "own", "rg:ok": "own", "rg:restart": "own", "rg:resume": "own",
+    "rg:t:": "own", "rk:": "anyone", "rm:": "own", "rp:": "reviewers", "rs:": "officers",
+    "rv:": "reviewers", "sc:": "own", "st:remind:": "reviewers", "st:view": "reviewers",
+    "task:register": "reps", "task:score": "reps", "task:sign": "reps", "tt:": "officers",
+    "ua:": "own", "v:": "own", "vz:": "own", "xuat:": "exporters",
+}  # fmt: skip
+
+
+def scope_of(data: str) -> str:
+    """The scope of the longest prefix that `data` starts with."""
+    prefix = max((p for p in BUTTON_SCOPES if data.startswith(p)), key=len)
+    return BUTTON_SCOPES[prefix]
+
+
+def button_allowed(data: str, shown_to: str, role: str) -> bool:
+    scope = scope_of(data)
+    return (
+        scope == "anyone"
+        or role == shown_to
+        or (scope == "reps" and Capacity.REP in ROLE_CAPACITIES[role])
+        or (scope == "bloc_reps" and role in BLOC_REPS)
+        or (scope == "officers" and role in OFFICERS)
+        or (scope == "reviewers" and role in REVIEWERS)
+        or (scope == "exporters" and role in BLOC_REPS | REVIEWERS | {"admin"})
+    )
 
 
 def render_command_table() -> str:
@@ -61,4 +113,15 @@ def render_command_table() -> str:
     for command in matrix_commands():
         cells = ["✓" if command_allowed(command, role) else "✗" for role in roles]
         lines.append(f"| `/{command}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_button_table() -> str:
+    lines = ["| button (data prefix) | who may press it |", "|---|---|"]
+    by_scope: dict[str, list[str]] = {}
+    for prefix, scope in BUTTON_SCOPES.items():
+        by_scope.setdefault(scope, []).append(f"`{prefix}`")
+    for scope, rule in SCOPE_RULES.items():
+        if scope in by_scope:
+            lines.append(f"| {', '.join(by_scope[scope])} | {rule} |")
     return "\n".join(lines)

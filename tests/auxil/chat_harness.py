@@ -189,7 +189,9 @@ class Chats:
             message_id=message_id if who.channel is Channel.TELEGRAM else None,
         )
 
-    def attached(self, who: Who, name: str, data: bytes, mime: str | None, *, photo: bool = False) -> Incoming:
+    def attached(
+        self, who: Who, name: str, data: bytes, mime: str | None, *, photo: bool = False
+    ) -> Incoming:
         if who.channel is Channel.TELEGRAM:
             ref = f"file-{len(self.files)}"
             self.files[ref] = data
@@ -246,7 +248,11 @@ class Chats:
         )
         before = len(self.zalo_bot.sent)
         await self.zalo._dispatch(incoming, profile, ZaloOutlet(self.zalo.deliverer, profile.language))
-        return [Reply("screen", text) for chat, text in self.zalo_bot.sent[before:] if chat == incoming.chat.chat_id]
+        return [
+            Reply("screen", text)
+            for chat, text in self.zalo_bot.sent[before:]
+            if chat == incoming.chat.chat_id
+        ]
 
     async def say(self, who: Who, text: str) -> list[Reply]:
         return await self.take(who, self.typed(who, text))

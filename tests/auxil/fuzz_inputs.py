@@ -31,7 +31,7 @@ NASTY_TEXT: tuple[str, ...] = (
     ZERO_WIDTH,
     "<b>không đóng",
     "</i>&amp;&lt;&#0;&#x110000;<a href='javascript:1'>",
-    "=HYPERLINK(\"http://x\")",
+    '=HYPERLINK("http://x")',
     "1e309",
     "NaN",
     "-inf",
@@ -58,12 +58,28 @@ TEXT = st.one_of(
     st.text(_ALPHABET, min_size=1, max_size=60),
     st.sampled_from(NASTY_TEXT),
     st.sampled_from(NASTY_NUMBERS),
-    st.builds(lambda s, n: s * n, st.sampled_from(["ư", "a ", "<b>", "&", "👍", "\n"]), st.integers(500, 10_000)),
+    st.builds(
+        lambda s, n: s * n, st.sampled_from(["ư", "a ", "<b>", "&", "👍", "\n"]), st.integers(500, 10_000)
+    ),
     st.builds(lambda s: unicodedata.normalize("NFD", s), st.text(min_size=1, max_size=40)),
 )
 
 # Ids a press might carry: the ones the router would take and the ones that break parsers.
-ODD_IDS = ("²", "9" * 30, "2147483648", "", "-1", "١", "１", "x", "0", "9223372036854775808", "1.5", "1e3", " 1")
+ODD_IDS = (
+    "²",
+    "9" * 30,
+    "2147483648",
+    "",
+    "-1",
+    "١",
+    "１",
+    "x",
+    "0",
+    "9223372036854775808",
+    "1.5",
+    "1e3",
+    " 1",
+)
 
 
 def presses(prefixes: list[str]) -> st.SearchStrategy[str]:
@@ -93,8 +109,18 @@ def files() -> list[tuple[str, bytes, str | None, bool]]:
         ("empty.xlsx", b"", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", False),
         ("anh.xlsx", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "image/png", False),
         ("bang.csv", "Họ và tên;Chức vụ\n".encode("utf-16"), "text/csv", False),
-        ("bomb.xlsx", small_bomb(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", False),
-        ("ok.xlsx", small_xlsx([["Họ và tên", "Chức vụ", "Danh hiệu đăng ký"], ["=1+1", "Giáo viên", "LĐTT"]]), None, False),
+        (
+            "bomb.xlsx",
+            small_bomb(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            False,
+        ),
+        (
+            "ok.xlsx",
+            small_xlsx([["Họ và tên", "Chức vụ", "Danh hiệu đăng ký"], ["=1+1", "Giáo viên", "LĐTT"]]),
+            None,
+            False,
+        ),
         ("rac.pdf", b"%PDF-" + bytes(range(256)), "application/pdf", False),
         ("virus.exe", b"MZ" + b"\0" * 100, "application/x-msdownload", False),
         ("photo", b"not a jpeg", "image/jpeg", True),

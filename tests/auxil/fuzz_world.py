@@ -11,7 +11,7 @@ so a fuzz test can put a person back at any step and try anything there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -31,6 +31,7 @@ from models.organisation import Person
 from tests.auxil.bot import make_settings
 from tests.auxil.chat_harness import Chats, Reply, Who
 from tests.auxil.clock import Clock
+from tests.auxil.scoring import score_all
 
 ADMIN_ID = 4_200_000_777  # a Telegram account named an administrator in the settings
 AUTHORITY = "Sở Giáo dục và Đào tạo thành phố Cần Thơ"
@@ -58,6 +59,10 @@ class FuzzWorld:
     people: dict[str, Persona]
     person_ids: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def today(self) -> date:
+        return self.clock().date()
+
     def who(self, role: str, channel: Channel = Channel.TELEGRAM) -> Who:
         user_id = ADMIN_ID if role == "admin" else self.people[role].user_id
         account = str(user_id) if channel is Channel.TELEGRAM else f"z{user_id}"
@@ -80,7 +85,8 @@ def _pick(personas: list[Persona]) -> dict[str, Persona]:
 
 
 async def build_world(db: Database, clock: Clock, *, meeting: bool = True) -> FuzzWorld:
-    """The demo roster, bloc 2 registered and signed with its criteria published, and (with
+    """The demo roster, bloc 2 registered and signed with its criteria published, the other
+    unit's self-score sheet sent, and (with
     `meeting`) bloc 2's year-end meeting created by its head and opened, every unit checked in
     but the representative's and the other unit's."""
     _, personas = await load_demo(db, authority_name=AUTHORITY, now=clock())
@@ -94,14 +100,24 @@ async def build_world(db: Database, clock: Clock, *, meeting: bool = True) -> Fu
             person = (await session.exec(select(Person).where(Person.telegram_id == persona.user_id))).one()
             assert person.id is not None
             world.person_ids[role] = person.id
-            session.add(ChannelAccount(channel=Channel.ZALO.value, external_id=f"z{persona.user_id}", person_id=person.id))
+            session.add(
+                ChannelAccount(
+                    channel=Channel.ZALO.value, external_id=f"z{persona.user_id}", person_id=person.id
+                )
+            )
     # The administrator writes once, on each app (the Zalo account is the same person).
     await world.chats.say(world.who("admin"), "/start")
     async with db.transaction() as session:
         account = await session.get(ChannelAccount, (Channel.TELEGRAM.value, str(ADMIN_ID)))
         assert account is not None
         world.person_ids["admin"] = account.person_id
-        session.add(ChannelAccount(channel=Channel.ZALO.value, external_id=f"z{ADMIN_ID}", person_id=account.person_id))
+        session.add(
+            ChannelAccount(
+                channel=Channel.ZALO.value, external_id=f"z{ADMIN_ID}", person_id=account.person_id
+            )
+        )
+    # The other unit's self-score sheet is sent: the officers have a sheet to review.
+    await score_all(world, world.person_ids["rep_other_unit"], ["20", "15", "10", "8", "8", "8", "8"])  # type: ignore[arg-type]
     if meeting:
         await _meeting(world)
     return world
@@ -131,7 +147,9 @@ async def _meeting(world: FuzzWorld) -> None:
         if person.id in skip or person.id is None:
             continue
         try:
-            await meetings.check_in(db, person_id=person.id, code=view.checkin_code, now=now, today=now.date())
+            await meetings.check_in(
+                db, person_id=person.id, code=view.checkin_code, now=now, today=now.date()
+            )
         except Exception:  # not a representative of bloc 2: not theirs to check in
             continue
 
@@ -209,7 +227,11 @@ def _buttons(replies: list[Reply]) -> list[str]:
 
 
 async def explore(
-    world: FuzzWorld, roles: tuple[str, ...], channels: tuple[Channel, ...] = (Channel.TELEGRAM,), *, budget: int = 40
+    world: FuzzWorld,
+    roles: tuple[str, ...],
+    channels: tuple[Channel, ...] = (Channel.TELEGRAM,),
+    *,
+    budget: int = 40,
 ) -> list[Step]:
     """Every (conversation, step) reached from every command, by pressing what is shown and
     typing plausible answers; the first time each is reached is kept."""
@@ -257,7 +279,9 @@ async def explore(
                             if spent >= budget:
                                 break
                             await put_at(world, who, state)
-                            got = await (world.chats.press(who, what) if how == "press" else world.chats.say(who, what))
+                            got = await (
+                                world.chats.press(who, what) if how == "press" else world.chats.say(who, what)
+                            )
                             spent += 1
                             if await record(role, who):
                                 next_frontier.append((await where(world, who), _buttons(got)))

@@ -14,13 +14,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.db import Database
 from bot.chat import Incoming, InKind
+from bot.db import Database
 from models.channels import Channel
 from tests.auxil.chat_harness import Reply, changed_tables, snapshot
 from tests.auxil.clock import Clock
 from tests.auxil.fuzz_inputs import NASTY_TEXT, ODD_IDS, TEXT, files, is_refusal, presses
-from tests.auxil.fuzz_world import ROLES, FuzzWorld, Step, build_world, commands_of, explore, press_prefixes, put_at
+from tests.auxil.fuzz_world import (
+    ROLES,
+    FuzzWorld,
+    Step,
+    build_world,
+    commands_of,
+    explore,
+    press_prefixes,
+    put_at,
+)
 
 pytestmark = pytest.mark.hardening
 
@@ -29,7 +38,11 @@ FUZZ = settings(
     derandomize=True,
     max_examples=120,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
     database=None,
 )
 
@@ -97,7 +110,13 @@ async def test_every_step_takes_odd_text_and_files(world: FuzzWorld, steps: list
         prefixes = [k for k in conversation.steps[saved["s"]] if not isinstance(k, InKind)]
         for prefix in prefixes:
             for odd in ODD_IDS[:4]:
-                await _try(world, step, step.role, step.channel, lambda who, d=prefix + odd: chats.pressed(who, d[:64]))
+                await _try(
+                    world,
+                    step,
+                    step.role,
+                    step.channel,
+                    lambda who, d=prefix + odd: chats.pressed(who, d[:64]),
+                )
 
 
 async def test_every_command_and_press_takes_odd_arguments(world: FuzzWorld, db: Database) -> None:
@@ -112,16 +131,21 @@ async def test_every_command_and_press_takes_odd_arguments(world: FuzzWorld, db:
         for channel in channels:
             for command in commands:
                 for args in ("", *odd_args):
-                    await _try(world, None, role, channel, lambda who, t=f"/{command}{args}": chats.typed(who, t))
+                    await _try(
+                        world, None, role, channel, lambda who, t=f"/{command}{args}": chats.typed(who, t)
+                    )
             for prefix in prefixes:
                 for odd in ODD_IDS[:4] if not pg else ODD_IDS[:2]:
-                    await _try(world, None, role, channel, lambda who, d=(prefix + odd)[:64]: chats.pressed(who, d))
+                    await _try(
+                        world, None, role, channel, lambda who, d=(prefix + odd)[:64]: chats.pressed(who, d)
+                    )
 
 
 @FUZZ
 @given(data=st.data())
 async def test_anything_anywhere(
-    sqlite_only: None, world: FuzzWorld, steps: list[Step], db: Database, data: st.DataObject) -> None:
+    sqlite_only: None, world: FuzzWorld, steps: list[Step], db: Database, data: st.DataObject
+) -> None:
     chats = world.chats
     step: Step | None = data.draw(st.one_of(st.none(), st.sampled_from(steps)), label="step")
     role = data.draw(st.sampled_from(ROLES), label="role")
