@@ -150,7 +150,7 @@ class Who:
         return ChatRef(self.channel, self.chat_id or self.account_id, private=self.private)
 
 
-@dataclass
+@dataclass(repr=False)
 class Chats:
     deps: Deps
     router: Router

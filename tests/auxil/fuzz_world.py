@@ -49,7 +49,7 @@ ROLES: tuple[str, ...] = (
 )
 
 
-@dataclass
+@dataclass(repr=False)
 class FuzzWorld:
     db: Database
     clock: Clock
