@@ -58,6 +58,7 @@ class FuzzWorld:
     chats: Chats
     people: dict[str, Persona]
     person_ids: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, list[str]] | None = None  # every row, as the last refused input left them
 
     @property
     def today(self) -> date:

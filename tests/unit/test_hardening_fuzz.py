@@ -33,10 +33,10 @@ from tests.auxil.fuzz_world import (
 
 pytestmark = pytest.mark.hardening
 
-EXPLORERS = ("rep", "head", "admin")
+EXPLORERS = ("rep", "head")
 FUZZ = settings(
     derandomize=True,
-    max_examples=120,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
@@ -64,7 +64,7 @@ async def world(db: Database, clock: Clock) -> FuzzWorld:
 
 @pytest.fixture
 async def steps(world: FuzzWorld) -> list[Step]:
-    found = await explore(world, EXPLORERS, budget=10)
+    found = await explore(world, EXPLORERS, budget=8)
     assert {s.conversation for s in found} >= {"registration", "scoring", "meeting_setup", "nomination"}
     return found
 
@@ -74,15 +74,21 @@ async def _try(world: FuzzWorld, step: Step | None, role: str, channel: Channel,
     who = world.who(step.role if step else role, step.channel if step else channel)
     await put_at(world, who, step.state if step else None)
     incoming: Incoming = make(who)  # type: ignore[operator]
-    before = await snapshot(world.db)
-    label = f"{step.label if step else role + ' ' + channel.value}: {incoming.kind.value} {incoming.text or incoming.choice or incoming.attachment!r:.80}"
+    # The rows before: as the last refused input left them (it changed nothing), else read again.
+    before = world.rows or await snapshot(world.db)
+    where = step.label if step else f"{role} {channel.value}"
+    shown = incoming.text or incoming.choice or repr(incoming.attachment)
+    label = f"{where}: {incoming.kind.value} {shown[:80]!r}"
     try:
         replies: list[Reply] = await world.chats.take(who, incoming)
     except Exception as error:
         raise AssertionError(f"{label} → {error!r}") from error
+    world.rows = None
     if replies and all(reply.kind != "file" and is_refusal(reply.text) for reply in replies):
-        changed = changed_tables(before, await snapshot(world.db))
+        after = await snapshot(world.db)
+        changed = changed_tables(before, after)
         assert not changed, f"{label} was refused ({replies[0].text[:120]!r}) yet changed {changed}"
+        world.rows = after
 
 
 def _sweep(items: list[object], db: Database, every: int = 4) -> list[object]:
@@ -92,7 +98,7 @@ def _sweep(items: list[object], db: Database, every: int = 4) -> list[object]:
 async def test_every_step_takes_odd_text_and_files(world: FuzzWorld, steps: list[Step], db: Database) -> None:
     chats = world.chats
     texts = list(NASTY_TEXT)
-    attachments = files()
+    attachments = files()[:5] + files()[7:8]  # empty, wrong type, UTF-16, a bomb, a sheet; a photo
     for step in _sweep(list(steps), db, every=6):
         assert isinstance(step, Step)
         for text in texts:
@@ -124,8 +130,8 @@ async def test_every_command_and_press_takes_odd_arguments(world: FuzzWorld, db:
     commands = commands_of(world.router)
     prefixes = press_prefixes(world.router)
     pg = _on_postgres(db)
-    roles = ("outsider", "rep", "secretariat", "head", "admin") if not pg else ("rep", "head")
-    odd_args = (" ²  1e309 NaN <b> ١٢ " + "9" * 30, " " + "ư" * 3000)
+    roles = ("outsider", "rep", "head") if not pg else ("rep",)
+    odd_args = (" ²  1e309 NaN <b> ١٢ " + "9" * 30 + " " + "ư" * 3000,)
     for role in roles:
         channels = (Channel.TELEGRAM, Channel.ZALO) if role == "rep" and not pg else (Channel.TELEGRAM,)
         for channel in channels:
@@ -135,7 +141,7 @@ async def test_every_command_and_press_takes_odd_arguments(world: FuzzWorld, db:
                         world, None, role, channel, lambda who, t=f"/{command}{args}": chats.typed(who, t)
                     )
             for prefix in prefixes:
-                for odd in ODD_IDS[:4] if not pg else ODD_IDS[:2]:
+                for odd in ODD_IDS[:3] if not pg else ODD_IDS[:1]:
                     await _try(
                         world, None, role, channel, lambda who, d=(prefix + odd)[:64]: chats.pressed(who, d)
                     )
