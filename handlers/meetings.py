@@ -31,6 +31,7 @@ from bot.services.meetings import MeetingView
 from models.ballot_state import MAX_CANDIDATES, MAX_TITLE
 from models.channels import Channel
 from models.meetings import AGENDAS, CHECKIN_CODE_DIGITS, MeetingKind, MeetingStatus, parse_when
+from models.numbers import is_number
 from models.vote_rules import (
     BALLOT_MENU,
     BASES,
@@ -519,7 +520,7 @@ async def _led_meeting(turn: Turn, meeting_id: int) -> MeetingView:
 
 def _parts(turn: Turn, count: int) -> list[str] | None:
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != count or not parts[1].isdigit():
+    if len(parts) != count or not is_number(parts[1]):
         return None
     return parts
 
@@ -622,7 +623,7 @@ async def _manual_list(turn: Turn, meeting_id: int, page: int) -> None:
 
 async def manual_list(turn: Turn) -> None:
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+    if len(parts) != 3 or not (is_number(parts[1]) and is_number(parts[2])):
         await turn.alert(t(turn.lang, "error.stale_button"))
         return None
     try:
@@ -639,7 +640,7 @@ async def manual_unit(turn: Turn) -> str | None:
     """The chair chose a unit: ask why it is checked in (or out) by hand."""
     lang = turn.lang
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+    if len(parts) != 3 or not (is_number(parts[1]) and is_number(parts[2])):
         await turn.alert(t(lang, "error.stale_button"))
         return END
     meeting_id, unit_id = int(parts[1]), int(parts[2])
@@ -722,7 +723,7 @@ async def check_in(turn: Turn) -> str | None:
 
 async def got_code(turn: Turn) -> str | None:
     code = meetings.typed_code(turn.incoming.text)
-    if not code.isdigit() or len(code) != CHECKIN_CODE_DIGITS:
+    if not (code.isascii() and code.isdigit()) or len(code) != CHECKIN_CODE_DIGITS:
         await turn.say(t(turn.lang, "checkin.not_a_code", digits=CHECKIN_CODE_DIGITS))
         return "code"
     await _check_in(turn, code)
@@ -823,12 +824,12 @@ async def edit_draft(turn: Turn) -> None:
     poll_id, action = int(parts[1]), parts[2]
     page = 0
     try:
-        if action.startswith("t") and action[1:].isdigit():
+        if action.startswith("t") and is_number(action[1:]):
             poll = await ballots.toggle_candidate(
                 db, person_id=turn.person_id, poll_id=poll_id, position=int(action[1:]), now=now
             )
             page = _page_of(poll, int(action[1:]))
-        elif (action.startswith("pg") and action[2:].isdigit()) or action == "back":
+        elif (action.startswith("pg") and is_number(action[2:])) or action == "back":
             poll = await ballots.draft_for_edit(db, person_id=turn.person_id, poll_id=poll_id, now=now)
             page = int(action[2:]) if action != "back" else 0
         elif action in ("thr", "sec", "dl"):
@@ -836,7 +837,7 @@ async def edit_draft(turn: Turn) -> None:
             screen = options_screen(poll, action, lang)
             await turn.show(screen.text, buttons=screen.buttons)
             return None
-        elif action[:1] in ("r", "s", "d") and action[1:].isdigit():
+        elif action[:1] in ("r", "s", "d") and is_number(action[1:]):
             changes = _chosen(action)
             if changes is None:
                 await turn.alert(t(lang, "error.stale_button"))

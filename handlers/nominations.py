@@ -289,7 +289,11 @@ async def send(turn: Turn) -> str | None:
 
 async def fix_start(turn: Turn) -> str | None:
     nomination_id = _id(turn)
-    returned = await nominations.returned_to(turn.deps.db, turn.person_id, today=turn.today)
+    try:
+        returned = await nominations.returned_to(turn.deps.db, turn.person_id, today=turn.today)
+    except Refused as refusal:  # a forged or stale press from someone who represents no unit
+        await turn.alert(_refusal(turn, refusal))
+        return END
     found = next((n for n in returned if n.id == nomination_id), None)
     if found is None:
         await turn.alert(t(turn.lang, "nom.refused.unknown"))

@@ -27,6 +27,7 @@ from bot.services.progress import task_button_data
 from bot.services.registration import COLLECTIVE_TITLES, Draft, Extension, Refused
 from handlers.notices import notice_text
 from handlers.scoring import deadline_line
+from models.numbers import is_number
 from models.permissions import commands_for
 from models.registration import (
     ELIGIBILITY_WORDS,
@@ -238,7 +239,7 @@ async def title_chosen(turn: Turn) -> str | None:
     lang = turn.lang
     index = (turn.incoming.choice or "").removeprefix("rg:t:")
     try:
-        change = registration.set_title(int(index) if index.isdigit() else -1)
+        change = registration.set_title(int(index) if is_number(index) else -1)
     except Refused as refusal:  # a forged or stale index: nothing changes
         await turn.alert(notice_of(turn, refusal.notice))
         return TITLE
@@ -518,7 +519,7 @@ async def pact_offer(turn: Turn) -> None:
 async def pact_sign(turn: Turn) -> None:
     scale_id = (turn.incoming.choice or "").removeprefix("pact:")
     try:
-        if not scale_id.isdigit():
+        if not is_number(scale_id):
             raise Refused("pact.stale")
         signed = await pact.sign(
             turn.deps.db, turn.person_id, scale_id=int(scale_id), today=turn.today, now=now_of(turn)
@@ -988,7 +989,7 @@ async def mark_eligibility(turn: Turn) -> None:
         return None
     args = turn.incoming.args
     status_word = ELIGIBILITY_WORDS.get(args[1].casefold()) if len(args) > 1 else None
-    if len(args) < 2 or not args[0].isdigit() or status_word is None:
+    if len(args) < 2 or not is_number(args[0]) or status_word is None:
         # The numbers are what the head needs to type: /tinhhinh numbers only flagged units.
         try:
             seen = await eligibility.overview(turn.deps.db, turn.person_id, today=turn.today)

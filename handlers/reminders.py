@@ -23,6 +23,7 @@ from bot.services import reminders, timetable
 from handlers import reminder_settings
 from handlers.turns import taken
 from models.channels import Channel
+from models.numbers import is_number
 
 log = logging.getLogger("thidua.reminders")
 
@@ -286,7 +287,7 @@ async def import_cancel(turn: Turn) -> str | None:
 async def draft_button(turn: Turn) -> str | None:
     lang, deps = turn.lang, turn.deps
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != 3 or parts[1] not in ("save", "drop") or not parts[2].isdigit():
+    if len(parts) != 3 or parts[1] not in ("save", "drop") or not is_number(parts[2]):
         await turn.alert(t(lang, "error.stale_button"))
         return END
     action, draft_id = parts[1], int(parts[2])

@@ -30,6 +30,7 @@ from handlers.meetings import acknowledge, draft_card, leave_card, refresh_card,
 from models import ballot_state
 from models.ballot_state import CHOICE_KEY, LETTER, Refusal, Shape
 from models.channels import Channel
+from models.numbers import is_number
 from models.vote_rules import BallotKind, Choice, format_percent
 
 log = logging.getLogger("thidua.voting")
@@ -372,7 +373,7 @@ async def vote_press(turn: Turn) -> str | None:
         page = ballot_state.page_of(index)
     elif op == "A":
         following = ballot_state.agree_to_all(shape)
-    elif op.startswith("p") and code.isdigit() and int(code) < ballot_state.pages(shape.size):
+    elif op.startswith("p") and is_number(code) and int(code) < ballot_state.pages(shape.size):
         page = int(code)
     elif op == "r":
         if not sheet.token:
@@ -441,7 +442,7 @@ async def _show_typed(turn: Turn, voter: VoterBallot, page: int = 0) -> None:
 async def typed_open(turn: Turn) -> str | None:
     parts = (turn.incoming.choice or "").split(":")
     ref = parts[1] if len(parts) > 1 else ""
-    page = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else 0
+    page = int(parts[2]) if len(parts) == 3 and is_number(parts[2]) else 0
     voter = await _voter(turn, ref)
     if voter is None:
         return END
@@ -706,7 +707,7 @@ async def poll_card_press(turn: Turn) -> None:
     parts = (turn.incoming.choice or "").split(":")
     if (
         len(parts) != 3
-        or not parts[1].isdigit()
+        or not is_number(parts[1])
         or parts[2] not in ("close", "yes", "no", "runoff", "resend")
     ):
         await turn.alert(t(lang, "error.stale_button"))
@@ -764,7 +765,7 @@ async def resend(turn: Turn) -> None:
     """The chair sends one unit's ballot again, through the outbox."""
     lang, deps = turn.lang, turn.deps
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+    if len(parts) != 3 or not (is_number(parts[1]) and is_number(parts[2])):
         await turn.alert(t(lang, "error.stale_button"))
         return None
     poll_id, unit_id = int(parts[1]), int(parts[2])

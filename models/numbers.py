@@ -35,3 +35,9 @@ def parse_id(text: str | None) -> int | None:
 def is_id(value: object) -> bool:
     """True when `value` can be an INTEGER primary key (so a lookup with it cannot overflow)."""
     return isinstance(value, int) and not isinstance(value, bool) and -MAX_ID - 1 <= value <= MAX_ID
+
+
+def is_number(text: str | None) -> bool:
+    """True for ASCII digits whose value fits an INTEGER column: what may go to `int()` from
+    button data (unlike `str.isdigit()`, which takes "²" and "٣")."""
+    return parse_int(text, minimum=0, maximum=MAX_ID) is not None

@@ -46,7 +46,10 @@ COMMANDS_BY_CAPACITY: dict[str, frozenset[Capacity]] = {
     "kiemtra": frozenset(Capacity),
     "nhomkhoi": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     # The timetable and deadline pings (issue 6).
-    "lich": frozenset(Capacity),
+    # The deadlines of one's unit or bloc: an administrator or the desk has none to show.
+    "lich": frozenset(
+        {Capacity.REP, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE, Capacity.SECRETARIAT}
+    ),
     "nhacviec": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     "nhaplich": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     "caidatnhac": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),

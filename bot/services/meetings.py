@@ -488,12 +488,18 @@ async def _check_in(
         if waits:
             return CheckIn("locked", locked_until=max(waits))
         meeting = next(
-            (m for m in meetings if m.checkin_code and secrets.compare_digest(m.checkin_code, code)),
+            # Compared as bytes: compare_digest refuses str with non-ASCII characters ("²", "١").
+            (
+                m
+                for m in meetings
+                if m.checkin_code and secrets.compare_digest(m.checkin_code.encode(), code.encode("utf-8"))
+            ),
             None,
         )
         if meeting is None:
             other = (
-                code.isdigit()
+                code.isascii()
+                and code.isdigit()
                 and (
                     await session.exec(
                         select(Meeting.id).where(
@@ -637,7 +643,7 @@ async def code_exposed(
     gets a new code at once and its chair is told privately, through the outbox (the caller pokes
     delivery). None when the code opens no meeting."""
     code = typed_code(code)
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):
         return None
     async with db.transaction() as session:
         meeting = (
