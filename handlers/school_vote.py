@@ -91,7 +91,9 @@ async def got_name(turn: Turn) -> str | None:
 
 def _number(turn: Turn) -> int | None:
     words = (turn.incoming.text or "").split()
-    return int(words[0]) if words and words[0].isascii() and words[0].isdigit() and len(words[0]) <= 4 else None
+    return (
+        int(words[0]) if words and words[0].isascii() and words[0].isdigit() and len(words[0]) <= 4 else None
+    )
 
 
 async def got_members(turn: Turn) -> str | None:
