@@ -20,7 +20,7 @@ from bot.chat import Button, InKind, Screen
 from bot.chat.router import END, Conversation, Router, Turn
 from bot.deps import Deps
 from bot.i18n import LANGUAGES, Raw, format_datetime, t
-from bot.services import ballots, meetings, outbox
+from bot.services import ballots, meetings, outbox, receipts
 from bot.services.ballots import CastStatus, ClosedPoll, OpenRefusal, VoterBallot
 from bot.services.invites import NotAllowedError, NotFoundError
 from handlers.meetings import acknowledge, draft_card, rules_text
@@ -258,6 +258,7 @@ async def cast(turn: Turn, voter: VoterBallot, state: str) -> None:
         person_id=turn.person_id,
         ballot=decode(voter, state),
         now=turn.deps.clock(),
+        master_key=turn.deps.master_key,
     )
     if result.status is CastStatus.RECORDED and result.tracker:
         # Only now, after the commit, does the voter hear "recorded".
@@ -577,7 +578,7 @@ async def verify(turn: Turn) -> None:
     lang = turn.lang
     code = " ".join(turn.incoming.args).strip()
     if not code:
-        await turn.say(t(lang, "verify.usage"))
+        await own_trackers(turn)
         return None
     try:
         matches = await ballots.verify_tracker(turn.deps.db, code)
@@ -600,6 +601,32 @@ async def verify(turn: Turn) -> None:
         )
     )
     return None
+
+
+async def own_trackers(turn: Turn) -> None:
+    """/kiemtra with no code: the trackers of the ballots this person's units cast, only in a
+    private chat (a group would show them to the room), never a choice."""
+    lang = turn.lang
+    if not turn.chat.private:
+        await turn.say(t(lang, "verify.private_only"))
+        return
+    found = await receipts.receipts_of(
+        turn.deps.db, person_id=turn.person_id, master_key=turn.deps.master_key
+    )
+    if not found:
+        await turn.say(t(lang, "verify.mine_none"))
+        return
+    lines = [t(lang, "verify.mine_title")]
+    for receipt in found:
+        names = {"title": receipt.poll_title, "unit": receipt.unit_name}
+        if receipt.tracker is None:
+            lines.append(t(lang, "verify.mine_unknown", **names))
+            continue
+        code = ballot_crypto.short_code(receipt.tracker)
+        key = "open" if receipt.open else ("counted" if receipt.counted else "missing")
+        lines.append(t(lang, f"verify.mine_{key}", code=code, **names))
+    lines.append(t(lang, "verify.mine_footer"))
+    await turn.say("\n".join(lines))
 
 
 # ------------------------------------------------------------------ the periodic job
