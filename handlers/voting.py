@@ -263,9 +263,16 @@ async def cast(turn: Turn, voter: VoterBallot, state: str) -> None:
     if result.status is CastStatus.RECORDED and result.tracker:
         # Only now, after the commit, does the voter hear "recorded".
         code = ballot_crypto.short_code(result.tracker)
-        await turn.show(
-            t(lang, "vote.recorded", unit=result.unit_name or "", title=voter.poll.title, code=code)
-        )
+        text = t(lang, "vote.recorded", unit=result.unit_name or "", title=voter.poll.title, code=code)
+        try:
+            await turn.show(text)
+        except Exception as error:
+            # The vote is in: the tracker must reach the voter, so a failed edit is followed by a
+            # message of its own (and /kiemtra shows it again whatever happens to both).
+            log.warning(
+                "poll %s: the recorded screen did not arrive (%s)", voter.poll.id, type(error).__name__
+            )
+            await turn.say(text)
         return
     if result.status is CastStatus.ALREADY:
         message = t(lang, "vote.already", unit=result.unit_name or voter.unit_name or "")

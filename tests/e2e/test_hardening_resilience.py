@@ -1,0 +1,252 @@
+"""Issue 15, resilience: a flaky network, replayed updates, a tracker always retrievable.
+
+The real bot polls the sandbox over HTTP. The sandbox fails 30 % of the bot's sends and edits
+(`Sandbox.faults`) or delivers updates again with their own ids (`Sandbox.redeliver`, what a
+lost confirmation makes Telegram do).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlmodel import SQLModel
+
+from bot import ballot_crypto
+from bot.db import Database
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.core import Sandbox
+from bot.sandbox.server import SandboxServer
+from bot.services import ballots, meetings
+from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot
+from tests.auxil.clock import Clock
+from tests.auxil.people import pid
+from tests.auxil.resilience import (
+    add_people,
+    ballot_message,
+    cast_data,
+    codes_in,
+    counts,
+    deliver_ballots,
+    open_election,
+    published_codes,
+    seed_bloc,
+    tracker_of,
+    vote_until_told,
+)
+from tests.auxil.scale_chat import HEAD, UNIT, publish_scale
+
+pytestmark = [pytest.mark.e2e, pytest.mark.hardening, pytest.mark.ballot]
+MASTER = ballot_crypto.parse_master_key(TEST_MASTER_KEY)
+
+
+async def test_a_flaky_network_leaves_no_voter_without_a_tracker(
+    bot: RunningBot, sandbox: Sandbox, sandbox_server: SandboxServer, db: Database, clock: Clock
+) -> None:
+    """30 % of sends and edits fail while 40 voters cast at once. Each voter does what a person
+    would: taps again when nothing or an apology came back, and asks /kiemtra when told the unit
+    has voted. Every voter ends with its own tracker, every ballot is counted once."""
+    now = clock()
+    bloc = await seed_bloc(db, 40, now)
+    add_people(sandbox, bloc)
+    opened = await open_election(db, bloc, MASTER, now)
+    await deliver_ballots(db, MASTER, sandbox_server.url, now)
+    sandbox.faults.set(0.3, seed=15)
+
+    async def voter(index: int, user_id: int) -> tuple[str, str | None]:
+        message_id = ballot_message(sandbox, user_id, opened.poll.ref)
+        outcome, code = await vote_until_told(sandbox, user_id, message_id, cast_data(bloc, opened, index))
+        if code is None:
+            code = await tracker_of(sandbox, user_id)
+        return outcome, code
+
+    results = await asyncio.gather(*(voter(i, u) for i, u in enumerate(bloc.voters)))
+    injected = sandbox.faults.injected
+    sandbox.faults.set(0.0)
+    assert injected >= 10, "the network was not flaky enough to show anything"
+    codes = [code for _, code in results]
+    assert all(codes), [outcome for outcome, code in results if not code]
+    assert await counts(db, opened.poll.id) == (40, 40)  # none lost, none doubled
+    closed = await ballots.close_poll(
+        db, poll_id=opened.poll.id, master_key=MASTER, now=now, person_id=bloc.person_ids[bloc.head]
+    )
+    assert closed.result.voted == 40
+    assert set(codes) == published_codes(closed) and len(set(codes)) == 40  # each voter's own ballot
+
+
+async def test_kiemtra_shows_a_voters_trackers_only_in_a_private_chat(
+    bot: RunningBot,
+    client: SandboxClient,
+    sandbox: Sandbox,
+    sandbox_server: SandboxServer,
+    db: Database,
+    clock: Clock,
+) -> None:
+    now = clock()
+    bloc = await seed_bloc(db, 4, now)
+    add_people(sandbox, bloc)
+    opened = await open_election(db, bloc, MASTER, now, candidates=2)
+    await deliver_ballots(db, MASTER, sandbox_server.url, now)
+    voter = await client.person(bloc.voters[1], "Bền Bỉ 1", last_name="Người")
+    none_yet = await client.person(bloc.voters[2], "Bền Bỉ 2", last_name="Người")
+    await none_yet.send("/kiemtra")
+    assert not codes_in((await none_yet.expect("chưa bỏ phiếu nào")).text)
+
+    message_id = ballot_message(sandbox, voter.user_id, opened.poll.ref)
+    outcome, code = await vote_until_told(sandbox, voter.user_id, message_id, cast_data(bloc, opened, 1))
+    assert outcome == "recorded" and code
+    await voter.send("/kiemtra")
+    mine = await voter.expect("Mã kiểm tra các phiếu", code, "đang bỏ phiếu", "không cho biết đã chọn gì")
+    assert codes_in(mine.text) == {code}
+    for candidate in opened.poll.on_ballot:
+        if candidate.unit_id != bloc.unit_ids[1]:  # the voter's own unit is named as the one that voted
+            assert candidate.label not in mine.text  # never the choice
+
+    # In a group, nobody's trackers: the room would read them.
+    await client.group(-1_015_015, "Khối Bền Bỉ", bloc.voters)
+    group = await client.in_group(voter, -1_015_015)
+    await group.send("/kiemtra")
+    refused = await group.expect("chat riêng")
+    assert not codes_in(refused.text)
+
+    closed = await ballots.close_poll(
+        db, poll_id=opened.poll.id, master_key=MASTER, now=now, person_id=bloc.person_ids[bloc.head]
+    )
+    assert code in published_codes(closed)
+    await voter.send("/kiemtra")
+    await voter.expect(code, "đã được đếm")
+    await none_yet.send("/kiemtra")
+    await none_yet.expect("chưa bỏ phiếu nào")
+
+
+# ------------------------------------------------------------------ replayed updates
+async def _rows(db: Database) -> dict[str, list[str]]:
+    """Every row of every table but the ledger of handled updates, as text, sorted."""
+    out: dict[str, list[str]] = {}
+    async with db.engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name in ("handled_update",):
+                continue
+            out[table.name] = sorted(repr(tuple(row)) for row in (await conn.execute(table.select())).all())
+    return out
+
+
+async def _settled(sandbox: Sandbox, update_ids: list[int]) -> None:
+    """Until the bot has confirmed these updates (it confirms only what it has handled)."""
+    for _ in range(400):
+        if sandbox.acknowledged_update_id >= max(update_ids) and not any(
+            u["update_id"] in update_ids for u in sandbox.updates
+        ):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the bot never confirmed the updates")
+
+
+async def test_a_replayed_update_changes_nothing(
+    bot: RunningBot, sandbox: Sandbox, demo: Demo, db: Database, clock: Clock
+) -> None:
+    """A registration step, a score, a check-in and a cast, each delivered again with its own id,
+    after a restart (the confirmation lost) and twice in one process (a retried webhook): no row
+    changes, nobody hears anything more."""
+    head = await demo.person(HEAD)
+    await publish_scale(head)
+    rep = await demo.person(UNIT)
+    ids: list[int] = []
+
+    async def sent(text: str) -> None:
+        ids.append(int((await rep.send(text))["update_id"]))
+
+    # A registration step: a target typed at step 2.
+    await rep.send("/dangky")
+    ask = await rep.expect("Chọn", "danh hiệu tập thể")
+    await rep.press(ask, "Tập thể lao động xuất sắc")
+    await rep.expect("Bước 2/5")
+    await sent("100% giáo viên đạt chuẩn nghề nghiệp")
+    await rep.expect("chỉ tiêu thứ 1")
+    await rep.send("/huy")
+    await rep.expect()
+    # A score.
+    await rep.send("/chamdiem")
+    await rep.expect("Tiêu chí 1.1")
+    await sent("7,5")
+    await rep.expect("Đã lưu 7,5 điểm")
+    await rep.send("/huy")
+    await rep.expect()
+    # A check-in.
+    now, today = clock(), clock().date()
+    head_id = await pid(db, demo.persona(HEAD).user_id)
+    bloc_id = (await meetings.led_blocs(db, head_id, today))[0][0]
+    view = await meetings.create_meeting(
+        db,
+        person_id=head_id,
+        bloc_id=bloc_id,
+        kind=meetings.MeetingKind.YEAREND,
+        starts_at=now,
+        place="Hội trường",
+        agenda="",
+        now=now,
+        today=today,
+    )
+    view = await meetings.open_meeting(db, person_id=head_id, meeting_id=view.id, now=now, today=today)
+    await sent(f"/diemdanh {view.checkin_code}")
+    await rep.expect("Đã điểm danh")
+    for persona in demo.personas:  # the others, for the quorum
+        if persona.group == "Khối thi đua số 2" and persona.user_id != rep.user_id:
+            await meetings.check_in(
+                db,
+                person_id=await pid(db, persona.user_id),
+                code=view.checkin_code or "",
+                now=now,
+                today=today,
+            )
+    # A cast.
+    from handlers.voting import outbox_ballot
+
+    draft = await ballots.create_draft(
+        db,
+        person_id=head_id,
+        meeting_id=view.id,
+        purpose=ballots.Purpose.ELECT_HEAD,
+        title="Khối trưởng năm học tới",
+        now=now,
+    )
+    await ballots.open_poll(
+        db, person_id=head_id, poll_id=draft.id, master_key=MASTER, now=now, ballot_screen=outbox_ballot
+    )
+    ballot = await rep.expect("Phiếu bầu")
+    pick = next(b for b in ballot.buttons if b["callback_data"].startswith("v:") and "⛔" not in b["text"])
+    state = pick["callback_data"].split(":")[2][1]  # "t<digit>": the state with that one pick
+    pressed = await sandbox.user_presses(rep.user_id, ballot.id, data=f"v:{draft.ref}:x:{state}", forge=True)
+    ids.append(int(pressed["update_id"]))
+    await rep.expect("Đã ghi nhận")
+    await _settled(sandbox, ids)
+    await asyncio.sleep(0.5)  # the delivery job and the ballot job finish what they do anyway
+    before = await _rows(db)
+    seen = sandbox.last_seq()
+
+    # The bot stops, its last confirmation lost; started again, it gets all four again.
+    await bot.stop()
+    await sandbox.redeliver(ids)
+    await bot.start()
+    await _settled(sandbox, ids)
+    # And the same four twice more at once in the running process, as a retried webhook would.
+    from telegram import Update
+
+    for update_id in ids:
+        raw = sandbox.delivered[update_id]
+        for _ in range(2):
+            await bot.application.update_queue.put(Update.de_json(dict(raw), bot.application.bot))
+    for _ in range(100):
+        if bot.application.update_queue.empty():
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+
+    after = await _rows(db)
+    changed = {name for name in before if before[name] != after[name]}
+    assert not changed, {name: set(after[name]) ^ set(before[name]) for name in changed}
+    said: list[dict[str, Any]] = [
+        e for e in sandbox.events if e["seq"] > seen and e["chat_id"] == rep.user_id
+    ]
+    assert not [e for e in said if e["type"] in ("message", "edit", "callback_answer")], said
