@@ -13,7 +13,11 @@ come back while this process still has them in hand are not queued a second time
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
+
+BATCH = 100  # Telegram's most updates per getUpdates
+NEWCOMER_WAIT = 0.25  # seconds between looks for new updates while earlier ones are in hand
 
 
 class PollLedger:
@@ -43,11 +47,14 @@ class PollLedger:
     def done(self, update_id: int) -> None:
         if update_id not in self.pending:
             return
+        before = self.offset
         self.pending.discard(update_id)
         self.finished.add(update_id)
         low = self.offset
-        self.finished = {u for u in self.finished if u >= low}
-        self.changed.set()
+        if low != before:
+            # Only a moved offset can show updates not seen yet (a batch holds at most 100).
+            self.finished = {u for u in self.finished if u >= low}
+            self.changed.set()
 
 
 class HeldOffsetBot:
@@ -76,11 +83,12 @@ class HeldOffsetBot:
             fresh = ledger.fresh(list(updates))
             if fresh:
                 return tuple(fresh)
-            # Only updates in hand came back (the offset waits for the slowest): wait until one
-            # finishes instead of asking again at once.
+            # Only updates in hand came back (the offset waits for the slowest), and Telegram
+            # answers at once while there are any: wait until the offset moves, or briefly for new
+            # updates behind a short batch, instead of asking again at once.
             wait = timeout.total_seconds() if hasattr(timeout, "total_seconds") else float(timeout or 0)
-            try:
-                await asyncio.wait_for(ledger.changed.wait(), max(wait, 0.05))
-            except TimeoutError:
-                if not wait:
-                    return ()
+            if not wait:
+                return ()
+            pause = wait if len(updates) >= BATCH else min(wait, NEWCOMER_WAIT)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(ledger.changed.wait(), pause)

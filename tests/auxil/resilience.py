@@ -131,19 +131,21 @@ async def open_election(
     )
 
 
-async def deliver_ballots(db: Database, master_key: bytes, base_url: str, now: datetime) -> None:
-    """Send what the outbox holds through the sandbox, as the delivery job does (production code)."""
+async def deliver_ballots(db: Database, master_key: bytes, sandbox: Sandbox, now: datetime) -> None:
+    """Send what the outbox holds to the sandbox, as the delivery job does (production code), in
+    this process (no HTTP: hundreds of ballots in a moment)."""
     from bot.app import build_application
     from bot.channels.telegram import TelegramDeliverer
     from bot.delivery import deliver_due
     from bot.deps import Deps
+    from bot.sandbox.request import SandboxRequest
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, database_url=db.url)  # type: ignore[call-arg]
     sender = build_application(
         Deps(settings=settings, db=db, master_key=master_key, clock=lambda: now),
-        token="0:sandbox",
-        base_url=base_url,
+        token=sandbox.token,
+        request=SandboxRequest(sandbox),
         rate_limiter=False,
     )
     async with sender:
