@@ -141,7 +141,7 @@ async def deliver_ballots(db: Database, master_key: bytes, sandbox: Sandbox, now
     from bot.sandbox.request import SandboxRequest
     from bot.settings import Settings
 
-    settings = Settings(_env_file=None, database_url=db.url)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=db.url)
     sender = build_application(
         Deps(settings=settings, db=db, master_key=master_key, clock=lambda: now),
         token=sandbox.token,

@@ -18,6 +18,8 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.core import Sandbox
 from bot.sandbox.server import SandboxServer
 from bot.services import ballots, meetings
+from models.meetings import MeetingKind
+from models.vote_rules import Purpose
 from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot
 from tests.auxil.clock import Clock
 from tests.auxil.people import pid
@@ -219,7 +221,7 @@ async def test_a_replayed_update_changes_nothing(
         db,
         person_id=head_id,
         bloc_id=bloc_id,
-        kind=meetings.MeetingKind.YEAREND,
+        kind=MeetingKind.YEAREND,
         starts_at=now,
         place="Hội trường",
         agenda="",
@@ -246,7 +248,7 @@ async def test_a_replayed_update_changes_nothing(
         db,
         person_id=head_id,
         meeting_id=view.id,
-        purpose=ballots.Purpose.ELECT_HEAD,
+        purpose=Purpose.ELECT_HEAD,
         title="Khối trưởng năm học tới",
         now=now,
     )
