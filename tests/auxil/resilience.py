@@ -19,13 +19,13 @@ from bot import ballot_crypto
 from bot.db import Database
 from bot.sandbox.core import Sandbox
 from bot.services import ballots, meetings
-from bot.services.ballots import Purpose
 from bot.services.roster import get_or_create_year, import_roster, parse_roster
 from models.ballot_state import DIGITS
 from models.channels import Channel, ChannelAccount
 from models.meetings import Attendance, MeetingKind, Participation, SealedBallot
 from models.organisation import Person, PersonRole, RoleKind, Unit
 from models.school_year import school_year_of
+from models.vote_rules import Purpose
 from tests.auxil.process import ROOT
 
 CODE = re.compile(r"\b([0-9A-F]{5}-[0-9A-F]{5})\b")

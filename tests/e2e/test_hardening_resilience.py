@@ -8,23 +8,30 @@ lost confirmation makes Telegram do).
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlmodel import SQLModel
 
 from bot import ballot_crypto
 from bot.db import Database
+from bot.deps import Deps
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.core import Sandbox
 from bot.sandbox.server import SandboxServer
 from bot.services import ballots, meetings
 from models.meetings import MeetingKind
 from models.vote_rules import Purpose
-from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot
+from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot, make_settings
 from tests.auxil.clock import Clock
 from tests.auxil.people import pid
+from tests.auxil.pg_cluster import ThrowawayCluster, postgres_bin
+from tests.auxil.process import ROOT
 from tests.auxil.resilience import (
     add_people,
+    answer_after,
     ballot_message,
     cast_data,
     codes_in,
@@ -262,3 +269,88 @@ async def test_a_replayed_update_changes_nothing(
     await rep.expect("Đã ghi nhận")
     await _replayed(bot, sandbox, db, rep.user_id, int(pressed["update_id"]))
     assert await counts(db, draft.id) == (1, 1)
+
+
+# ------------------------------------------------------------------ a database outage
+@pytest.fixture
+async def cluster() -> AsyncIterator[ThrowawayCluster]:
+    """A PostgreSQL cluster of the test's own, to stop and start (skipped only where PostgreSQL is
+    not installed and CI is not set)."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL's initdb and pg_ctl are required in CI (/usr/lib/postgresql/*/bin)")
+        pytest.skip("PostgreSQL's initdb and pg_ctl are not installed")
+    made = ThrowawayCluster(bin_dir)
+    try:
+        await made.create()
+        yield made
+    finally:
+        await made.destroy()
+
+
+async def _migrate(url: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "migrate",
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, out.decode()
+
+
+async def test_a_database_outage_is_answered_and_survived(
+    cluster: ThrowawayCluster, sandbox: Sandbox, sandbox_server: SandboxServer, clock: Clock
+) -> None:
+    """PostgreSQL stops while people use the bot: a voter's tap and a /kiemtra are answered
+    "thử lại sau" and change nothing; PostgreSQL starts again and the bot, untouched, records the
+    next tap; the ballot recorded before the outage is still there and still the voter's."""
+    await _migrate(cluster.url)
+    db = Database(cluster.url)
+    now = clock()
+    bloc = await seed_bloc(db, 6, now)
+    add_people(sandbox, bloc)
+    opened = await open_election(db, bloc, MASTER, now, candidates=2)
+    await deliver_ballots(db, MASTER, sandbox, now)
+    running = RunningBot(
+        Deps(settings=make_settings(db), db=db, clock=clock, master_key=MASTER), sandbox_server
+    )
+    await running.start()
+    first, second, third = bloc.voters[3], bloc.voters[4], bloc.voters[5]
+
+    def tap(index: int) -> tuple[int, str]:
+        user_id = bloc.voters[index]
+        return ballot_message(sandbox, user_id, opened.poll.ref), cast_data(bloc, opened, index)
+
+    try:
+        outcome, before = await vote_until_told(sandbox, first, *tap(3))
+        assert outcome == "recorded" and before
+
+        await cluster.stop()
+        seen = sandbox.last_seq()
+        message_id, data = tap(4)
+        await sandbox.user_presses(second, message_id, data=data, forge=True)
+        heard = await answer_after(sandbox, second, seen, 15)
+        assert heard is not None and "thử lại sau" in heard[0] and "không truy cập được dữ liệu" in heard[0]
+        seen = sandbox.last_seq()
+        await sandbox.user_sends(third, "/kiemtra")
+        heard = await answer_after(sandbox, third, seen, 15)
+        assert heard is not None and "thử lại sau" in heard[0] and "không truy cập được dữ liệu" in heard[0]
+
+        await cluster.start()
+        outcome, after = await vote_until_told(sandbox, second, *tap(4))
+        assert outcome == "recorded" and after
+        assert await tracker_of(sandbox, first) == before  # acknowledged before the outage: still there
+        assert await counts(db, opened.poll.id) == (2, 2)
+        closed = await ballots.close_poll(
+            db, poll_id=opened.poll.id, master_key=MASTER, now=now, person_id=bloc.person_ids[bloc.head]
+        )
+        assert published_codes(closed) == {before, after}
+    finally:
+        await running.stop()
+        await db.dispose()
