@@ -131,7 +131,9 @@ async def open_election(
     )
 
 
-async def deliver_ballots(db: Database, master_key: bytes, sandbox: Sandbox, now: datetime) -> None:
+async def deliver_ballots(
+    db: Database, master_key: bytes, sandbox: Sandbox, now: datetime, bloc: Bloc, opened: ballots.OpenedPoll
+) -> None:
     """Send what the outbox holds to the sandbox, as the delivery job does (production code), in
     this process (no HTTP: hundreds of ballots in a moment)."""
     from bot.app import build_application
@@ -153,6 +155,28 @@ async def deliver_ballots(db: Database, master_key: bytes, sandbox: Sandbox, now
         deps.channels[Channel.TELEGRAM] = TelegramDeliverer(sender.bot)
         while await deliver_due(deps, worker="test"):
             pass
+    # A running bot's own delivery job may have claimed some of them: wait until all are in.
+    await ballots_arrived(sandbox, bloc.voters, opened.poll.ref)
+
+
+async def ballots_arrived(sandbox: Sandbox, voters: list[int], ref: str, seconds: float = 30) -> None:
+    """Until every voter has the ballot (a running bot's own delivery job may be sending some)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        missing = [u for u in voters if not _has_ballot(sandbox, u, ref)]
+        if not missing:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{len(missing)} voters never got the ballot")
+        await asyncio.sleep(0.05)
+
+
+def _has_ballot(sandbox: Sandbox, chat_id: int, ref: str) -> bool:
+    try:
+        ballot_message(sandbox, chat_id, ref)
+    except AssertionError:
+        return False
+    return True
 
 
 def ballot_message(sandbox: Sandbox, chat_id: int, ref: str) -> int:

@@ -183,7 +183,7 @@ async def test_a_200_voter_burst_survives_kills_at_random_moments(
     bloc = await seed_bloc(db, 200, now)
     add_people(sandbox, bloc)
     opened = await open_election(db, bloc, MASTER, now)
-    await deliver_ballots(db, MASTER, sandbox, now)
+    await deliver_ballots(db, MASTER, sandbox, now, bloc, opened)
     await bot_process.start(client)
 
     taps = []

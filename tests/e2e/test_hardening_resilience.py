@@ -59,7 +59,7 @@ async def test_a_flaky_network_leaves_no_voter_without_a_tracker(
     bloc = await seed_bloc(db, 40, now)
     add_people(sandbox, bloc)
     opened = await open_election(db, bloc, MASTER, now)
-    await deliver_ballots(db, MASTER, sandbox, now)
+    await deliver_ballots(db, MASTER, sandbox, now, bloc, opened)
     sandbox.faults.set(0.3, seed=15)
 
     async def voter(index: int, user_id: int) -> tuple[str, str | None]:
@@ -95,7 +95,7 @@ async def test_kiemtra_shows_a_voters_trackers_only_in_a_private_chat(
     bloc = await seed_bloc(db, 4, now)
     add_people(sandbox, bloc)
     opened = await open_election(db, bloc, MASTER, now, candidates=2)
-    await deliver_ballots(db, MASTER, sandbox, now)
+    await deliver_ballots(db, MASTER, sandbox, now, bloc, opened)
     voter = await client.person(bloc.voters[1], "Bền Bỉ 1", last_name="Người")
     none_yet = await client.person(bloc.voters[2], "Bền Bỉ 2", last_name="Người")
     await none_yet.send("/kiemtra")
@@ -316,7 +316,7 @@ async def test_a_database_outage_is_answered_and_survived(
     bloc = await seed_bloc(db, 6, now)
     add_people(sandbox, bloc)
     opened = await open_election(db, bloc, MASTER, now, candidates=2)
-    await deliver_ballots(db, MASTER, sandbox, now)
+    await deliver_ballots(db, MASTER, sandbox, now, bloc, opened)
     running = RunningBot(
         Deps(settings=make_settings(db), db=db, clock=clock, master_key=MASTER), sandbox_server
     )
