@@ -265,8 +265,6 @@ _OUTAGE_NAMES = frozenset(
         "ConnectionFailureError",
         "AdminShutdownError",
         "CrashShutdownError",
-        "InterfaceError",
-        "InternalClientError",
         "TooManyConnectionsError",
     }
 )
