@@ -224,7 +224,7 @@ async def answer_after(sandbox: Sandbox, chat_id: int, after: int, wait: float) 
         await asyncio.sleep(0.05)
 
 
-async def tracker_of(sandbox: Sandbox, user_id: int, *, tries: int = 12, wait: float = 2.5) -> str | None:
+async def tracker_of(sandbox: Sandbox, user_id: int, *, tries: int = 10, wait: float = 6.0) -> str | None:
     """/kiemtra with no code, again until its answer arrives: the voter's code, or None."""
     for _ in range(tries):
         after = sandbox.last_seq()
@@ -241,7 +241,7 @@ async def tracker_of(sandbox: Sandbox, user_id: int, *, tries: int = 12, wait: f
 
 
 async def vote_until_told(
-    sandbox: Sandbox, user_id: int, message_id: int, data: str, *, tries: int = 8, wait: float = 2.5
+    sandbox: Sandbox, user_id: int, message_id: int, data: str, *, tries: int = 8, wait: float = 4.0
 ) -> tuple[str, str | None]:
     """A voter who taps "cast" until the bot says something about it: ("recorded", code),
     ("already", None) or ("silent", None) when nothing ever came back."""
