@@ -9,12 +9,13 @@ from collections.abc import Awaitable, Hashable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, Updater
 from telegram.request import BaseRequest
 
 import handlers
 from bot import logs
 from bot.channels import telegram as telegram_channel
+from bot.channels.telegram_polling import HeldOffsetBot, PollLedger
 from bot.channels.zalo.adapter import ZaloChannel
 from bot.channels.zalo.client import ZaloBot
 from bot.chat.router import Router
@@ -123,11 +124,18 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
 class ThiduaApplication(Application):  # type: ignore[type-arg]
     """Log lines written while an update is handled carry its id and its sender's."""
 
+    poll_ledger: PollLedger | None = None
+
     async def process_update(self, update: object) -> None:
         sender = update.effective_user if isinstance(update, Update) else None
         number = update.update_id if isinstance(update, Update) else None
-        with logs.update_context(number, sender.id if sender else None):
-            await super().process_update(update)
+        try:
+            with logs.update_context(number, sender.id if sender else None):
+                await super().process_update(update)
+        finally:
+            # Handled (or given up on with an apology): long polling may confirm it now.
+            if self.poll_ledger is not None and number is not None:
+                self.poll_ledger.done(number)
 
 
 def build_router() -> Router:
@@ -175,6 +183,13 @@ def build_application(
         )
     quiet_library_logs()
     application = builder.build()
+    # Long polling confirms an update only once it is handled (bot/channels/telegram_polling.py).
+    ledger = PollLedger()
+    application.poll_ledger = ledger
+    application.updater = Updater(
+        bot=HeldOffsetBot(application.bot, ledger),  # type: ignore[arg-type]
+        update_queue=application.update_queue,
+    )
     application.bot_data["deps"] = deps
     application.bot_data["router"] = router = router or handlers.build_router()
     # Every conversation is channel-neutral: the Telegram adapter is the application's only handler.

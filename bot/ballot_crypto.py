@@ -53,6 +53,7 @@ def pad_for(candidates: int) -> int:
 
 SHORT_CODE_HEX = 10
 _KEY_AAD = b"thidua-poll-key:v1:"
+_RECEIPT_INFO = b"thidua-receipt:v1"
 _SEAL_INFO = b"thidua-ballot:v1:"
 _GENESIS = b"thidua-genesis:"
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -236,6 +237,38 @@ def short_code(tracker_hex: str) -> str:
     _check_tracker(tracker_hex)
     head = tracker_hex[:SHORT_CODE_HEX].upper()
     return f"{head[:5]}-{head[5:]}"
+
+
+def _receipt_key(master_key: bytes) -> bytes:
+    """A key of its own for receipts, derived from the master key (never the master key itself)."""
+    _check_master_key(master_key)
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=_RECEIPT_INFO).derive(master_key)
+
+
+def _receipt_aad(poll_id: PollId, unit_id: int) -> bytes:
+    return _RECEIPT_INFO + b":" + _poll_bytes(poll_id) + b":" + str(int(unit_id)).encode("ascii")
+
+
+def seal_receipt(master_key: bytes, poll_id: PollId, unit_id: int, tracker_hex: str) -> bytes:
+    """The voter's tracker, encrypted for the voter's own participation row (nonce ‖ AES-GCM).
+
+    Bound to (poll, unit) as associated data, so a receipt moved to another unit's row does not
+    open; a fresh nonce each time, so two rows never show the same bytes. Without the master key
+    (a database copy, a backup, the head) the row says nothing about which sealed ballot is whose."""
+    _check_tracker(tracker_hex)
+    nonce = os.urandom(NONCE_BYTES)
+    aad = _receipt_aad(poll_id, unit_id)
+    return nonce + AESGCM(_receipt_key(master_key)).encrypt(nonce, bytes.fromhex(tracker_hex), aad)
+
+
+def open_receipt(master_key: bytes, poll_id: PollId, unit_id: int, receipt: bytes) -> str | None:
+    """The tracker a receipt holds, or None when it does not open (moved, altered, another key)."""
+    nonce, ciphertext = receipt[:NONCE_BYTES], receipt[NONCE_BYTES:]
+    try:
+        raw = AESGCM(_receipt_key(master_key)).decrypt(nonce, ciphertext, _receipt_aad(poll_id, unit_id))
+    except (InvalidTag, ValueError):
+        return None
+    return raw.hex() if len(raw) == 32 else None
 
 
 def normalise_code(text: str) -> str:

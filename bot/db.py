@@ -236,3 +236,35 @@ def _compare(connection: Connection) -> list[Any]:
         connection, opts={"compare_type": True, "render_as_batch": connection.dialect.name == "sqlite"}
     )
     return list(compare_metadata(context, SQLModel.metadata))
+
+
+def is_outage(error: BaseException) -> bool:
+    """The database cannot be reached (stopped, restarting, the network gone), as opposed to a
+    bug: the person is told to try again later, and nothing was saved."""
+    from sqlalchemy import exc
+
+    seen: BaseException | None = error
+    for _ in range(6):
+        if seen is None:
+            return False
+        if isinstance(seen, exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+            return True
+        if isinstance(seen, ConnectionError | TimeoutError) or type(seen).__name__ in _OUTAGE_NAMES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+# asyncpg's words for a server that is going away or not yet accepting connections.
+_OUTAGE_NAMES = frozenset(
+    {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "TooManyConnectionsError",
+    }
+)

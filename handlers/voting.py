@@ -23,7 +23,7 @@ from bot.chat import Button, InKind, Screen
 from bot.chat.router import END, Conversation, Router, Turn
 from bot.deps import Deps
 from bot.i18n import LANGUAGES, Raw, format_datetime, t
-from bot.services import ballot_sheets, ballots, meetings, outbox
+from bot.services import ballot_sheets, ballots, meetings, outbox, receipts
 from bot.services.ballots import CastStatus, ClosedPoll, OpenRefusal, VoterBallot
 from bot.services.invites import NotAllowedError, NotFoundError
 from handlers.meetings import acknowledge, draft_card, leave_card, refresh_card, rules_text
@@ -408,6 +408,7 @@ async def cast(turn: Turn, voter: VoterBallot, sheet: ballot_sheets.Sheet) -> No
         person_id=turn.person_id,
         ballot=decode(voter, sheet.state),
         now=turn.deps.clock(),
+        master_key=turn.deps.master_key,
     )
     if result.status is CastStatus.RECORDED and result.tracker:
         # The choice has no use any more: the sheet goes (what is sealed in the poll stays).
@@ -416,9 +417,16 @@ async def cast(turn: Turn, voter: VoterBallot, sheet: ballot_sheets.Sheet) -> No
         )
         # Only now, after the commit, does the voter hear "recorded".
         code = ballot_crypto.short_code(result.tracker)
-        await turn.show(
-            t(lang, "vote.recorded", unit=result.unit_name or "", title=voter.poll.title, code=code)
-        )
+        text = t(lang, "vote.recorded", unit=result.unit_name or "", title=voter.poll.title, code=code)
+        try:
+            await turn.show(text)
+        except Exception as error:
+            # The vote is in: the tracker must reach the voter, so a failed edit is followed by a
+            # message of its own (and /kiemtra shows it again whatever happens to both).
+            log.warning(
+                "poll %s: the recorded screen did not arrive (%s)", voter.poll.id, type(error).__name__
+            )
+            await turn.say(text)
         return
     if result.status is CastStatus.ALREADY:
         message = t(lang, "vote.already", unit=result.unit_name or voter.unit_name or "")
@@ -796,7 +804,7 @@ async def verify(turn: Turn) -> None:
     lang = turn.lang
     code = " ".join(turn.incoming.args).strip()
     if not code:
-        await turn.say(t(lang, "verify.usage"))
+        await own_trackers(turn)
         return None
     try:
         matches = await ballots.verify_tracker(turn.deps.db, code)
@@ -819,6 +827,32 @@ async def verify(turn: Turn) -> None:
         )
     )
     return None
+
+
+async def own_trackers(turn: Turn) -> None:
+    """/kiemtra with no code: the trackers of the ballots this person's units cast, only in a
+    private chat (a group would show them to the room), never a choice."""
+    lang = turn.lang
+    if not turn.chat.private:
+        await turn.say(t(lang, "verify.private_only"))
+        return
+    found = await receipts.receipts_of(
+        turn.deps.db, person_id=turn.person_id, master_key=turn.deps.master_key
+    )
+    if not found:
+        await turn.say(t(lang, "verify.mine_none"))
+        return
+    lines = [t(lang, "verify.mine_title")]
+    for receipt in found:
+        names = {"title": receipt.poll_title, "unit": receipt.unit_name}
+        if receipt.tracker is None:
+            lines.append(t(lang, "verify.mine_unknown", **names))
+            continue
+        code = ballot_crypto.short_code(receipt.tracker)
+        key = "open" if receipt.open else ("counted" if receipt.counted else "missing")
+        lines.append(t(lang, f"verify.mine_{key}", code=code, **names))
+    lines.append(t(lang, "verify.mine_footer"))
+    await turn.say("\n".join(lines))
 
 
 # ------------------------------------------------------------------ the periodic job

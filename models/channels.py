@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
@@ -99,3 +100,20 @@ class OutboxMessage(SQLModel, table=True):
     sent_channel: str | None = Field(default=None, max_length=16)
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=255)
+
+
+class HandledUpdate(SQLModel, table=True):
+    """An update a bot process took from a platform, by the platform's update id.
+
+    Taken before it is handled and marked done after: the same update delivered again (a
+    webhook retried, a poll whose confirmation was lost) finds it done and changes nothing; one
+    taken by a process that died before finishing it is handled again after the restart. Rows
+    are dropped after a few days (Telegram reuses ids only after a quiet week)."""
+
+    __tablename__ = "handled_update"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    update_id: int = Field(primary_key=True, sa_type=BigInteger)
+    process: str = Field(max_length=32)
+    done: bool = False
+    taken_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

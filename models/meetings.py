@@ -196,6 +196,10 @@ class Participation(SQLModel, table=True):
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
     poll_id: int = Field(foreign_key="poll.id", index=True)
     unit_id: int = Field(foreign_key="unit.id")
+    # The unit's own tracker, encrypted under a key derived from the ballot master key
+    # (bot/ballot_crypto.seal_receipt), so its representative can always see it again (/kiemtra);
+    # without that key it links this row to no sealed ballot. docs/architecture.md "Secret ballots".
+    receipt: bytes | None = Field(default=None, sa_type=LargeBinary, nullable=True)
 
 
 class SealedBallot(SQLModel, table=True):

@@ -31,10 +31,12 @@ from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, T
 from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, OutFile, Screen, Unreachable
 from bot.chat.numbered import plain_text
 from bot.chat.router import Router, Turn
+from bot.db import is_outage
 from bot.deps import Deps
 from bot.i18n import LANGUAGES, normalise_language, t
 from bot.render import split_message
-from bot.services import people
+from bot.services import people, updates
+from bot.services.updates import Taking
 from models.channels import Channel
 from models.permissions import PUBLIC_COMMANDS
 from models.text import as_typed, nfc, vietnamese_full_name
@@ -250,7 +252,14 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
             return
         deps: Deps = context.application.bot_data["deps"]
         outlet = TelegramOutlet(deliverer_of(context.application), update)
+        taken = False
         try:
+            # The same update delivered again (a retried webhook, a poll not confirmed before a
+            # crash) finds it done and changes nothing (bot/services/updates.py).
+            taking = await updates.take(deps.db, Channel.TELEGRAM.value, update.update_id, deps.clock())
+            if taking in (Taking.DONE, Taking.BUSY):
+                raise ApplicationHandlerStop
+            taken = True
             found = await router.resolve(deps.db, incoming)
             fallback = router.fallback_route()
             if found is None and fallback is None:
@@ -272,17 +281,27 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
             await router.run(route, turn)
             if incoming.kind is InKind.CHOICE and not turn.answered:
                 await outlet.acknowledge(incoming)
-        except Exception:
+        except ApplicationHandlerStop:
+            raise
+        except Exception as error:
             # Handled here, so that no PTB handler of a later group answers the same update again.
-            log.exception("update %s failed", update.update_id)
-            await apologise(outlet, incoming)
+            if is_outage(error):
+                log.warning(
+                    "update %s: the database is unreachable (%s)", update.update_id, type(error).__name__
+                )
+            else:
+                log.exception("update %s failed", update.update_id)
+            await apologise(outlet, incoming, outage=is_outage(error))
+        if taken:
+            with contextlib.suppress(Exception):  # a database gone now: the update comes back as abandoned
+                await updates.finish(deps.db, Channel.TELEGRAM.value, update.update_id)
         raise ApplicationHandlerStop
 
     return TypeHandler(Update, dispatch)
 
 
-async def apologise(outlet: TelegramOutlet, incoming: Incoming) -> None:
-    text = t(incoming.language, "error.generic")
+async def apologise(outlet: TelegramOutlet, incoming: Incoming, *, outage: bool = False) -> None:
+    text = t(incoming.language, "error.unavailable" if outage else "error.generic")
     try:
         if incoming.kind is InKind.CHOICE:
             await outlet.alert(incoming, text)

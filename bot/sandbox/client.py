@@ -479,6 +479,14 @@ class SandboxClient:
         )
         return list(self._result(response))
 
+    async def faults(self, rate: float, seed: int = 0) -> dict[str, Any]:
+        """Make sends and edits fail with probability `rate` (0 turns it off)."""
+        result: dict[str, Any] = await self._post("/sandbox/api/faults", {"rate": rate, "seed": seed})
+        return result
+
+    async def redeliver(self, update_ids: list[int]) -> None:
+        await self._post("/sandbox/api/redeliver", {"update_ids": update_ids})
+
     async def info(self) -> dict[str, Any]:
         return dict(self._result(await self.http.get("/sandbox/api/info")))
 

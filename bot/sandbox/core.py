@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import math
+import random
 import re
 import secrets
 import struct
@@ -141,6 +142,33 @@ class Webhook:
 
 
 SEND_METHODS = {"sendMessage", "sendDocument", "sendPhoto"}
+# What a flaky network makes fail (`Sandbox.faults`): messages going out and edits, never getUpdates.
+FLAKY_METHODS = SEND_METHODS | {"editMessageText", "editMessageReplyMarkup"}
+
+
+@dataclass
+class Faults:
+    """Failure injection: each call of a flaky method fails with this probability, as a 502 from
+    Telegram's side before anything reaches the chat. Seeded, so a failing run can be replayed."""
+
+    rate: float = 0.0
+    seed: int = 0
+    injected: int = 0
+    _random: random.Random = field(default_factory=random.Random, repr=False)
+
+    def set(self, rate: float, seed: int = 0) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("a failure rate is between 0 and 1")
+        self.rate, self.seed = rate, seed
+        self._random = random.Random(seed)
+
+    def strike(self, method: str) -> bool:
+        if self.rate <= 0 or method not in FLAKY_METHODS:
+            return False
+        if self._random.random() < self.rate:
+            self.injected += 1
+            return True
+        return False
 
 
 class Sandbox:
@@ -179,7 +207,12 @@ class Sandbox:
         self.blocked: set[int] = set()  # users who blocked the bot
         self.chats: dict[int, Chat] = {}
         self.updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1)
+        # Telegram numbers updates in sequence from a point it picks (at random after a quiet week);
+        # here from a random point too, so a bot that remembers the updates it handled (its
+        # database outlives a sandbox, as in `make run`) never takes a new update for an old one.
+        self._update_ids = itertools.count(secrets.randbelow(1 << 30) + 1)
+        self.delivered: dict[int, dict[str, Any]] = {}  # every update ever queued, by id (redeliver)
+        self.faults = Faults()
         self.callbacks: dict[str, CallbackQuery] = {}
         self.files: dict[str, StoredFile] = {}
         self._file_ids = itertools.count(1)
@@ -230,7 +263,17 @@ class Sandbox:
     def _push_update(self, body: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         self.updates.append({"update_id": update_id, **body})
+        self.delivered[update_id] = self.updates[-1]
         return update_id
+
+    async def redeliver(self, update_ids: list[int]) -> None:
+        """Queue updates again with their own ids, as Telegram does when the bot's confirmation
+        never reached it (the bot stopped before its next getUpdates). A bot polling with an
+        offset past them never sees them; a bot started afresh does."""
+        for update_id in sorted(update_ids):
+            self.updates.append(dict(self.delivered[update_id]))
+        self.updates.sort(key=lambda u: int(u["update_id"]))
+        await self._notify()
 
     def _chat(self, chat_id: int) -> Chat:
         chat = self.chats.get(chat_id)
@@ -433,6 +476,8 @@ class Sandbox:
         if handler is None:
             raise ApiError(404, "Not Found")
         try:
+            if self.faults.strike(method):
+                raise ApiError(502, "Bad Gateway")
             if method in SEND_METHODS:
                 chat_id = self._int(params, "chat_id")
                 assert chat_id is not None

@@ -355,6 +355,28 @@ def _quote(name: str) -> str:
     return quote(name, safe="")
 
 
+async def control_faults(request: web.Request) -> web.Response:
+    """Make the Bot API flaky: {"rate": 0.3, "seed": 7} fails 30 % of sends and edits."""
+    sandbox = request.app[SANDBOX_KEY]
+    body = await request.json()
+    try:
+        sandbox.faults.set(float(body.get("rate", 0)), int(body.get("seed", 0)))
+    except (TypeError, ValueError) as error:
+        return _control_error(ValueError(str(error)))
+    return _json({"ok": True, "result": {"rate": sandbox.faults.rate, "injected": sandbox.faults.injected}})
+
+
+async def control_redeliver(request: web.Request) -> web.Response:
+    """Queue updates again with their own ids: {"update_ids": [..]} (what a lost confirmation does)."""
+    sandbox = request.app[SANDBOX_KEY]
+    body = await request.json()
+    try:
+        await sandbox.redeliver([int(u) for u in body.get("update_ids", [])])
+    except (TypeError, ValueError, KeyError) as error:
+        return _control_error(ValueError(str(error)))
+    return _json({"ok": True, "result": True})
+
+
 async def control_info(request: web.Request) -> web.Response:
     sandbox = request.app[SANDBOX_KEY]
     return _json(
@@ -366,6 +388,7 @@ async def control_info(request: web.Request) -> web.Response:
                 "zalo_stats": sandbox.zalo.stats,
                 "personas": sandbox.personas,
                 "stats": sandbox.stats,
+                "faults_injected": sandbox.faults.injected,
                 "pending_updates": len(sandbox.updates),
             },
         }
@@ -409,6 +432,8 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app.router.add_get("/sandbox/api/commands", control_commands)
     app.router.add_get("/sandbox/api/files/{file_id}", control_file)
     app.router.add_get("/sandbox/api/info", control_info)
+    app.router.add_post("/sandbox/api/faults", control_faults)
+    app.router.add_post("/sandbox/api/redeliver", control_redeliver)
     app.router.add_route("*", "/sandbox/api/personas", control_personas)
     app.router.add_get("/", index)
     if STATIC.exists():

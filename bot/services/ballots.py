@@ -950,6 +950,7 @@ async def cast(
     person_id: int,
     ballot: dict[int, Choice] | frozenset[int],
     now: datetime,
+    master_key: bytes | None = None,
 ) -> CastResult:
     """Record one unit's ballot: sealed, counted once, answered only after the commit.
 
@@ -992,7 +993,11 @@ async def cast(
             ).one()
             if status != PollStatus.OPEN or (closes_at is not None and now >= closes_at):
                 return CastResult(CastStatus.CLOSED)
-            session.add(Participation(poll_id=poll.id, unit_id=unit_id))
+            # With the master key, the unit's tracker kept for it, encrypted (bot/services/receipts.py).
+            receipt = (
+                ballot_crypto.seal_receipt(master_key, poll.id, unit_id, tracker) if master_key else None
+            )
+            session.add(Participation(poll_id=poll.id, unit_id=unit_id, receipt=receipt))
             session.add(SealedBallot(poll_id=poll.id, sealed=sealed, tracker=tracker))
             await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
             await audit.add(

@@ -28,7 +28,7 @@ from bot import ballot_crypto
 from bot.app import quiet_library_logs
 from bot.db import Database
 from bot.exports import minutes
-from bot.services import ballots, exports
+from bot.services import ballots, exports, receipts
 from bot.services.ballots import CastStatus, Purpose
 from models.meetings import Participation, Poll, SealedBallot
 from models.organisation import Person
@@ -87,6 +87,7 @@ async def vote(bloc2: Bloc2) -> tuple[list[Voter], list[int]]:
             person_id=await pid(bloc2.db, voter.telegram_id),
             ballot=answers,
             now=bloc2.clock(),
+            master_key=MASTER,  # as the bot casts: the unit's tracker kept for it, encrypted
         )
         assert result.status is CastStatus.RECORDED and result.tracker
         voter.trackers.append(result.tracker)
@@ -106,6 +107,7 @@ async def vote(bloc2: Bloc2) -> tuple[list[Voter], list[int]]:
             person_id=await pid(bloc2.db, voter.telegram_id),
             ballot=picks,
             now=bloc2.clock(),
+            master_key=MASTER,
         )
         assert result.status is CastStatus.RECORDED and result.tracker
         voter.trackers.append(result.tracker)
@@ -181,6 +183,9 @@ async def test_nothing_kept_or_written_pairs_a_voter_with_a_ballot(
                 assert not pairs(line, voters), (table.name, line[:200])
                 if table.name != "sealed_ballot":
                     assert not any(s in tuple(row) for v in voters for s in v.sealed), table.name
+                # Nor a tracker's raw bytes (a receipt is ciphertext, never the tracker itself).
+                raw = {bytes.fromhex(t) for v in voters for t in v.trackers}
+                assert not any(isinstance(c, bytes) and any(r in c for r in raw) for c in tuple(row))
         if db.backend == "postgresql":
             # The close rewrote the sealed ballots in one transaction: their xmin is the close's,
             # never a cast's, and their order on disk is not the order of the casts.
@@ -269,3 +274,40 @@ async def test_the_closed_ballots_still_verify_after_the_rewrite(bloc2: Bloc2) -
     for poll_id in poll_ids:
         poll = polls[poll_id]
         assert ballot_crypto.verify_chain(json.loads(poll.trackers or "[]"), poll_id, poll.chain_head or "")
+
+
+@pytest.mark.hardening
+async def test_a_voter_sees_only_its_own_trackers_again(bloc2: Bloc2) -> None:
+    """/kiemtra with no code (bot/services/receipts.py): each representative gets back exactly the
+    trackers of the ballots its unit cast, open or closed; the receipts open only with the master
+    key and only on their own (poll, unit) row, so a database copy pairs no unit with a ballot."""
+    voters, poll_ids = await vote(bloc2)
+    for voter in voters:
+        mine = await receipts.receipts_of(
+            bloc2.db, person_id=await pid(bloc2.db, voter.telegram_id), master_key=MASTER
+        )
+        assert sorted(r.tracker or "" for r in mine) == sorted(voter.trackers)
+        assert all(r.open and r.counted is None for r in mine)
+    await close(bloc2, poll_ids[:1])
+    for voter in voters:
+        mine = await receipts.receipts_of(
+            bloc2.db, person_id=await pid(bloc2.db, voter.telegram_id), master_key=MASTER
+        )
+        closed = [r for r in mine if not r.open]
+        assert [r.tracker for r in closed] == [voter.trackers[0]] and closed[0].counted is True
+
+    # Another key (a copy of the database without the bot's key) opens no receipt; a receipt moved
+    # onto another unit's row does not open there.
+    other = ballot_crypto.parse_master_key(ballot_crypto.new_master_key())
+    async with bloc2.db.session() as session:
+        rows = list(await session.exec(select(Participation).where(Participation.poll_id == poll_ids[1])))
+    assert len(rows) == len(voters) and all(r.receipt for r in rows)
+    for row in rows:
+        assert row.receipt is not None
+        assert ballot_crypto.open_receipt(other, row.poll_id, row.unit_id, row.receipt) is None
+        assert ballot_crypto.open_receipt(MASTER, row.poll_id, row.unit_id + 1, row.receipt) is None
+        assert ballot_crypto.open_receipt(MASTER, poll_ids[0], row.unit_id, row.receipt) is None
+    nobody = await receipts.receipts_of(
+        bloc2.db, person_id=await pid(bloc2.db, voters[0].telegram_id), master_key=other
+    )
+    assert nobody and all(r.tracker is None for r in nobody)

@@ -35,6 +35,7 @@ from bot.channels.zalo.events import (
 from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, OutFile, Screen, Unreachable
 from bot.chat.numbered import OutOfRange, numbers_phrase, option_keys, plain_text, read_reply
 from bot.chat.router import MENU_KEYS, Router, Turn
+from bot.db import is_outage
 from bot.deps import Deps
 from bot.files import LINK_TTL_SECONDS, signed_path
 from bot.i18n import t
@@ -284,13 +285,20 @@ class ZaloChannel:
             )
             outlet = ZaloOutlet(self.deliverer, profile.language)
             await self._dispatch(incoming, profile, outlet)
-        except Exception:
-            log.exception("Zalo message %s failed", label)
-            if outlet is not None:
-                try:
-                    await outlet.alert(incoming, t(outlet.lang, "error.generic"))
-                except Exception:
-                    log.warning("could not send the apology")
+        except Exception as error:
+            outage = is_outage(error)
+            if outage:
+                log.warning("Zalo message %s: the database is unreachable (%s)", label, type(error).__name__)
+            else:
+                log.exception("Zalo message %s failed", label)
+            # Even when the person could not be looked up (the database is down), they hear why.
+            outlet = outlet or ZaloOutlet(self.deliverer, self.deps.settings.default_language)
+            try:
+                await outlet.alert(
+                    incoming, t(outlet.lang, "error.unavailable" if outage else "error.generic")
+                )
+            except Exception:
+                log.warning("could not send the apology")
 
     async def _dispatch(self, incoming: Incoming, profile: people.Profile, outlet: ZaloOutlet) -> None:
         db, lang = self.deps.db, profile.language

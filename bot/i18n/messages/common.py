@@ -56,6 +56,10 @@ VI: dict[str, str] = {
     ),
     "invites.line": "• {unit}:\n{link}",
     "invites.none": "Bạn chưa phụ trách khối thi đua nào trong năm học này.",
+    "error.unavailable": (
+        "Hệ thống tạm thời không truy cập được dữ liệu; thao tác vừa rồi có thể chưa được ghi nhận. "
+        "Xin thử lại sau ít phút."
+    ),
     "error.generic": (
         "Xin lỗi, đã có lỗi khi xử lý yêu cầu của bạn. "
         "Lỗi đã được ghi lại để khắc phục. "
@@ -125,6 +129,10 @@ EN: dict[str, str] = {
     ),
     "invites.line": "• {unit}:\n{link}",
     "invites.none": "You are not in charge of a bloc this school year.",
+    "error.unavailable": (
+        "The bot cannot reach its data just now; your last action may not have been saved. "
+        "Please try again in a few minutes."
+    ),
     "error.generic": (
         "Sorry, something went wrong while handling your request. "
         "It has been logged so we can fix it. "

@@ -160,7 +160,10 @@ VI: dict[str, str] = {
         "Mã kiểm tra: <code>{code}</code>\nSau khi công bố kết quả, gõ /kiemtra {code} để tự kiểm tra phiếu "
         "đã được đếm. Mã này không cho biết bạn đã chọn gì."
     ),
-    "vote.already": "Đơn vị {unit} đã bỏ phiếu rồi; mỗi đơn vị một phiếu.",
+    "vote.already": (
+        "Đơn vị {unit} đã bỏ phiếu rồi; mỗi đơn vị một phiếu. "
+        "Gõ /kiemtra trong chat riêng với bot để xem lại mã kiểm tra."
+    ),
     "vote.closed": "Phiếu này đã đóng.",
     "vote.not_entitled": "Bạn không có quyền bỏ phiếu này.",
     "vote.invalid.too_many_choices": "Bạn chọn nhiều hơn số được phép.",
@@ -237,6 +240,18 @@ VI: dict[str, str] = {
     "verify.usage": "Gõ /kiemtra và mã kiểm tra bạn nhận khi bỏ phiếu, ví dụ: /kiemtra 3FA9C-01B7E",
     "verify.found": "✅ Phiếu mang mã <code>{code}</code> đã được đếm trong «{title}» ({count} phiếu; mã chuỗi <code>{head}</code>).",
     "verify.not_found": "Không tìm thấy mã <code>{code}</code> trong các phiếu đã công bố. Kết quả có thể chưa công bố, hoặc mã gõ sai.",
+    "verify.private_only": (
+        "Mã kiểm tra chỉ xem lại được trong chat riêng với bot: mở chat riêng và gõ /kiemtra."
+    ),
+    "verify.mine_title": "<b>Mã kiểm tra các phiếu đơn vị bạn đã bỏ</b>",
+    "verify.mine_open": "• «{title}» ({unit}): <code>{code}</code> — đang bỏ phiếu; sau khi công bố kết quả, gõ /kiemtra {code}",
+    "verify.mine_counted": "• «{title}» ({unit}): <code>{code}</code> — ✅ đã được đếm",
+    "verify.mine_missing": "• «{title}» ({unit}): <code>{code}</code> — ⚠ không có trong danh sách đã công bố; hãy báo khối trưởng",
+    "verify.mine_unknown": "• «{title}» ({unit}): đã bỏ phiếu; mã kiểm tra của phiếu này không được lưu để xem lại",
+    "verify.mine_footer": "Mã chỉ cho biết phiếu đã được đếm, không cho biết đã chọn gì.",
+    "verify.mine_none": (
+        "Đơn vị bạn chưa bỏ phiếu nào. Để tra một mã đã công bố, gõ /kiemtra kèm mã, ví dụ: /kiemtra 3FA9C-01B7E"
+    ),
 }
 
 EN: dict[str, str] = {
@@ -398,7 +413,10 @@ EN: dict[str, str] = {
         "Tracker: <code>{code}</code>\nOnce the results are out, type /kiemtra {code} to check it was "
         "counted. The code does not tell what you chose."
     ),
-    "vote.already": "{unit} has already voted; one ballot per unit.",
+    "vote.already": (
+        "{unit} has already voted; one ballot per unit. Type /kiemtra in your private chat with the bot "
+        "to see its tracker again."
+    ),
     "vote.closed": "This ballot is closed.",
     "vote.not_entitled": "You may not vote in this ballot.",
     "vote.invalid.too_many_choices": "You picked more than allowed.",
@@ -474,4 +492,12 @@ EN: dict[str, str] = {
     "verify.usage": "Type /kiemtra and the tracker you got when voting, e.g. /kiemtra 3FA9C-01B7E",
     "verify.found": "✅ The ballot with tracker <code>{code}</code> was counted in «{title}» ({count} ballots; chain <code>{head}</code>).",
     "verify.not_found": "Tracker <code>{code}</code> is not among the published ballots. Results may not be out yet, or the code is mistyped.",
+    "verify.private_only": "Trackers are shown again only in your private chat with the bot: open it and type /kiemtra.",
+    "verify.mine_title": "<b>Trackers of the ballots your unit cast</b>",
+    "verify.mine_open": "• «{title}» ({unit}): <code>{code}</code> — voting is open; once results are out, type /kiemtra {code}",
+    "verify.mine_counted": "• «{title}» ({unit}): <code>{code}</code> — ✅ counted",
+    "verify.mine_missing": "• «{title}» ({unit}): <code>{code}</code> — ⚠ not in the published list; tell the bloc head",
+    "verify.mine_unknown": "• «{title}» ({unit}): voted; this ballot's tracker was not kept to be shown again",
+    "verify.mine_footer": "A tracker only shows that the ballot was counted, never what was chosen.",
+    "verify.mine_none": "Your unit has cast no ballot. To look up a published tracker, type /kiemtra and the code, e.g. /kiemtra 3FA9C-01B7E",
 }
