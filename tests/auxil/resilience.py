@@ -18,9 +18,9 @@ from sqlmodel import select
 from bot import ballot_crypto
 from bot.db import Database
 from bot.sandbox.core import Sandbox
-from bot.services import ballots, meetings
+from bot.services import ballot_sheets, ballots, meetings
 from bot.services.roster import get_or_create_year, import_roster, parse_roster
-from models.ballot_state import DIGITS
+from models.ballot_state import index_code
 from models.channels import Channel, ChannelAccount
 from models.meetings import Attendance, MeetingKind, Participation, SealedBallot
 from models.organisation import Person, PersonRole, RoleKind, Unit
@@ -187,12 +187,22 @@ def ballot_message(sandbox: Sandbox, chat_id: int, ref: str) -> int:
     raise AssertionError(f"no ballot for poll {ref} in chat {chat_id}")
 
 
-def cast_data(bloc: Bloc, opened: ballots.OpenedPoll, index: int) -> str:
+async def cast_data(db: Database, bloc: Bloc, opened: ballots.OpenedPoll, index: int) -> str:
     """The "cast" press of voter `index`'s review screen: the first candidate, or the second when
-    the first is the voter's own unit."""
+    the first is the voter's own unit. The press names the voter's sheet, made here as the
+    ballot's own presses would make it (bot/services/ballot_sheets.py)."""
     first = opened.poll.on_ballot[0].unit_id
-    choice = DIGITS[1] if bloc.unit_ids[index] == first else DIGITS[0]
-    return f"v:{opened.poll.ref}:x:{choice}"
+    choice = index_code(1 if bloc.unit_ids[index] == first else 0, len(opened.poll.on_ballot))
+    sheet = await ballot_sheets.save(
+        db,
+        poll_ref=opened.poll.ref,
+        person_id=bloc.person_ids[bloc.voters[index]],
+        token=None,
+        state=choice,
+        page=0,
+        version=0,
+    )
+    return f"v:{opened.poll.ref}:x{sheet.version}:{sheet.token}"
 
 
 # ------------------------------------------------------------------ what each voter sees

@@ -190,7 +190,7 @@ async def test_a_200_voter_burst_survives_kills_at_random_moments(
     for index, user_id in enumerate(bloc.voters):
         message_id = ballot_message(sandbox, user_id, opened.poll.ref)
         tapped = await sandbox.user_presses(
-            user_id, message_id, data=cast_data(bloc, opened, index), forge=True
+            user_id, message_id, data=await cast_data(db, bloc, opened, index), forge=True
         )
         taps.append(int(tapped["update_id"]))
     for _kill in range(2):

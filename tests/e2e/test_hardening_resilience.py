@@ -64,7 +64,9 @@ async def test_a_flaky_network_leaves_no_voter_without_a_tracker(
 
     async def voter(index: int, user_id: int) -> tuple[str, str | None]:
         message_id = ballot_message(sandbox, user_id, opened.poll.ref)
-        outcome, code = await vote_until_told(sandbox, user_id, message_id, cast_data(bloc, opened, index))
+        outcome, code = await vote_until_told(
+            sandbox, user_id, message_id, await cast_data(db, bloc, opened, index)
+        )
         if code is None:
             code = await tracker_of(sandbox, user_id)
         return outcome, code
@@ -102,7 +104,9 @@ async def test_kiemtra_shows_a_voters_trackers_only_in_a_private_chat(
     assert not codes_in((await none_yet.expect("chưa bỏ phiếu nào")).text)
 
     message_id = ballot_message(sandbox, voter.user_id, opened.poll.ref)
-    outcome, code = await vote_until_told(sandbox, voter.user_id, message_id, cast_data(bloc, opened, 1))
+    outcome, code = await vote_until_told(
+        sandbox, voter.user_id, message_id, await cast_data(db, bloc, opened, 1)
+    )
     assert outcome == "recorded" and code
     await voter.send("/kiemtra")
     mine = await voter.expect("Mã kiểm tra các phiếu", code, "đang bỏ phiếu", "không cho biết đã chọn gì")
@@ -263,9 +267,14 @@ async def test_a_replayed_update_changes_nothing(
         db, person_id=head_id, poll_id=draft.id, master_key=MASTER, now=now, ballot_screen=outbox_ballot
     )
     ballot = await rep.expect("Phiếu bầu")
-    pick = next(b for b in ballot.buttons if b["callback_data"].startswith("v:") and "⛔" not in b["text"])
-    state = pick["callback_data"].split(":")[2][1]  # "t<digit>": the state with that one pick
-    pressed = await sandbox.user_presses(rep.user_id, ballot.id, data=f"v:{draft.ref}:x:{state}", forge=True)
+    pick = next(b for b in ballot.buttons if b["callback_data"].startswith(f"v:{draft.ref}:t"))
+    await rep.press(ballot, data=pick["callback_data"])
+    picked = await rep.expect("Phiếu bầu")
+    review_press = next(b for b in picked.buttons if b["callback_data"].startswith(f"v:{draft.ref}:r"))
+    await rep.press(picked, data=review_press["callback_data"])
+    review = await rep.expect("Xem lại phiếu")
+    cast = next(b["callback_data"] for b in review.buttons if "Bỏ phiếu" in b["text"])
+    pressed = await sandbox.user_presses(rep.user_id, review.id, data=cast, forge=True)
     await rep.expect("Đã ghi nhận")
     await _replayed(bot, sandbox, db, rep.user_id, int(pressed["update_id"]))
     assert await counts(db, draft.id) == (1, 1)
@@ -323,17 +332,17 @@ async def test_a_database_outage_is_answered_and_survived(
     await running.start()
     first, second, third = bloc.voters[3], bloc.voters[4], bloc.voters[5]
 
-    def tap(index: int) -> tuple[int, str]:
+    async def tap(index: int) -> tuple[int, str]:
         user_id = bloc.voters[index]
-        return ballot_message(sandbox, user_id, opened.poll.ref), cast_data(bloc, opened, index)
+        return ballot_message(sandbox, user_id, opened.poll.ref), await cast_data(db, bloc, opened, index)
 
     try:
-        outcome, before = await vote_until_told(sandbox, first, *tap(3))
+        outcome, before = await vote_until_told(sandbox, first, *await tap(3))
         assert outcome == "recorded" and before
 
+        message_id, data = await tap(4)  # the second voter's sheet, made while the database is up
         await cluster.stop()
         seen = sandbox.last_seq()
-        message_id, data = tap(4)
         await sandbox.user_presses(second, message_id, data=data, forge=True)
         heard = await answer_after(sandbox, second, seen, 15)
         assert heard is not None and "thử lại sau" in heard[0] and "không truy cập được dữ liệu" in heard[0]
@@ -343,7 +352,7 @@ async def test_a_database_outage_is_answered_and_survived(
         assert heard is not None and "thử lại sau" in heard[0] and "không truy cập được dữ liệu" in heard[0]
 
         await cluster.start()
-        outcome, after = await vote_until_told(sandbox, second, *tap(4))
+        outcome, after = await vote_until_told(sandbox, second, message_id, data)
         assert outcome == "recorded" and after
         assert await tracker_of(sandbox, first) == before  # acknowledged before the outage: still there
         assert await counts(db, opened.poll.id) == (2, 2)
