@@ -112,6 +112,7 @@ def card(view: MeetingView, lang: str, deps: Deps, polls: list[tuple[int, str]] 
                 for poll_id, title in polls or []
             ),
         )
+    rows = (*rows, (Button(t(lang, "meeting.btn.details"), f"md:{view.id}"),))  # handlers/meeting_details.py
     return Screen("\n".join(lines), buttons=rows)
 
 
