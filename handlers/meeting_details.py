@@ -16,6 +16,7 @@ from bot.chat.router import END, Conversation, Handler, Router, StepKey, Turn
 from bot.i18n import Raw, format_datetime, t
 from bot.services import meetings, minutes_details
 from bot.services.invites import NotAllowedError, NotFoundError
+from bot.services.meetings import MAX_COUNTING_COMMITTEE
 from bot.services.minutes_details import MAX_NAME, MAX_PLACE, BlocPerson, DetailsRefusal, MeetingDetails
 from models.numbers import is_id
 
@@ -247,7 +248,7 @@ async def _ask_committee(turn: Turn, meeting_id: int) -> None:
         t(
             lang,
             "details.ask_committee",
-            max=minutes_details.MAX_COUNTING_COMMITTEE,
+            max=MAX_COUNTING_COMMITTEE,
             limit=MAX_NAME,
             current=Raw(_committee(details, lang)),
         ),

@@ -14,6 +14,7 @@ from tests.auxil.clock import Clock
 from tests.auxil.people import pid
 
 MASTER = ballot_crypto.parse_master_key(ballot_crypto.new_master_key())
+COUNTING_COMMITTEE = ["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"]
 
 
 class Bloc2:
@@ -39,6 +40,14 @@ class Bloc2:
             today=now.date(),
         )
         self.meeting_id = view.id
+        await meetings.set_minutes_details(  # a secret ballot opens only with a counting committee
+            self.db,
+            person_id=await pid(self.db, self.head),
+            meeting_id=view.id,
+            now=now,
+            today=now.date(),
+            counting_committee=COUNTING_COMMITTEE,
+        )
         view = await meetings.open_meeting(
             self.db, person_id=await pid(self.db, self.head), meeting_id=view.id, now=now, today=now.date()
         )
