@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
 from bot import ballot_crypto
 from bot.db import Database
 from bot.services import ballots, meetings
 from bot.services.ballots import Purpose
 from bot.services.demo import Persona, load_demo, load_demo_progress
-from models.meetings import MeetingKind
+from models.meetings import Meeting, MeetingKind
 from tests.auxil.clock import Clock
 from tests.auxil.people import pid
 
@@ -89,3 +90,20 @@ async def bloc2(db: Database, clock: Clock) -> Bloc2:
     _, personas = await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
     assert await load_demo_progress(db, bloc_number=2, now=clock()) == 13  # registered and signed: eligible
     return Bloc2(db, clock, personas)
+
+
+async def name_counting_committee(db: Database, clock: Clock) -> None:
+    """Every meeting still without a counting committee gets one from its chair, as the chair
+    does with /thanhphan before a secret ballot (which does not open without one, issue 13)."""
+    async with db.session() as session:
+        bare = list(await session.exec(select(Meeting).where(Meeting.counting_committee == "")))
+    for meeting in bare:
+        assert meeting.id is not None and meeting.chair_person_id is not None
+        await meetings.set_minutes_details(
+            db,
+            person_id=meeting.chair_person_id,
+            meeting_id=meeting.id,
+            now=clock(),
+            today=clock().date(),
+            counting_committee=COUNTING_COMMITTEE,
+        )
