@@ -18,6 +18,7 @@ from bot.services import meetings, minutes_details
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MAX_COUNTING_COMMITTEE
 from bot.services.minutes_details import MAX_NAME, MAX_PLACE, BlocPerson, DetailsRefusal, MeetingDetails
+from models.meetings import MeetingStatus
 from models.numbers import is_id
 
 PEOPLE_SHOWN = 20  # a bloc has up to 20 units; officers beyond that are typed
@@ -115,7 +116,7 @@ async def from_command(turn: Turn) -> str | None:
     if not found:
         await turn.say(t(lang, "details.none"))
         return END
-    running = [m for m in found if m.status.value == "open"]
+    running = [m for m in found if m.status is MeetingStatus.OPEN]
     if len(found) == 1 or len(running) == 1:
         await show_details(turn, (running or found)[0].id, anew=True)
         return END
