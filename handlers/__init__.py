@@ -20,6 +20,7 @@ from handlers import (
     nominations,
     registration,
     reminders,
+    school_vote,
     scoring,
     voting,
 )
@@ -40,6 +41,7 @@ def build_router() -> Router:
     meeting_details.register(router)  # the minutes' place and officers (issue 13)
     voting.register(router)
     nominations.register(router)
+    school_vote.register(router)
     council.register(router)
     conference.register(router)
     errors.register(router)  # the fallback: what nothing else took

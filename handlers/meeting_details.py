@@ -18,6 +18,7 @@ from bot.services import meetings, minutes_details
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MAX_COUNTING_COMMITTEE
 from bot.services.minutes_details import MAX_NAME, MAX_PLACE, BlocPerson, DetailsRefusal, MeetingDetails
+from handlers.meetings import leave_card
 from models.meetings import MeetingStatus
 from models.numbers import is_id
 
@@ -63,7 +64,10 @@ def details_buttons(meeting_id: int, lang: str) -> tuple[tuple[Button, ...], ...
             Button(t(lang, "details.btn.secretary"), f"{data}:sec"),
         ),
         (Button(t(lang, "details.btn.committee"), f"{data}:com"),),
-        (Button(t(lang, "details.btn.done"), f"{data}:done"),),
+        (
+            Button(t(lang, "details.btn.card"), f"mt:{meeting_id}:refresh"),
+            Button(t(lang, "details.btn.done"), f"{data}:done"),
+        ),
     )
 
 
@@ -148,6 +152,7 @@ async def pressed(turn: Turn) -> str | None:
     try:
         if action == "show" and len(parts) == 2:
             await show_details(turn, meeting_id)
+            await leave_card(turn)  # pressed on the chair's card: it stops being edited live
             return END
         if action == "done" and len(parts) == 3:
             details = await minutes_details.details(

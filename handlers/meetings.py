@@ -2,14 +2,18 @@
 
 Press data (all ≤ 64 bytes, all re-checked on the server):
   mt:new                  start creating a meeting        mk:<kind>      the kind chosen
-  mt:<id>:<action>        the chair's card (start, refresh, ballot, out, close, show)
-  mo:<id>:<unit_id>       record that a unit left          pb:<id>:<key>  draft a ballot
+  mt:<id>:<action>        the chair's card (start, refresh, ballot, out, rotate, close, show)
+  mm:<id>:<page>          the units, to check one in or out by hand
+  mo:<id>:<unit_id>       check that unit in or out by hand (a reason is asked)
+  pb:<id>:<key>           draft a ballot
   pd:<poll_id>:<action>   edit/open a draft (t<pos> toggles a candidate; thr, base, sec, dl; open)
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.chat import Button, InKind, Screen
@@ -21,7 +25,7 @@ from bot.services.ballots import OpenRefusal
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MeetingView
 from models.channels import Channel
-from models.meetings import AGENDAS, MeetingKind, MeetingStatus, parse_when
+from models.meetings import AGENDAS, CHECKIN_CODE_DIGITS, MeetingKind, MeetingStatus, parse_when
 from models.vote_rules import (
     BALLOT_MENU,
     BASES,
@@ -59,11 +63,47 @@ def rules_text(rules: RuleSet, lang: str) -> str:
     return "\n".join(lines)
 
 
-def card(view: MeetingView, lang: str, deps: Deps, polls: list[tuple[int, str]] | None = None) -> Screen:
-    """The chair's card; `polls` are the meeting's open polls, each with a button to close it
-    (the chair can always come back here to close one, on any app)."""
+@dataclass(frozen=True)
+class CardExtras:
+    """What the chair's card shows besides the meeting: each open poll's turnout, and who waits
+    after too many wrong codes."""
+
+    polls: tuple[ballots.Turnout, ...] = ()
+    locked: tuple[meetings.LockedOut, ...] = ()
+
+
+# The chair's card names at most this many absent units and locked-out people; the rest are counted.
+CARD_NAMES = 12
+CARD_LOCKED = 5
+
+
+def _names(names: list[str], shown: int, lang: str) -> str:
+    listed = "; ".join(names[:shown])
+    if not listed:
+        return t(lang, "meeting.card_count", count=len(names))
+    if len(names) > shown:
+        listed += t(lang, "meeting.card_more", count=len(names) - shown)
+    return listed
+
+
+def card(
+    view: MeetingView,
+    lang: str,
+    deps: Deps,
+    extras: CardExtras | None = None,
+    *,
+    max_text: int = 4096,
+    numbered: bool = False,
+) -> Screen:
+    """The chair's card: presence and quorum, each open poll's turnout (each with a button to close
+    it: the chair can always come back here, on any app), who is locked out of checking in.
+
+    It fits `max_text` at any bloc size: absent units are named up to CARD_NAMES, then counted,
+    and fewer are named when even that is too long (`numbered`: the options are written into the
+    text, as on Zalo)."""
+    extras = extras or CardExtras()
     zone = deps.settings.zone
-    lines = [
+    head = [
         t(
             lang,
             "meeting.card",
@@ -75,12 +115,12 @@ def card(view: MeetingView, lang: str, deps: Deps, polls: list[tuple[int, str]] 
         )
     ]
     if view.agenda:
-        lines.append(t(lang, "meeting.card_agenda", agenda=view.agenda))
+        head.append(t(lang, "meeting.card_agenda", agenda=view.agenda))
     if view.status is MeetingStatus.OPEN:
-        lines.append(t(lang, "meeting.card_code", code=view.checkin_code or ""))
+        head.append(t(lang, "meeting.card_code", code=view.checkin_code or ""))
     if view.status is not MeetingStatus.PLANNED:
         quorum_key = "meeting.quorum_ok" if view.quorate else "meeting.quorum_missing"
-        lines.append(
+        head.append(
             t(
                 lang,
                 "meeting.card_presence",
@@ -89,8 +129,10 @@ def card(view: MeetingView, lang: str, deps: Deps, polls: list[tuple[int, str]] 
                 quorum=t(lang, quorum_key, needed=view.quorum_needed),
             )
         )
-        if view.absent and view.status is MeetingStatus.OPEN:
-            lines.append(t(lang, "meeting.card_absent", names="; ".join(m.name for m in view.absent)))
+        for poll in extras.polls:
+            head.append(
+                t(lang, "meeting.card_turnout", title=poll.title, voted=poll.voted, voters=poll.voters)
+            )
     rows: tuple[tuple[Button, ...], ...] = ()
     if view.status is MeetingStatus.PLANNED:
         rows = ((Button(t(lang, "meeting.btn.start"), f"mt:{view.id}:start"),),)
@@ -101,19 +143,61 @@ def card(view: MeetingView, lang: str, deps: Deps, polls: list[tuple[int, str]] 
                 Button(t(lang, "meeting.btn.ballot"), f"mt:{view.id}:ballot"),
             ),
             (
-                Button(t(lang, "meeting.btn.checkout"), f"mt:{view.id}:out"),
-                Button(t(lang, "meeting.btn.close"), f"mt:{view.id}:close"),
+                Button(t(lang, "meeting.btn.manual"), f"mm:{view.id}:0"),
+                Button(t(lang, "meeting.btn.rotate"), f"mt:{view.id}:rotate"),
             ),
             *(
                 (
-                    Button(t(lang, "ballot.btn.close_named", title=title), f"pc:{poll_id}:close"),
-                    Button(t(lang, "ballot.btn.resend_named", title=title), f"pc:{poll_id}:resend"),
+                    Button(t(lang, "ballot.btn.close_named", title=poll.title), f"pc:{poll.poll_id}:close"),
+                    Button(t(lang, "ballot.btn.resend_named", title=poll.title), f"pc:{poll.poll_id}:resend"),
                 )
-                for poll_id, title in polls or []
+                for poll in extras.polls
             ),
+            (Button(t(lang, "meeting.btn.close"), f"mt:{view.id}:close"),),
         )
     rows = (*rows, (Button(t(lang, "meeting.btn.details"), f"md:{view.id}"),))  # handlers/meeting_details.py
-    return Screen("\n".join(lines), buttons=rows)
+    # Room for the options where they are written into the text ("12. label" a line).
+    budget = max_text - (sum(len(b.label) + 6 for row in rows for b in row) + 40 if numbered else 0)
+    locked = [
+        t(
+            lang,
+            "meeting.card_locked_item",
+            person=p.person_name,
+            unit=p.unit_name,
+            until=_hhmm(p.until, deps),
+        )
+        for p in extras.locked
+    ]
+    absent = [m.name for m in view.absent] if view.status is MeetingStatus.OPEN else []
+    shown = CARD_NAMES
+    while True:
+        lines = list(head)
+        if locked:
+            lines.append(
+                t(lang, "meeting.card_locked", names=Raw(_names(locked, min(shown, CARD_LOCKED), lang)))
+            )
+        if absent:
+            lines.append(t(lang, "meeting.card_absent", names=_names(absent, shown, lang)))
+        text = "\n".join(lines)
+        if len(text) <= budget or shown == 0:
+            break
+        shown = max(0, shown - 4)
+    if len(text) > budget:  # only a very long agenda or titles are left: cut the end, plainly
+        text = text[: max(0, budget - 1)] + "…"
+    return Screen(text, buttons=rows)
+
+
+def _hhmm(moment: datetime, deps: Deps) -> str:
+    return moment.astimezone(deps.settings.zone).strftime("%H:%M")
+
+
+async def card_extras(deps: Deps, view: MeetingView) -> CardExtras:
+    if view.status is not MeetingStatus.OPEN:
+        return CardExtras()
+    return CardExtras(
+        tuple(await ballots.open_poll_turnout(deps.db, view.id)),
+        tuple(await meetings.locked_out(deps.db, view.id, deps.clock())),
+    )
 
 
 def _reason(code: str, lang: str) -> str:
@@ -195,13 +279,13 @@ def invitation(view: MeetingView, lang: str, deps: Deps) -> Screen:
 
 
 async def refresh_card(deps: Deps, view: MeetingView, lang: str) -> None:
-    """Keep the chair's card live: edited in place when someone checks in (Telegram; on Zalo,
-    which cannot edit, the chair asks for it again with «Làm mới»)."""
+    """Keep the chair's card live: edited in place when someone checks in, is locked out, or votes
+    (Telegram; on Zalo, which cannot edit, the chair asks for it again with «Cập nhật»)."""
     telegram = deps.channels.get(Channel.TELEGRAM)
     if view.card_chat_id is None or view.card_message_id is None or telegram is None:
         return
-    screen = card(view, lang, deps, await ballots.open_polls(deps.db, view.id))
     try:
+        screen = card(view, lang, deps, await card_extras(deps, view), max_text=telegram.caps.max_text)
         await telegram.edit(str(view.card_chat_id), str(view.card_message_id), screen)
     except Exception as error:  # the check-in is recorded; a card that cannot be edited is not news
         log.warning("meeting %s: card not updated (%s)", view.id, type(error).__name__)
@@ -210,7 +294,14 @@ async def refresh_card(deps: Deps, view: MeetingView, lang: str) -> None:
 async def show_card(turn: Turn, view: MeetingView) -> None:
     """The chair's card: in place of the pressed one, or anew; remembered where it can be edited."""
     db = turn.deps.db
-    screen = card(view, turn.lang, turn.deps, await ballots.open_polls(db, view.id))
+    screen = card(
+        view,
+        turn.lang,
+        turn.deps,
+        await card_extras(turn.deps, view),
+        max_text=turn.caps.max_text,
+        numbered=not turn.caps.buttons,
+    )
     telegram = turn.deps.channels.get(Channel.TELEGRAM)
     if turn.chat.channel is not Channel.TELEGRAM or telegram is None:
         await turn.show(screen.text, buttons=screen.buttons)
@@ -222,6 +313,20 @@ async def show_card(turn: Turn, view: MeetingView) -> None:
         message_id = await telegram.send(turn.chat.chat_id, screen)
     if message_id is not None:
         await meetings.remember_card(db, view.id, int(turn.chat.chat_id), int(message_id))
+
+
+async def leave_card(turn: Turn) -> None:
+    """The pressed message turns into another screen: if it was the chair's card, it stops being
+    edited live (the chair gets a card again from «Quay lại» or /hop)."""
+    message_id, chat_id = turn.incoming.message_id, turn.chat.chat_id
+    if (
+        turn.chat.channel is Channel.TELEGRAM
+        and turn.incoming.kind is InKind.CHOICE
+        and message_id is not None
+        and message_id.isdigit()
+        and chat_id.lstrip("-").isdigit()
+    ):
+        await meetings.forget_card(turn.deps.db, int(chat_id), int(message_id))
 
 
 async def acknowledge(turn: Turn) -> None:
@@ -360,25 +465,25 @@ async def card_action(turn: Turn) -> None:
             view = await meetings.close_meeting(
                 db, person_id=turn.person_id, meeting_id=meeting_id, now=now, today=today
             )
+        elif action == "rotate":
+            view = await meetings.rotate_code(
+                db, person_id=turn.person_id, meeting_id=meeting_id, now=now, today=today
+            )
         elif action in ("refresh", "show"):
             view = await _led_meeting(turn, meeting_id)
         elif action == "ballot":
             await _led_meeting(turn, meeting_id)
+            await leave_card(turn)
             rows = [
                 (Button(t(lang, f"ballot.purpose.{key}"), f"pb:{meeting_id}:{key}"),) for key in BALLOT_MENU
             ]
             rows.append((Button(t(lang, "meeting.btn.back"), f"mt:{meeting_id}:refresh"),))
             await turn.show(t(lang, "ballot.menu"), buttons=tuple(rows))
             return None
-        elif action == "out":
-            view = await _led_meeting(turn, meeting_id)
-            rows = [
-                (Button(m.name, f"mo:{meeting_id}:{m.unit_id}"),)
-                for m in view.members
-                if m.unit_id in view.present_unit_ids
-            ]
-            rows.append((Button(t(lang, "meeting.btn.back"), f"mt:{meeting_id}:refresh"),))
-            await turn.show(t(lang, "meeting.checkout_pick"), buttons=tuple(rows))
+        elif action == "out":  # a card from before manual check-in: the same list
+            await _led_meeting(turn, meeting_id)
+            await leave_card(turn)
+            await _manual_list(turn, meeting_id, 0)
             return None
         else:
             await turn.alert(t(lang, "error.stale_button"))
@@ -402,34 +507,152 @@ async def announce_in_group(deps: Deps, view: MeetingView) -> None:
         log.warning("meeting %s: the group was not told (%s)", view.id, type(error).__name__)
 
 
-async def checkout(turn: Turn) -> None:
+# ------------------------------------------------------------------ checking a unit in or out by hand
+MANUAL_PAGE = 10  # units a page: a numbered list on Zalo stays short
+
+
+async def _manual_list(turn: Turn, meeting_id: int, page: int) -> None:
+    lang = turn.lang
+    view = await meetings.view(turn.deps.db, meeting_id)
+    pages = max(1, -(-len(view.members) // MANUAL_PAGE))
+    page = min(max(page, 0), pages - 1)
+    rows: list[tuple[Button, ...]] = [
+        (
+            Button(
+                f"{'✅' if m.unit_id in view.present_unit_ids else '⬜'} {m.name}",
+                f"mo:{meeting_id}:{m.unit_id}",
+            ),
+        )
+        for m in view.members[page * MANUAL_PAGE : (page + 1) * MANUAL_PAGE]
+    ]
+    paging = []
+    if page > 0:
+        paging.append(Button(t(lang, "meeting.btn.prev"), f"mm:{meeting_id}:{page - 1}"))
+    if page + 1 < pages:
+        paging.append(Button(t(lang, "meeting.btn.next"), f"mm:{meeting_id}:{page + 1}"))
+    if paging:
+        rows.append(tuple(paging))
+    rows.append((Button(t(lang, "meeting.btn.back"), f"mt:{meeting_id}:refresh"),))
+    text = t(lang, "meeting.manual_pick", page=page + 1, pages=pages)
+    await turn.show(text, buttons=tuple(rows))
+
+
+async def manual_list(turn: Turn) -> None:
     parts = (turn.incoming.choice or "").split(":")
     if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
         await turn.alert(t(turn.lang, "error.stale_button"))
         return None
     try:
-        view = await meetings.check_out(
-            turn.deps.db,
-            person_id=turn.person_id,
-            meeting_id=int(parts[1]),
-            unit_id=int(parts[2]),
-            now=turn.deps.clock(),
-            today=turn.today,
-        )
+        await _led_meeting(turn, int(parts[1]))
     except (NotAllowedError, NotFoundError):
         await turn.alert(t(turn.lang, "error.not_allowed"))
         return None
-    await show_card(turn, view)
+    await leave_card(turn)
+    await _manual_list(turn, int(parts[1]), int(parts[2]))
     return None
 
 
-# ------------------------------------------------------------------ check-in and the group
-async def check_in(turn: Turn) -> None:
+async def manual_unit(turn: Turn) -> str | None:
+    """The chair chose a unit: ask why it is checked in (or out) by hand."""
+    lang = turn.lang
+    parts = (turn.incoming.choice or "").split(":")
+    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+        await turn.alert(t(lang, "error.stale_button"))
+        return END
+    meeting_id, unit_id = int(parts[1]), int(parts[2])
+    try:
+        view = await _led_meeting(turn, meeting_id)
+    except (NotAllowedError, NotFoundError):
+        await turn.alert(t(lang, "error.not_allowed"))
+        return END
+    unit = next((m for m in view.members if m.unit_id == unit_id), None)
+    if unit is None or view.status is not MeetingStatus.OPEN:
+        await turn.alert(t(lang, "error.stale_button"))
+        return END
+    present = unit.unit_id not in view.present_unit_ids  # what the chair is about to record
+    turn.data = {"m": meeting_id, "u": unit_id, "p": present, "n": unit.name}
+    await acknowledge(turn)
+    await turn.say(
+        t(lang, "meeting.manual_reason_in" if present else "meeting.manual_reason_out", unit=unit.name)
+    )
+    return "reason"
+
+
+async def manual_reason(turn: Turn) -> str | None:
     lang, deps = turn.lang, turn.deps
-    code = (turn.incoming.args or ("",))[0]
+    present = bool(turn.data.get("p"))
+    try:
+        view = await meetings.mark_attendance(
+            deps.db,
+            person_id=turn.person_id,
+            meeting_id=int(turn.data.get("m", 0)),
+            unit_id=int(turn.data.get("u", 0)),
+            present=present,
+            reason=turn.incoming.text,
+            now=deps.clock(),
+            today=turn.today,
+        )
+    except ValueError:
+        await turn.say(t(lang, "meeting.manual_no_reason"))
+        return "reason"
+    except (NotAllowedError, NotFoundError):
+        await turn.say(t(lang, "error.not_allowed"))
+        return END
+    unit = str(turn.data.get("n", ""))
+    await turn.say(t(lang, "meeting.manual_done_in" if present else "meeting.manual_done_out", unit=unit))
+    await show_card(turn, view)
+    return END
+
+
+async def manual_not_text(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "chat.text_expected") + "\n" + t(turn.lang, "meeting.manual_no_reason"))
+    return "reason"
+
+
+# ------------------------------------------------------------------ check-in and the group
+def exposed_notice(view: MeetingView, lang: str) -> Screen:
+    """To the chair, privately: the code was typed in a group, so it was replaced."""
+    return Screen(t(lang, "meeting.code_exposed", code=view.checkin_code or "", bloc=view.bloc_name))
+
+
+async def check_in(turn: Turn) -> str | None:
+    """/diemdanh <code> in a private chat; /diemdanh alone asks for the code. In a group the code
+    is refused (everyone there can read it) and, if it was the right one, replaced at once."""
+    lang, deps = turn.lang, turn.deps
+    code = " ".join(turn.incoming.args)
+    if not turn.chat.private:
+        await turn.say(t(lang, "checkin.group_refused"))
+        if code:
+            view = await meetings.code_exposed(
+                deps.db, person_id=turn.person_id, code=code, now=deps.clock(), notice=exposed_notice
+            )
+            if view is not None:
+                deps.poke_delivery()
+                await refresh_card(deps, view, "vi")
+        return END
     if not code:
-        await turn.say(t(lang, "checkin.usage"))
-        return None
+        await turn.say(t(lang, "checkin.ask_code"))
+        return "code"
+    await _check_in(turn, code)
+    return END
+
+
+async def got_code(turn: Turn) -> str | None:
+    code = meetings.typed_code(turn.incoming.text)
+    if not code.isdigit() or len(code) != CHECKIN_CODE_DIGITS:
+        await turn.say(t(turn.lang, "checkin.not_a_code", digits=CHECKIN_CODE_DIGITS))
+        return "code"
+    await _check_in(turn, code)
+    return END
+
+
+async def code_not_text(turn: Turn) -> str | None:
+    await turn.say(t(turn.lang, "chat.text_expected") + "\n" + t(turn.lang, "checkin.ask_code"))
+    return "code"
+
+
+async def _check_in(turn: Turn, code: str) -> None:
+    lang, deps = turn.lang, turn.deps
     result = await meetings.check_in(
         deps.db, person_id=turn.person_id, code=code, now=deps.clock(), today=turn.today
     )
@@ -443,12 +666,16 @@ async def check_in(turn: Turn) -> None:
                 members=len(result.meeting.members),
             )
         )
-        await refresh_card(deps, result.meeting, "vi")
     elif result.status == "already":
         await turn.say(t(lang, "checkin.already", unit=result.unit_name))
+    elif result.status == "locked" and result.locked_until is not None:
+        await turn.say(t(lang, "checkin.locked", until=_hhmm(result.locked_until, deps)))
+    elif result.status == "bad_code":
+        await turn.say(t(lang, "checkin.bad_code", tries=result.tries_left or 0))
     else:
         await turn.say(t(lang, f"checkin.{result.status}"))
-    return None
+    if result.meeting is not None and result.status != "already":
+        await refresh_card(deps, result.meeting, "vi")  # a unit in, or a person locked out
 
 
 async def link_group(turn: Turn) -> None:
@@ -566,10 +793,32 @@ def register(router: Router) -> None:
             fallbacks={"huy": cancel_setup, "cancel": cancel_setup},
         )
     )
+    code_not = {InKind.PHOTO: code_not_text, InKind.FILE: code_not_text, InKind.STICKER: code_not_text}
+    router.conversation(
+        Conversation(
+            name="checkin",
+            entry={"diemdanh": check_in, "checkin": check_in},
+            steps={"code": {InKind.TEXT: got_code, **code_not}},
+            fallbacks={"huy": cancel_setup, "cancel": cancel_setup},
+        )
+    )
+    manual_not = {
+        InKind.PHOTO: manual_not_text,
+        InKind.FILE: manual_not_text,
+        InKind.STICKER: manual_not_text,
+    }
+    router.conversation(
+        Conversation(
+            name="manual_attendance",
+            entry={},
+            entry_choices={"mo:": manual_unit},
+            steps={"reason": {InKind.TEXT: manual_reason, **manual_not}},
+            fallbacks={"huy": cancel_setup, "cancel": cancel_setup},
+        )
+    )
     router.command(["hop", "meeting"], meeting_menu)
-    router.command(["diemdanh", "checkin"], check_in)
     router.command(["nhomkhoi", "linkgroup"], link_group)
     router.choice("mt:", card_action)
-    router.choice("mo:", checkout)
+    router.choice("mm:", manual_list)
     router.choice("pb:", draft_ballot)
     router.choice("pd:", edit_draft)

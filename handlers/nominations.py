@@ -5,6 +5,7 @@ desk and to the school go through the outbox (bot/services/nominations.py).
 
 Press data (≤ 64 bytes, re-checked by the service):
   nm:k:<person|collective>  nm:t:<title>  nm:ev  (evidence done)  nm:send  (send the nomination)
+  nm:v:<poll id>  attach the school's own vote held in the bot (/binhxet, handlers/school_vote.py)
   nm:f:<id>  the school fixes a returned nomination      nm:o:<id>  the desk opens one
   nm:a:<id> accept   nm:R:<id> return (asks a reason)    nm:x:<id> reject (asks a reason)
   nm:e  choose which accepted nominations to export   nm:s:<id>  tick / untick one   nm:go  export
@@ -18,9 +19,11 @@ from typing import Any
 from bot.chat import Button, InKind
 from bot.chat.router import END, Conversation, Handler, Router, StepKey, Turn
 from bot.i18n import t
-from bot.services import nominations
+from bot.services import nominations, school_vote
 from bot.services.nominations import EvidenceFile, Submission
 from bot.services.registration import Refused
+from bot.services.school_vote import SchoolBallot
+from handlers.school_vote import outcome
 from models.channels import Channel
 from models.nominations import TITLE_NAMES, Action, NomineeKind, Title, VoteKind, parse_years
 
@@ -189,9 +192,51 @@ async def evidence_done(turn: Turn) -> str | None:
     return S_VOTE
 
 
+async def _school_votes(turn: Turn) -> list[SchoolBallot]:
+    """The school's counted ballots in the bot on the person and title of this draft."""
+    return await school_vote.for_nominee(
+        turn.deps.db,
+        turn.person_id,
+        title=Title(turn.data.get("title", Title.EXEMPLAR)),
+        full_name=turn.data.get("name", ""),
+        today=turn.today,
+    )
+
+
 async def _ask_vote(turn: Turn) -> None:
-    key = "nom.ask_vote_zalo" if _zalo(turn) else "nom.ask_vote"
-    await turn.say(t(turn.lang, key), buttons=((Button(t(turn.lang, "nom.btn.send"), "nm:send"),),))
+    """Upload the minutes of a paper vote, or pick the school's vote on this person held in the
+    bot (a failed one is listed too, marked ❌, and refused when picked)."""
+    lang = turn.lang
+    text = t(lang, "nom.ask_vote_zalo" if _zalo(turn) else "nom.ask_vote")
+    held = await _school_votes(turn)
+    zone = turn.deps.settings.zone
+    rows = [(Button(outcome(lang, b, zone, "nom.btn.school_vote")[:60], f"nm:v:{b.id}"),) for b in held]
+    if held:
+        text += "\n" + t(lang, "nom.ask_vote_meeting")
+    await turn.say(text, buttons=(*rows, (Button(t(lang, "nom.btn.send"), "nm:send"),)))
+
+
+async def got_school_vote(turn: Turn) -> str | None:
+    found = re.fullmatch(r"nm:v:(\d{1,12})", turn.incoming.choice or "")
+    held = await _school_votes(turn)
+    ballot = next((b for b in held if found and b.id == int(found.group(1))), None)
+    if ballot is None:
+        await turn.alert(t(turn.lang, "nom.refused.unknown"))
+        return S_VOTE
+    line = outcome(turn.lang, ballot, turn.deps.settings.zone)
+    if not ballot.passed:  # shown, so the school sees it, but never attached as support
+        await turn.say(
+            t(turn.lang, "nom.refused.vote_failed", line=line),
+            buttons=((Button(t(turn.lang, "nom.btn.send"), "nm:send"),),),
+        )
+        return S_VOTE
+    turn.data["school_poll"] = ballot.id
+    turn.data.pop("minutes", None)  # one vote: the last one chosen
+    await turn.say(
+        t(turn.lang, "nom.school_vote_attached", line=line),
+        buttons=((Button(t(turn.lang, "nom.btn.send"), "nm:send"),),),
+    )
+    return S_VOTE
 
 
 async def got_minutes(turn: Turn) -> str | None:
@@ -201,6 +246,7 @@ async def got_minutes(turn: Turn) -> str | None:
         await turn.say(t(turn.lang, "nom.file_expected"))
         return S_VOTE
     turn.data["minutes"] = item
+    turn.data.pop("school_poll", None)  # one vote: the last one chosen
     await turn.say(
         t(turn.lang, "nom.minutes_saved", name=item["name"]),
         buttons=((Button(t(turn.lang, "nom.btn.send"), "nm:send"),),),
@@ -211,6 +257,7 @@ async def got_minutes(turn: Turn) -> str | None:
 async def send(turn: Turn) -> str | None:
     d = turn.data
     minutes = d.get("minutes")
+    school_poll = d.get("school_poll")
     form = Submission(
         kind=NomineeKind(d.get("kind", NomineeKind.PERSON)),
         title=Title(d.get("title", Title.EXEMPLAR)),
@@ -221,7 +268,8 @@ async def send(turn: Turn) -> str | None:
         achievements=d.get("achievements", ""),
         phone=d.get("phone"),
         email=d.get("email"),
-        vote_kind=VoteKind.PAPER if minutes else None,
+        vote_kind=VoteKind.MEETING if school_poll else VoteKind.PAPER if minutes else None,
+        school_poll_id=school_poll,
         minutes_key=minutes["key"] if minutes else None,
         minutes_name=minutes["name"] if minutes else None,
         evidence=tuple(EvidenceFile(e["key"], e["name"], e.get("mime")) for e in d.get("evidence", [])),
@@ -332,6 +380,10 @@ async def open_card(turn: Turn) -> str | None:
         return END
     lang = turn.lang
     contact = ", ".join(x for x in (n.phone, n.email) if x) or "—"
+    vote = t(lang, f"nom.vote.{n.vote_kind.value}")
+    held = (await school_vote.attached(turn.deps.db, [n.id])).get(n.id)
+    if held is not None:
+        vote = t(lang, "nom.vote.school", line=outcome(lang, held, turn.deps.settings.zone))
     text = t(
         lang,
         "nom.desk.card",
@@ -342,7 +394,7 @@ async def open_card(turn: Turn) -> str | None:
         years="—" if n.teaching_years is None else n.teaching_years,
         summary=n.summary or "—",
         contact=contact,
-        vote=t(lang, f"nom.vote.{n.vote_kind.value}"),
+        vote=vote,
         files=n.files,
         history=_history(turn, n.history),
     )
@@ -430,7 +482,7 @@ async def choose_export(turn: Turn) -> str | None:
 
 async def export(turn: Turn) -> str | None:
     # Imported here: the export modules pull in python-docx and openpyxl, heavy at start-up.
-    from bot.exports import nomination_dossier
+    from bot.exports import nomination_dossier, school_vote_minutes
 
     picked = set(turn.data.get("picked", []))
     try:
@@ -447,11 +499,14 @@ async def export(turn: Turn) -> str | None:
         return D_EXPORT
     moment = turn.deps.clock()
     minutes = await nominations.minutes_of(turn.deps.db, [n.id for n in chosen])
+    zone = turn.deps.settings.zone
+    written = {
+        nomination_id: (school_vote_minutes.file_name(b), school_vote_minutes.minutes(b, zone, moment))
+        for nomination_id, b in (await school_vote.attached(turn.deps.db, [n.id for n in chosen])).items()
+    }
     authority = turn.profile.authority_roles[0].authority_name
     files = await nomination_dossier.with_pdfs(
-        nomination_dossier.dossier(
-            chosen, minutes, turn.deps.files, authority, moment, turn.deps.settings.zone
-        )
+        nomination_dossier.dossier(chosen, minutes, turn.deps.files, authority, moment, zone, written)
     )
     for name, data in files:
         await turn.send_file(name, data)
@@ -494,6 +549,7 @@ def register(router: Router) -> None:
                     InKind.STICKER: _again(S_VOTE, "nom.file_expected"),
                     InKind.TEXT: _again(S_VOTE, "nom.file_expected"),
                     "nm:send": send,
+                    "nm:v:": got_school_vote,
                 },
                 S_FIX: {
                     InKind.TEXT: fix_text,

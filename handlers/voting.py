@@ -8,7 +8,8 @@ open, the voter entitled, the state well formed; a forged or stale press changes
 
   ops: s<i><letter> set an answer · t<i> toggle a pick · r review · e edit · x cast · n no-op
   vz:<ref>   (Zalo) get the ballot to answer in one typed message
-  pc:<poll_id>:<close|runoff|resend>   the chair's poll card · pr:<poll_id>:<unit_id> resend
+  pc:<poll_id>:<close|yes|no|runoff|resend>   the chair's poll card (close asks first: yes/no)
+  pr:<poll_id>:<unit_id>   resend a unit its ballot
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bot.i18n import LANGUAGES, Raw, format_datetime, t
 from bot.services import ballots, meetings, outbox
 from bot.services.ballots import CastStatus, ClosedPoll, OpenRefusal, VoterBallot
 from bot.services.invites import NotAllowedError, NotFoundError
-from handlers.meetings import acknowledge, draft_card, rules_text
+from handlers.meetings import acknowledge, draft_card, leave_card, refresh_card, rules_text
 from models import ballot_state
 from models.ballot_state import CHOICE_KEY, DIGITS, LETTER, Refusal, Shape
 from models.channels import Channel
@@ -468,12 +469,53 @@ def result_text(closed: ClosedPoll, meeting: meetings.MeetingView, lang: str) ->
     return "\n".join(lines)
 
 
+async def finish_progress_line(deps: Deps, poll_id: int) -> None:
+    """The group's "X of Y have voted" line ends with the final count (the job stops following a
+    poll once it is closed, so without this the line could stay a few votes behind the result)."""
+    telegram = deps.channels.get(Channel.TELEGRAM)
+    final = await ballots.final_progress(deps.db, poll_id)
+    if telegram is None or final is None or final.chat_id is None or final.message_id is None:
+        return
+    text = t("vi", "ballot.progress_final", title=final.title, voted=final.voted, voters=final.voters)
+    try:
+        await telegram.edit(str(final.chat_id), str(final.message_id), Screen(text))
+    except Exception as error:
+        log.warning("poll %s: progress line not finished (%s)", poll_id, type(error).__name__)
+
+
+async def _chairs_poll(turn: Turn, poll_id: int) -> ballots.PollView:
+    """The poll, if this person runs its bloc; NotAllowedError otherwise."""
+    poll = await ballots.poll_view(turn.deps.db, poll_id)
+    led = await meetings.led_blocs(turn.deps.db, turn.person_id, turn.today)
+    if poll.bloc_id not in [bloc_id for bloc_id, _ in led]:
+        raise NotAllowedError
+    return poll
+
+
+async def close_question(turn: Turn, poll_id: int) -> None:
+    """Closing is not undone: the chair sees the turnout and says yes or no first."""
+    lang = turn.lang
+    poll = await _chairs_poll(turn, poll_id)
+    if poll.status.value != "open":
+        raise OpenRefusal("not_open")
+    await leave_card(turn)
+    await turn.show(
+        t(lang, "ballot.close_confirm", title=poll.title, voted=poll.voted, voters=poll.voters),
+        buttons=(
+            (Button(t(lang, "ballot.btn.close_yes"), f"pc:{poll_id}:yes"),),
+            (Button(t(lang, "ballot.btn.close_no"), f"pc:{poll_id}:no"),),
+        ),
+    )
+
+
 async def publish_results(deps: Deps, closed: ClosedPoll, *, chair_told: bool) -> str:
     """The result in the bloc's Telegram group; where there is none (or it cannot be reached) and
     the chair has not seen it already, to the chair through the outbox."""
     meeting = await meetings.view(deps.db, closed.poll.meeting_id)
     text = result_text(closed, meeting, "vi")
     telegram = deps.channels.get(Channel.TELEGRAM)
+    await finish_progress_line(deps, closed.poll.id)
+    await refresh_card(deps, meeting, "vi")  # the poll leaves the chair's card
     posted = False
     if closed.poll.group_chat_id is not None and telegram is not None:
         try:
@@ -498,12 +540,24 @@ async def publish_results(deps: Deps, closed: ClosedPoll, *, chair_told: bool) -
 async def poll_card_press(turn: Turn) -> None:
     lang, deps = turn.lang, turn.deps
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("close", "runoff", "resend"):
+    if (
+        len(parts) != 3
+        or not parts[1].isdigit()
+        or parts[2] not in ("close", "yes", "no", "runoff", "resend")
+    ):
         await turn.alert(t(lang, "error.stale_button"))
         return None
     poll_id = int(parts[1])
     try:
         if parts[2] == "close":
+            await close_question(turn, poll_id)
+        elif parts[2] == "no":
+            poll = await _chairs_poll(turn, poll_id)
+            await turn.show(
+                t(lang, "ballot.kept_open", title=poll.title, voted=poll.voted, voters=poll.voters),
+                buttons=_poll_card_buttons(poll_id, lang) if poll.status.value == "open" else (),
+            )
+        elif parts[2] == "yes":
             assert deps.master_key is not None
             closed = await ballots.close_poll(
                 deps.db,
@@ -606,7 +660,10 @@ async def verify(turn: Turn) -> None:
 async def ballot_tick(deps: Deps) -> None:
     """Post "X of Y have voted" in batches, and close the polls whose deadline has passed."""
     telegram = deps.channels.get(Channel.TELEGRAM)
+    moved: set[int] = set()  # meetings whose chair's card shows a turnout that changed
     for progress in await ballots.progress_to_post(deps.db):
+        if progress.meeting_id is not None:
+            moved.add(progress.meeting_id)
         if progress.chat_id is None or progress.message_id is None or telegram is None:
             continue
         text = t("vi", "ballot.progress", title=progress.title, voted=progress.voted, voters=progress.voters)
@@ -614,6 +671,10 @@ async def ballot_tick(deps: Deps) -> None:
             await telegram.edit(str(progress.chat_id), str(progress.message_id), Screen(text))
         except Exception as error:
             log.warning("poll %s: progress line not updated (%s)", progress.poll_id, type(error).__name__)
+    # The chair's card follows the votes here, in the job's batches, not on each cast: casting
+    # stays as quick as it was, and the card says no more than the group's line.
+    for meeting_id in sorted(moved):
+        await refresh_card(deps, await meetings.view(deps.db, meeting_id), "vi")
     if deps.master_key is None:
         return
     for poll_id in await ballots.due_for_closing(deps.db, deps.clock()):

@@ -48,6 +48,9 @@ class CouncilPoll(SQLModel, table=True):
     # Set when the voters are the honours conference's delegates approving the list of delegates
     # to the higher congress (seed 003), not the council.
     conference_id: int | None = Field(default=None, foreign_key="conference.id")
+    # Set when the voters are a school's own staff (or its own council) voting on a person it
+    # means to nominate (seed 004 §II.5–6): the school's vote attached to a nomination.
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
 
 
 class CouncilCandidate(SQLModel, table=True):
@@ -94,3 +97,16 @@ class CouncilSealedBallot(SQLModel, table=True):
     poll_id: int = Field(foreign_key="council_poll.id", index=True)
     sealed: bytes = Field(sa_type=LargeBinary)
     tracker: str = Field(unique=True, max_length=64)
+
+
+class CouncilBallotCode(SQLModel, table=True):
+    """A one-time code that puts its bearer on a school's ballot (the school's staff are not in the
+    roster): the representative hands one to each person taking part. Only its hash is kept, and
+    nothing ties a code to the person who used it or to a sealed ballot."""
+
+    __tablename__ = "council_ballot_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="council_poll.id", index=True)
+    code_hash: str = Field(unique=True, max_length=64)
+    used: bool = Field(default=False)

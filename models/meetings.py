@@ -66,6 +66,12 @@ def parse_when(text: str, zone: tzinfo) -> tuple[datetime, str] | None:
     return starts_at, place.strip().removeprefix("tại ").strip()
 
 
+# Check-in codes: six digits, at most CHECKIN_TRIES wrong ones before a wait of CHECKIN_WAIT_MINUTES.
+CHECKIN_CODE_DIGITS = 6
+CHECKIN_TRIES = 5
+CHECKIN_WAIT_MINUTES = 5
+
+
 def random_id() -> str:
     return uuid.uuid4().hex
 
@@ -118,6 +124,22 @@ class Attendance(SQLModel, table=True):
     checked_in_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     checked_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     by_person_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class CheckinAttempt(SQLModel, table=True):
+    """A person's wrong check-in codes for one meeting, kept in the database so that a restart or
+    a second process does not hand out fresh tries: after CHECKIN_TRIES wrong codes the person
+    waits until `locked_until` (a 6-digit code is then out of reach of guessing)."""
+
+    __tablename__ = "checkin_attempt"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    failures: int = Field(default=0)  # wrong codes since the last wait (or success)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Poll(SQLModel, table=True):

@@ -55,6 +55,8 @@ COMMANDS_BY_CAPACITY: dict[str, frozenset[Capacity]] = {
     "xuat": frozenset(Capacity),
     # Exemplars and individuals (issue 18): a school nominates at any time, the desk reviews.
     "dienhinh": frozenset({Capacity.REP}),
+    # The school's own vote on a person (/binhxet <code> is open to anyone the school gave a code).
+    "binhxet": frozenset({Capacity.REP}),
     "hosodienhinh": frozenset({Capacity.EMULATION_DESK}),
     "hoidong": frozenset({Capacity.EMULATION_DESK, Capacity.COUNCIL_MEMBER}),
     "hoinghi": frozenset({Capacity.EMULATION_DESK}),

@@ -158,13 +158,21 @@ def summaries(chosen: Sequence[NominationView], moment: datetime) -> bytes:
 
 
 def minutes_zip(
-    chosen: Sequence[NominationView], keys: dict[int, tuple[str, str]], files: FileStore
+    chosen: Sequence[NominationView],
+    keys: dict[int, tuple[str, str]],
+    files: FileStore,
+    written: dict[int, tuple[str, bytes]] | None = None,
 ) -> bytes:
-    """The schools' minutes as they sent them; a file missing from the store is listed as such."""
+    """The schools' minutes as they sent them, and those the bot wrote for a school's vote held in
+    it (`written`: name and DOCX by nomination); a file missing from the store is listed as such."""
     out = io.BytesIO()
     missing: list[str] = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for index, n in enumerate(chosen, start=1):
+            if written and n.id in written:
+                name, data = written[n.id]
+                archive.writestr(f"{index:02d}_{slug(n.unit_name)}_{name}", data)
+                continue
             if n.id not in keys:
                 continue
             key, name = keys[n.id]
@@ -186,6 +194,7 @@ def dossier(
     authority: str,
     moment: datetime,
     zone: ZoneInfo,
+    written: dict[int, tuple[str, bytes]] | None = None,
 ) -> list[tuple[str, bytes]]:
     """Every file of the dossier, named as the desk files them."""
     return [
@@ -193,7 +202,7 @@ def dossier(
         ("Danh_sach_dien_hinh.docx", list_docx(chosen, authority, moment)),
         ("Danh_sach_dien_hinh.xlsx", list_xlsx(chosen, authority, moment, zone)),
         ("Tom_tat_thanh_tich.docx", summaries(chosen, moment)),
-        ("Bien_ban_binh_xet.zip", minutes_zip(chosen, minutes, files)),
+        ("Bien_ban_binh_xet.zip", minutes_zip(chosen, minutes, files, written)),
     ]
 
 

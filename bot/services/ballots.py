@@ -655,6 +655,36 @@ async def open_polls(db: Database, meeting_id: int) -> list[tuple[int, str]]:
         return [(int(poll_id), title) for poll_id, title in rows if poll_id is not None]
 
 
+@dataclass(frozen=True)
+class Turnout:
+    """An open poll on the chair's card: how many of its entitled units have voted."""
+
+    poll_id: int
+    title: str
+    voted: int
+    voters: int
+
+
+async def open_poll_turnout(db: Database, meeting_id: int) -> list[Turnout]:
+    """The meeting's open polls, oldest first, each with its count (two counts per poll, by index)."""
+    async with db.session() as session:
+        voters = (
+            select(func.count()).select_from(PollVoter).where(PollVoter.poll_id == Poll.id).scalar_subquery()
+        )
+        voted = (
+            select(func.count())
+            .select_from(Participation)
+            .where(Participation.poll_id == Poll.id)
+            .scalar_subquery()
+        )
+        rows = await session.exec(
+            select(Poll.id, Poll.title, voted, voters)
+            .where(Poll.meeting_id == meeting_id, Poll.status == PollStatus.OPEN)
+            .order_by(col(Poll.id))
+        )
+        return [Turnout(int(i), title, int(v), int(n)) for i, title, v, n in rows if i is not None]
+
+
 async def entitled_units(db: Database, poll_id: int) -> list[tuple[int, str, bool]]:
     """The units entitled in a poll: (unit id, name, voted already), in bloc order."""
     async with db.session() as session:
@@ -859,6 +889,7 @@ class Progress:
     voters: int
     chat_id: int | None
     message_id: int | None
+    meeting_id: int | None = None
 
 
 async def progress_to_post(db: Database) -> list[Progress]:
@@ -884,9 +915,44 @@ async def progress_to_post(db: Database) -> list[Progress]:
                         view.voters,
                         poll.progress_chat_id,
                         poll.progress_message_id,
+                        poll.meeting_id,
                     )
                 )
     return out
+
+
+async def final_progress(db: Database, poll_id: int) -> Progress | None:
+    """The progress line of a closed poll, with its final count, to edit one last time (the
+    periodic job only follows open polls). None when the line was never posted."""
+    async with db.transaction() as session:
+        poll = await session.get(Poll, poll_id)
+        if poll is None or poll.progress_chat_id is None or poll.progress_message_id is None:
+            return None
+        voters, voted = (
+            await session.exec(
+                select(
+                    select(func.count())
+                    .select_from(PollVoter)
+                    .where(PollVoter.poll_id == poll_id)
+                    .scalar_subquery(),
+                    select(func.count())
+                    .select_from(Participation)
+                    .where(Participation.poll_id == poll_id)
+                    .scalar_subquery(),
+                )
+            )
+        ).one()
+        poll.progress_shown = int(voted)
+        session.add(poll)
+        return Progress(
+            poll_id,
+            poll.title,
+            int(voted),
+            int(voters),
+            poll.progress_chat_id,
+            poll.progress_message_id,
+            poll.meeting_id,
+        )
 
 
 # ------------------------------------------------------------------ closing and counting

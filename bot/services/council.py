@@ -133,12 +133,16 @@ async def open_poll(
     person_id: int,
     now: datetime,
     conference_id: int | None = None,
+    unit_id: int | None = None,
+    counts: tuple[int, int] | None = None,
 ) -> CouncilBallot:
     """Open a person-keyed secret ballot in the caller's transaction: keys made, candidates
     (label, nomination) frozen, the entitled list snapshot, the audit entry, each voter's ballot
-    notice in the outbox."""
+    notice in the outbox. ``counts`` (members, present) when the voters are not known yet and join
+    later by code (a school's own ballot, bot/services/school_vote.py)."""
     voters = sorted(set(electorate.voters))
     here = set(electorate.present) & set(voters)
+    members, present = counts if counts is not None else (len(voters), len(here))
     poll = CouncilPoll(
         ref=secrets.token_hex(4),
         authority_id=authority_id,
@@ -146,11 +150,12 @@ async def open_poll(
         title=title,
         rules=json.dumps(rules.to_dict()),
         status=PollStatus.OPEN,
-        members=len(voters),
-        present=len(here),
+        members=members,
+        present=present,
         opened_at=now,
         created_by_person_id=person_id,
         conference_id=conference_id,
+        unit_id=unit_id,
     )
     session.add(poll)
     await session.flush()
@@ -175,8 +180,8 @@ async def open_poll(
         details={
             "rules": rules.to_dict(),
             "candidates": [label for label, _ in candidates],
-            "members": len(voters),
-            "present": len(here),
+            "members": members,
+            "present": present,
         },
     )
     ballot = await _view(session, poll)
@@ -305,82 +310,90 @@ async def cast(
 async def close(
     db: Database, *, person_id: int, ref: str, master_key: bytes, today: date, now: datetime
 ) -> Counted:
-    """Close, open every sealed ballot, count on ALL members, publish the trackers, destroy the key."""
+    """The desk closes a council (or conference) ballot: see `count`."""
     profile = await people.profile_of(db, person_id, today)
     assert profile is not None
     desk = desk_of(profile)
     async with db.transaction() as session:
         poll = (await session.exec(select(CouncilPoll).where(CouncilPoll.ref == ref))).first()
-        if poll is None or poll.authority_id != desk.authority_id:
+        # A school's own ballot is the school's to close, not the desk's.
+        if poll is None or poll.authority_id != desk.authority_id or poll.unit_id is not None:
             raise Refused("council.refused.unknown")
-        if poll.status != PollStatus.OPEN:
-            raise Refused("council.refused.closed")
-        assert poll.id is not None and poll.sealed_private_key is not None
-        rules = RuleSet.from_dict(json.loads(poll.rules))
-        private_key = ballot_crypto.open_private_key(master_key, crypto_id(poll.id), poll.sealed_private_key)
-        sealed_rows = list(
-            await session.exec(select(CouncilSealedBallot).where(CouncilSealedBallot.poll_id == poll.id))
-        )
-        ballots = [
-            decode_ballot(rules.kind, ballot_crypto.unseal(private_key, row.sealed, crypto_id(poll.id)))
-            for row in sealed_rows
-        ]
-        absentee_voted = (
-            await session.exec(
-                select(func.count())
-                .select_from(CouncilParticipation)
-                .join(
-                    CouncilVoter,
-                    (col(CouncilVoter.person_id) == CouncilParticipation.person_id)
-                    & (col(CouncilVoter.poll_id) == CouncilParticipation.poll_id),
-                )
-                .where(CouncilParticipation.poll_id == poll.id, col(CouncilVoter.present).is_(False))
-            )
-        ).one()
-        view = await _view(session, poll)
-        result = tally(
-            rules,
-            list(range(1, len(view.labels) + 1)),
-            ballots,
-            members=poll.members,
-            present=poll.present,
-            absentee_voted=int(absentee_voted),
-        )
-        published = ballot_crypto.published_list(row.tracker for row in sealed_rows)
-        head = ballot_crypto.chain_head(published, crypto_id(poll.id))
-        # Written again in a random order, as the blocs' ballots are (bot.services.ballots).
-        fresh = [
-            CouncilSealedBallot(poll_id=r.poll_id, sealed=r.sealed, tracker=r.tracker) for r in sealed_rows
-        ]
-        secrets.SystemRandom().shuffle(fresh)
-        for row in sealed_rows:
-            await session.delete(row)
-        await session.flush()
-        session.add_all(fresh)
-        poll.status, poll.closed_at = PollStatus.CLOSED, now
-        poll.result, poll.trackers, poll.chain_head = _result_json(result), json.dumps(published), head
-        poll.sealed_private_key = None
-        session.add(poll)
-        if poll.conference_id is not None and 1 in result.elected:
-            # The conference approved the proposed list: they go to the higher congress.
-            proposed = await session.exec(
-                select(Delegate).where(
-                    Delegate.conference_id == poll.conference_id,
-                    col(Delegate.proposed_for_congress).is_(True),
-                )
-            )
-            for delegate in proposed:
-                delegate.to_congress = True
-                session.add(delegate)
-        await audit.append(
-            session,
-            action="council.close",
-            subject=f"council_poll:{poll.id}",
-            at=now,
-            actor_person_id=person_id,
-            details={"voted": result.voted, "chain_head": head, "elected": list(result.elected)},
-        )
+        counted = await count(session, poll, master_key=master_key, person_id=person_id, now=now)
     await db.purge_dead_rows(CouncilSealedBallot.__tablename__)
+    return counted
+
+
+async def count(
+    session: AsyncSession, poll: CouncilPoll, *, master_key: bytes, person_id: int, now: datetime
+) -> Counted:
+    """Close in the caller's transaction: open every sealed ballot, count on the poll's rules,
+    publish the trackers, destroy the key. The caller purges the dead rows after the commit."""
+    if poll.status != PollStatus.OPEN:
+        raise Refused("council.refused.closed")
+    assert poll.id is not None and poll.sealed_private_key is not None
+    rules = RuleSet.from_dict(json.loads(poll.rules))
+    private_key = ballot_crypto.open_private_key(master_key, crypto_id(poll.id), poll.sealed_private_key)
+    sealed_rows = list(
+        await session.exec(select(CouncilSealedBallot).where(CouncilSealedBallot.poll_id == poll.id))
+    )
+    ballots = [
+        decode_ballot(rules.kind, ballot_crypto.unseal(private_key, row.sealed, crypto_id(poll.id)))
+        for row in sealed_rows
+    ]
+    absentee_voted = (
+        await session.exec(
+            select(func.count())
+            .select_from(CouncilParticipation)
+            .join(
+                CouncilVoter,
+                (col(CouncilVoter.person_id) == CouncilParticipation.person_id)
+                & (col(CouncilVoter.poll_id) == CouncilParticipation.poll_id),
+            )
+            .where(CouncilParticipation.poll_id == poll.id, col(CouncilVoter.present).is_(False))
+        )
+    ).one()
+    view = await _view(session, poll)
+    result = tally(
+        rules,
+        list(range(1, len(view.labels) + 1)),
+        ballots,
+        members=poll.members,
+        present=poll.present,
+        absentee_voted=int(absentee_voted),
+    )
+    published = ballot_crypto.published_list(row.tracker for row in sealed_rows)
+    head = ballot_crypto.chain_head(published, crypto_id(poll.id))
+    # Written again in a random order, as the blocs' ballots are (bot.services.ballots).
+    fresh = [CouncilSealedBallot(poll_id=r.poll_id, sealed=r.sealed, tracker=r.tracker) for r in sealed_rows]
+    secrets.SystemRandom().shuffle(fresh)
+    for row in sealed_rows:
+        await session.delete(row)
+    await session.flush()
+    session.add_all(fresh)
+    poll.status, poll.closed_at = PollStatus.CLOSED, now
+    poll.result, poll.trackers, poll.chain_head = _result_json(result), json.dumps(published), head
+    poll.sealed_private_key = None
+    session.add(poll)
+    if poll.conference_id is not None and 1 in result.elected:
+        # The conference approved the proposed list: they go to the higher congress.
+        proposed = await session.exec(
+            select(Delegate).where(
+                Delegate.conference_id == poll.conference_id,
+                col(Delegate.proposed_for_congress).is_(True),
+            )
+        )
+        for delegate in proposed:
+            delegate.to_congress = True
+            session.add(delegate)
+    await audit.append(
+        session,
+        action="council.close",
+        subject=f"council_poll:{poll.id}",
+        at=now,
+        actor_person_id=person_id,
+        details={"voted": result.voted, "chain_head": head, "elected": list(result.elected)},
+    )
     return Counted(view, result, tuple(published), head)
 
 
@@ -392,7 +405,11 @@ async def open_ballots(db: Database, person_id: int, *, today: date) -> list[Cou
     async with db.session() as session:
         rows = await session.exec(
             select(CouncilPoll)
-            .where(CouncilPoll.authority_id == desk.authority_id, CouncilPoll.status == PollStatus.OPEN)
+            .where(
+                CouncilPoll.authority_id == desk.authority_id,
+                CouncilPoll.status == PollStatus.OPEN,
+                col(CouncilPoll.unit_id).is_(None),  # the schools' own ballots are theirs
+            )
             .order_by(col(CouncilPoll.id))
         )
         return [await _view(session, row) for row in rows]

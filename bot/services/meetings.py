@@ -9,8 +9,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,7 +19,17 @@ from bot.chat import Screen
 from bot.db import Database
 from bot.services import audit, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
-from models.meetings import Attendance, BlocChat, Meeting, MeetingKind, MeetingStatus
+from models.meetings import (
+    CHECKIN_CODE_DIGITS,
+    CHECKIN_TRIES,
+    CHECKIN_WAIT_MINUTES,
+    Attendance,
+    BlocChat,
+    CheckinAttempt,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+)
 from models.numbers import is_id
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.school_year import school_year_of
@@ -287,7 +298,7 @@ async def open_meeting(
                         )
             meeting.status = MeetingStatus.OPEN
             meeting.opened_at = now
-            meeting.checkin_code = f"{secrets.randbelow(10_000):04d}"
+            meeting.checkin_code = new_code()
             session.add(meeting)
             await audit.append(
                 session,
@@ -369,6 +380,17 @@ async def set_minutes_details(
         return await _view(session, meeting)
 
 
+async def forget_card(db: Database, chat_id: int, message_id: int) -> None:
+    """The message that was a chair's card became another screen (a menu, a question): live
+    edits must not turn it back into the card under the chair's thumb."""
+    async with db.transaction() as session:
+        for meeting in await session.exec(
+            select(Meeting).where(Meeting.card_chat_id == chat_id, Meeting.card_message_id == message_id)
+        ):
+            meeting.card_chat_id, meeting.card_message_id = None, None
+            session.add(meeting)
+
+
 async def remember_card(db: Database, meeting_id: int, chat_id: int, message_id: int) -> None:
     async with db.transaction() as session:
         meeting = await session.get(Meeting, meeting_id)
@@ -377,23 +399,71 @@ async def remember_card(db: Database, meeting_id: int, chat_id: int, message_id:
             session.add(meeting)
 
 
+def new_code(old: str | None = None) -> str:
+    """A fresh six-digit check-in code, never the one it replaces."""
+    while True:
+        code = f"{secrets.randbelow(10**CHECKIN_CODE_DIGITS):0{CHECKIN_CODE_DIGITS}d}"
+        if code != old:
+            return code
+
+
+def typed_code(text: str) -> str:
+    """What a person typed, as a code: spaces dropped ("123 456" is read as it is said)."""
+    return "".join(nfc(text).split())
+
+
+# How long after a meeting ended a code for it is answered "the meeting has ended".
+ENDED_HINT = timedelta(hours=12)
+
+
 @dataclass(frozen=True)
 class CheckIn:
-    status: str  # "present", "already", "bad_code", "no_meeting", "not_member"
+    # "present", "already", "bad_code", "locked", "other_bloc", "ended", "no_meeting", "not_member"
+    status: str
     meeting: MeetingView | None = None
     unit_name: str = ""
+    locked_until: datetime | None = None
+    tries_left: int | None = None
+
+
+async def _attempt(session: AsyncSession, meeting_id: int, person_id: int, now: datetime) -> CheckinAttempt:
+    row = (
+        await session.exec(
+            select(CheckinAttempt).where(
+                CheckinAttempt.meeting_id == meeting_id, CheckinAttempt.person_id == person_id
+            )
+        )
+    ).first()
+    return row or CheckinAttempt(meeting_id=meeting_id, person_id=person_id, failures=0, last_at=now)
 
 
 async def check_in(db: Database, *, person_id: int, code: str, now: datetime, today: date) -> CheckIn:
-    """Check the person's unit in to the open meeting of their bloc whose code they typed."""
+    """Check the person's unit in to the open meeting of their bloc whose code they typed.
+
+    Wrong codes are counted per person and meeting in the database; after CHECKIN_TRIES of them
+    the person waits CHECKIN_WAIT_MINUTES, and while they wait no code is even compared."""
     who = await people.profile_of(db, person_id, today)
     units_by_bloc = {
         role.bloc_id: (role.unit_id, role.unit_name)
         for role in (who.roles if who else ())
         if role.kind is RoleKind.REP and role.unit_id is not None
     }
-    if not units_by_bloc:
+    if not units_by_bloc or who is None:
         return CheckIn("not_member")
+    code = typed_code(code)
+    try:
+        return await _check_in(db, who.person_id, units_by_bloc, code, now)
+    except IntegrityError:  # the same person's first wrong code twice at once: count it again
+        return await _check_in(db, who.person_id, units_by_bloc, code, now)
+
+
+async def _check_in(
+    db: Database,
+    person_id: int,
+    units_by_bloc: dict[int, tuple[int, str | None]],
+    code: str,
+    now: datetime,
+) -> CheckIn:
     async with db.transaction() as session:
         meetings = list(
             await session.exec(
@@ -403,15 +473,65 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
             )
         )
         if not meetings:
-            return CheckIn("no_meeting")
+            ended = (
+                await session.exec(
+                    select(Meeting.id).where(
+                        col(Meeting.bloc_id).in_(list(units_by_bloc)),
+                        Meeting.status == MeetingStatus.CLOSED,
+                        col(Meeting.closed_at) >= now - ENDED_HINT,
+                    )
+                )
+            ).first()
+            return CheckIn("ended" if ended is not None else "no_meeting")
+        attempts = [await _attempt(session, id_of(m), person_id, now) for m in meetings]
+        waits = [a.locked_until for a in attempts if a.locked_until is not None and a.locked_until > now]
+        if waits:
+            return CheckIn("locked", locked_until=max(waits))
         meeting = next(
-            (m for m in meetings if m.checkin_code and secrets.compare_digest(m.checkin_code, code.strip())),
+            (m for m in meetings if m.checkin_code and secrets.compare_digest(m.checkin_code, code)),
             None,
         )
         if meeting is None:
-            return CheckIn("bad_code")
+            other = (
+                code.isdigit()
+                and (
+                    await session.exec(
+                        select(Meeting.id).where(
+                            Meeting.status == MeetingStatus.OPEN,
+                            Meeting.checkin_code == code,
+                            col(Meeting.bloc_id).not_in(list(units_by_bloc)),
+                        )
+                    )
+                ).first()
+                is not None
+            )
+            locked_until: datetime | None = None
+            tries_left = CHECKIN_TRIES
+            for attempt in attempts:
+                attempt.failures += 1
+                attempt.last_at = now
+                if attempt.failures >= CHECKIN_TRIES:
+                    attempt.failures, attempt.locked_until = 0, now + timedelta(minutes=CHECKIN_WAIT_MINUTES)
+                    locked_until = attempt.locked_until
+                    await audit.append(
+                        session,
+                        action="meeting.checkin_locked",
+                        subject=f"meeting:{attempt.meeting_id}",
+                        at=now,
+                        actor_person_id=person_id,
+                        details={"until": attempt.locked_until.isoformat()},
+                    )
+                tries_left = min(tries_left, CHECKIN_TRIES - attempt.failures)
+                session.add(attempt)
+            if locked_until is not None:  # the meeting, for the chair's card to show who waits
+                return CheckIn("locked", await _view(session, meetings[0]), locked_until=locked_until)
+            return CheckIn("other_bloc" if other else "bad_code", tries_left=tries_left)
+        for attempt in attempts:
+            if attempt.meeting_id == meeting.id and attempt.id is not None and attempt.failures:
+                attempt.failures = 0
+                session.add(attempt)
         unit_id, unit_name = units_by_bloc[meeting.bloc_id]
-        assert unit_id is not None and who is not None
+        assert unit_id is not None
         row = (
             await session.exec(
                 select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.unit_id == unit_id)
@@ -421,7 +541,7 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
             return CheckIn("already", await _view(session, meeting), unit_name or "")
         if row is None:
             row = Attendance(
-                meeting_id=id_of(meeting), unit_id=unit_id, checked_in_at=now, by_person_id=who.person_id
+                meeting_id=id_of(meeting), unit_id=unit_id, checked_in_at=now, by_person_id=person_id
             )
         else:
             row.present, row.checked_in_at, row.checked_out_at = True, now, None
@@ -432,10 +552,180 @@ async def check_in(db: Database, *, person_id: int, code: str, now: datetime, to
             action="meeting.checkin",
             subject=f"meeting:{meeting.id}",
             at=now,
-            actor_person_id=who.person_id,
+            actor_person_id=person_id,
             details={"unit": unit_id},
         )
         return CheckIn("present", await _view(session, meeting), unit_name or "")
+
+
+@dataclass(frozen=True)
+class LockedOut:
+    person_name: str
+    unit_name: str
+    until: datetime
+
+
+async def locked_out(db: Database, meeting_id: int, now: datetime) -> list[LockedOut]:
+    """Who waits after too many wrong codes, for the chair's card (soonest free first)."""
+    async with db.session() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        if meeting is None:
+            return []
+        rows = list(
+            await session.exec(
+                select(CheckinAttempt, Person)
+                .join(Person, col(Person.id) == CheckinAttempt.person_id)
+                .where(CheckinAttempt.meeting_id == meeting_id, col(CheckinAttempt.locked_until) > now)
+                .order_by(col(CheckinAttempt.locked_until))
+            )
+        )
+        if not rows:
+            return []
+        reps = await _units_of_people(session, [id_of(p) for _, p in rows], meeting)
+        return [
+            LockedOut(person.full_name, reps.get(id_of(person), ""), attempt.locked_until)  # type: ignore[arg-type]
+            for attempt, person in rows
+        ]
+
+
+async def _units_of_people(session: AsyncSession, person_ids: list[int], meeting: Meeting) -> dict[int, str]:
+    """The unit each person represents in the meeting's bloc (name), where they do."""
+    members = {m.unit_id: m.name for m in await members_of(session, meeting.bloc_id, meeting.school_year_id)}
+    rows = await session.exec(
+        select(PersonRole.person_id, PersonRole.unit_id).where(
+            col(PersonRole.person_id).in_(person_ids),
+            PersonRole.kind == RoleKind.REP,
+            PersonRole.school_year_id == meeting.school_year_id,
+            col(PersonRole.revoked_at).is_(None),
+        )
+    )
+    return {pid: members[uid] for pid, uid in rows if uid in members}
+
+
+async def rotate_code(
+    db: Database, *, person_id: int, meeting_id: int, now: datetime, today: date, reason: str = "chair"
+) -> MeetingView:
+    """The chair asks for a new code: the old one stops working at once."""
+    person_id = await _chair_of(db, person_id, meeting_id, today)
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        if meeting.status != MeetingStatus.OPEN:
+            raise NotAllowedError("meeting not open")
+        meeting.checkin_code = new_code(meeting.checkin_code)
+        session.add(meeting)
+        await audit.append(
+            session,
+            action="meeting.code_rotated",
+            subject=f"meeting:{meeting_id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"reason": reason},
+        )
+        return await _view(session, meeting)
+
+
+async def code_exposed(
+    db: Database,
+    *,
+    person_id: int,
+    code: str,
+    now: datetime,
+    notice: Callable[[MeetingView, str], Screen],
+) -> MeetingView | None:
+    """A code was typed where others can read it (a group): if it opens a meeting, that meeting
+    gets a new code at once and its chair is told privately, through the outbox (the caller pokes
+    delivery). None when the code opens no meeting."""
+    code = typed_code(code)
+    if not code.isdigit():
+        return None
+    async with db.transaction() as session:
+        meeting = (
+            await session.exec(
+                select(Meeting).where(Meeting.status == MeetingStatus.OPEN, Meeting.checkin_code == code)
+            )
+        ).first()
+        if meeting is None:
+            return None
+        meeting.checkin_code = new_code(code)
+        session.add(meeting)
+        await audit.append(
+            session,
+            action="meeting.code_rotated",
+            subject=f"meeting:{meeting.id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"reason": "exposed"},
+        )
+        found = await _view(session, meeting)
+        if meeting.chair_person_id is not None:
+            chair = await session.get(Person, meeting.chair_person_id)
+            await outbox.enqueue(
+                session,
+                person_id=meeting.chair_person_id,
+                kind="meeting.code_exposed",
+                screen=notice(found, (chair.language if chair else None) or "vi"),
+                dedupe_key=f"meeting:{meeting.id}:exposed:{found.checkin_code}",
+                now=now,
+            )
+        return found
+
+
+async def mark_attendance(
+    db: Database,
+    *,
+    person_id: int,
+    meeting_id: int,
+    unit_id: int,
+    present: bool,
+    reason: str,
+    now: datetime,
+    today: date,
+) -> MeetingView:
+    """The chair checks a member unit in or out by hand; the reason goes into the audit log.
+    ValueError("reason") for an empty reason; NotFound for a unit that is not a member."""
+    person_id = await _chair_of(db, person_id, meeting_id, today)
+    reason = nfc(reason).strip()[:200]
+    if not reason:
+        raise ValueError("reason")
+    if not is_id(unit_id):
+        raise NotFoundError(f"unit {unit_id}")
+    async with db.transaction() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        assert meeting is not None
+        if meeting.status != MeetingStatus.OPEN:
+            raise NotAllowedError("meeting not open")
+        members = await members_of(session, meeting.bloc_id, meeting.school_year_id)
+        if unit_id not in [m.unit_id for m in members]:
+            raise NotFoundError(f"unit {unit_id}")
+        row = (
+            await session.exec(
+                select(Attendance).where(Attendance.meeting_id == meeting_id, Attendance.unit_id == unit_id)
+            )
+        ).first()
+        if present and (row is None or not row.present):
+            if row is None:
+                row = Attendance(
+                    meeting_id=meeting_id, unit_id=unit_id, checked_in_at=now, by_person_id=person_id
+                )
+            else:
+                row.present, row.checked_in_at, row.checked_out_at = True, now, None
+                row.by_person_id = person_id
+        elif not present and row is not None and row.present:
+            row.present, row.checked_out_at = False, now
+        else:
+            return await _view(session, meeting)  # already so: nothing to record
+        session.add(row)
+        await session.flush()
+        await audit.append(
+            session,
+            action="meeting.checkin_by_chair" if present else "meeting.checkout_by_chair",
+            subject=f"meeting:{meeting_id}",
+            at=now,
+            actor_person_id=person_id,
+            details={"unit": unit_id, "reason": reason},
+        )
+        return await _view(session, meeting)
 
 
 async def check_out(

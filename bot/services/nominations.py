@@ -23,6 +23,7 @@ from bot.services import outbox, people
 from bot.services.people import Profile
 from bot.services.registration import Refused
 from bot.services.roster import holders
+from models.council import CouncilCandidate, CouncilPoll
 from models.meetings import Meeting, Poll, PollCandidate, PollStatus
 from models.nominations import (
     HOLDS_PLACE,
@@ -81,6 +82,7 @@ class Submission:
     email: str | None
     vote_kind: VoteKind | None
     vote_poll_id: int | None = None
+    school_poll_id: int | None = None  # the school's own ballot held in the bot (school_vote.py)
     minutes_key: str | None = None
     minutes_name: str | None = None
     evidence: tuple[EvidenceFile, ...] = ()
@@ -104,6 +106,7 @@ class NominationView:
     reason: str | None
     files: int
     history: tuple[tuple[str, str | None], ...]  # (action, reason), oldest first
+    school_poll_id: int | None = None  # the school's ballot in the bot, when that is its vote
 
     @property
     def title_name(self) -> str:
@@ -178,6 +181,7 @@ async def _view(session: AsyncSession, nomination: Nomination) -> NominationView
         reason=nomination.reason,
         files=len(list(files)),
         history=tuple((e.action, e.reason) for e in events),
+        school_poll_id=nomination.school_poll_id,
     )
 
 
@@ -229,6 +233,33 @@ async def meeting_vote_passed(
     result = json.loads(poll.result)
     line = next((c for c in result.get("candidates", []) if c.get("position") == candidate.position), None)
     return bool(line and line.get("passed"))
+
+
+async def school_vote_passed(
+    session: AsyncSession, poll_id: int, unit_id: int, title: Title, full_name: str
+) -> bool | None:
+    """Did the person reach the threshold in the school's own counted ballot held in the bot
+    (bot/services/school_vote.py)? None when the ballot is not this school's, is not counted yet,
+    or is not on this person for this title."""
+    poll = await session.get(CouncilPoll, poll_id)
+    if poll is None or poll.unit_id != unit_id or poll.status != PollStatus.CLOSED or not poll.result:
+        return None
+    candidate = (
+        await session.exec(
+            select(CouncilCandidate).where(
+                CouncilCandidate.poll_id == poll_id, CouncilCandidate.position == 1
+            )
+        )
+    ).first()
+    if (
+        poll.title != TITLE_NAMES[title]
+        or candidate is None
+        or name_key(candidate.label) != name_key(full_name)
+    ):
+        return None
+    result = json.loads(poll.result)
+    line = next((c for c in result.get("candidates", []) if c.get("position") == 1), None)
+    return bool(result.get("quorate") and line and line.get("passed"))
 
 
 # ------------------------------------------------------------------ notices
@@ -303,7 +334,11 @@ async def submit(
     try:
         async with db.transaction() as session:
             passed = None
-            if form.vote_kind is VoteKind.MEETING and form.vote_poll_id is not None:
+            if form.vote_kind is VoteKind.MEETING and form.school_poll_id is not None:
+                passed = await school_vote_passed(
+                    session, form.school_poll_id, school.unit_id, form.title, full_name
+                )
+            elif form.vote_kind is VoteKind.MEETING and form.vote_poll_id is not None:
                 passed = await meeting_vote_passed(session, form.vote_poll_id, school.unit_id, full_name)
             already = await session.exec(
                 select(Nomination.name_key).where(
@@ -345,6 +380,7 @@ async def submit(
                 email=form.email,
                 vote_kind=form.vote_kind.value,
                 vote_poll_id=form.vote_poll_id,
+                school_poll_id=form.school_poll_id if form.vote_kind is VoteKind.MEETING else None,
                 minutes_file_key=form.minutes_key,
                 minutes_file_name=form.minutes_name,
                 status=NominationStatus.SUBMITTED.value,
@@ -411,8 +447,9 @@ async def resubmit(
             nomination.achievements = achievements.strip()
         if summary is not None:
             nomination.summary = nfc(summary)
-        if minutes is not None:
+        if minutes is not None:  # new minutes replace the school's vote, whichever it was
             nomination.minutes_file_key, nomination.minutes_file_name = minutes.key, minutes.name
+            nomination.vote_kind, nomination.school_poll_id = VoteKind.PAPER.value, None
         nomination.status, nomination.submitted_at = moved.value, now
         session.add(nomination)
         session.add(

@@ -1,7 +1,7 @@
 """The minutes' chair and secretary as typed names, for people who have no chat account
 
 Revision ID: 0019_minutes
-Revises: 0018
+Revises: 0019_checkin (re-chained after merging main)
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0019_minutes"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019_checkin"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

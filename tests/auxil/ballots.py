@@ -52,7 +52,7 @@ class Bloc2:
         view = await meetings.open_meeting(
             self.db, person_id=await pid(self.db, self.head), meeting_id=view.id, now=now, today=now.date()
         )
-        assert view.checkin_code and len(view.checkin_code) == 4
+        assert view.checkin_code and len(view.checkin_code) == 6
         for rep in self.reps[:present]:
             done = await meetings.check_in(
                 self.db,

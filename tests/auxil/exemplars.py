@@ -10,6 +10,7 @@ from bot.db import Database
 from bot.sandbox.client import Person, SandboxClient
 from bot.services import people, roster
 from models.channels import Channel
+from models.organisation import Person as PersonRow
 from models.organisation import RoleKind, SchoolYear, Unit
 from tests.auxil.bot import Demo
 from tests.auxil.channels import Anyone, person_id
@@ -58,3 +59,31 @@ async def files_from(person: Anyone, client: SandboxClient, until: str) -> dict[
             got[name] = await client.fetch(url)
         if until in message.text:
             return got
+
+
+async def member_on(
+    channel: str, client: SandboxClient, db: Database, uid: int, name: str
+) -> tuple[Anyone, int]:
+    """Someone with a chat account and no role of a bloc (a council member, a school's teacher):
+    first contact, and their person id."""
+    person = await client.person_on(channel, uid, name)
+    await person.send("/start")
+    await person.next_message()
+    found = await people.person_of_account(
+        db, Channel(channel), str(uid) if channel == "telegram" else f"z{uid}"
+    )
+    assert found is not None
+    return person, found
+
+
+async def people_without_chat(db: Database, count: int, prefix: str) -> list[int]:
+    """People who take part through the services the chat calls (to keep a test short)."""
+    out: list[int] = []
+    async with db.transaction() as session:
+        for i in range(count):
+            row = PersonRow(full_name=f"{prefix} {i + 1}")
+            session.add(row)
+            await session.flush()
+            assert row.id is not None
+            out.append(row.id)
+    return out

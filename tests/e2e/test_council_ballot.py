@@ -20,12 +20,12 @@ from bot.services.nominations import Submission
 from models.channels import Channel
 from models.council import CouncilParticipation, CouncilPoll, CouncilSealedBallot
 from models.nominations import Action, NomineeKind, Title, VoteKind
-from models.organisation import Person, RoleKind
+from models.organisation import RoleKind
 from models.vote_rules import Choice
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.channels import CHANNELS, Anyone, person_id
 from tests.auxil.clock import Clock
-from tests.auxil.exemplars import desk_on
+from tests.auxil.exemplars import desk_on, member_on, people_without_chat
 from tests.auxil.scale_chat import UNIT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.exemplars]
@@ -35,19 +35,6 @@ CANDIDATES = ("Lê Thị Hoa", "Trần Văn Bình", "Phạm Minh Châu")
 @pytest.fixture(params=CHANNELS)
 def channel(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-async def member_on(
-    channel: str, client: SandboxClient, db: Database, uid: int, name: str
-) -> tuple[Anyone, int]:
-    person = await client.person_on(channel, uid, name)
-    await person.send("/start")
-    await person.next_message()
-    found = await people.person_of_account(
-        db, Channel(channel), str(uid) if channel == "telegram" else f"z{uid}"
-    )
-    assert found is not None
-    return person, found
 
 
 async def vote_in_chat(person: Anyone, letters: str, *, absentee: bool) -> str:
@@ -108,14 +95,7 @@ async def test_the_councils_ballot_on_three_people_passes_at_90_percent_of_all_m
     absent_1, absent_1_id = await member_on(channel, client, db, 591001, "Vắng Một")
     absent_2, absent_2_id = await member_on(channel, client, db, 591002, "Vắng Hai")
     present_1, present_1_id = await member_on(channel, client, db, 591003, "Có Mặt")
-    others: list[int] = []
-    async with db.transaction() as session:
-        for i in range(18):
-            row = Person(full_name=f"Thành viên {i + 1}")
-            session.add(row)
-            await session.flush()
-            assert row.id is not None
-            others.append(row.id)
+    others = await people_without_chat(db, 18, "Thành viên")
     for member in [absent_1_id, absent_2_id, present_1_id, *others]:
         await roster.appoint(
             db,

@@ -308,7 +308,7 @@ async def test_marked_units_are_not_offered_on_the_year_end_ballot_and_the_head_
     await head.send("15/06/2027 08:00")
     await press(head, await head.expect("Họp tổng kết", "15/06/2027"), "Bắt đầu họp")
     card = await head.expect("Mã điểm danh")
-    code = re.search(r"Mã điểm danh.*: (\d{4})", card.text).group(1)  # type: ignore[union-attr]
+    code = re.search(r"Mã điểm danh.*: (\d{6})", card.text).group(1)  # type: ignore[union-attr]
     for person in people[:10]:
         await person.send(f"/diemdanh {code}")
         await person.expect("Đã điểm danh")

@@ -54,7 +54,7 @@ class Meeting:
         ballot = await self.ballot(person, title)
         for fragment in fragments:
             await self.press(person, ballot, fragment)
-            ballot = await person.next_message()
+            ballot = await self.ballot(person, title)  # the chair's card may be edited meanwhile
         await self.press(person, ballot, "Xem lại")
         review = await person.expect("Xem lại phiếu")
         await self.press(person, review, "Bỏ phiếu")
@@ -90,6 +90,8 @@ class Meeting:
 
     async def close(self, opened: BotMessage) -> str:
         await self.press(self.chair, opened, "Đóng phiếu")
+        confirm = await self.chair.expect("Đóng phiếu bây giờ?")
+        await self.press(self.chair, confirm, "Có, đóng")
         return (await self.group.expect("Kết quả:")).text
 
     def votes(self, post: str) -> dict[str, int]:
@@ -125,11 +127,11 @@ async def test_bloc_2_year_end_meeting(meeting: Meeting) -> None:
     card = await chair.expect("Họp tổng kết, bình xét thi đua", "15/06/2027", units[0])
     await meeting.press(chair, card, "Bắt đầu họp")
     card = await chair.expect("Mã điểm danh")
-    code = re.search(r"Mã điểm danh.*: (\d{4})", card.text).group(1)  # type: ignore[union-attr]
+    code = re.search(r"Mã điểm danh.*: (\d{6})", card.text).group(1)  # type: ignore[union-attr]
     await group.expect("đã bắt đầu", "/diemdanh")
 
     # Ten units check in; the chair's card follows live.
-    await people[3].send("/diemdanh 0000" if code != "0000" else "/diemdanh 1111")
+    await people[3].send("/diemdanh 000000" if code != "000000" else "/diemdanh 111111")
     await people[3].expect("không đúng")
     for person in people[:10]:
         await person.send(f"/diemdanh {code}")
@@ -224,7 +226,7 @@ async def test_forged_and_stale_ballot_presses_change_nothing(meeting: Meeting) 
     await chair.send("15/06/2027 08:00")
     await meeting.press(chair, await chair.expect("chưa bắt đầu"), "Bắt đầu họp")
     card = await chair.expect("Mã điểm danh")
-    code = re.search(r": (\d{4})", card.text).group(1)  # type: ignore[union-attr]
+    code = re.search(r": (\d{6})", card.text).group(1)  # type: ignore[union-attr]
     # Eight of thirteen: 8 < 9, the ballot must not open.
     for person in people[:8]:
         await person.send(f"/diemdanh {code}")

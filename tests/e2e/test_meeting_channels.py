@@ -103,7 +103,7 @@ class Room:
         else:
             for fragment in buttons:
                 await press(person, ballot, fragment)
-                ballot = await person.next_message()
+                ballot = await person.expect("Phiếu bầu", title)  # the chair's card may be edited meanwhile
             await press(person, ballot, "Xem lại")
             await press(person, await person.expect("Xem lại phiếu"), "Bỏ phiếu")
         recorded = await person.expect("Đã ghi nhận phiếu")
@@ -112,6 +112,7 @@ class Room:
     async def close(self, title: str) -> str:
         card = await self.card()
         await press(self.chair, card, f"Đóng phiếu và kiểm phiếu: {title}")
+        await press(self.chair, await self.chair.expect("Đóng phiếu bây giờ?", title), "Có, đóng")
         first = await self.chair.expect("Kết quả:", title)
         text = first.text
         while "Mã chuỗi phiếu" not in text:  # a long result comes in parts on Zalo
@@ -144,10 +145,10 @@ async def test_a_meeting_with_a_secret_ballot_of_each_kind(
     await chair.send("15/06/2027 8h00")
     await press(chair, await chair.expect("Họp tổng kết, bình xét thi đua", "15/06/2027"), "Bắt đầu họp")
     card = await chair.expect("Mã điểm danh")
-    code = re.search(r"Mã điểm danh.*: (\d{4})", card.text).group(1)  # type: ignore[union-attr]
+    code = re.search(r"Mã điểm danh.*: (\d{6})", card.text).group(1)  # type: ignore[union-attr]
 
     # Check-in: a wrong code changes nothing; ten units check in with the right one.
-    await people[3].send("/diemdanh 0000" if code != "0000" else "/diemdanh 1111")
+    await people[3].send("/diemdanh 000000" if code != "000000" else "/diemdanh 111111")
     await people[3].expect("không đúng")
     for person in people:
         if person is not chair:
@@ -232,7 +233,7 @@ async def test_a_zalo_ballot_reply_that_breaks_a_rule_changes_nothing(
     await chair.expect("Chưa đọc được ngày giờ")
     await chair.send("15/06/2027 08:00")
     await press(chair, await chair.expect("chưa bắt đầu"), "Bắt đầu họp")
-    code = re.search(r": (\d{4})", (await chair.expect("Mã điểm danh")).text).group(1)  # type: ignore[union-attr]
+    code = re.search(r": (\d{6})", (await chair.expect("Mã điểm danh")).text).group(1)  # type: ignore[union-attr]
     for person in people:
         await person.send(f"/diemdanh {code}")
         await person.expect("Đã điểm danh")
@@ -296,7 +297,7 @@ async def _start_meeting(room: Room) -> str:
     await chair.expect("Ngày giờ họp")
     await chair.send("15/06/2027 08:00")
     await press(chair, await chair.expect("chưa bắt đầu"), "Bắt đầu họp")
-    code = re.search(r": (\d{4})", (await chair.expect("Mã điểm danh")).text).group(1)  # type: ignore[union-attr]
+    code = re.search(r": (\d{6})", (await chair.expect("Mã điểm danh")).text).group(1)  # type: ignore[union-attr]
     return code
 
 

@@ -63,7 +63,7 @@ async def test_quorum_is_two_thirds_of_all_members_exactly(bloc2: Bloc2) -> None
 
 async def test_a_wrong_code_checks_nobody_in(bloc2: Bloc2) -> None:
     view = await bloc2.meeting(present=0)
-    wrong = "0000" if view.checkin_code != "0000" else "1111"
+    wrong = "000000" if view.checkin_code != "000000" else "111111"
     result = await meetings.check_in(
         bloc2.db,
         person_id=await pid(bloc2.db, bloc2.reps[3].user_id),

@@ -62,6 +62,17 @@ async def test_huge_ids_in_buttons_are_refused_not_crashed(bloc2: Bloc2) -> None
             "mo: meeting": meetings.check_out(
                 db, person_id=head, meeting_id=huge, unit_id=1, now=now, today=today
             ),
+            "mo: manual unit": meetings.mark_attendance(
+                db,
+                person_id=head,
+                meeting_id=view.id,
+                unit_id=huge,
+                present=True,
+                reason="x",
+                now=now,
+                today=today,
+            ),
+            "mt: rotate": meetings.rotate_code(db, person_id=head, meeting_id=huge, now=now, today=today),
             "mt: open": meetings.open_meeting(db, person_id=head, meeting_id=huge, now=now, today=today),
             "pact:": pact.sign(db, rep1, scale_id=huge, today=today, now=now),
             "rs:": reminder_settings.choose_offsets(db, head, huge, (1,), now=now, zone=ZONE),

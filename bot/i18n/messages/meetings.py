@@ -28,6 +28,25 @@ VI: dict[str, str] = {
     "meeting.quorum_ok": "đủ số lượng (≥ 2/3 = {needed})",
     "meeting.quorum_missing": "chưa đủ số lượng (cần ≥ 2/3 = {needed})",
     "meeting.card_absent": "Vắng: {names}",
+    "meeting.card_more": " và {count} đơn vị khác",
+    "meeting.card_count": "{count} đơn vị",
+    "meeting.card_turnout": "🗳 {title}: đã bỏ phiếu <b>{voted}/{voters}</b>",
+    "meeting.card_locked": "⛔ Nhập sai mã, đang phải chờ: {names}",
+    "meeting.card_locked_item": "{person} ({unit}) đến {until}",
+    "meeting.btn.manual": "✍️ Điểm danh hộ / ghi vắng",
+    "meeting.btn.rotate": "🔑 Đổi mã điểm danh",
+    "meeting.btn.prev": "◀ Trang trước",
+    "meeting.btn.next": "Trang sau ▶",
+    "meeting.manual_pick": "Chọn đơn vị để điểm danh hộ (⬜) hoặc ghi vắng (✅) — trang {page}/{pages}:",
+    "meeting.manual_reason_in": "Lý do điểm danh hộ <b>{unit}</b>? Gõ một dòng (ví dụ: đại diện không có điện thoại), hoặc /huy.",
+    "meeting.manual_reason_out": "Lý do ghi <b>{unit}</b> vắng (rời họp)? Gõ một dòng, hoặc /huy.",
+    "meeting.manual_no_reason": "Hãy gõ lý do (một dòng chữ), hoặc /huy.",
+    "meeting.manual_done_in": "✅ Đã điểm danh hộ <b>{unit}</b>; lý do đã ghi vào nhật ký.",
+    "meeting.manual_done_out": "🚪 Đã ghi <b>{unit}</b> vắng; lý do đã ghi vào nhật ký.",
+    "meeting.code_exposed": (
+        "⚠️ Mã điểm danh của {bloc} vừa bị gõ trong một nhóm nên đã được thay ngay. "
+        "Mã mới: <b>{code}</b> — hãy đọc to mã mới."
+    ),
     "meeting.btn.start": "▶ Bắt đầu họp",
     "meeting.btn.refresh": "🔄 Cập nhật",
     "meeting.btn.ballot": "🗳 Mở phiếu",
@@ -36,14 +55,26 @@ VI: dict[str, str] = {
     "meeting.btn.back": "↩ Quay lại",
     "meeting.invite": (
         "📣 <b>{kind}</b> — {bloc} đã bắt đầu.\n🕘 {when} · 📍 {place}\n\n"
-        "Đại diện đơn vị điểm danh bằng lệnh <b>/diemdanh</b> và mã do chủ toạ đọc, ví dụ: /diemdanh 1234"
+        "Đại diện đơn vị nhắn riêng cho bot lệnh <b>/diemdanh</b> và mã do chủ toạ đọc, ví dụ: /diemdanh 123456"
     ),
     "meeting.closed": "Cuộc họp đã kết thúc.",
     "meeting.checkout_pick": "Đơn vị nào rời họp?",
-    "checkin.usage": "Gõ /diemdanh và mã chủ toạ đọc, ví dụ: /diemdanh 1234",
+    "checkin.usage": "Nhắn riêng cho bot: /diemdanh và mã chủ toạ đọc, ví dụ: /diemdanh 123456",
     "checkin.present": "✅ Đã điểm danh: <b>{unit}</b> có mặt. ({present}/{members} đơn vị có mặt)",
     "checkin.already": "Đơn vị <b>{unit}</b> đã điểm danh rồi.",
-    "checkin.bad_code": "Mã điểm danh không đúng. Hãy nghe lại mã chủ toạ đọc.",
+    "checkin.bad_code": "Mã điểm danh không đúng. Hãy nghe lại mã chủ toạ đọc. (Còn {tries} lần thử.)",
+    "checkin.ask_code": "Gõ mã điểm danh (6 chữ số) chủ toạ vừa đọc, hoặc /huy.",
+    "checkin.not_a_code": "Mã điểm danh gồm {digits} chữ số. Gõ lại mã, hoặc /huy.",
+    "checkin.locked": (
+        "⛔ Bạn đã nhập sai mã quá nhiều lần. Hãy chờ đến {until} rồi thử lại "
+        "(chủ toạ thấy việc này trên thẻ cuộc họp)."
+    ),
+    "checkin.other_bloc": "Mã này là của cuộc họp khối khác, không phải khối của bạn. Chưa điểm danh.",
+    "checkin.ended": "Cuộc họp của khối bạn đã kết thúc: mã điểm danh không còn hiệu lực.",
+    "checkin.group_refused": (
+        "⚠️ Không điểm danh trong nhóm: ai trong nhóm cũng đọc được mã. Hãy nhắn riêng cho bot "
+        "/diemdanh rồi gõ mã. Nếu mã vừa gõ là mã đúng, nó đã bị thay; chủ toạ sẽ đọc mã mới."
+    ),
     "checkin.no_meeting": "Khối của bạn không có cuộc họp nào đang diễn ra.",
     "checkin.not_member": "Chỉ đại diện đơn vị thành viên mới điểm danh được.",
     "group.linked": "Nhóm này đã được gắn với <b>{bloc}</b>: thông báo họp và kết quả bỏ phiếu sẽ đăng ở đây.",
@@ -103,6 +134,11 @@ VI: dict[str, str] = {
     "ballot.btn.close": "⏹ Đóng phiếu và kiểm phiếu",
     "ballot.btn.runoff": "🔁 Bỏ phiếu lại giữa các ứng viên hoà",
     "ballot.progress": "🗳 <b>{title}</b>: {voted}/{voters} đơn vị đã bỏ phiếu.",
+    "ballot.progress_final": "🗳 <b>{title}</b>: đã đóng phiếu — {voted}/{voters} đơn vị đã bỏ phiếu.",
+    "ballot.close_confirm": "<b>{title}</b>: {voted}/{voters} đã bỏ phiếu. Đóng phiếu bây giờ?",
+    "ballot.btn.close_yes": "✅ Có, đóng và kiểm phiếu",
+    "ballot.btn.close_no": "↩ Không, để phiếu mở",
+    "ballot.kept_open": "Phiếu <b>{title}</b> vẫn mở: {voted}/{voters} đã bỏ phiếu.",
     # The voter's ballot.
     "vote.ballot": "<b>🗳 Phiếu bầu: {title}</b>\nĐơn vị của bạn: <b>{unit}</b>\n{rules}\n\n{candidates}",
     "vote.absentee": "(Phiếu dành cho đơn vị vắng mặt)",
@@ -230,6 +266,25 @@ EN: dict[str, str] = {
     "meeting.quorum_ok": "quorum reached (≥ 2/3 = {needed})",
     "meeting.quorum_missing": "no quorum yet (needs ≥ 2/3 = {needed})",
     "meeting.card_absent": "Absent: {names}",
+    "meeting.card_more": " and {count} more units",
+    "meeting.card_count": "{count} units",
+    "meeting.card_turnout": "🗳 {title}: voted <b>{voted}/{voters}</b>",
+    "meeting.card_locked": "⛔ Wrong codes, waiting: {names}",
+    "meeting.card_locked_item": "{person} ({unit}) until {until}",
+    "meeting.btn.manual": "✍️ Check a unit in / out",
+    "meeting.btn.rotate": "🔑 New check-in code",
+    "meeting.btn.prev": "◀ Previous",
+    "meeting.btn.next": "Next ▶",
+    "meeting.manual_pick": "Choose a unit to check in (⬜) or out (✅) — page {page}/{pages}:",
+    "meeting.manual_reason_in": "Why is <b>{unit}</b> checked in by hand? One line (e.g. the representative has no phone), or /huy.",
+    "meeting.manual_reason_out": "Why is <b>{unit}</b> recorded absent (left)? One line, or /huy.",
+    "meeting.manual_no_reason": "Type a reason (one line of text), or /huy.",
+    "meeting.manual_done_in": "✅ <b>{unit}</b> checked in by hand; the reason is in the audit log.",
+    "meeting.manual_done_out": "🚪 <b>{unit}</b> recorded absent; the reason is in the audit log.",
+    "meeting.code_exposed": (
+        "⚠️ {bloc}'s check-in code was typed in a group, so it was replaced at once. "
+        "New code: <b>{code}</b> — read the new one out."
+    ),
     "meeting.btn.start": "▶ Start the meeting",
     "meeting.btn.refresh": "🔄 Refresh",
     "meeting.btn.ballot": "🗳 Open a ballot",
@@ -238,14 +293,27 @@ EN: dict[str, str] = {
     "meeting.btn.back": "↩ Back",
     "meeting.invite": (
         "📣 <b>{kind}</b> — {bloc} has started.\n🕘 {when} · 📍 {place}\n\n"
-        "Unit representatives check in with <b>/diemdanh</b> and the code the chair reads out, e.g. /diemdanh 1234"
+        "Unit representatives message the bot privately <b>/diemdanh</b> and the code the chair reads out, e.g. /diemdanh 123456"
     ),
     "meeting.closed": "The meeting has ended.",
     "meeting.checkout_pick": "Which unit is leaving?",
-    "checkin.usage": "Type /diemdanh and the chair's code, e.g. /diemdanh 1234",
+    "checkin.usage": "Message the bot privately: /diemdanh and the chair's code, e.g. /diemdanh 123456",
     "checkin.present": "✅ Checked in: <b>{unit}</b> is present. ({present}/{members} units present)",
     "checkin.already": "<b>{unit}</b> has already checked in.",
-    "checkin.bad_code": "That check-in code is wrong. Listen to the chair again.",
+    "checkin.bad_code": "That check-in code is wrong. Listen to the chair again. ({tries} tries left.)",
+    "checkin.ask_code": "Type the check-in code (6 digits) the chair just read out, or /huy.",
+    "checkin.not_a_code": "A check-in code has {digits} digits. Type it again, or /huy.",
+    "checkin.locked": (
+        "⛔ Too many wrong codes. Wait until {until}, then try again "
+        "(the chair sees this on the meeting's card)."
+    ),
+    "checkin.other_bloc": "That code is for another bloc's meeting, not yours. You are not checked in.",
+    "checkin.ended": "Your bloc's meeting has ended: its check-in code no longer works.",
+    "checkin.group_refused": (
+        "⚠️ No check-in in a group: everyone here can read the code. Message the bot privately "
+        "with /diemdanh and the code. If the code just typed was right, it has been replaced; "
+        "the chair will read out the new one."
+    ),
     "checkin.no_meeting": "Your bloc has no meeting in session.",
     "checkin.not_member": "Only member units' representatives can check in.",
     "group.linked": "This group is now linked to <b>{bloc}</b>: meeting notices and ballot results will be posted here.",
@@ -304,6 +372,11 @@ EN: dict[str, str] = {
     "ballot.btn.close": "⏹ Close and count",
     "ballot.btn.runoff": "🔁 Run-off between the tied candidates",
     "ballot.progress": "🗳 <b>{title}</b>: {voted}/{voters} units have voted.",
+    "ballot.progress_final": "🗳 <b>{title}</b>: closed — {voted}/{voters} units voted.",
+    "ballot.close_confirm": "<b>{title}</b>: {voted}/{voters} have voted. Close the ballot now?",
+    "ballot.btn.close_yes": "✅ Yes, close and count",
+    "ballot.btn.close_no": "↩ No, keep it open",
+    "ballot.kept_open": "<b>{title}</b> stays open: {voted}/{voters} have voted.",
     "vote.ballot": "<b>🗳 Ballot: {title}</b>\nYour unit: <b>{unit}</b>\n{rules}\n\n{candidates}",
     "vote.absentee": "(Absentee ballot)",
     "vote.agree": "Agree",

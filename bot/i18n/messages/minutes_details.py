@@ -23,6 +23,7 @@ VI: dict[str, str] = {
     "details.btn.committee": "🧾 Ban kiểm phiếu",
     "details.btn.clear": "🗑 Xoá ban kiểm phiếu",
     "details.btn.done": "✅ Xong",
+    "details.btn.card": "↩ Thẻ cuộc họp",
     "details.btn.back": "↩ Quay lại",
     "details.ask_place": "📍 Địa điểm họp? Gõ tên (tối đa {limit} ký tự).\nHiện tại: {current}",
     "details.ask_officer.chair": (
@@ -81,6 +82,7 @@ EN: dict[str, str] = {
     "details.btn.committee": "🧾 Counting committee",
     "details.btn.clear": "🗑 Clear the committee",
     "details.btn.done": "✅ Done",
+    "details.btn.card": "↩ Meeting card",
     "details.btn.back": "↩ Back",
     "details.ask_place": "📍 Where is the meeting held? Type it (at most {limit} characters).\nNow: {current}",
     "details.ask_officer.chair": (

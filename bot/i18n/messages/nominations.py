@@ -55,7 +55,8 @@ VI: dict[str, str] = {
     "nom.refused.no_name": "Hồ sơ chưa có họ và tên người (tập thể) được đề nghị.",
     "nom.refused.no_achievements": "Hồ sơ chưa có Tóm tắt thành tích.",
     "nom.refused.no_vote": (
-        "Hồ sơ chưa có kết quả bình xét của trường: gửi Biên bản họp bình xét trước khi gửi hồ sơ."
+        "Hồ sơ chưa có kết quả bình xét của trường: gửi Biên bản họp bình xét, hoặc chọn kết quả "
+        "bình xét trong bot (/binhxet), trước khi gửi hồ sơ."
     ),
     "nom.refused.vote_not_passed": "Cuộc bỏ phiếu đã chọn không cho thấy {name} đạt tỉ lệ cần thiết.",
     "nom.refused.already": "{name} đã được trường đề nghị danh hiệu {title} trong năm học này.",
@@ -147,7 +148,10 @@ EN: dict[str, str] = {
     "nom.refused.not_desk": "This command is for the emulation desk.",
     "nom.refused.no_name": "The nomination has no name.",
     "nom.refused.no_achievements": "The nomination has no summary of achievements.",
-    "nom.refused.no_vote": "The nomination has no vote of the school: send the minutes before sending it.",
+    "nom.refused.no_vote": (
+        "The nomination has no vote of the school: send the minutes, or choose a vote held in the bot "
+        "(/binhxet), before sending it."
+    ),
     "nom.refused.vote_not_passed": "The chosen ballot does not show {name} reaching the threshold.",
     "nom.refused.already": "The school has already nominated {name} for {title} this school year.",
     "nom.refused.no_desk": "No emulation desk receives nominations yet. Please tell the administrator.",
