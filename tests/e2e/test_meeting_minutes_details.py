@@ -118,7 +118,7 @@ async def test_the_chair_describes_the_meeting_and_the_minutes_say_so(
     await press(chair, await chair.expect("Các cuộc họp"), "Họp tổng kết")
     await press(chair, await chair.expect("Họp tổng kết", "chưa bắt đầu"), "Bắt đầu họp")
     card = await chair.expect("Mã điểm danh")
-    code = re.search(r"Mã điểm danh.*: (\d{4})", card.text).group(1)  # type: ignore[union-attr]
+    code = re.search(r"Mã điểm danh.*: (\d{4,8})", card.text).group(1)  # type: ignore[union-attr]
     for persona in reps[:9]:
         rep = await client.person(persona.user_id, persona.first_name, last_name=persona.last_name)
         await rep.send(f"/diemdanh {code}")
@@ -158,6 +158,7 @@ async def test_the_chair_describes_the_meeting_and_the_minutes_say_so(
     await chair.send("/hop")
     await press(chair, await chair.expect("Các cuộc họp"), "Họp tổng kết")
     await press(chair, await chair.expect("Mã điểm danh"), "Đóng phiếu và kiểm phiếu")
+    await press(chair, await chair.expect("đã bỏ phiếu. Đóng phiếu bây giờ?"), "Có, đóng")
     await chair.expect("Kết quả:", title)
 
     # The chair ends the meeting at 16:05.
