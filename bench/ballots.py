@@ -64,6 +64,14 @@ async def one(voters: int) -> dict[str, Any]:
             now=now,
             today=today,
         )
+        await meetings.set_minutes_details(  # a secret ballot opens only with a counting committee
+            db,
+            person_id=ids[head],
+            meeting_id=view.id,
+            now=now,
+            today=today,
+            counting_committee=["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"],
+        )
         await meetings.open_meeting(db, person_id=ids[head], meeting_id=view.id, now=now, today=today)
         async with db.transaction() as session:
             for unit in units:

@@ -105,6 +105,14 @@ async def seed_bloc(db: Database, people: int, now: datetime) -> Bloc:
         now=now,
         today=today,
     )
+    await meetings.set_minutes_details(  # a secret ballot opens only with a counting committee
+        db,
+        person_id=person_ids[head],
+        meeting_id=view.id,
+        now=now,
+        today=today,
+        counting_committee=["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"],
+    )
     await meetings.open_meeting(db, person_id=person_ids[head], meeting_id=view.id, now=now, today=today)
     async with db.transaction() as session:
         for unit in units:

@@ -15,6 +15,7 @@ from handlers import (
     invites,
     joining,
     linking,
+    meeting_details,
     meetings,
     nominations,
     registration,
@@ -37,6 +38,7 @@ def build_router() -> Router:
     reminders.register(router)  # with /caidatnhac (handlers.reminder_settings)
     exports.register(router)
     meetings.register(router)
+    meeting_details.register(router)  # the minutes' place and officers (issue 13)
     voting.register(router)
     nominations.register(router)
     school_vote.register(router)

@@ -164,6 +164,7 @@ def card(
             ),
             (Button(t(lang, "meeting.btn.close"), f"mt:{view.id}:close"),),
         )
+    rows = (*rows, (Button(t(lang, "meeting.btn.details"), f"md:{view.id}"),))  # handlers/meeting_details.py
     # Room for the options where they are written into the text ("12. label" a line).
     budget = max_text - (sum(len(b.label) + 6 for row in rows for b in row) + 40 if numbered else 0)
     locked = [

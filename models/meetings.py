@@ -98,6 +98,10 @@ class Meeting(SQLModel, table=True):
     checkin_code: str | None = Field(default=None, max_length=8)  # read out by the chair
     chair_person_id: int | None = Field(default=None, foreign_key="person.id")
     secretary_person_id: int | None = Field(default=None, foreign_key="person.id")
+    # A chair or secretary with no chat account is typed by name; a name here is what the
+    # minutes print (the chair's person, if any, still gets the chair's notices).
+    chair_name: str = Field(default="", max_length=120)
+    secretary_name: str = Field(default="", max_length=120)
     # For the minutes (seed 000 §II.2.5): the counting committee of the secret ballots, one name a
     # line, and the representative of the department's council when one attends.
     counting_committee: str = Field(default="", sa_type=Text)

@@ -45,6 +45,7 @@ COMMANDS_BY_CAPACITY: dict[str, frozenset[Capacity]] = {
     "diemdanh": frozenset({Capacity.REP}),
     "kiemtra": frozenset(Capacity),
     "nhomkhoi": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
+    "thanhphan": frozenset({Capacity.ADMIN, Capacity.HEAD, Capacity.DEPUTY, Capacity.HEAD_OFFICE}),
     # The timetable and deadline pings (issue 6).
     # The deadlines of one's unit or bloc: an administrator or the desk has none to show.
     "lich": frozenset(
@@ -86,7 +87,7 @@ HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("register", ("dangky", "kyketgiaouoc", "tieuchi")),
     ("score", ("chamdiem", "duyet", "xephang")),
     ("lead", ("tinhhinh", "hanchot", "mohan", "xetthidua", "thongbao", "invite")),
-    ("meet", ("hop", "diemdanh", "kiemtra", "nhomkhoi")),
+    ("meet", ("hop", "diemdanh", "kiemtra", "nhomkhoi", "thanhphan")),
     ("plan", ("lich", "nhacviec", "nhaplich", "caidatnhac")),
     ("export", ("xuat",)),
 )

@@ -776,3 +776,9 @@ def decode_ballot(kind: BallotKind, data: bytes) -> dict[CandidateId, Choice] | 
     if not all(_is_candidate_id(c) for c in body) or len(set(body)) != len(body):
         raise ValueError("selection must list distinct candidates")
     return frozenset(body)
+
+
+def needs_counting_committee(rules: RuleSet) -> bool:
+    """A secret ballot is counted by a Ban kiểm phiếu the meeting names, and the minutes say who
+    (seed 000 §II.2.5's year-end vote; docs/domain.md); a show of hands is counted by the chair."""
+    return rules.secret

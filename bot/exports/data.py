@@ -147,7 +147,9 @@ class MinutesData:
     issuer: Issuer
     meeting_id: int
     kind_title: str  # "Họp tổng kết, bình xét thi đua"
-    starts_at: datetime
+    # The real times: opened (the chair pressed start) and closed; None when that never happened.
+    # The scheduled time is never printed as the start; it dates a meeting that was not held.
+    starts_at: datetime | None
     ends_at: datetime | None
     place: str
     agenda: str
@@ -165,14 +167,23 @@ class MinutesData:
     council_representative: str = ""
     ranking: tuple[RankBar, ...] = ()  # the score ranking the head reports before the vote
     max_total: Decimal = Decimal(0)
+    scheduled_at: datetime | None = None
+    chair_office: str = "Khối trưởng"  # "Khối phó" when the deputy chairs; "" for anyone else
 
     @property
     def quorate(self) -> bool:
         return bool(self.members) and len(self.present) >= self.quorum_needed
 
     @property
+    def dated_at(self) -> datetime:
+        """When the document is dated: the real start, else the time it was planned for."""
+        when = self.starts_at or self.scheduled_at
+        assert when is not None, "minutes need a start or a scheduled time"
+        return when
+
+    @property
     def held_on(self) -> date:
-        return self.starts_at.date()
+        return self.dated_at.date()
 
 
 # ------------------------------------------------------------------ nominees and the proposal

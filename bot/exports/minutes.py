@@ -204,7 +204,7 @@ def _annex(doc: DocumentType, data: MinutesData) -> None:
 
 def render(data: MinutesData) -> bytes:
     issuer = data.issuer
-    doc = new_document(f"Biên bản {data.kind_title} — {issuer.bloc_name}", data.starts_at)
+    doc = new_document(f"Biên bản {data.kind_title} — {issuer.bloc_name}", data.dated_at)
     header_block(
         doc,
         Heading(
@@ -219,16 +219,19 @@ def render(data: MinutesData) -> bytes:
     paragraph(doc, f"{data.kind_title} năm học {issuer.school_year}", bold=True, align=CENTER, space_after=0)
     short_rule(doc, 5.0, 16.5)
     start = data.starts_at
-    paragraph(
-        doc,
-        f"Thời gian: vào lúc {start:%H} giờ {start:%M} phút, {spelled_date(start.date())}.",
-        indent_first=True,
-        space_before=12,
+    # The real start (when the chair opened the meeting), never the time it was planned for.
+    when = (
+        f"vào lúc {start:%H} giờ {start:%M} phút, {spelled_date(start.date())}"
+        if start is not None
+        else f"vào lúc …… giờ …… phút, {spelled_date(data.held_on)}"
     )
-    paragraph(doc, f"Địa điểm: {data.place}.", indent_first=True)
+    paragraph(doc, f"Thời gian: {when}.", indent_first=True, space_before=12)
+    paragraph(doc, f"Địa điểm: {data.place or '……………………………………'}.", indent_first=True)
     paragraph(doc, "I. THÀNH PHẦN", bold=True, keep_next=True)
-    chair = f"Chủ trì: {data.chair}" + (
-        f", {leader_title(data.chair_unit)}, Khối trưởng" if data.chair_unit else ""
+    chair = f"Chủ trì: {data.chair or '……………………………………'}" + (
+        f", {leader_title(data.chair_unit)}" + (f", {data.chair_office}" if data.chair_office else "")
+        if data.chair_unit
+        else ""
     )
     paragraph(doc, chair + ".", indent_first=True)
     paragraph(doc, f"Thư ký: {data.secretary or '……………………………………'}.", indent_first=True)
@@ -286,12 +289,13 @@ def render(data: MinutesData) -> bytes:
         ballot_paragraphs(doc, number, ballot, bool(data.counting_committee))
     paragraph(doc, "IV. THÔNG QUA BIÊN BẢN", bold=True, keep_next=True)
     end = data.ends_at
-    closing_at = (
-        f"Cuộc họp kết thúc vào lúc {end:%H} giờ {end:%M} phút"
-        + (" cùng ngày" if end.date() == start.date() else f", ngày {dmy(end)}")
-        if end is not None
-        else "Cuộc họp kết thúc"
-    )
+    if end is None:
+        closing_at = "Cuộc họp kết thúc vào lúc …… giờ …… phút"
+    else:
+        same_day = start is not None and end.date() == start.date()
+        closing_at = f"Cuộc họp kết thúc vào lúc {end:%H} giờ {end:%M} phút" + (
+            " cùng ngày" if same_day else f", ngày {dmy(end)}"
+        )
     paragraph(
         doc,
         f"Biên bản đã được thư ký đọc lại trước cuộc họp; đại diện {len(data.present)}/{len(data.members)} "
@@ -302,7 +306,7 @@ def render(data: MinutesData) -> bytes:
     paragraph(doc, f"{closing_at}./.", indent_first=True, keep_next=True)
     closing(doc, [Signer("THƯ KÝ", data.secretary), Signer("CHỦ TRÌ", data.chair)])
     _annex(doc, data)
-    return to_bytes(doc, data.starts_at)
+    return to_bytes(doc, data.dated_at)
 
 
 def soffice() -> str | None:

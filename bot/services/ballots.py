@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import ballot_crypto
 from bot.chat import Screen
 from bot.db import Database
-from bot.services import audit, eligibility, outbox, people
+from bot.services import audit, eligibility, minutes_details, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MemberUnit, Recipient, members_of, representatives
 from models.ballot_state import MAX_CANDIDATES, MAX_LABEL, MAX_TITLE
@@ -621,6 +621,8 @@ async def open_poll(
             raise OpenRefusal(
                 "candidate_barred", count=len(late), units=names if len(names) <= 70 else names[:69] + "…"
             )
+        if minutes_details.committee_missing(meeting, rules):
+            raise OpenRefusal("no_counting_committee")
         keys = ballot_crypto.generate_poll_keys(master_key, poll_id)
         poll.public_key, poll.sealed_private_key = keys.public_key, keys.encrypted_private_key
         if closes_at is None and poll.duration_minutes:

@@ -614,12 +614,17 @@ async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id:
                 )
             )
         )
+        first_check_in = (
+            await session.exec(
+                select(func.min(Attendance.checked_in_at)).where(Attendance.meeting_id == meeting_id)
+            )
+        ).first()
         chair = await session.get(Person, meeting.chair_person_id) if meeting.chair_person_id else None
         secretary = (
             await session.get(Person, meeting.secretary_person_id) if meeting.secretary_person_id else None
         )
         chair_unit = ""
-        if chair is not None:
+        if chair is not None and not meeting.chair_name:
             role = (
                 await session.exec(
                     select(Unit.name)
@@ -632,6 +637,16 @@ async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id:
                 )
             ).first()
             chair_unit = role or ""
+        # The chair's office in the bloc, by their unit's place in it (the deputy may chair).
+        offices = {Position.HEAD.value: "Khối trưởng", Position.DEPUTY.value: "Khối phó"}
+        chair_office = next(
+            (
+                offices.get(str(position), "")
+                for _, name, position in members
+                if name == chair_unit and chair_unit
+            ),
+            "",
+        )
         ballots = await closed_ballots(session, meeting_id, context.zone)
         representatives = {
             unit_name: person_name
@@ -643,8 +658,10 @@ async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id:
             )
         }
         ranking, max_total = await _ranking(session, Scope(meeting.bloc_id, meeting.school_year_id), members)
-    starts = _local(meeting.starts_at, context.zone)
-    assert starts is not None
+    # The minutes run from when the chair opened the meeting to when they closed it. A check-in
+    # needs the code shown at opening, so none comes earlier; the first one stands in only for
+    # a meeting recorded without an opening time (imported or older data).
+    starts = _local(meeting.opened_at or first_check_in, context.zone)
     ends = _local(meeting.closed_at, context.zone)
     names = [name for _, name, _ in members]
     return MinutesData(
@@ -653,11 +670,13 @@ async def minutes_data(db: Database, scope: Scope, context: Context, meeting_id:
         kind_title=t("vi", f"meeting.kind.{MeetingKind(meeting.kind).value}"),
         starts_at=starts,
         ends_at=ends,
+        scheduled_at=_local(meeting.starts_at, context.zone),
         place=meeting.place,
         agenda=meeting.agenda,
-        chair=chair.full_name if chair else "",
+        chair=meeting.chair_name or (chair.full_name if chair else ""),
         chair_unit=chair_unit,
-        secretary=secretary.full_name if secretary else "",
+        chair_office=chair_office,
+        secretary=meeting.secretary_name or (secretary.full_name if secretary else ""),
         members=tuple(names),
         present=tuple(name for unit_id, name, _ in members if unit_id in present_ids),
         absent=tuple(name for unit_id, name, _ in members if unit_id not in present_ids),

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 import pytest
+from sqlmodel import select
 
 from bot import ballot_crypto
 from bot.db import Database
 from bot.services import ballots, meetings
 from bot.services.ballots import Purpose
 from bot.services.demo import Persona, load_demo, load_demo_progress
-from models.meetings import MeetingKind
+from models.meetings import Meeting, MeetingKind
 from tests.auxil.clock import Clock
 from tests.auxil.people import pid
 
 MASTER = ballot_crypto.parse_master_key(ballot_crypto.new_master_key())
+COUNTING_COMMITTEE = ["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"]
 
 
 class Bloc2:
@@ -39,6 +44,14 @@ class Bloc2:
             today=now.date(),
         )
         self.meeting_id = view.id
+        await meetings.set_minutes_details(  # a secret ballot opens only with a counting committee
+            self.db,
+            person_id=await pid(self.db, self.head),
+            meeting_id=view.id,
+            now=now,
+            today=now.date(),
+            counting_committee=COUNTING_COMMITTEE,
+        )
         view = await meetings.open_meeting(
             self.db, person_id=await pid(self.db, self.head), meeting_id=view.id, now=now, today=now.date()
         )
@@ -80,3 +93,20 @@ async def bloc2(db: Database, clock: Clock) -> Bloc2:
     _, personas = await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
     assert await load_demo_progress(db, bloc_number=2, now=clock()) == 13  # registered and signed: eligible
     return Bloc2(db, clock, personas)
+
+
+async def name_counting_committee(db: Database, clock: Clock | Callable[[], datetime]) -> None:
+    """Every meeting still without a counting committee gets one from its chair, as the chair
+    does with /thanhphan before a secret ballot (which does not open without one, issue 13)."""
+    async with db.session() as session:
+        bare = list(await session.exec(select(Meeting).where(Meeting.counting_committee == "")))
+    for meeting in bare:
+        assert meeting.id is not None and meeting.chair_person_id is not None
+        await meetings.set_minutes_details(
+            db,
+            person_id=meeting.chair_person_id,
+            meeting_id=meeting.id,
+            now=clock(),
+            today=clock().date(),
+            counting_committee=COUNTING_COMMITTEE,
+        )

@@ -83,8 +83,17 @@ async def build(db: Database, clock: Clock) -> Dossier:
         now=now,
         today=today,
     )
+    await meetings.set_minutes_details(  # a secret ballot opens only with a counting committee
+        db,
+        person_id=await pid(db, head_tg),
+        meeting_id=meeting.id,
+        now=now,
+        today=today,
+        counting_committee=["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"],
+    )
+    # Opened when it was planned: the minutes run from the opening (issue 13).
     opened = await meetings.open_meeting(
-        db, person_id=await pid(db, head_tg), meeting_id=meeting.id, now=now, today=today
+        db, person_id=await pid(db, head_tg), meeting_id=meeting.id, now=meeting.starts_at, today=today
     )
     for rep in reps_tg[:10]:
         await meetings.check_in(

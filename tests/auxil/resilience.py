@@ -26,6 +26,7 @@ from models.meetings import Attendance, MeetingKind, Participation, SealedBallot
 from models.organisation import Person, PersonRole, RoleKind, Unit
 from models.school_year import school_year_of
 from models.vote_rules import Purpose
+from tests.auxil.ballots import name_counting_committee
 from tests.auxil.process import ROOT
 
 CODE = re.compile(r"\b([0-9A-F]{5}-[0-9A-F]{5})\b")
@@ -112,6 +113,7 @@ async def open_election(
     """An election with `candidates` units on the ballot; the ballots go into the outbox."""
     from handlers.voting import outbox_ballot
 
+    await name_counting_committee(db, lambda: now)  # a secret ballot opens only with one
     draft = await ballots.create_draft(
         db,
         person_id=bloc.person_ids[bloc.head],

@@ -104,6 +104,14 @@ async def _open_deputy_election(
         now=now,
         today=today,
     )
+    await meetings.set_minutes_details(  # a secret ballot opens only with a counting committee
+        db,
+        person_id=await pid(db, head),
+        meeting_id=view.id,
+        now=now,
+        today=today,
+        counting_committee=["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"],
+    )
     view = await meetings.open_meeting(
         db, person_id=await pid(db, head), meeting_id=view.id, now=now, today=today
     )

@@ -81,6 +81,14 @@ async def test_votes_survive_a_killed_bot(
         now=now,
         today=today,
     )
+    await meetings.set_minutes_details(  # a secret ballot opens only with a counting committee
+        db,
+        person_id=await pid(db, head),
+        meeting_id=view.id,
+        now=now,
+        today=today,
+        counting_committee=["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"],
+    )
     view = await meetings.open_meeting(
         db, person_id=await pid(db, head), meeting_id=view.id, now=now, today=today
     )

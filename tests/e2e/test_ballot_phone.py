@@ -17,6 +17,7 @@ from bot.services.demo import Persona, load_demo_progress
 from models.channels import Channel, ChannelAccount
 from models.meetings import MeetingKind, Poll
 from tests.auxil.ballot_screens import answer_lines, check_fits_telegram, tap
+from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot
 from tests.auxil.clock import Clock
 from tests.auxil.people import pid
@@ -75,6 +76,7 @@ async def meeting_of_ten(db: Database, demo: Demo, clock: Clock) -> tuple[list[P
         today=today,
     )
     view = await meetings.open_meeting(db, person_id=head, meeting_id=view.id, now=now, today=today)
+    await name_counting_committee(db, lambda: now)  # a secret ballot opens only with one
     for rep in reps[:10]:
         await meetings.check_in(
             db, person_id=await pid(db, rep.user_id), code=view.checkin_code or "", now=now, today=today

@@ -24,6 +24,7 @@ from bot.sandbox.server import SandboxServer
 from bot.services import ballots, meetings
 from models.meetings import MeetingKind
 from models.vote_rules import Purpose
+from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot, make_settings
 from tests.auxil.clock import Clock
 from tests.auxil.people import pid
@@ -255,6 +256,7 @@ async def test_a_replayed_update_changes_nothing(
     # A cast.
     from handlers.voting import outbox_ballot
 
+    await name_counting_committee(db, lambda: now)  # a secret ballot opens only with one
     draft = await ballots.create_draft(
         db,
         person_id=head_id,

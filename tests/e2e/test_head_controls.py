@@ -31,6 +31,7 @@ from models.registration import (
     SheetStatus,
     TaskDeadline,
 )
+from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 from tests.auxil.scale_chat import SCALE_ROWS, at_vn, pasted
@@ -328,6 +329,7 @@ async def test_marked_units_are_not_offered_on_the_year_end_ballot_and_the_head_
     await press(head, draft, f"⬜ {units[12]}")
     draft = await head.next_message()
     assert f"✅ {units[12]}" in draft.button_texts and f"• {dropped} — không xét: {party}" in draft.text
+    await name_counting_committee(db, clock)  # secret ballots need one (issue 13)
     await press(head, draft, "🗳 Mở phiếu")
     await head.expect("Đã mở phiếu", "10 đơn vị được bỏ phiếu")
 

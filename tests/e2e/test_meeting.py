@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from bot.services.demo import load_demo_progress
 from tests.auxil.ballot_screens import answer_lines
+from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 
@@ -25,8 +26,8 @@ GROUP = -1002
 
 
 class Meeting:
-    def __init__(self, client: SandboxClient, demo: Demo) -> None:
-        self.client = client
+    def __init__(self, client: SandboxClient, demo: Demo, db: Database, clock: Clock) -> None:
+        self.client, self.db, self.clock = client, db, clock
         self.reps = [p for p in demo.personas if p.group == "Khối thi đua số 2"]
         self.units = [p.label.split(" — ")[-1] for p in self.reps]
         self.people: list[Person] = []
@@ -86,6 +87,7 @@ class Meeting:
     async def open_ballot(
         self, purpose_fragment: str, card: BotMessage, drop: list[str] | None = None
     ) -> BotMessage:
+        await name_counting_committee(self.db, self.clock)  # secret ballots need one (issue 13)
         await self.press(self.chair, card, "Mở phiếu")
         menu = await self.chair.expect("Mở phiếu nào?")
         await self.press(self.chair, menu, purpose_fragment)
@@ -114,7 +116,7 @@ class Meeting:
 @pytest.fixture
 async def meeting(bot: RunningBot, client: SandboxClient, demo: Demo, db: Database, clock: Clock) -> Meeting:
     await load_demo_progress(db, bloc_number=2, now=clock())  # every unit registered and signed the pact
-    played = Meeting(client, demo)
+    played = Meeting(client, demo, db, clock)
     await played.setup()
     return played
 
@@ -249,6 +251,7 @@ async def test_forged_and_stale_ballot_presses_change_nothing(meeting: Meeting) 
     for person in people[8:10]:
         await person.send(f"/diemdanh {code}")
         await person.expect("Đã điểm danh")
+    await name_counting_committee(meeting.db, meeting.clock)  # secret ballots need one (issue 13)
     await meeting.press(chair, draft, "🗳 Mở phiếu")
     print("ANSWER", await chair.callback_answer())
     await chair.expect("Đã mở phiếu")

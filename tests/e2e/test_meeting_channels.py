@@ -27,6 +27,7 @@ from bot.services.demo import Persona, load_demo_progress
 from models.channels import Channel, ChannelAccount
 from models.meetings import Participation, Poll, SealedBallot
 from tests.auxil.ballot_screens import answer_lines
+from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 from tests.auxil.people import pid
@@ -83,6 +84,7 @@ class Room:
         return await self.chair.expect("Mã điểm danh")
 
     async def open_ballot(self, purpose: str) -> Any:
+        await name_counting_committee(self.db, Clock())  # secret ballots need one (issue 13)
         card = await self.card()
         await press(self.chair, card, "Mở phiếu")
         await press(self.chair, await self.chair.expect("Mở phiếu nào?"), purpose)

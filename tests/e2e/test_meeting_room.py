@@ -20,6 +20,7 @@ from bot.services import meetings
 from bot.services.demo import load_demo_progress
 from models.meetings import AuditEntry, CheckinAttempt, MeetingKind, Poll, PollStatus
 from models.organisation import Unit
+from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
 from tests.auxil.meeting_room import Room, code_on, grow_bloc, on, press
@@ -212,6 +213,7 @@ async def test_the_card_shows_turnout_and_closing_asks_first_and_the_group_line_
     await room.check_in(room.people, code)
     card = await room.card("Có mặt 9/13", "đủ số lượng")
 
+    await name_counting_committee(db, clock)  # secret ballots need one (issue 13)
     await press(room.chair, card, "Mở phiếu")
     await press(room.chair, await room.chair.expect("Mở phiếu nào?"), "Bầu Khối phó")
     await press(room.chair, await room.chair.expect("bản nháp"), "🗳 Mở phiếu")

@@ -112,6 +112,14 @@ async def test_two_bots_send_each_ballot_once_and_close_the_poll_once(
         now=now,
         today=today,
     )
+    await meetings.set_minutes_details(  # a secret ballot opens only with a counting committee
+        shared,
+        person_id=await pid(shared, head.user_id),
+        meeting_id=meeting.id,
+        now=now,
+        today=today,
+        counting_committee=["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"],
+    )
     meeting = await meetings.open_meeting(
         shared, person_id=await pid(shared, head.user_id), meeting_id=meeting.id, now=now, today=today
     )
@@ -192,6 +200,14 @@ async def test_two_bots_opening_and_closing_one_poll_at_once_take_turns(
         agenda="",
         now=now,
         today=today,
+    )
+    await meetings.set_minutes_details(  # a secret ballot opens only with a counting committee
+        shared,
+        person_id=head,
+        meeting_id=meeting.id,
+        now=now,
+        today=today,
+        counting_committee=["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"],
     )
     meeting = await meetings.open_meeting(shared, person_id=head, meeting_id=meeting.id, now=now, today=today)
     for rep in reps[:10]:

@@ -128,7 +128,7 @@ async def year_end(db: Database, clock: Clock) -> YearEnd:
         council_representative=COUNCIL,
     )
     opened = await meetings.open_meeting(
-        db, person_id=await pid(db, head_tg), meeting_id=meeting.id, now=now, today=today
+        db, person_id=await pid(db, head_tg), meeting_id=meeting.id, now=meeting.starts_at, today=today
     )
     present = reps[:10]
     for rep in present:
