@@ -258,6 +258,7 @@ async def cast(turn: Turn, voter: VoterBallot, state: str) -> None:
         person_id=turn.person_id,
         ballot=decode(voter, state),
         now=turn.deps.clock(),
+        voter=voter,  # read by this press already: not read again
     )
     if result.status is CastStatus.RECORDED and result.tracker:
         # Only now, after the commit, does the voter hear "recorded".
