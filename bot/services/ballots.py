@@ -175,22 +175,25 @@ async def _locked_poll(session: AsyncSession, poll_id: int) -> Poll | None:
 _open_views: dict[tuple[str, Any], tuple[int, tuple[CandidateView, ...], int]] = {}
 
 
+@cache
+def _open_counts_query() -> Any:
+    """An open poll's changing parts (how many voted, the bloc's group): built once."""
+    return select(  # type: ignore[call-overload]
+        select(func.count())
+        .select_from(Participation)
+        .where(col(Participation.poll_id) == bindparam("poll_id"))
+        .scalar_subquery(),
+        select(BlocChat.chat_id).where(col(BlocChat.bloc_id) == bindparam("bloc_id")).scalar_subquery(),
+    )
+
+
 async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
     assert poll.id is not None
     frozen = _open_views.get((poll.ref, poll.public_key)) if poll.status == PollStatus.OPEN else None
     if frozen is not None:
         bloc_id, candidates, voters = frozen
-        voted, chat_id = (
-            await session.exec(
-                select(
-                    select(func.count())
-                    .select_from(Participation)
-                    .where(Participation.poll_id == poll.id)
-                    .scalar_subquery(),
-                    select(BlocChat.chat_id).where(BlocChat.bloc_id == bloc_id).scalar_subquery(),
-                )
-            )
-        ).one()
+        params = {"poll_id": poll.id, "bloc_id": bloc_id}
+        voted, chat_id = (await session.exec(_open_counts_query(), params=params)).one()
         return _view(poll, bloc_id, candidates, (), int(voters), int(voted), chat_id)
     found = (
         await session.exec(
@@ -727,37 +730,42 @@ class _Standing:
     own_position: int | None
 
 
+@cache
+def _standing_query() -> Any:
+    """`_standing`'s one query, built once (building it cost more than running it)."""
+    from models.organisation import Unit
+
+    # sqlmodel types select() for up to four columns; this one reads five in one round trip.
+    return (
+        select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)  # type: ignore[call-overload]
+        .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
+        .join(Unit, col(Unit.id) == PollVoter.unit_id)
+        .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
+        .outerjoin(
+            Participation,
+            (col(Participation.poll_id) == Poll.id) & (col(Participation.unit_id) == Unit.id),
+        )
+        .outerjoin(
+            PollCandidate,
+            (col(PollCandidate.poll_id) == Poll.id) & (col(PollCandidate.unit_id) == Unit.id),
+        )
+        .where(
+            col(Poll.ref) == bindparam("ref"),
+            col(PersonRole.person_id) == bindparam("person_id"),
+            col(PersonRole.kind) == RoleKind.REP,
+            col(PersonRole.revoked_at).is_(None),
+        )
+        .order_by(col(Unit.id))
+        .limit(1)
+    )
+
+
 async def _standing(session: AsyncSession, poll_ref: str, person_id: int) -> _Standing | None:
     """The poll, the unit this person votes for in it (one they represent on the entitled list,
     the lowest id as _voter_unit), whether that unit has voted, and its own place on the ballot:
     one round trip. None when any of it is missing (then the slower reads say which)."""
-    from models.organisation import Unit
 
-    row = (
-        await session.exec(
-            # sqlmodel types select() for up to four columns; this one reads five in one round trip.
-            select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)  # type: ignore[call-overload]
-            .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
-            .join(Unit, col(Unit.id) == PollVoter.unit_id)
-            .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
-            .outerjoin(
-                Participation,
-                (col(Participation.poll_id) == Poll.id) & (col(Participation.unit_id) == Unit.id),
-            )
-            .outerjoin(
-                PollCandidate,
-                (col(PollCandidate.poll_id) == Poll.id) & (col(PollCandidate.unit_id) == Unit.id),
-            )
-            .where(
-                Poll.ref == poll_ref,
-                PersonRole.person_id == person_id,
-                PersonRole.kind == RoleKind.REP,
-                col(PersonRole.revoked_at).is_(None),
-            )
-            .order_by(col(Unit.id))
-            .limit(1)
-        )
-    ).first()
+    row = (await session.exec(_standing_query(), params={"ref": poll_ref, "person_id": person_id})).first()
     if row is None:
         return None
     poll, unit_id, unit_name, participation, own = row
