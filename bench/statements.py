@@ -13,6 +13,7 @@ import json
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ class Tally:
 
     def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if self.on:
-            word = statement.lstrip().split(None, 1)[0].upper()
+            text = statement.lstrip().upper()
+            word = "BEGIN IMMEDIATE" if text.startswith("BEGIN IMMEDIATE") else text.split(None, 1)[0]
             self.words[word] += 1
             self.statements.append(" ".join(statement.split())[:160])
 
@@ -58,7 +60,36 @@ class Tally:
         return dict(sorted(self.words.items()))
 
 
+@dataclass
+class Measured:
+    """Each update's statement counts and texts, and the sandbox that saw the bot's answers."""
+
+    counts: dict[str, dict[str, int]]
+    statements: dict[str, list[str]]
+    sandbox: Any
+    voter: int  # the Telegram id of the voter who sent /whoami, pressed and cast
+    poll_id: int
+
+
 async def measure(backend: str, *, show: bool = False) -> dict[str, dict[str, int]]:
+    with tempfile.TemporaryDirectory(prefix="thidua-statements-") as folder:
+        async with harness.database_url(backend, Path(folder)) as url:
+            db = Database(url)
+            try:
+                await db.migrate()
+                measured = await measure_on(db, Path(folder))
+            finally:
+                await db.dispose()
+    if show:
+        for name, statements in measured.statements.items():
+            print(f"--- {name}", *statements, sep="\n  ")
+    return measured.counts
+
+
+async def measure_on(db: Database, folder: Path) -> Measured:
+    """On a migrated, empty database: a bloc of VOTERS units at its open meeting, an election
+    sent to every voter; then one voter's /whoami (twice: the first warms the caches), a press
+    that redraws the ballot, and the cast, each update's statements counted apart."""
     from bot.app import build_application
     from bot.channels.telegram import TelegramDeliverer
     from bot.delivery import deliver_due
@@ -74,70 +105,64 @@ async def measure(backend: str, *, show: bool = False) -> dict[str, dict[str, in
 
     now = datetime.now(UTC)
     out: dict[str, dict[str, int]] = {}
-    with tempfile.TemporaryDirectory(prefix="thidua-statements-") as folder:
-        async with harness.database_url(backend, Path(folder)) as url:
-            db = Database(url)
-            try:
-                await db.migrate()
-                bloc = await seed_bloc(db, VOTERS, now)
-                sandbox = Sandbox(limits=Limits(enabled=False))
-                for index, user_id in enumerate(bloc.voters):
-                    sandbox.add_user(user_id, f"Thử {index}", last_name="Người")
-                settings = Settings(
-                    _env_file=None,  # type: ignore[call-arg]
-                    database_url=db.url,
-                    ballot_master_key=MASTER_KEY_TEXT,
-                    file_store_dir=Path(folder) / "files",
-                )
-                deps = Deps(settings=settings, db=db, master_key=MASTER_KEY, clock=lambda: now)
-                application = build_application(
-                    deps, token=sandbox.token, request=SandboxRequest(sandbox), rate_limiter=False
-                )
-                async with application:
-                    deps.channels[Channel.TELEGRAM] = TelegramDeliverer(application.bot)
-                    draft = await ballots.create_draft(
-                        db,
-                        person_id=bloc.person_ids[bloc.head],
-                        meeting_id=bloc.meeting_id,
-                        purpose=Purpose.ELECT_HEAD,
-                        title="Khối trưởng",
-                        now=now,
-                        candidate_unit_ids=bloc.unit_ids[1:3],
-                    )
-                    opened = await ballots.open_poll(
-                        db,
-                        person_id=bloc.person_ids[bloc.head],
-                        poll_id=draft.id,
-                        master_key=MASTER_KEY,
-                        now=now,
-                        ballot_screen=outbox_ballot,
-                    )
-                    while await deliver_due(deps, worker="statements"):
-                        pass
-                    tally = Tally(db)
+    texts: dict[str, list[str]] = {}
+    bloc = await seed_bloc(db, VOTERS, now)
+    sandbox = Sandbox(limits=Limits(enabled=False))
+    for index, user_id in enumerate(bloc.voters):
+        sandbox.add_user(user_id, f"Thử {index}", last_name="Người")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=db.url,
+        ballot_master_key=MASTER_KEY_TEXT,
+        file_store_dir=folder / "files",
+    )
+    deps = Deps(settings=settings, db=db, master_key=MASTER_KEY, clock=lambda: now)
+    application = build_application(
+        deps, token=sandbox.token, request=SandboxRequest(sandbox), rate_limiter=False
+    )
+    async with application:
+        deps.channels[Channel.TELEGRAM] = TelegramDeliverer(application.bot)
+        draft = await ballots.create_draft(
+            db,
+            person_id=bloc.person_ids[bloc.head],
+            meeting_id=bloc.meeting_id,
+            purpose=Purpose.ELECT_HEAD,
+            title="Khối trưởng",
+            now=now,
+            candidate_unit_ids=bloc.unit_ids[1:3],
+        )
+        opened = await ballots.open_poll(
+            db,
+            person_id=bloc.person_ids[bloc.head],
+            poll_id=draft.id,
+            master_key=MASTER_KEY,
+            now=now,
+            ballot_screen=outbox_ballot,
+        )
+        while await deliver_due(deps, worker="statements"):
+            pass
+        tally = Tally(db)
 
-                    async def one(name: str, raw: dict[str, Any]) -> None:
-                        update = Update.de_json(raw, application.bot)
-                        tally.start()
-                        await application.process_update(update)
-                        out[name] = tally.stop()
-                        if show:
-                            print(f"--- {name}", *tally.statements, sep="\n  ")
+        async def one(name: str, raw: dict[str, Any]) -> None:
+            update = Update.de_json(raw, application.bot)
+            tally.start()
+            await application.process_update(update)
+            out[name] = tally.stop()
+            texts[name] = list(tally.statements)
 
-                    voter = bloc.voters[-1]  # not on the ballot: its first candidate is a choice
-                    ref = opened.poll.ref
-                    for round_ in ("first", "again"):  # the first /whoami warms the caches
-                        await sandbox.user_sends(voter, "/whoami")
-                        await one(f"whoami_{round_}", sandbox.updates.pop())
-                    message_id = _ballot_message(sandbox, voter, ref)
-                    await sandbox.user_presses(voter, message_id, data=f"v:{ref}:r:{DIGITS[0]}", forge=True)
-                    await one("ballot_press", sandbox.updates.pop())
-                    await sandbox.user_presses(voter, message_id, data=f"v:{ref}:x:{DIGITS[0]}", forge=True)
-                    await one("cast", sandbox.updates.pop())
-                    out.pop("whoami_first")
-            finally:
-                await db.dispose()
-    return out
+        voter = bloc.voters[-1]  # not on the ballot: its first candidate is a choice
+        ref = opened.poll.ref
+        for round_ in ("first", "again"):  # the first /whoami warms the caches
+            await sandbox.user_sends(voter, "/whoami")
+            await one(f"whoami_{round_}", sandbox.updates.pop())
+        message_id = _ballot_message(sandbox, voter, ref)
+        await sandbox.user_presses(voter, message_id, data=f"v:{ref}:r:{DIGITS[0]}", forge=True)
+        await one("ballot_press", sandbox.updates.pop())
+        await sandbox.user_presses(voter, message_id, data=f"v:{ref}:x:{DIGITS[0]}", forge=True)
+        await one("cast", sandbox.updates.pop())
+    out.pop("whoami_first")
+    texts.pop("whoami_first")
+    return Measured(out, texts, sandbox, voter, opened.poll.id)
 
 
 def _ballot_message(sandbox: Any, chat_id: int, ref: str) -> int:
