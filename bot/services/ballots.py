@@ -19,9 +19,9 @@ from fractions import Fraction
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, insert, or_
+from sqlalchemy import Integer, String, Table, bindparam, insert, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
+from sqlmodel import SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ballot_crypto
@@ -178,7 +178,7 @@ _open_views: dict[tuple[str, Any], tuple[int, tuple[CandidateView, ...], int]] =
 @cache
 def _open_counts_query() -> Any:
     """An open poll's changing parts (how many voted, the bloc's group): built once."""
-    return select(  # type: ignore[call-overload]
+    return select(
         select(func.count())
         .select_from(Participation)
         .where(col(Participation.poll_id) == bindparam("poll_id"))
@@ -908,14 +908,14 @@ async def cast(
     try:
         async with db.transaction() as session:
             # Closed (by the chair or its deadline) since the read: nothing is written.
-            who = await session.exec(  # type: ignore[call-overload]
+            who = await session.exec(
                 _participation_if_open(),
                 params={"id": random_id(), "poll_id": poll_id, "unit_id": casting.unit_id, "now": now},
             )
             if who.rowcount != 1:
                 return CastResult(CastStatus.CLOSED)
-            await session.exec(  # type: ignore[call-overload]
-                insert(SealedBallot.__table__).values(  # type: ignore[arg-type]
+            await session.exec(
+                insert(_table(SealedBallot)).values(
                     id=random_id(), poll_id=poll_id, sealed=sealed, tracker=tracker
                 )
             )
@@ -930,6 +930,11 @@ async def cast(
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)
     return CastResult(CastStatus.RECORDED, tracker=tracker, unit_name=casting.unit_name)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """A model's table, for the core statements of a cast (no ORM bookkeeping per row)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
 
 
 @cache
@@ -948,7 +953,7 @@ def _participation_if_open() -> Any:
         .exists()
     )
     # The table's own insert, not the ORM's: the row is written as is, no ORM bookkeeping.
-    return insert(Participation.__table__).from_select(  # type: ignore[arg-type]
+    return insert(_table(Participation)).from_select(
         ["id", "poll_id", "unit_id"],
         select(
             bindparam("id", type_=String),
