@@ -81,14 +81,17 @@ async def run(settings: Settings) -> None:
     telegram: tuple[str, str | None] | None = None  # token, Bot API root
     zalo: tuple[str, str | None] | None = None
     if settings.sandbox_mode:
-        from bot.sandbox.core import Sandbox
-        from bot.sandbox.server import SandboxServer
-        from bot.services.demo import load_demo, load_demo_progress
+        from bot.sandbox.tokens import TELEGRAM_TOKEN, ZALO_TOKEN
 
-        sandbox = Sandbox()
         if settings.sandbox_url:
+            # Another process runs the sandbox: its tokens are all this one needs of it.
             base_url = settings.sandbox_url.rstrip("/")
         else:
+            from bot.sandbox.core import Sandbox
+            from bot.sandbox.server import SandboxServer
+            from bot.services.demo import load_demo, load_demo_progress
+
+            sandbox = Sandbox(token=TELEGRAM_TOKEN, zalo_token=ZALO_TOKEN)
             server = SandboxServer(sandbox, settings.sandbox_host, settings.sandbox_port)
             try:
                 base_url = await server.start()
@@ -111,8 +114,8 @@ async def run(settings: Settings) -> None:
                 sandbox.add_group(-1002, "Khối thi đua số 2", bloc2)
                 for line in report.lines("vi"):
                     log.info("demo: %s", line)
-        telegram = (sandbox.token, base_url)
-        zalo = (sandbox.zalo.token, f"{base_url}/zalo")
+        telegram = (TELEGRAM_TOKEN, base_url)
+        zalo = (ZALO_TOKEN, f"{base_url}/zalo")
     else:
         if settings.telegram_bot_token is not None and settings.telegram_enabled:
             # None is api.telegram.org; TELEGRAM_API_URL names a self-hosted Bot API server, or the

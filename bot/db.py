@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 READ_ONLY = "thidua_read_only"
+
+
+@dataclass
+class _SharedRead:
+    """A read session lent to every `Database.session()` of one task for a short stretch."""
+
+    db: Database
+    session: AsyncSession | None
+    task: asyncio.Task[Any] | None
+
+
+_SHARED_READ: ContextVar[_SharedRead | None] = ContextVar("shared_read", default=None)
 _HOLDING_WRITE_TURN: ContextVar[bool] = ContextVar(
     "holding_write_turn", default=False
 )  # an execution option: this connection only reads
@@ -130,9 +143,39 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session for reading (no commit; on SQLite it does not take the write lock)."""
+        """A session for reading (no commit; on SQLite it does not take the write lock).
+
+        Inside `reading()`, the same task's reads share its one session (one connection, one
+        BEGIN) instead of each taking a connection of its own."""
+        shared = _SHARED_READ.get()
+        if (
+            shared is not None
+            and shared.session is not None
+            and shared.db is self
+            and shared.task is asyncio.current_task()
+        ):
+            yield shared.session
+            return
         async with self._reads() as session:
             yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        """One read transaction for the reads of a short stretch of one task: resolving an update's
+        person, route and conversation step costs one connection and one BEGIN, not one each.
+
+        Only for reads that need not see this stretch's own writes: on SQLite the shared read
+        keeps the snapshot of its first SELECT, and rows it loaded stay in its identity map. So it
+        ends before the update's handler runs. Writes (`transaction()`) take their own session
+        as always; tasks started inside do not share it."""
+        async with self._reads() as session:
+            shared = _SharedRead(self, session, asyncio.current_task())
+            token = _SHARED_READ.set(shared)
+            try:
+                yield
+            finally:
+                shared.session = None
+                _SHARED_READ.reset(token)
 
     async def purge_dead_rows(self, *tables: str) -> None:
         """Make the old versions of deleted or rewritten rows unreadable now, not at some later

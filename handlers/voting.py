@@ -409,6 +409,7 @@ async def cast(turn: Turn, voter: VoterBallot, sheet: ballot_sheets.Sheet) -> No
         ballot=decode(voter, sheet.state),
         now=turn.deps.clock(),
         master_key=turn.deps.master_key,
+        voter=voter,  # read by this press already: not read again
     )
     if result.status is CastStatus.RECORDED and result.tracker:
         # The choice has no use any more: the sheet goes (what is sealed in the poll stays).

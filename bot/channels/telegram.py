@@ -260,23 +260,26 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
             if taking in (Taking.DONE, Taking.BUSY):
                 raise ApplicationHandlerStop
             taken = True
-            found = await router.resolve(deps.db, incoming)
-            fallback = router.fallback_route()
-            if found is None and fallback is None:
-                return
-            route, data = found if found is not None else (fallback, {})
-            assert route is not None
-            admin = int(incoming.account_id) in set(deps.settings.admin_telegram_ids)
-            profile = await people.identify_account(
-                deps.db,
-                Channel.TELEGRAM,
-                incoming.account_id,
-                display_name=incoming.display_name,
-                language=incoming.language or "vi",
-                today=deps.clock().astimezone(deps.settings.zone).date(),
-                admin=admin,
-                now=deps.clock(),
-            )
+            # The route, the step and the person in one read transaction, ended before the
+            # handler runs (it must see its own writes).
+            async with deps.db.reading():
+                found = await router.resolve(deps.db, incoming)
+                fallback = router.fallback_route()
+                if found is None and fallback is None:
+                    return
+                route, data = found if found is not None else (fallback, {})
+                assert route is not None
+                admin = int(incoming.account_id) in set(deps.settings.admin_telegram_ids)
+                profile = await people.identify_account(
+                    deps.db,
+                    Channel.TELEGRAM,
+                    incoming.account_id,
+                    display_name=incoming.display_name,
+                    language=incoming.language or "vi",
+                    today=deps.clock().astimezone(deps.settings.zone).date(),
+                    admin=admin,
+                    now=deps.clock(),
+                )
             turn = Turn(incoming=incoming, profile=profile, deps=deps, outlet=outlet, data=data)
             await router.run(route, turn)
             if incoming.kind is InKind.CHOICE and not turn.answered:

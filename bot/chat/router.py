@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -145,6 +146,12 @@ class Command:
     needs_args: bool | None = None
 
 
+# The conversation state this update's resolution read (key, stored value or None for no row),
+# so that `save_step` writes nothing when the handler left it as it was. Each update is handled
+# in a task of its own, resolved then run in that task, so the variable is the update's.
+_LOADED: ContextVar[tuple[str, str | None] | None] = ContextVar("loaded_state", default=None)
+
+
 def state_key(incoming: Incoming) -> str:
     return f"{incoming.channel.value}:{incoming.chat.chat_id}:{incoming.account_id}"
 
@@ -182,8 +189,10 @@ class Router:
     async def step_of(
         self, db: Database, incoming: Incoming
     ) -> tuple[Conversation, str, dict[str, Any]] | None:
+        key = state_key(incoming)
         async with db.session() as session:
-            row = await session.get(ConversationState, (STATE_TABLE_NAME, state_key(incoming)))
+            row = await session.get(ConversationState, (STATE_TABLE_NAME, key))
+        _LOADED.set((key, None if row is None else row.state))
         if row is None:
             return None
         saved = json.loads(row.state)
@@ -201,22 +210,32 @@ class Router:
         data: dict[str, Any],
     ) -> None:
         key = state_key(incoming)
+        value = (
+            None
+            if step is None
+            else json.dumps({"c": conversation.name, "s": step, "d": data}, ensure_ascii=False)
+        )
+        loaded = _LOADED.get()
+        if loaded is not None and loaded == (key, value):
+            return  # the step and its notes as this update found them: nothing to write
         async with db.transaction() as session:
             row = await session.get(ConversationState, (STATE_TABLE_NAME, key))
             if step is None:
                 if row is not None:
                     await session.delete(row)
-                return
-            value = json.dumps({"c": conversation.name, "s": step, "d": data}, ensure_ascii=False)
-            if row is None:
-                row = ConversationState(name=STATE_TABLE_NAME, key=key, state=value)
             else:
-                row.state = value
-            session.add(row)
+                assert value is not None
+                if row is None:
+                    row = ConversationState(name=STATE_TABLE_NAME, key=key, state=value)
+                else:
+                    row.state = value
+                session.add(row)
+        _LOADED.set((key, value))
 
     # ------------------------------------------------------------ dispatch
     async def resolve(self, db: Database, incoming: Incoming) -> tuple[Route, dict[str, Any]] | None:
         """The route this message takes, or None when no channel-neutral conversation takes it."""
+        _LOADED.set(None)
         for watcher in self.watchers:  # every adapter resolves every message once
             try:
                 await watcher(db, incoming)

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.sandbox.html import EntityParseError, parse_html, utf16_len
+from bot.sandbox.tokens import TELEGRAM_TOKEN, ZALO_TOKEN
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -175,7 +176,7 @@ class Sandbox:
     def __init__(
         self,
         *,
-        token: str = "0:sandbox",
+        token: str = TELEGRAM_TOKEN,
         bot_id: int = 7000000001,
         bot_username: str = "thidua_sandbox_bot",
         bot_name: str = "Thi đua Bot",
@@ -185,7 +186,7 @@ class Sandbox:
         webhook_retry: float = 1.0,
         webhook_retry_max: float = 30.0,
         webhook_timeout: float = 10.0,
-        zalo_token: str = "2000000001:zalo-sandbox",
+        zalo_token: str = ZALO_TOKEN,
     ) -> None:
         from bot.sandbox.zalo import ZaloSandbox  # here: zalo.py builds on this module
 

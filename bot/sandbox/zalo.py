@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.sandbox.core import LOOPBACK_HOSTS, MAX_UPLOAD, ApiError, StoredFile, Upload, _image_size
+from bot.sandbox.tokens import ZALO_TOKEN
 
 if TYPE_CHECKING:
     from bot.sandbox.core import Sandbox
@@ -88,7 +89,7 @@ class ZaloSandbox:
         self,
         box: Sandbox,
         *,
-        token: str = "2000000001:zalo-sandbox",
+        token: str = ZALO_TOKEN,
         bot_id: str = "2000000001",
         account_name: str = "bot.thidua",
         bot_name: str = "Thi đua Bot",

@@ -12,14 +12,16 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Integer, LargeBinary, String, Table, bindparam, insert, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
+from sqlmodel import SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ballot_crypto
@@ -42,6 +44,7 @@ from models.meetings import (
     PollStatus,
     PollVoter,
     SealedBallot,
+    random_id,
 )
 from models.numbers import is_id
 from models.organisation import PersonRole, Position, RoleKind, SchoolYear
@@ -173,22 +176,25 @@ async def _locked_poll(session: AsyncSession, poll_id: int) -> Poll | None:
 _open_views: dict[tuple[str, Any], tuple[int, tuple[CandidateView, ...], int]] = {}
 
 
+@cache
+def _open_counts_query() -> Any:
+    """An open poll's changing parts (how many voted, the bloc's group): built once."""
+    return select(
+        select(func.count())
+        .select_from(Participation)
+        .where(col(Participation.poll_id) == bindparam("poll_id"))
+        .scalar_subquery(),
+        select(BlocChat.chat_id).where(col(BlocChat.bloc_id) == bindparam("bloc_id")).scalar_subquery(),
+    )
+
+
 async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
     assert poll.id is not None
     frozen = _open_views.get((poll.ref, poll.public_key)) if poll.status == PollStatus.OPEN else None
     if frozen is not None:
         bloc_id, candidates, voters = frozen
-        voted, chat_id = (
-            await session.exec(
-                select(
-                    select(func.count())
-                    .select_from(Participation)
-                    .where(Participation.poll_id == poll.id)
-                    .scalar_subquery(),
-                    select(BlocChat.chat_id).where(BlocChat.bloc_id == bloc_id).scalar_subquery(),
-                )
-            )
-        ).one()
+        params = {"poll_id": poll.id, "bloc_id": bloc_id}
+        voted, chat_id = (await session.exec(_open_counts_query(), params=params)).one()
         return _view(poll, bloc_id, candidates, (), int(voters), int(voted), chat_id)
     found = (
         await session.exec(
@@ -860,6 +866,10 @@ class VoterBallot:
     unit_name: str | None
     own_position: int | None  # the voter's own unit on the ballot
     already_voted: bool
+    # Who this ballot was read for, and the poll's public key: what `cast` needs to seal the
+    # ballot without reading it all again (a public key, and nobody's choice).
+    person_id: int | None = field(default=None, repr=False, compare=False)
+    sealing_key: bytes | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -873,37 +883,42 @@ class _Standing:
     own_position: int | None
 
 
+@cache
+def _standing_query() -> Any:
+    """`_standing`'s one query, built once (building it cost more than running it)."""
+    from models.organisation import Unit
+
+    # sqlmodel types select() for up to four columns; this one reads five in one round trip.
+    return (
+        select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)  # type: ignore[call-overload]
+        .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
+        .join(Unit, col(Unit.id) == PollVoter.unit_id)
+        .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
+        .outerjoin(
+            Participation,
+            (col(Participation.poll_id) == Poll.id) & (col(Participation.unit_id) == Unit.id),
+        )
+        .outerjoin(
+            PollCandidate,
+            (col(PollCandidate.poll_id) == Poll.id) & (col(PollCandidate.unit_id) == Unit.id),
+        )
+        .where(
+            col(Poll.ref) == bindparam("ref"),
+            col(PersonRole.person_id) == bindparam("person_id"),
+            col(PersonRole.kind) == RoleKind.REP,
+            col(PersonRole.revoked_at).is_(None),
+        )
+        .order_by(col(Unit.id))
+        .limit(1)
+    )
+
+
 async def _standing(session: AsyncSession, poll_ref: str, person_id: int) -> _Standing | None:
     """The poll, the unit this person votes for in it (one they represent on the entitled list,
     the lowest id as _voter_unit), whether that unit has voted, and its own place on the ballot:
     one round trip. None when any of it is missing (then the slower reads say which)."""
-    from models.organisation import Unit
 
-    row = (
-        await session.exec(
-            # sqlmodel types select() for up to four columns; this one reads five in one round trip.
-            select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)  # type: ignore[call-overload]
-            .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
-            .join(Unit, col(Unit.id) == PollVoter.unit_id)
-            .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
-            .outerjoin(
-                Participation,
-                (col(Participation.poll_id) == Poll.id) & (col(Participation.unit_id) == Unit.id),
-            )
-            .outerjoin(
-                PollCandidate,
-                (col(PollCandidate.poll_id) == Poll.id) & (col(PollCandidate.unit_id) == Unit.id),
-            )
-            .where(
-                Poll.ref == poll_ref,
-                PersonRole.person_id == person_id,
-                PersonRole.kind == RoleKind.REP,
-                col(PersonRole.revoked_at).is_(None),
-            )
-            .order_by(col(Unit.id))
-            .limit(1)
-        )
-    ).first()
+    row = (await session.exec(_standing_query(), params={"ref": poll_ref, "person_id": person_id})).first()
     if row is None:
         return None
     poll, unit_id, unit_name, participation, own = row
@@ -916,7 +931,15 @@ async def ballot_for(db: Database, *, poll_ref: str, person_id: int) -> VoterBal
         if standing is not None:
             view = await _poll_view(session, standing.poll)
             own = next((c.position for c in view.on_ballot if c.unit_id == standing.unit_id), None)
-            return VoterBallot(view, standing.unit_id, standing.unit_name, own, standing.voted)
+            return VoterBallot(
+                view,
+                standing.unit_id,
+                standing.unit_name,
+                own,
+                standing.voted,
+                person_id=person_id,
+                sealing_key=standing.poll.public_key,
+            )
         poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
         if poll is None:
             return None
@@ -945,22 +968,47 @@ async def _rules_and_candidates(session: AsyncSession, poll: Poll) -> tuple[Rule
     return known
 
 
-async def cast(
-    db: Database,
-    *,
-    poll_ref: str,
-    person_id: int,
-    ballot: dict[int, Choice] | frozenset[int],
-    now: datetime,
-    master_key: bytes | None = None,
-) -> CastResult:
-    """Record one unit's ballot: sealed, counted once, answered only after the commit.
+@dataclass(frozen=True)
+class _Casting:
+    """What sealing and recording one voter's ballot needs, however it was read."""
 
-    One read (which does not wait for the writer) finds the poll, the voter's unit, whether it
-    voted and its place on the ballot, and the ballot is checked and sealed before the write
-    begins: the write itself only confirms the poll is still open and inserts. The UNIQUE
-    (poll, unit) row keeps the one-vote rule however many casts race; on PostgreSQL the audit
-    chain's lock is taken after that row, so casts queue on it for as short a time as possible."""
+    poll_id: int
+    public_key: bytes
+    rules: RuleSet
+    candidates: list[int]
+    own_position: int | None
+    unit_id: int
+    unit_name: str | None
+
+
+def _from_ballot(voter: VoterBallot | None, poll_ref: str, person_id: int, now: datetime) -> _Casting | None:
+    """The casting facts from the ballot the caller has just read for this person and poll
+    (`ballot_for`), when it says the unit may still vote; None means read them afresh."""
+    if (
+        voter is None
+        or voter.person_id != person_id
+        or voter.poll.ref != poll_ref
+        or voter.sealing_key is None
+        or voter.unit_id is None
+        or voter.already_voted
+        or voter.poll.status != PollStatus.OPEN
+        or (voter.poll.closes_at is not None and now >= voter.poll.closes_at)
+    ):
+        return None
+    return _Casting(
+        voter.poll.id,
+        voter.sealing_key,
+        voter.poll.rules,
+        [c.position for c in voter.poll.on_ballot],
+        voter.own_position,
+        voter.unit_id,
+        voter.unit_name,
+    )
+
+
+async def _read_casting(db: Database, poll_ref: str, person_id: int, now: datetime) -> _Casting | CastResult:
+    """One read (which does not wait for the writer): the poll, the voter's unit, whether it
+    voted and its place on the ballot; or why this person cannot cast."""
     async with db.session() as session:
         standing = await _standing(session, poll_ref, person_id)
         if standing is None:
@@ -976,39 +1024,113 @@ async def cast(
         if standing.voted:
             return CastResult(CastStatus.ALREADY, unit_name=unit_name)
         rules, candidates = await _rules_and_candidates(session, poll)
-    problem = validate_ballot(rules, ballot, candidates, voter_candidate=standing.own_position)
-    if problem is not None:
-        return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=unit_name)
     assert poll.public_key is not None and poll.id is not None
+    return _Casting(poll.id, poll.public_key, rules, candidates, standing.own_position, unit_id, unit_name)
+
+
+async def cast(
+    db: Database,
+    *,
+    poll_ref: str,
+    person_id: int,
+    ballot: dict[int, Choice] | frozenset[int],
+    now: datetime,
+    voter: VoterBallot | None = None,
+    master_key: bytes | None = None,
+) -> CastResult:
+    """Record one unit's ballot: sealed, counted once, answered only after the commit.
+
+    The poll, the voter's unit, whether it voted and its place on the ballot come from `voter`
+    (this person's ballot as `ballot_for` has just read it) or from one read that does not wait
+    for the writer. The ballot is checked and sealed before the write begins; the write is three
+    statements: who voted (inserted only while the poll is open: the check and the insert are
+    one statement), the sealed ballot, the audit entry (its chain's head read by the primary key).
+    The UNIQUE (poll, unit) row keeps the one-vote rule however many casts race, whatever was
+    read before; on PostgreSQL the audit chain's lock is taken after that row, so casts queue on
+    it for as short a time as possible. With the master key, the unit's tracker is kept for it,
+    encrypted, on its participation row (bot/services/receipts.py)."""
+    casting = _from_ballot(voter, poll_ref, person_id, now) or await _read_casting(
+        db, poll_ref, person_id, now
+    )
+    if isinstance(casting, CastResult):
+        return casting
+    problem = validate_ballot(casting.rules, ballot, casting.candidates, voter_candidate=casting.own_position)
+    if problem is not None:
+        return CastResult(CastStatus.INVALID, invalid_reason=problem.value, unit_name=casting.unit_name)
+    poll_id = casting.poll_id
     sealed = ballot_crypto.seal(
-        poll.public_key,
-        encode_ballot(rules.kind, ballot),
-        poll.id,
-        pad_to=ballot_crypto.pad_for(len(candidates)),
+        casting.public_key,
+        encode_ballot(casting.rules.kind, ballot),
+        poll_id,
+        pad_to=ballot_crypto.pad_for(len(casting.candidates)),
     )
     tracker = ballot_crypto.tracker(sealed)
+    receipt = (
+        ballot_crypto.seal_receipt(master_key, poll_id, casting.unit_id, tracker) if master_key else None
+    )
     try:
         async with db.transaction() as session:
             # Closed (by the chair or its deadline) since the read: nothing is written.
-            status, closes_at = (
-                await session.exec(select(Poll.status, Poll.closes_at).where(Poll.id == poll.id))
-            ).one()
-            if status != PollStatus.OPEN or (closes_at is not None and now >= closes_at):
-                return CastResult(CastStatus.CLOSED)
-            # With the master key, the unit's tracker kept for it, encrypted (bot/services/receipts.py).
-            receipt = (
-                ballot_crypto.seal_receipt(master_key, poll.id, unit_id, tracker) if master_key else None
+            who = await session.exec(
+                _participation_if_open(),
+                params={
+                    "id": random_id(),
+                    "poll_id": poll_id,
+                    "unit_id": casting.unit_id,
+                    "receipt": receipt,
+                    "now": now,
+                },
             )
-            session.add(Participation(poll_id=poll.id, unit_id=unit_id, receipt=receipt))
-            session.add(SealedBallot(poll_id=poll.id, sealed=sealed, tracker=tracker))
-            await session.flush()  # the UNIQUE (poll, unit) row: a concurrent cast fails here
+            if who.rowcount != 1:
+                return CastResult(CastStatus.CLOSED)
+            await session.exec(
+                insert(_table(SealedBallot)).values(
+                    id=random_id(), poll_id=poll_id, sealed=sealed, tracker=tracker
+                )
+            )
             await audit.add(
-                session, action="poll.cast", subject=f"poll:{poll.id}", at=now, details={"unit": unit_id}
+                session,
+                action="poll.cast",
+                subject=f"poll:{poll_id}",
+                at=now,
+                details={"unit": casting.unit_id},
             )
             await session.flush()
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)
-    return CastResult(CastStatus.RECORDED, tracker=tracker, unit_name=unit_name)
+    return CastResult(CastStatus.RECORDED, tracker=tracker, unit_name=casting.unit_name)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """A model's table, for the core statements of a cast (no ORM bookkeeping per row)."""
+    return SQLModel.metadata.tables[str(model.__tablename__)]
+
+
+@cache
+def _participation_if_open() -> Any:
+    """INSERT the unit's participation row only while its poll is open: one round trip for
+    the check and the write (built once: building it costs more than running it)."""
+    poll_id = bindparam("poll_id", type_=Integer)
+    now = bindparam("now", type_=Poll.__table__.c.closes_at.type)  # type: ignore[attr-defined]
+    still_open = (
+        select(Poll.id)
+        .where(
+            col(Poll.id) == poll_id,
+            col(Poll.status) == PollStatus.OPEN,
+            or_(col(Poll.closes_at).is_(None), col(Poll.closes_at) > now),
+        )
+        .exists()
+    )
+    # The table's own insert, not the ORM's: the row is written as is, no ORM bookkeeping.
+    return insert(_table(Participation)).from_select(
+        ["id", "poll_id", "unit_id", "receipt"],
+        select(
+            bindparam("id", type_=String),
+            poll_id,
+            bindparam("unit_id", type_=Integer),
+            bindparam("receipt", type_=LargeBinary),
+        ).where(still_open),
+    )
 
 
 # ------------------------------------------------------------------ progress

@@ -6,8 +6,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -240,8 +242,108 @@ async def authority_roles_of(session: AsyncSession, person_id: int, today: date)
     )
 
 
+@cache
+def _roles_query() -> Any:
+    """Every role of a person with its year, bloc, unit and authority: built once (building the
+    statement cost more than running it), with the person and the day as parameters."""
+    return (
+        select(  # type: ignore[call-overload]
+            PersonRole.kind,
+            SchoolYear.id,
+            SchoolYear.name,
+            BlocMembership.position,
+            Bloc.id,
+            Bloc.number,
+            Bloc.name,
+            Unit.id,
+            Unit.name,
+            Authority.id,
+            Authority.name,
+        )
+        .join(SchoolYear, col(SchoolYear.id) == PersonRole.school_year_id)
+        .outerjoin(
+            BlocMembership,
+            (col(PersonRole.kind) == RoleKind.REP)
+            & (col(BlocMembership.unit_id) == PersonRole.unit_id)
+            & (col(BlocMembership.school_year_id) == PersonRole.school_year_id),
+        )
+        .outerjoin(Bloc, col(Bloc.id) == func.coalesce(BlocMembership.bloc_id, PersonRole.bloc_id))
+        .outerjoin(Unit, col(Unit.id) == BlocMembership.unit_id)
+        .outerjoin(Authority, col(Authority.id) == PersonRole.authority_id)
+        .where(col(PersonRole.person_id) == bindparam("person_id"), col(PersonRole.revoked_at).is_(None))
+        .where(col(SchoolYear.starts_on) <= bindparam("today"))
+        .order_by(col(SchoolYear.starts_on).desc(), col(PersonRole.id), col(Bloc.number))
+    )
+
+
+@cache
+def _account_query() -> Any:
+    """The person behind a chat account, and when it was last seen: built once."""
+    return (
+        select(Person, ChannelAccount.last_seen_at)
+        .join(ChannelAccount, col(ChannelAccount.person_id) == Person.id)
+        .where(
+            col(ChannelAccount.channel) == bindparam("channel"),
+            col(ChannelAccount.external_id) == bindparam("external_id"),
+        )
+    )
+
+
+async def all_roles_of(
+    session: AsyncSession, person_id: int, today: date
+) -> tuple[tuple[RoleView, ...], tuple[AuthorityRole, ...]]:
+    """`roles_of` and `authority_roles_of` in one round trip, columns only (no ORM rows to
+    build): every update resolves its person's roles, so this is on every update's path."""
+    rows = (await session.exec(_roles_query(), params={"person_id": person_id, "today": today})).all()
+    bloc_rows = [row for row in rows if RoleKind(row[0]) not in AUTHORITY_ROLES]
+    desk_rows = [row for row in rows if RoleKind(row[0]) in AUTHORITY_ROLES and row[9] is not None]
+    views: list[RoleView] = []
+    latest = bloc_rows[0][1] if bloc_rows else None
+    for (
+        kind,
+        year_id,
+        year_name,
+        position,
+        bloc_id,
+        number,
+        bloc_name,
+        unit_id,
+        unit_name,
+        _a,
+        _n,
+    ) in bloc_rows:
+        if year_id != latest:
+            continue
+        if RoleKind(kind) is RoleKind.REP:
+            if position is None or bloc_id is None or unit_id is None:
+                continue  # a unit outside every bloc this year
+            views.append(
+                RoleView(
+                    kind=RoleKind.REP,
+                    school_year=year_name,
+                    bloc_id=bloc_id,
+                    bloc_number=number,
+                    bloc_name=bloc_name,
+                    unit_id=unit_id,
+                    unit_name=unit_name,
+                    position=Position(position),
+                )
+            )
+        else:
+            assert bloc_id is not None
+            views.append(RoleView(RoleKind(kind), year_name, bloc_id, number, bloc_name))
+    latest = desk_rows[0][1] if desk_rows else None
+    desk = tuple(
+        AuthorityRole(RoleKind(row[0]), row[2], row[1], row[9], row[10])
+        for row in desk_rows
+        if row[1] == latest
+    )
+    return tuple(views), desk
+
+
 async def _profile(session: AsyncSession, person: Person, today: date) -> Profile:
     assert person.id is not None
+    roles, authority_roles = await all_roles_of(session, person.id, today)
     return Profile(
         person_id=person.id,
         telegram_id=person.telegram_id,
@@ -249,8 +351,8 @@ async def _profile(session: AsyncSession, person: Person, today: date) -> Profil
         phone=person.phone,
         language=person.language,
         is_admin=person.is_admin,
-        roles=await roles_of(session, person.id, today),
-        authority_roles=await authority_roles_of(session, person.id, today),
+        roles=roles,
+        authority_roles=authority_roles,
     )
 
 
@@ -302,13 +404,13 @@ async def identify_account(
     Read first: a known account whose admin flag has not changed costs no write (and so, on
     SQLite, never waits for the single writer); when it was last seen is written once an hour."""
     async with db.session() as session:
-        account = await session.get(ChannelAccount, (channel.value, external_id))
-        if account is not None:
-            person = await session.get(Person, account.person_id)
-            assert person is not None
+        params = {"channel": channel.value, "external_id": external_id}
+        known = (await session.exec(_account_query(), params=params)).first()
+        if known is not None:
+            person, last_seen_at = known
             if person.is_admin or not admin:
                 found = await _profile(session, person, today)
-                if now is not None and account.last_seen_at < now - SEEN_GRANULARITY:
+                if now is not None and last_seen_at < now - SEEN_GRANULARITY:
                     await _seen(db, channel, external_id, now)
                 return found
     for _attempt in range(2):  # two first contacts at once: the loser reads the winner's row

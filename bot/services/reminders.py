@@ -27,10 +27,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import bindparam, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -831,28 +832,39 @@ async def mark_reachable(db: Database, channel: Channel, external_id: str) -> bo
     """The person wrote to the bot again from this account: pings may go to them again.
 
     Pings go to the app the person wrote from last, so a message on any of their apps makes
-    them reachable, on that app. One read per message when nobody is unreachable."""
-    account = select(ChannelAccount.person_id).where(
-        col(ChannelAccount.channel) == channel.value, col(ChannelAccount.external_id) == external_id
-    )
-    # People known before channel accounts existed (and the demo's) are found by their app's id.
-    if channel is Channel.TELEGRAM and external_id.lstrip("-").isdigit():
-        legacy = select(Person.id).where(Person.telegram_id == int(external_id))
+    them reachable, on that app. One read per message when nobody is unreachable; the write
+    only when this person was marked unreachable."""
+    legacy_telegram = channel is Channel.TELEGRAM and external_id.lstrip("-").isdigit()
+    params: dict[str, Any] = {"channel": channel.value, "external_id": external_id}
+    if legacy_telegram:
+        params["telegram_id"] = int(external_id)
     else:
-        legacy = select(Person.id).where(Person.zalo_id == external_id)
+        params["zalo_id"] = external_id
     async with db.session() as session:
-        found = (
-            await session.exec(
-                select(PersonReach.person_id).where(
-                    or_(col(PersonReach.person_id).in_(account), col(PersonReach.person_id).in_(legacy))
-                )
-            )
-        ).first()
+        found = (await session.exec(_unreachable_query(legacy_telegram), params=params)).first()
     if found is None:
         return False
     async with db.transaction() as session:
         await session.exec(delete(PersonReach).where(col(PersonReach.person_id) == found))
     return True
+
+
+@cache
+def _unreachable_query(legacy_telegram: bool) -> Any:
+    """The person behind an account, if marked unreachable: built once, not on every message
+    (building the statement cost more than running it)."""
+    account = select(ChannelAccount.person_id).where(
+        col(ChannelAccount.channel) == bindparam("channel"),
+        col(ChannelAccount.external_id) == bindparam("external_id"),
+    )
+    # People known before channel accounts existed (and the demo's) are found by their app's id.
+    if legacy_telegram:
+        legacy = select(Person.id).where(Person.telegram_id == bindparam("telegram_id"))
+    else:
+        legacy = select(Person.id).where(Person.zalo_id == bindparam("zalo_id"))
+    return select(PersonReach.person_id).where(
+        or_(col(PersonReach.person_id).in_(account), col(PersonReach.person_id).in_(legacy))
+    )
 
 
 # --------------------------------------------------------------------------- rendering

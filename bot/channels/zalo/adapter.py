@@ -34,7 +34,7 @@ from bot.channels.zalo.events import (
 )
 from bot.chat import Attachment, Caps, ChatRef, Incoming, InKind, OutFile, Screen, Unreachable
 from bot.chat.numbered import OutOfRange, numbers_phrase, option_keys, plain_text, read_reply
-from bot.chat.router import MENU_KEYS, Router, Turn
+from bot.chat.router import MENU_KEYS, Route, Router, Turn
 from bot.db import is_outage
 from bot.deps import Deps
 from bot.files import LINK_TTL_SECONDS, signed_path
@@ -273,18 +273,25 @@ class ZaloChannel:
         outlet: ZaloOutlet | None = None
         try:
             deps = self.deps
-            profile = await people.identify_account(
-                deps.db,
-                Channel.ZALO,
-                incoming.account_id,
-                display_name=incoming.display_name,
-                language=deps.settings.default_language,
-                today=deps.clock().astimezone(deps.settings.zone).date(),
-                admin=incoming.account_id in set(deps.settings.admin_zalo_ids),
-                now=deps.clock(),
-            )
-            outlet = ZaloOutlet(self.deliverer, profile.language)
-            await self._dispatch(incoming, profile, outlet)
+            # The person, the menu shown and the route in one read transaction, ended before
+            # the handler runs (it must see its own writes).
+            async with deps.db.reading():
+                profile = await people.identify_account(
+                    deps.db,
+                    Channel.ZALO,
+                    incoming.account_id,
+                    display_name=incoming.display_name,
+                    language=deps.settings.default_language,
+                    today=deps.clock().astimezone(deps.settings.zone).date(),
+                    admin=incoming.account_id in set(deps.settings.admin_zalo_ids),
+                    now=deps.clock(),
+                )
+                outlet = ZaloOutlet(self.deliverer, profile.language)
+                routed = await self._route(incoming, profile, outlet)
+            if routed is not None:
+                incoming, route, data = routed
+                turn = Turn(incoming=incoming, profile=profile, deps=deps, outlet=outlet, data=data)
+                await self.router.run(route, turn)
         except Exception as error:
             outage = is_outage(error)
             if outage:
@@ -300,7 +307,11 @@ class ZaloChannel:
             except Exception:
                 log.warning("could not send the apology")
 
-    async def _dispatch(self, incoming: Incoming, profile: people.Profile, outlet: ZaloOutlet) -> None:
+    async def _route(
+        self, incoming: Incoming, profile: people.Profile, outlet: ZaloOutlet
+    ) -> tuple[Incoming, Route, dict[str, Any]] | None:
+        """What this message means here (a numbered reply becomes the option's press) and the
+        route it takes; None when it is answered already or nothing takes it."""
         db, lang = self.deps.db, profile.language
         menu = await self.deliverer.menu(incoming.chat.chat_id) if incoming.kind is InKind.TEXT else []
         if menu:
@@ -311,7 +322,7 @@ class ZaloChannel:
                 await outlet.alert(
                     incoming, t(lang, "chat.number_out_of_range", number=str(picked.number), numbers=numbers)
                 )
-                return
+                return None
             if picked is not None:
                 incoming = Incoming(
                     chat=incoming.chat,
@@ -325,11 +336,10 @@ class ZaloChannel:
         found = await self.router.resolve(db, incoming)
         fallback = self.router.fallback_route()
         if found is None and fallback is None:
-            return
+            return None
         route, data = found if found is not None else (fallback, {MENU_KEYS: [key for key, _, _ in menu]})
         assert route is not None
-        turn = Turn(incoming=incoming, profile=profile, deps=self.deps, outlet=outlet, data=data)
-        await self.router.run(route, turn)
+        return incoming, route, data
 
     # ------------------------------------------------------------ long polling
     async def start_polling(self, timeout: float = 30) -> None:  # noqa: ASYNC109 (Zalo's long poll)
