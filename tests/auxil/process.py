@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.sandbox.client import SandboxClient
+from tests.auxil.bot import TEST_MASTER_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 # Printed by `thidua run` once it polls and its jobs run (bot/__main__.py).
@@ -27,6 +28,9 @@ class BotProcess:
             "DATABASE_URL": database_url,
             "SANDBOX_URL": sandbox_url,
             "LOG_LEVEL": "WARNING",
+            # The test's key, not one the process would write to the repository's keys/ (where two
+            # processes starting at once on a fresh clone would race to create it).
+            "BALLOT_MASTER_KEY": TEST_MASTER_KEY,
             **(env or {}),
         }
         self.process: asyncio.subprocess.Process | None = None

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import SQLModel, col, select, text
+from sqlmodel import col, select
 
 from bot.ballot_crypto import new_master_key
 from bot.channels.telegram import markup_of
@@ -28,6 +28,7 @@ from handlers.meetings import draft_card
 from models.meetings import AuditEntry, MeetingKind, Poll, PollStatus
 from models.organisation import Person as PersonRow
 from models.reminders import Reminder, ReminderSend, SendStatus
+from tests.auxil.databases import empty_postgres
 from tests.auxil.people import pid
 from tests.auxil.process import BotProcess
 
@@ -42,9 +43,7 @@ SETTLE_SECONDS = 1.5  # several more ticks of both processes' jobs: time for any
 async def shared(postgres_url: str) -> AsyncIterator[Database]:
     """The one PostgreSQL database both processes use, emptied first."""
     database = Database(postgres_url)
-    tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
-    async with database.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await empty_postgres(database)
     yield database
     await database.dispose()
 
