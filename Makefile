@@ -28,9 +28,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# One pytest worker per core (pytest-xdist), each test module on one worker: its module fixtures
+# (a LibreOffice conversion, a browser) made once. A bare `pytest FILE` runs in one process as ever.
 test: migrate lint
 	$(BIN)/thidua check
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 bench: migrate
 	$(BIN)/python -m bench

@@ -184,7 +184,7 @@ async def run(settings: Settings) -> None:
     deps.poke_delivery = delivery.poke
     delivery.start()
     # Deadline pings through whichever channels run (Telegram, Zalo or both), not PTB's JobQueue.
-    reminder_job = ReminderJob(deps)
+    reminder_job = ReminderJob(deps, settings.reminder_sweep_seconds)
     reminder_job.start()
     jobs = build_jobs(deps)
     for job in jobs:

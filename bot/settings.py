@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     file_store_dir: Path = ROOT / "data" / "files"
     invite_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
     poll_progress_seconds: float = Field(default=15, gt=0, le=600)
+    # How often due reminder pings are looked for: a ping is at most this late.
+    reminder_sweep_seconds: float = Field(default=30, gt=0, le=3600)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # auto: JSON lines, or plain text when the log goes to a terminal.
     log_format: Literal["auto", "json", "text"] = "auto"

@@ -26,6 +26,7 @@ from models.channels import Channel
 from models.meetings import AuditEntry, MeetingKind, Poll, PollStatus
 from tests.auxil.bot import RunningBot, make_settings
 from tests.auxil.clock import Clock
+from tests.auxil.databases import empty_postgres
 from tests.auxil.people import pid
 
 pytestmark = [pytest.mark.e2e, pytest.mark.operations, pytest.mark.postgres]
@@ -34,10 +35,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.operations, pytest.mark.postgres]
 @pytest.fixture
 async def shared(postgres_url: str) -> AsyncIterator[Database]:
     """The one PostgreSQL database both bots use, emptied first."""
-    from tests.conftest import _truncate_all
-
     database = Database(postgres_url)
-    await _truncate_all(database)
+    await empty_postgres(database)
     yield database
     await database.dispose()
 
