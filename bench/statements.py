@@ -100,7 +100,6 @@ async def measure_on(db: Database, folder: Path) -> Measured:
     from bot.services.ballots import Purpose
     from bot.settings import Settings
     from handlers.voting import outbox_ballot
-    from models.ballot_state import DIGITS
     from models.channels import Channel
 
     now = datetime.now(UTC)
@@ -155,14 +154,27 @@ async def measure_on(db: Database, folder: Path) -> Measured:
         for round_ in ("first", "again"):  # the first /whoami warms the caches
             await sandbox.user_sends(voter, "/whoami")
             await one(f"whoami_{round_}", sandbox.updates.pop())
+        # The voter's own presses: the first candidate (measured), the review, then "cast" (measured).
         message_id = _ballot_message(sandbox, voter, ref)
-        await sandbox.user_presses(voter, message_id, data=f"v:{ref}:r:{DIGITS[0]}", forge=True)
+        await sandbox.user_presses(voter, message_id, data=_button(sandbox, voter, message_id, f"v:{ref}:t"))
         await one("ballot_press", sandbox.updates.pop())
-        await sandbox.user_presses(voter, message_id, data=f"v:{ref}:x:{DIGITS[0]}", forge=True)
+        await sandbox.user_presses(voter, message_id, data=_button(sandbox, voter, message_id, f"v:{ref}:r"))
+        await application.process_update(Update.de_json(sandbox.updates.pop(), application.bot))
+        await sandbox.user_presses(voter, message_id, data=_button(sandbox, voter, message_id, f"v:{ref}:x"))
         await one("cast", sandbox.updates.pop())
     out.pop("whoami_first")
     texts.pop("whoami_first")
     return Measured(out, texts, sandbox, voter, opened.poll.id)
+
+
+def _button(sandbox: Any, chat_id: int, message_id: int, prefix: str) -> str:
+    """The data of the first button of that message (as it stands now) starting with `prefix`."""
+    message = next(m for m in sandbox.transcript(chat_id) if int(m["message_id"]) == message_id)
+    for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+        for button in row:
+            if str(button.get("callback_data", "")).startswith(prefix):
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {prefix}… on message {message_id}")
 
 
 def _ballot_message(sandbox: Any, chat_id: int, ref: str) -> int:
