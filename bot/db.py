@@ -292,12 +292,25 @@ def is_outage(error: BaseException) -> bool:
             return False
         if isinstance(seen, exc.DBAPIError) and seen.connection_invalidated:
             return True
+        if isinstance(seen, exc.OperationalError) and _sqlite_bug(seen):
+            return False
         if isinstance(seen, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
             return True
         if isinstance(seen, ConnectionError | TimeoutError) or type(seen).__name__ in _OUTAGE_NAMES:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _sqlite_bug(error: BaseException) -> bool:
+    """SQLite reports a missing table or a bad statement as an OperationalError too: that is a
+    bug (or a schema out of step), not a database that is away."""
+    import sqlite3
+
+    orig = getattr(error, "orig", None)
+    return isinstance(orig, sqlite3.OperationalError) and not any(
+        words in str(orig) for words in ("locked", "unable to open", "disk I/O", "readonly", "busy")
+    )
 
 
 # asyncpg's words for a server that is going away or not yet accepting connections.

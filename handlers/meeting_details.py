@@ -20,7 +20,7 @@ from bot.services.meetings import MAX_COUNTING_COMMITTEE
 from bot.services.minutes_details import MAX_NAME, MAX_PLACE, BlocPerson, DetailsRefusal, MeetingDetails
 from handlers.meetings import leave_card
 from models.meetings import MeetingStatus
-from models.numbers import is_id
+from models.numbers import is_number
 
 PEOPLE_SHOWN = 20  # a bloc has up to 20 units; officers beyond that are typed
 ROLE_OF = {"chair": "chair", "sec": "secretary"}
@@ -142,11 +142,11 @@ async def pressed(turn: Turn) -> str | None:
     """Every md: press (each carries its meeting, so a press on an old screen still means it)."""
     lang = turn.lang
     parts = (turn.incoming.choice or "").split(":")
-    if len(parts) < 2 or not parts[1].isdigit() or not is_id(int(parts[1])):
+    if len(parts) < 2 or not is_number(parts[1]):
         await turn.alert(t(lang, "error.stale_button"))
         return END
     meeting_id, action = int(parts[1]), parts[2] if len(parts) > 2 else "show"
-    chosen = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() and is_id(int(parts[3])) else None
+    chosen = int(parts[3]) if len(parts) == 4 and is_number(parts[3]) else None
     turn.data["meeting"] = meeting_id
     db, now, today = turn.deps.db, turn.deps.clock(), turn.today
     try:

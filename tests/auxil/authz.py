@@ -83,6 +83,8 @@ BUTTON_SCOPES: dict[str, str] = {
     "rv:": "reviewers", "sc:": "own", "st:remind:": "reviewers", "st:view": "reviewers",
     "task:register": "reps", "task:score": "reps", "task:sign": "reps", "tt:": "officers",
     "ua:": "own", "v:": "own", "vz:": "own", "xuat:": "exporters",
+    "md:": "officers", "mm:": "officers", "pe:": "officers", "nm:v:": "own", "sx:c:": "own",
+    "sx:n": "own", "sx:t:": "own",
 }  # fmt: skip
 
 

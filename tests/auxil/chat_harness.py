@@ -247,7 +247,13 @@ class Chats:
             now=deps.clock(),
         )
         before = len(self.zalo_bot.sent)
-        await self.zalo._dispatch(incoming, profile, ZaloOutlet(self.zalo.deliverer, profile.language))
+        # The adapter's own steps (its `_take` without the apology, which would hide a crash).
+        outlet = ZaloOutlet(self.zalo.deliverer, profile.language)
+        routed = await self.zalo._route(incoming, profile, outlet)
+        if routed is not None:
+            incoming, route, data = routed
+            turn = Turn(incoming=incoming, profile=profile, deps=deps, outlet=outlet, data=data)
+            await self.zalo.router.run(route, turn)
         return [
             Reply("screen", text)
             for chat, text in self.zalo_bot.sent[before:]
@@ -264,7 +270,11 @@ class Chats:
 # ------------------------------------------------------------------ rows
 # Bookkeeping that any message may touch: where a person is in a conversation, the Zalo menu
 # last shown, when an account was last seen, the notes kept for reaching a person.
-BOOKKEEPING = frozenset({"conversation_state", "chat_menu", "channel_account", "person_reach", "person"})
+# Rows that refused input may still write: where a person is, their accounts, and a wrong
+# check-in code's try (counted so that a sixth try waits: the refusal itself is the record).
+BOOKKEEPING = frozenset(
+    {"conversation_state", "chat_menu", "channel_account", "person_reach", "person", "checkin_attempt"}
+)
 
 
 @functools.cache

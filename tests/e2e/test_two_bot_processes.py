@@ -28,6 +28,7 @@ from handlers.meetings import draft_card
 from models.meetings import AuditEntry, MeetingKind, Poll, PollStatus
 from models.organisation import Person as PersonRow
 from models.reminders import Reminder, ReminderSend, SendStatus
+from tests.auxil.ballots import name_counting_committee
 from tests.auxil.databases import empty_postgres
 from tests.auxil.people import pid
 from tests.auxil.process import BotProcess
@@ -185,6 +186,7 @@ async def test_two_bot_processes_send_each_reminder_and_ballot_once_and_close_th
             now=now,
             today=today,
         )
+    await name_counting_committee(shared, lambda: now)  # a secret ballot opens only with one
     title = "Khối phó năm học tới"
     draft = await ballots.create_draft(
         shared, person_id=head_id, meeting_id=meeting.id, purpose=Purpose.ELECT_DEPUTY, title=title, now=now
