@@ -227,7 +227,12 @@ class TelegramOutlet:
             await self.send(incoming.chat, Screen(text))
             return
         # A pop-up holds 200 characters and no formatting.
-        await query.answer(plain_text(text)[:200], show_alert=True)
+        try:
+            await query.answer(plain_text(text)[:200], show_alert=True)
+        except BadRequest:
+            # Answered already or too old to answer (a press handled again after a restart, or
+            # late): the person still hears it, as a message.
+            await self.send(incoming.chat, Screen(text))
 
     async def acknowledge(self, incoming: Incoming) -> None:
         query = self.update.callback_query

@@ -231,7 +231,10 @@ async def test_a_200_voter_burst_survives_kills_at_random_moments(
         await _until(all_heard, 20, "")
     heard = await _answers(sandbox, bloc.voters)
     silent = [u for u in bloc.voters if u not in heard]
-    assert not silent, f"{len(silent)} voters never heard about their tap (seed {seed})"
+    assert not silent, (
+        f"{len(silent)} voters never heard about their tap (seed {seed}): "
+        f"{[(e['type'], bot_says(e)[:80]) for e in sandbox.events if e['chat_id'] in silent]}"
+    )
     codes = {u: said.split()[1] for u, said in heard.items() if said.startswith("recorded")}
     for user_id in [u for u in bloc.voters if u not in codes]:
         code = await tracker_of(sandbox, user_id)
