@@ -151,10 +151,15 @@ async def test_the_chair_describes_the_meeting_and_the_minutes_say_so(
     await press(chair, await chair.expect("Các cuộc họp"), "Họp tổng kết")
     await press(chair, await chair.expect("Mã điểm danh"), "Mở phiếu")
     await press(chair, await chair.expect("Mở phiếu nào?"), "Cờ thi đua")
-    await press(chair, await chair.expect("bản nháp"), "🗳 Mở phiếu")
-    await chair.expect("Đã mở phiếu")
+    # The chair gives the ballot the title the meeting used: the minutes print that one.
+    await press(chair, await chair.expect("bản nháp"), "Sửa tên phiếu")
+    await chair.expect("Gõ tên mới")
+    title = "Đề nghị Cờ thi đua của UBND thành phố năm học 2026–2027"
+    await chair.send(title)
+    await press(chair, await chair.expect("Đã đổi tên phiếu", title), "🗳 Mở phiếu")
+    await chair.expect("Đã mở phiếu", title)
     async with db.session() as session:
-        [title] = [p.title for p in await session.exec(select(Poll).where(Poll.status == "open"))]
+        assert [p.title for p in await session.exec(select(Poll).where(Poll.status == "open"))] == [title]
     await chair.send("/hop")
     await press(chair, await chair.expect("Các cuộc họp"), "Họp tổng kết")
     await press(chair, await chair.expect("Mã điểm danh"), "Đóng phiếu và kiểm phiếu")
