@@ -11,49 +11,24 @@ from sqlmodel import select
 
 from bot import ballot_crypto
 from bot.db import Database
-from bot.sandbox.client import Person, SandboxClient, ZaloPerson
+from bot.sandbox.client import SandboxClient, ZaloPerson
 from bot.services import ballots, meetings
 from bot.services.demo import Persona, load_demo_progress
-from models.channels import Channel, ChannelAccount
 from models.meetings import MeetingKind, Poll
 from tests.auxil.ballot_screens import answer_lines, check_fits_telegram, tap
 from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot
 from tests.auxil.clock import Clock
+from tests.auxil.meeting_room import Chat, on, press
 from tests.auxil.people import pid
 
 pytestmark = [pytest.mark.e2e, pytest.mark.meeting_room, pytest.mark.ballot]
-Chat = Person | ZaloPerson
 MASTER = ballot_crypto.parse_master_key(TEST_MASTER_KEY)
 
 
 @pytest.fixture(params=("telegram", "zalo"))
 def channel(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-async def on(client: SandboxClient, db: Database, channel: str, persona: Persona) -> Chat:
-    if channel == "telegram":
-        return await client.person(persona.user_id, persona.first_name, last_name=persona.last_name)
-    zalo = await client.zalo_person(f"z{persona.user_id}", f"{persona.last_name} {persona.first_name}")
-    async with db.transaction() as session:
-        session.add(
-            ChannelAccount(
-                channel=Channel.ZALO.value, external_id=zalo.user_id, person_id=await pid(db, persona.user_id)
-            )
-        )
-    return zalo
-
-
-async def press(person: Chat, message: object, fragment: str) -> None:
-    labels: list[str] = message.button_texts  # type: ignore[attr-defined]
-    label = next((label for label in labels if fragment in label), None)
-    assert label is not None, f"no option with {fragment!r} in {labels}"
-    if isinstance(person, ZaloPerson):
-        await person.press(message, label)  # type: ignore[arg-type]
-    else:
-        button = next(b for b in message.buttons if b["text"] == label)  # type: ignore[attr-defined]
-        await person.press(message, data=button["callback_data"])  # type: ignore[arg-type]
 
 
 async def meeting_of_ten(db: Database, demo: Demo, clock: Clock) -> tuple[list[Persona], int]:

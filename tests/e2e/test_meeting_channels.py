@@ -21,46 +21,24 @@ from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, func, select
 
 from bot.db import Database
-from bot.sandbox.client import Person, SandboxClient, ZaloPerson
+from bot.sandbox.client import SandboxClient, ZaloPerson
 from bot.services import invites, outbox, people
-from bot.services.demo import Persona, load_demo_progress
-from models.channels import Channel, ChannelAccount
+from bot.services.demo import load_demo_progress
+from models.channels import Channel
 from models.meetings import Participation, Poll, SealedBallot
 from tests.auxil.ballot_screens import answer_lines
 from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
+from tests.auxil.meeting_room import Chat, on, press
 from tests.auxil.people import pid
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.ballot]
-Chat = Person | ZaloPerson
 
 
 @pytest.fixture(params=("telegram", "zalo"))
 def channel(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-async def on(client: SandboxClient, db: Database, channel: str, persona: Persona) -> Chat:
-    """A demo representative on a channel: on Zalo, an account of the same person (as /lienket
-    makes it), the one they used last, so the bot's messages to them go there."""
-    if channel == "telegram":
-        return await client.person(persona.user_id, persona.first_name, last_name=persona.last_name)
-    zalo = await client.zalo_person(f"z{persona.user_id}", f"{persona.last_name} {persona.first_name}")
-    async with db.transaction() as session:
-        session.add(
-            ChannelAccount(
-                channel=Channel.ZALO.value, external_id=zalo.user_id, person_id=await pid(db, persona.user_id)
-            )
-        )
-    return zalo
-
-
-async def press(person: Chat, message: Any, fragment: str) -> None:
-    """Press the option whose label holds `fragment`: a button on Telegram, its number on Zalo."""
-    label = next((label for label in message.button_texts if fragment in label), None)
-    assert label is not None, f"no option with {fragment!r} in {message.button_texts}"
-    await person.press(message, label)
 
 
 class Room:
