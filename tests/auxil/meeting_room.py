@@ -49,8 +49,8 @@ def code_on(card: Any) -> str:
     return found.group(1)
 
 
-class Room:
-    """Bloc 2's year-end meeting as its people hold it, on one channel."""
+class BlocRoom:
+    """Bloc 2's representatives on one channel; the first (the head's unit) chairs."""
 
     def __init__(self, client: SandboxClient, db: Database, demo: Demo, channel: str) -> None:
         self.client, self.db, self.channel = client, db, channel
@@ -64,6 +64,10 @@ class Room:
 
     async def setup(self, count: int) -> None:
         self.people = [await on(self.client, self.db, self.channel, p) for p in self.reps[:count]]
+
+
+class Room(BlocRoom):
+    """Bloc 2's year-end meeting as its people hold it, on one channel."""
 
     async def start(self) -> str:
         """The chair creates and starts the year-end meeting; the check-in code on its card."""

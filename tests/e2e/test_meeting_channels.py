@@ -30,7 +30,7 @@ from tests.auxil.ballot_screens import answer_lines
 from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import Demo, RunningBot
 from tests.auxil.clock import Clock
-from tests.auxil.meeting_room import Chat, on, press
+from tests.auxil.meeting_room import BlocRoom, Chat, on, press
 from tests.auxil.people import pid
 
 pytestmark = [pytest.mark.e2e, pytest.mark.zalo, pytest.mark.ballot]
@@ -41,20 +41,7 @@ def channel(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-class Room:
-    def __init__(self, client: SandboxClient, db: Database, demo: Demo, channel: str) -> None:
-        self.client, self.db, self.channel = client, db, channel
-        self.reps = [p for p in demo.personas if p.group == "Khối thi đua số 2"]
-        self.units = [p.label.split(" — ")[-1] for p in self.reps]
-        self.people: list[Chat] = []
-
-    @property
-    def chair(self) -> Chat:
-        return self.people[0]  # the head's representative chairs
-
-    async def setup(self, count: int) -> None:
-        self.people = [await on(self.client, self.db, self.channel, p) for p in self.reps[:count]]
-
+class Room(BlocRoom):
     async def card(self) -> Any:
         await self.chair.send("/hop")
         listing = await self.chair.expect("Các cuộc họp")
