@@ -52,7 +52,12 @@ async def ballot_press(turn: Turn) -> str | None:
     if cast_now:
         choices = {position: LETTERS[letter] for position, letter in enumerate(letters, start=1)}
         result = await council.cast(
-            turn.deps.db, ref=ref, person_id=turn.person_id, ballot=choices, now=turn.deps.clock()
+            turn.deps.db,
+            ref=ref,
+            person_id=turn.person_id,
+            ballot=choices,
+            now=turn.deps.clock(),
+            master_key=turn.deps.master_key,
         )
         if result.status is not CastStatus.RECORDED or result.tracker is None:
             await _cast_problem(turn, result.status)

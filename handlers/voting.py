@@ -23,7 +23,7 @@ from bot.chat import Button, InKind, Screen
 from bot.chat.router import END, Conversation, Router, Turn
 from bot.deps import Deps
 from bot.i18n import LANGUAGES, Raw, format_datetime, t
-from bot.services import ballot_sheets, ballots, meetings, outbox, receipts
+from bot.services import ballot_sheets, ballots, council, meetings, outbox, receipts
 from bot.services.ballots import CastStatus, ClosedPoll, OpenRefusal, VoterBallot
 from bot.services.invites import NotAllowedError, NotFoundError
 from handlers.meetings import acknowledge, draft_card, leave_card, refresh_card, rules_text
@@ -808,10 +808,18 @@ async def verify(turn: Turn) -> None:
         await own_trackers(turn)
         return None
     try:
-        matches = await ballots.verify_tracker(turn.deps.db, code)
+        found = [
+            (m.poll_title, m.tracker, m.counted, m.chain_head)
+            for m in await ballots.verify_tracker(turn.deps.db, code)
+        ]
+        # The council's (and schools', conference's) published lists too: /kiemtra alone shows their trackers.
+        found += [
+            (m.title, m.tracker, m.counted, m.chain_head)
+            for m in await council.verify_tracker(turn.deps.db, code)
+        ]
     except ValueError:
-        matches = []
-    if not matches:
+        found = []
+    if not found:
         await turn.say(t(lang, "verify.not_found", code=code))
         return None
     await turn.say(
@@ -819,12 +827,12 @@ async def verify(turn: Turn) -> None:
             t(
                 lang,
                 "verify.found",
-                code=ballot_crypto.short_code(m.tracker),
-                title=m.poll_title,
-                count=m.counted,
-                head=m.chain_head[:16],
+                code=ballot_crypto.short_code(tracker),
+                title=title,
+                count=counted,
+                head=head[:16],
             )
-            for m in matches
+            for title, tracker, counted, head in found
         )
     )
     return None
@@ -845,12 +853,18 @@ async def own_trackers(turn: Turn) -> None:
         return
     lines = [t(lang, "verify.mine_title")]
     for receipt in found:
-        names = {"title": receipt.poll_title, "unit": receipt.unit_name}
+        own = receipt.body is not receipts.Body.UNIT  # the person's own ballot as a member of a body
+        unit = receipt.unit_name or t(lang, f"verify.body.{receipt.body.value}")
+        names = {"title": receipt.poll_title, "unit": unit}
         if receipt.tracker is None:
             lines.append(t(lang, "verify.mine_unknown", **names))
             continue
         code = ballot_crypto.short_code(receipt.tracker)
-        key = "open" if receipt.open else ("counted" if receipt.counted else "missing")
+        key = (
+            "open"
+            if receipt.open
+            else ("counted" if receipt.counted else "missing_own" if own else "missing")
+        )
         lines.append(t(lang, f"verify.mine_{key}", code=code, **names))
     lines.append(t(lang, "verify.mine_footer"))
     await turn.say("\n".join(lines))

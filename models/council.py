@@ -77,7 +77,8 @@ class CouncilVoter(SQLModel, table=True):
 
 
 class CouncilParticipation(SQLModel, table=True):
-    """Who voted: no time, no choice, a random key."""
+    """Who voted: no time, no choice, a random key. `receipt`: the voter's own tracker, encrypted
+    under a key only the running bot holds (bot/services/receipts.py), so /kiemtra can show it again."""
 
     __tablename__ = "council_participation"
     __table_args__ = (UniqueConstraint("poll_id", "person_id"), {"sqlite_with_rowid": False})
@@ -85,6 +86,7 @@ class CouncilParticipation(SQLModel, table=True):
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
     poll_id: int = Field(foreign_key="council_poll.id", index=True)
     person_id: int = Field(foreign_key="person.id")
+    receipt: bytes | None = Field(default=None, sa_type=LargeBinary)
 
 
 class CouncilSealedBallot(SQLModel, table=True):

@@ -135,7 +135,6 @@ class Nomination(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=32)
     email: str | None = Field(default=None, max_length=255)
     vote_kind: str = Field(max_length=16)
-    vote_poll_id: int | None = Field(default=None, foreign_key="poll.id")
     # The school's own ballot held in the bot (models.council.CouncilPoll with its unit_id).
     school_poll_id: int | None = Field(default=None, foreign_key="council_poll.id")
     minutes_file_key: str | None = Field(default=None, max_length=64)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -27,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import ballot_crypto
 from bot.chat import Screen
 from bot.db import Database
-from bot.services import audit, eligibility, minutes_details, outbox, people
+from bot.services import audit, counting, eligibility, minutes_details, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MemberUnit, Recipient, members_of, representatives
 from models.ballot_state import MAX_CANDIDATES, MAX_LABEL, MAX_TITLE
@@ -57,7 +56,6 @@ from models.vote_rules import (
     Purpose,
     RuleSet,
     TallyResult,
-    decode_ballot,
     election_rules,
     encode_ballot,
     higher_title_rules,
@@ -66,7 +64,6 @@ from models.vote_rules import (
     runoff_rules,
     selection_rules,
     small_poll_warning,
-    tally,
     validate_ballot,
 )
 
@@ -1219,53 +1216,6 @@ class ClosedPoll:
     audit_head: tuple[int, str]
 
 
-def _result_json(result: TallyResult) -> str:
-    """Only aggregate counts are stored: the tally never keeps a ballot."""
-
-    def fraction(value: Fraction) -> str:
-        return f"{value.numerator}/{value.denominator}"
-
-    return json.dumps(
-        {
-            "members": result.members,
-            "present": result.present,
-            "absentee_voted": result.absentee_voted,
-            "voted": result.voted,
-            "invalid": result.invalid,
-            "blank_ballots": result.blank_ballots,
-            "quorum_needed": result.quorum_needed,
-            "quorate": result.quorate,
-            "base": result.base.value,
-            "base_size": result.base_size,
-            "needed": result.needed,
-            "elected": list(result.elected),
-            "tie": None
-            if result.tie is None
-            else {
-                "candidates": list(result.tie.candidates),
-                "seats_left": result.tie.seats_left,
-                "votes": result.tie.votes,
-            },
-            "unfilled_seats": result.unfilled_seats,
-            "small_poll": result.small_poll,
-            "candidates": [
-                {
-                    "position": c.candidate,
-                    "votes": c.votes,
-                    "disagree": c.disagree,
-                    "abstain": c.abstain,
-                    "blank": c.blank,
-                    "share": fraction(c.share),
-                    "passed": c.passed,
-                    "elected": c.elected,
-                }
-                for c in result.candidates
-            ],
-        },
-        sort_keys=True,
-    )
-
-
 async def close_poll(
     db: Database, *, poll_id: int, master_key: bytes, now: datetime, person_id: int | None = None
 ) -> ClosedPoll:
@@ -1285,41 +1235,24 @@ async def close_poll(
         assert poll is not None and poll.id is not None
         if poll.status != PollStatus.OPEN:
             raise OpenRefusal("not_open")
-        rules = RuleSet.from_dict(json.loads(poll.rules))
         assert poll.sealed_private_key is not None
-        private_key = ballot_crypto.open_private_key(master_key, poll.id, poll.sealed_private_key)
-        sealed_rows = list(await session.exec(select(SealedBallot).where(SealedBallot.poll_id == poll.id)))
-        ballots = [
-            decode_ballot(rules.kind, ballot_crypto.unseal(private_key, row.sealed, poll.id))
-            for row in sealed_rows
-        ]
         candidates = await _selected_candidates(session, poll.id)
-        absentee_voted = (
-            await session.exec(
-                select(func.count())
-                .select_from(Participation)
-                .join(
-                    PollVoter,
-                    (col(PollVoter.unit_id) == Participation.unit_id)
-                    & (col(PollVoter.poll_id) == Participation.poll_id),
-                )
-                .where(Participation.poll_id == poll.id, col(PollVoter.present).is_(False))
-            )
-        ).one()
-        result = tally(
-            rules,
-            [c.position for c in candidates],
-            ballots,
+        counted = await counting.count_sealed(
+            session,
+            counting.BLOCS,
+            poll_id=poll.id,
+            sealed_for=poll.id,
+            rules=RuleSet.from_dict(json.loads(poll.rules)),
+            sealed_private_key=poll.sealed_private_key,
+            master_key=master_key,
+            positions=[c.position for c in candidates],
             members=poll.members,
             present=poll.present,
-            absentee_voted=int(absentee_voted),
             women_preferred={c.position: c.women_preferred for c in candidates},
         )
-        published = ballot_crypto.published_list(row.tracker for row in sealed_rows)
-        head = ballot_crypto.chain_head(published, poll.id)
-        await _rewrite_shuffled(session, sealed_rows)
+        result, published, head = counted.result, counted.published, counted.chain_head
         poll.status, poll.closed_at = PollStatus.CLOSED, now
-        poll.result, poll.trackers, poll.chain_head = _result_json(result), json.dumps(published), head
+        poll.result, poll.trackers, poll.chain_head = counted.result_json, json.dumps(published), head
         poll.sealed_private_key = None  # nobody can open these ballots again, whoever holds the master key
         session.add(poll)
         await audit.append(
@@ -1353,24 +1286,6 @@ async def close_poll(
     return ClosedPoll(
         view, result, {c.position: c.label for c in candidates}, tuple(published), head, audit_head
     )
-
-
-async def _rewrite_shuffled(session: AsyncSession, sealed_rows: list[SealedBallot]) -> None:
-    """Write the poll's sealed ballots again, in a random order, within the closing transaction.
-
-    Each cast inserted its participation row and its sealed ballot in one transaction, so on
-    PostgreSQL the two rows share a creating transaction id (xmin) and sit at matching places of
-    their tables' heaps: anyone reading the raw tables could pair a unit with its sealed ballot.
-    Rewritten here, every sealed ballot of the poll carries the close's transaction id and a
-    place that says nothing of when it was cast. (On SQLite, WITHOUT ROWID tables keyed by random
-    ids keep no order and no transaction id to begin with.)"""
-    fresh = [SealedBallot(poll_id=row.poll_id, sealed=row.sealed, tracker=row.tracker) for row in sealed_rows]
-    secrets.SystemRandom().shuffle(fresh)
-    for row in sealed_rows:
-        await session.delete(row)
-    await session.flush()  # the trackers are unique: the old rows must be gone first
-    session.add_all(fresh)
-    await session.flush()
 
 
 async def due_for_closing(db: Database, now: datetime) -> list[int]:

@@ -17,15 +17,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ballot_crypto
 from bot.chat import Button, Screen
 from bot.db import Database
 from bot.i18n import t
-from bot.services import audit, outbox, people
-from bot.services.ballots import _result_json
+from bot.services import audit, counting, outbox, people
 from bot.services.nominations import desk_of
 from bot.services.registration import Refused
 from bot.services.roster import holders
@@ -45,9 +44,7 @@ from models.vote_rules import (
     Choice,
     RuleSet,
     TallyResult,
-    decode_ballot,
     encode_ballot,
-    tally,
     validate_ballot,
 )
 
@@ -274,9 +271,17 @@ async def entitled(db: Database, ref: str, person_id: int) -> CastStatus | None:
 
 
 async def cast(
-    db: Database, *, ref: str, person_id: int, ballot: dict[int, Choice], now: datetime
+    db: Database,
+    *,
+    ref: str,
+    person_id: int,
+    ballot: dict[int, Choice],
+    now: datetime,
+    master_key: bytes | None = None,
 ) -> CastResult:
-    """Record one member's ballot: sealed, counted once, the who-voted row apart from the what."""
+    """Record one member's ballot: sealed, counted once, the who-voted row apart from the what.
+    With the master key, the member's tracker is kept for them, encrypted, on their participation
+    row, bound to (poll, person), as the blocs' are (bot/services/receipts.py)."""
     problem = await entitled(db, ref, person_id)
     if problem is not None:
         return CastResult(problem)
@@ -298,7 +303,12 @@ async def cast(
                 poll.public_key, encode_ballot(rules.kind, ballot), crypto_id(poll.id)
             )
             tracker = ballot_crypto.tracker(sealed)
-            session.add(CouncilParticipation(poll_id=poll.id, person_id=person_id))
+            receipt = (
+                ballot_crypto.seal_receipt(master_key, crypto_id(poll.id), person_id, tracker)
+                if master_key
+                else None
+            )
+            session.add(CouncilParticipation(poll_id=poll.id, person_id=person_id, receipt=receipt))
             session.add(CouncilSealedBallot(poll_id=poll.id, sealed=sealed, tracker=tracker))
             await audit.add(session, action="council.cast", subject=f"council_poll:{poll.id}", at=now)
             await session.flush()  # UNIQUE (poll, person): a concurrent second cast fails here
@@ -332,47 +342,22 @@ async def count(
     if poll.status != PollStatus.OPEN:
         raise Refused("council.refused.closed")
     assert poll.id is not None and poll.sealed_private_key is not None
-    rules = RuleSet.from_dict(json.loads(poll.rules))
-    private_key = ballot_crypto.open_private_key(master_key, crypto_id(poll.id), poll.sealed_private_key)
-    sealed_rows = list(
-        await session.exec(select(CouncilSealedBallot).where(CouncilSealedBallot.poll_id == poll.id))
-    )
-    ballots = [
-        decode_ballot(rules.kind, ballot_crypto.unseal(private_key, row.sealed, crypto_id(poll.id)))
-        for row in sealed_rows
-    ]
-    absentee_voted = (
-        await session.exec(
-            select(func.count())
-            .select_from(CouncilParticipation)
-            .join(
-                CouncilVoter,
-                (col(CouncilVoter.person_id) == CouncilParticipation.person_id)
-                & (col(CouncilVoter.poll_id) == CouncilParticipation.poll_id),
-            )
-            .where(CouncilParticipation.poll_id == poll.id, col(CouncilVoter.present).is_(False))
-        )
-    ).one()
     view = await _view(session, poll)
-    result = tally(
-        rules,
-        list(range(1, len(view.labels) + 1)),
-        ballots,
+    counted = await counting.count_sealed(
+        session,
+        counting.PEOPLE,
+        poll_id=poll.id,
+        sealed_for=crypto_id(poll.id),
+        rules=RuleSet.from_dict(json.loads(poll.rules)),
+        sealed_private_key=poll.sealed_private_key,
+        master_key=master_key,
+        positions=range(1, len(view.labels) + 1),
         members=poll.members,
         present=poll.present,
-        absentee_voted=int(absentee_voted),
     )
-    published = ballot_crypto.published_list(row.tracker for row in sealed_rows)
-    head = ballot_crypto.chain_head(published, crypto_id(poll.id))
-    # Written again in a random order, as the blocs' ballots are (bot.services.ballots).
-    fresh = [CouncilSealedBallot(poll_id=r.poll_id, sealed=r.sealed, tracker=r.tracker) for r in sealed_rows]
-    secrets.SystemRandom().shuffle(fresh)
-    for row in sealed_rows:
-        await session.delete(row)
-    await session.flush()
-    session.add_all(fresh)
+    result, published, head = counted.result, counted.published, counted.chain_head
     poll.status, poll.closed_at = PollStatus.CLOSED, now
-    poll.result, poll.trackers, poll.chain_head = _result_json(result), json.dumps(published), head
+    poll.result, poll.trackers, poll.chain_head = counted.result_json, json.dumps(published), head
     poll.sealed_private_key = None
     session.add(poll)
     if poll.conference_id is not None and 1 in result.elected:

@@ -24,7 +24,7 @@ from bot.services.people import Profile
 from bot.services.registration import Refused
 from bot.services.roster import holders
 from models.council import CouncilCandidate, CouncilPoll
-from models.meetings import Meeting, Poll, PollCandidate, PollStatus
+from models.meetings import PollStatus
 from models.nominations import (
     HOLDS_PLACE,
     REASON_REQUIRED,
@@ -42,7 +42,7 @@ from models.nominations import (
     next_status,
     problems,
 )
-from models.organisation import BlocMembership, PersonRole, RoleKind, SchoolYear, Unit
+from models.organisation import PersonRole, RoleKind, SchoolYear, Unit
 from models.text import name_key, nfc
 
 
@@ -81,7 +81,6 @@ class Submission:
     phone: str | None
     email: str | None
     vote_kind: VoteKind | None
-    vote_poll_id: int | None = None
     school_poll_id: int | None = None  # the school's own ballot held in the bot (school_vote.py)
     minutes_key: str | None = None
     minutes_name: str | None = None
@@ -200,41 +199,6 @@ async def views(db: Database, ids: list[int]) -> list[NominationView]:
 
 
 # ------------------------------------------------------------------ the school's vote
-async def meeting_vote_passed(
-    session: AsyncSession, poll_id: int, unit_id: int, full_name: str
-) -> bool | None:
-    """Did the person reach the threshold in a closed ballot of a meeting of the school's bloc?
-
-    None when the poll is not one of the school's blocs, is not counted yet, or does not name them."""
-    poll = await session.get(Poll, poll_id)
-    if poll is None or poll.status != PollStatus.CLOSED or not poll.result:
-        return None
-    meeting = await session.get(Meeting, poll.meeting_id)
-    member = (
-        await session.exec(
-            select(BlocMembership).where(
-                BlocMembership.unit_id == unit_id,
-                BlocMembership.bloc_id == (meeting.bloc_id if meeting else -1),
-            )
-        )
-    ).first()
-    if member is None:
-        return None
-    candidate = next(
-        (
-            c
-            for c in await session.exec(select(PollCandidate).where(PollCandidate.poll_id == poll_id))
-            if name_key(c.label) == name_key(full_name)
-        ),
-        None,
-    )
-    if candidate is None:
-        return None
-    result = json.loads(poll.result)
-    line = next((c for c in result.get("candidates", []) if c.get("position") == candidate.position), None)
-    return bool(line and line.get("passed"))
-
-
 async def school_vote_passed(
     session: AsyncSession, poll_id: int, unit_id: int, title: Title, full_name: str
 ) -> bool | None:
@@ -338,8 +302,6 @@ async def submit(
                 passed = await school_vote_passed(
                     session, form.school_poll_id, school.unit_id, form.title, full_name
                 )
-            elif form.vote_kind is VoteKind.MEETING and form.vote_poll_id is not None:
-                passed = await meeting_vote_passed(session, form.vote_poll_id, school.unit_id, full_name)
             already = await session.exec(
                 select(Nomination.name_key).where(
                     Nomination.school_year_id == school.school_year_id,
@@ -379,7 +341,6 @@ async def submit(
                 phone=form.phone,
                 email=form.email,
                 vote_kind=form.vote_kind.value,
-                vote_poll_id=form.vote_poll_id,
                 school_poll_id=form.school_poll_id if form.vote_kind is VoteKind.MEETING else None,
                 minutes_file_key=form.minutes_key,
                 minutes_file_name=form.minutes_name,

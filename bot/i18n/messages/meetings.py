@@ -243,14 +243,19 @@ VI: dict[str, str] = {
     "verify.private_only": (
         "Mã kiểm tra chỉ xem lại được trong chat riêng với bot: mở chat riêng và gõ /kiemtra."
     ),
-    "verify.mine_title": "<b>Mã kiểm tra các phiếu đơn vị bạn đã bỏ</b>",
+    "verify.mine_title": "<b>Mã kiểm tra các phiếu bạn và đơn vị bạn đã bỏ</b>",
     "verify.mine_open": "• «{title}» ({unit}): <code>{code}</code> — đang bỏ phiếu; sau khi công bố kết quả, gõ /kiemtra {code}",
     "verify.mine_counted": "• «{title}» ({unit}): <code>{code}</code> — ✅ đã được đếm",
     "verify.mine_missing": "• «{title}» ({unit}): <code>{code}</code> — ⚠ không có trong danh sách đã công bố; hãy báo khối trưởng",
+    "verify.mine_missing_own": "• «{title}» ({unit}): <code>{code}</code> — ⚠ không có trong danh sách đã công bố; hãy báo người chủ trì cuộc bỏ phiếu",
     "verify.mine_unknown": "• «{title}» ({unit}): đã bỏ phiếu; mã kiểm tra của phiếu này không được lưu để xem lại",
+    "verify.body.council": "Hội đồng Thi đua – Khen thưởng",
+    "verify.body.conference": "Hội nghị điển hình tiên tiến",
+    "verify.body.school": "bình xét của trường",
+    "verify.body.unit": "đơn vị",
     "verify.mine_footer": "Mã chỉ cho biết phiếu đã được đếm, không cho biết đã chọn gì.",
     "verify.mine_none": (
-        "Đơn vị bạn chưa bỏ phiếu nào. Để tra một mã đã công bố, gõ /kiemtra kèm mã, ví dụ: /kiemtra 3FA9C-01B7E"
+        "Bạn và đơn vị bạn chưa bỏ phiếu nào. Để tra một mã đã công bố, gõ /kiemtra kèm mã, ví dụ: /kiemtra 3FA9C-01B7E"
     ),
 }
 
@@ -493,11 +498,16 @@ EN: dict[str, str] = {
     "verify.found": "✅ The ballot with tracker <code>{code}</code> was counted in «{title}» ({count} ballots; chain <code>{head}</code>).",
     "verify.not_found": "Tracker <code>{code}</code> is not among the published ballots. Results may not be out yet, or the code is mistyped.",
     "verify.private_only": "Trackers are shown again only in your private chat with the bot: open it and type /kiemtra.",
-    "verify.mine_title": "<b>Trackers of the ballots your unit cast</b>",
+    "verify.mine_title": "<b>Trackers of the ballots you and your unit cast</b>",
     "verify.mine_open": "• «{title}» ({unit}): <code>{code}</code> — voting is open; once results are out, type /kiemtra {code}",
     "verify.mine_counted": "• «{title}» ({unit}): <code>{code}</code> — ✅ counted",
     "verify.mine_missing": "• «{title}» ({unit}): <code>{code}</code> — ⚠ not in the published list; tell the bloc head",
+    "verify.mine_missing_own": "• «{title}» ({unit}): <code>{code}</code> — ⚠ not in the published list; tell whoever chaired the ballot",
     "verify.mine_unknown": "• «{title}» ({unit}): voted; this ballot's tracker was not kept to be shown again",
+    "verify.body.council": "Emulation and Commendation Council",
+    "verify.body.conference": "Honours conference",
+    "verify.body.school": "the school's vote",
+    "verify.body.unit": "unit",
     "verify.mine_footer": "A tracker only shows that the ballot was counted, never what was chosen.",
-    "verify.mine_none": "Your unit has cast no ballot. To look up a published tracker, type /kiemtra and the code, e.g. /kiemtra 3FA9C-01B7E",
+    "verify.mine_none": "Neither you nor your unit has cast a ballot. To look up a published tracker, type /kiemtra and the code, e.g. /kiemtra 3FA9C-01B7E",
 }
