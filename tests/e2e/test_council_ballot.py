@@ -127,6 +127,13 @@ async def test_the_councils_ballot_on_three_people_passes_at_90_percent_of_all_m
 
     # The absentees' notice says it is an absentee ballot; each votes in the chat.
     code = await vote_in_chat(absent_1, "aaa", absentee=True)
+    # The tracker can always be shown again, in a private chat (issue 15): /kiemtra alone lists
+    # it beside the blocs' (this member's units have none), never the choice.
+    await absent_1.send("/kiemtra")
+    mine = await absent_1.expect(
+        "Mã kiểm tra các phiếu", code, "đang bỏ phiếu", "Hội đồng Thi đua – Khen thưởng"
+    )
+    assert "đồng ý" not in mine.text.lower()
     await vote_in_chat(absent_2, "aaa", absentee=True)
     if isinstance(present_1, ZaloPerson):  # bad input on Zalo: a number that is not an option
         notice = await present_1.expect("Hội đồng Thi đua – Khen thưởng bỏ phiếu kín")
@@ -177,5 +184,13 @@ async def test_the_councils_ballot_on_three_people_passes_at_90_percent_of_all_m
     # An absentee finds their ballot among those counted, by the code they were given.
     await absent_1.send(f"/hoidong {code}")
     await absent_1.expect(f"Mã {code} có trong danh sách đã kiểm", "21 phiếu")
+    await absent_1.send("/kiemtra")
+    mine = await absent_1.expect(code, "✅ đã được đếm", "Chiến sĩ thi đua cấp thành phố")
+    assert "đồng ý" not in mine.text.lower()
+    await absent_1.send(f"/kiemtra {code}")  # /kiemtra with the code finds the council's lists too
+    await absent_1.expect(code, "đã được đếm trong «Chiến sĩ thi đua cấp thành phố»", "21 phiếu")
+    await present_1.send("/kiemtra")  # each member sees their own tracker only
+    theirs = await present_1.expect("Mã kiểm tra các phiếu", "đã được đếm")
+    assert code not in theirs.text
     await absent_1.send("/hoidong ZZZ")
     await absent_1.expect("Mã kiểm tra gồm 10 chữ số")

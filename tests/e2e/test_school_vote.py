@@ -145,6 +145,10 @@ async def test_a_school_votes_in_the_bot_and_attaches_the_vote_to_its_nomination
     got = await files_from(rep, client, "Gắn kết quả và biên bản này")
     await third.send(f"/hoidong {tracker}")  # a teacher finds their ballot among those counted
     await third.expect(f"Mã {tracker} có trong danh sách đã kiểm", "7 phiếu")
+    # /kiemtra alone shows a teacher the tracker again, under the school's name, never the choice.
+    await third.send("/kiemtra")
+    mine = await third.expect("Mã kiểm tra các phiếu", tracker, "đã được đếm", "Điển hình tiên tiến")
+    assert "không đồng ý" not in mine.text.lower()
     minutes_doc = Document(io.BytesIO(got["bien-ban-binh-xet-le-thi-hoa.docx"]))
     text = "\n".join(p.text for p in minutes_doc.paragraphs)
     assert "BIÊN BẢN HỌP BÌNH XÉT" in text and "Tổng số thành viên: 9" in text

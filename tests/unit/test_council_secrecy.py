@@ -1,7 +1,9 @@
 """The council's ballot on people keeps the blocs' secrecy (issue 18): who voted and what was voted
 share no column but the poll and carry no time; after the count the sealed ballots are rewritten
 in one transaction (on PostgreSQL none carries a cast's transaction id); the private key is gone;
-one member cannot vote twice; the audit chain verifies; nothing logged names a voter's choice."""
+one member cannot vote twice; the audit chain verifies; nothing logged names a voter's choice.
+Each member's tracker is kept for them as the blocs' are (issue 15): ciphertext that opens only
+with the bot's key on its own (poll, person) row, shown again by /kiemtra, never the choice."""
 
 from __future__ import annotations
 
@@ -10,13 +12,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
+from bot import ballot_crypto
 from bot.app import quiet_library_logs
 from bot.ballot_crypto import new_master_key, parse_master_key
 from bot.db import Database
-from bot.services import audit, council
-from models.council import CouncilParticipation, CouncilPoll, CouncilSealedBallot
+from bot.services import audit, council, receipts
+from models.council import CouncilParticipation, CouncilPoll, CouncilSealedBallot, crypto_id
 from models.nominations import Nomination, NominationStatus, Title, VoteKind
 from models.organisation import Authority, Person, PersonRole, RoleKind, SchoolYear, Unit
 from models.vote_rules import Choice
@@ -99,7 +102,12 @@ async def test_the_councils_ballot_pairs_nobody_with_a_choice(
     for i, member in enumerate(members):
         choice = Choice.AGREE if i % 2 == 0 else Choice.DISAGREE
         result = await council.cast(
-            db, ref=ballot.ref, person_id=member, ballot={1: choice, 2: Choice.AGREE}, now=NOW
+            db,
+            ref=ballot.ref,
+            person_id=member,
+            ballot={1: choice, 2: Choice.AGREE},
+            now=NOW,
+            master_key=master_key,
         )
         assert result.status is council.CastStatus.RECORDED and result.tracker
         trackers.append(result.tracker)
@@ -107,6 +115,13 @@ async def test_the_councils_ballot_pairs_nobody_with_a_choice(
     assert again.status is council.CastStatus.ALREADY
     stranger = await council.cast(db, ref=ballot.ref, person_id=desk, ballot={1: Choice.AGREE}, now=NOW)
     assert stranger.status is council.CastStatus.NOT_ENTITLED
+
+    # While the ballot is open each member gets back their own tracker, and only theirs.
+    for member, tracker in zip(members, trackers, strict=True):
+        [mine] = await receipts.receipts_of(db, person_id=member, master_key=master_key)
+        assert (mine.tracker, mine.open, mine.counted) == (tracker, True, None)
+        assert mine.body is receipts.Body.COUNCIL and mine.unit_name == ""
+    assert await receipts.receipts_of(db, person_id=desk, master_key=master_key) == []
 
     async with db.engine.connect() as conn:
         cast_xmins = (
@@ -137,6 +152,37 @@ async def test_the_councils_ballot_pairs_nobody_with_a_choice(
             }
         assert len(cast_xmins) == 6 and not cast_xmins & sealed_xmins and len(sealed_xmins) == 1
     assert (await audit.verify(db)).ok
+
+    # After the count: each tracker shown as counted; with another key (a copy of the database
+    # without the bot's) no receipt opens, nor does one moved to another member's row or poll.
+    for member, tracker in zip(members, trackers, strict=True):
+        [mine] = await receipts.receipts_of(db, person_id=member, master_key=master_key)
+        assert (mine.tracker, mine.open, mine.counted) == (tracker, False, True)
+    other = parse_master_key(new_master_key())
+    [nothing] = await receipts.receipts_of(db, person_id=members[0], master_key=other)
+    assert nothing.tracker is None
+    async with db.session() as session:
+        rows = list(await session.exec(select(CouncilParticipation)))
+    assert len(rows) == 6 and len({r.receipt for r in rows}) == 6
+    for row in rows:
+        assert row.receipt is not None
+        sealed_for = crypto_id(row.poll_id)
+        assert ballot_crypto.open_receipt(master_key, sealed_for, row.person_id, row.receipt) in trackers
+        assert ballot_crypto.open_receipt(other, sealed_for, row.person_id, row.receipt) is None
+        assert ballot_crypto.open_receipt(master_key, sealed_for, row.person_id + 1, row.receipt) is None
+        # Bound to the council's sealing id: it does not open as a bloc poll's of the same number.
+        assert ballot_crypto.open_receipt(master_key, row.poll_id, row.person_id, row.receipt) is None
+
+    # Every row of every table: a tracker stands only among the sealed ballots and in the
+    # published list (sorted), never in raw bytes (a receipt is ciphertext), never by a voter.
+    raw = {bytes.fromhex(t) for t in trackers}
+    async with db.engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            for row in (await conn.execute(table.select())).all():
+                cells = tuple(row)
+                assert not any(isinstance(c, bytes) and any(r in c for r in raw) for c in cells), table.name
+                if table.name not in ("council_sealed_ballot", "council_poll"):
+                    assert not any(t in repr(cells) for t in trackers), table.name
     for record in caplog.records:
         message = record.getMessage()
         assert not any(tracker in message for tracker in trackers), message[:200]
