@@ -5,11 +5,14 @@ screen (Zalo: the options kept in the process's memory), never in a table: each 
 choices made so far, one letter per candidate, and nothing is stored until the member casts.
 
 Press data (≤ 64 bytes):  cv:<ref>:<letters>  the next candidate, or the review once all are
-answered (a agree, d disagree, s abstain)     cv!:<ref>:<letters>  cast     cvc:<ref>  the desk closes
+answered (the blocs' approval letters, models/ballot_state.py: a agree, d disagree, b abstain)
+cv!:<ref>:<letters>  cast     cvc:<ref>  the desk closes
 cvo  the desk opens a ballot on the accepted nominations for the city title (then types who is absent).
 
-This is the council's own casting screen beside handlers/voting.py's for the blocs (being ported
-at the same time); the two should become one screen over the shared ballot services.
+A ballot on people has few candidates (one to a handful), so it walks them one at a time with
+three answers each; the letters, their decoding and the review it reads back are the blocs'
+(models/ballot_state.py, handlers/ballot_review.py), the services the same (sealing, trackers,
+receipts, counting).
 """
 
 from __future__ import annotations
@@ -18,16 +21,18 @@ import re
 
 from bot.chat import Button, InKind
 from bot.chat.router import END, Conversation, Handler, Router, StepKey, Turn
-from bot.i18n import t
+from bot.i18n import Raw, t
 from bot.services import council
 from bot.services.council import CastStatus
 from bot.services.registration import Refused
+from handlers.ballot_review import choices_text
+from models import ballot_state
+from models.ballot_state import Shape
 from models.nominations import TITLE_NAMES, Title
-from models.vote_rules import Choice, format_percent
+from models.vote_rules import BallotKind, format_percent
 
 S_MENU, S_ABSENT = "menu", "absent"
-LETTERS = {"a": Choice.AGREE, "d": Choice.DISAGREE, "s": Choice.ABSTAIN}
-_PRESS = re.compile(r"^cv(!?):([0-9a-f]{8}):([ads]{0,40})$")
+_PRESS = re.compile(rf"^cv(!?):([0-9a-f]{{8}}):([{ballot_state.ANSWER_LETTERS}]{{0,40}})$")
 
 
 async def _cast_problem(turn: Turn, status: CastStatus) -> None:
@@ -50,7 +55,9 @@ async def ballot_press(turn: Turn) -> str | None:
         await _cast_problem(turn, CastStatus.INVALID)
         return None
     if cast_now:
-        choices = {position: LETTERS[letter] for position, letter in enumerate(letters, start=1)}
+        positions = list(range(1, count + 1))
+        choices = ballot_state.decode(positions, Shape(BallotKind.APPROVAL, count), letters)
+        assert isinstance(choices, dict)
         result = await council.cast(
             turn.deps.db,
             ref=ref,
@@ -72,23 +79,18 @@ async def ballot_press(turn: Turn) -> str | None:
             (
                 Button(t(lang, "council.btn.agree"), f"cv:{ref}:{letters}a"),
                 Button(t(lang, "council.btn.disagree"), f"cv:{ref}:{letters}d"),
-                Button(t(lang, "council.btn.abstain"), f"cv:{ref}:{letters}s"),
+                Button(t(lang, "council.btn.abstain"), f"cv:{ref}:{letters}b"),
             ),
         )
         text = t(lang, "council.candidate", n=position + 1, count=count, name=ballot.labels[position])
         await turn.show(text, buttons=buttons, secret=True)
         return None
-    words = {"a": "agree", "d": "disagree", "s": "abstain"}
-    # Bullets, not numbers: on Zalo a numbered line would read as an option to answer.
-    lines = "\n".join(
-        f"• {name}: {t(lang, 'council.choice.' + words[letter])}"
-        for name, letter in zip(ballot.labels, letters, strict=True)
-    )
+    lines = choices_text(ballot.labels, BallotKind.APPROVAL, letters, lang, words="council.choice")
     buttons = (
         (Button(t(lang, "council.btn.send"), f"cv!:{ref}:{letters}"),),
         (Button(t(lang, "council.btn.redo"), f"cv:{ref}:"),),
     )
-    await turn.show(t(lang, "council.review", lines=lines), buttons=buttons, secret=True)
+    await turn.show(t(lang, "council.review", lines=Raw(lines)), buttons=buttons, secret=True)
     return None
 
 

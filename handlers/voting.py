@@ -26,6 +26,7 @@ from bot.i18n import LANGUAGES, Raw, format_datetime, t
 from bot.services import ballot_sheets, ballots, council, meetings, outbox, receipts
 from bot.services.ballots import CastStatus, ClosedPoll, OpenRefusal, VoterBallot
 from bot.services.invites import NotAllowedError, NotFoundError
+from handlers import ballot_review
 from handlers.meetings import acknowledge, draft_card, leave_card, refresh_card, rules_text
 from models import ballot_state
 from models.ballot_state import CHOICE_KEY, LETTER, Refusal, Shape
@@ -49,7 +50,6 @@ def decode(voter: VoterBallot, state: str) -> dict[int, Choice] | frozenset[int]
 # ------------------------------------------------------------------ screens
 ANSWER_MARK = {"a": "✅", "d": "❌", "b": "⚪", "-": "▫️"}
 BUTTON_LABEL = 60  # characters of a candidate's name on a button (the app cuts what it cannot show)
-REVIEW_NAMES = 3500  # a review longer than this lists numbers, not names (4,096 on Telegram)
 TYPED_PAGE = 50  # candidates per typed ballot page (Zalo splits long texts at 2,000 characters)
 
 
@@ -166,48 +166,9 @@ def typed_ballot_screen(voter: VoterBallot, lang: str, *, absentee: bool = False
     return Screen(text + "\n\n" + _how_to_answer(voter, lang), buttons=tuple(options), typed_numbers=True)
 
 
-def _ranges(numbers: list[int]) -> str:
-    """1, 2, 3, 5 → "1–3, 5"."""
-    spans: list[list[int]] = []
-    for number in numbers:
-        if spans and number == spans[-1][1] + 1:
-            spans[-1][1] = number
-        else:
-            spans.append([number, number])
-    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in spans)
-
-
 def _choices_text(voter: VoterBallot, state: str, lang: str) -> str:
-    poll = voter.poll
-    size = len(poll.on_ballot)
-    if poll.rules.kind is BallotKind.APPROVAL:
-        # "[1]", not "1.": on Zalo a numbered line reads as an option to reply with.
-        def answer(letter: str) -> str:
-            return t(lang, f"vote.choice.{CHOICE_KEY[LETTER[letter]]}")
-
-        shown = list(range(size))
-        rest = ""
-        if size > ballot_state.PAGE_SIZE:
-            # A long ballot: the lines that differ from the most common answer, then that answer
-            # once for all the others ("agree to all" and its exceptions read back as such).
-            common = max("adb-", key=state.count)
-            shown = [i for i in range(size) if state[i] != common]
-            rest = t(lang, "vote.review_rest", count=size - len(shown), answer=answer(common))
-        lines = [f"[{i + 1}] {poll.on_ballot[i].label}: <b>{answer(state[i])}</b>" for i in shown]
-        text = "\n".join([*lines, rest] if rest else lines)
-        if len(text) <= REVIEW_NAMES:
-            return text
-        # Still too long for one message: the numbers under each answer.
-        return "\n".join(
-            f"<b>{answer(letter)}</b> ({len(numbers)}): {_ranges(numbers)}"
-            for letter in "adb-"
-            if (numbers := [i + 1 for i in range(size) if state[i] == letter])
-        )
-    indexes = ballot_state.picked(state, size)
-    text = "\n".join(f"{t(lang, 'vote.picked')}: [{i + 1}] {poll.on_ballot[i].label}" for i in indexes)
-    if len(text) > REVIEW_NAMES:
-        text = f"{t(lang, 'vote.picked')}: {_ranges([i + 1 for i in indexes])}"
-    return text or t(lang, "vote.none_picked")
+    labels = [c.label for c in voter.poll.on_ballot]
+    return ballot_review.choices_text(labels, voter.poll.rules.kind, state, lang)
 
 
 def review_screen(voter: VoterBallot, sheet: ballot_sheets.Sheet, lang: str) -> Screen:

@@ -123,6 +123,27 @@ def picked(state: str, size: int = 0) -> list[int]:
     return [index_of(state[i : i + step], max(size, len(DIGITS))) for i in range(0, len(state), step)]
 
 
+def exceptions(state: str) -> tuple[list[int], str | None]:
+    """Approval, for reading a ballot back: the indexes to list and the answer all the others
+    share. A short ballot lists every line (None); a long one lists the lines that differ from
+    its most common answer ("agree to all" and its exceptions read back as such)."""
+    if len(state) <= PAGE_SIZE:
+        return list(range(len(state))), None
+    common = max("adb-", key=state.count)
+    return [i for i, letter in enumerate(state) if letter != common], common
+
+
+def ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 → "1–3, 5"."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in spans)
+
+
 def _selection_state(indexes: set[int] | list[int], size: int) -> str:
     return "".join(index_code(i, size) for i in sorted(indexes))
 
