@@ -301,12 +301,6 @@ BASES = (ThresholdBase.PRESENT, ThresholdBase.ALL_MEMBERS, ThresholdBase.VOTED)
 DURATIONS: tuple[int | None, ...] = (None, 15, 60, 24 * 60)  # minutes; None: the chair closes it
 
 
-def following(options: Sequence[Any], current: Any) -> Any:
-    """The option after `current` in a cycle (the first one when `current` is not among them)."""
-    index = options.index(current) if current in options else -1
-    return options[(index + 1) % len(options)]
-
-
 # --------------------------------------------------------------------------- arithmetic
 
 
