@@ -121,13 +121,18 @@ async def test_quotas_delegates_guests_and_a_confirmation(
     await delegate.press(screen, "Đồng ý")
     review = await delegate.expect("Gửi phiếu?")
     await delegate.press(review, "✅ Gửi phiếu")
-    await delegate.expect("Đã ghi nhận phiếu kín")
+    recorded = await delegate.expect("Đã ghi nhận phiếu kín")
+    code = recorded.text.split("Mã kiểm tra của bạn: ")[1].split()[0]
     await desk.send("/hoidong")
     menu = await desk.expect("đang mở")
     await desk.press(
         menu, "🔒 Kết thúc và kiểm phiếu: Thông qua danh sách đại biểu đi dự Đại hội cấp trên"[:60]
     )
     await desk.expect("Kết quả bỏ phiếu kín", "✅ Danh sách: Lê Thị Hoa")
+    # The delegate sees the tracker again (/kiemtra alone, issue 15), counted, never the choice.
+    await delegate.send("/kiemtra")
+    mine = await delegate.expect("Mã kiểm tra các phiếu", code, "đã được đếm", "Hội nghị điển hình tiên tiến")
+    assert "đồng ý" not in mine.text.lower()
     async with db.session() as session:
         going = list(
             await session.exec(select(Delegate.full_name).where(col(Delegate.to_congress).is_(True)))
