@@ -8,6 +8,7 @@ those tests skip with the reason, except when CI is set, where they fail.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import queue
 import shutil
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx._transports.default as httpx_transports
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -41,6 +43,26 @@ IN_CI = bool(os.environ.get("CI"))
 # Under pytest-xdist (`make test`) each worker is a process of its own with its own session fixtures:
 # its databases carry its name (gw0, gw1, …), beside a random part, so two workers never share one.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# Every httpx client (the sandbox client, each bot's Zalo client, …) would load the CA bundle into a
+# new SSL context: 40-90 ms of CPU each, several a test, a second of wall time on a loaded machine,
+# for clients that only ever speak http:// to 127.0.0.1. One verifying context serves them all.
+_new_ssl_context = httpx_transports.create_ssl_context
+
+
+@functools.cache
+def _verifying_ssl_context(trust_env: bool) -> Any:
+    return _new_ssl_context(True, None, trust_env)
+
+
+def _shared_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+    if verify is True and cert is None:
+        return _verifying_ssl_context(trust_env)
+    return _new_ssl_context(verify, cert, trust_env)
+
+
+httpx_transports.create_ssl_context = _shared_ssl_context
 
 
 # ------------------------------------------------------------------ databases
