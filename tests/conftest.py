@@ -98,10 +98,10 @@ async def _pg_admin(url: str) -> asyncpg.Connection:
     )
 
 
-async def _create_pg(conn: asyncpg.Connection, name: str, template: str | None = None) -> None:
+async def _create_pg(conn: asyncpg.Connection, name: str) -> None:
     """A test database whose commits do not wait for the disk (about 7 ms each on this machine's
     PostgreSQL, 0.5 ms without): one lost in a crash of the server is made again by the next run."""
-    await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
 
