@@ -8,10 +8,9 @@ those tests skip with the reason, except when CI is set, where they fail.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
-import queue
 import shutil
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx._transports.default as httpx_transports
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -31,7 +31,7 @@ from bot.services.demo import Persona, load_demo
 from bot.settings import master_key
 from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot, make_settings
 from tests.auxil.clock import TEST_NOW, Clock
-from tests.auxil.databases import empty_postgres
+from tests.auxil.databases import empty_postgres, restore_postgres, snapshot_postgres
 
 pytest_plugins = ["tests.auxil.ballots"]  # its fixture `bloc2`
 __all__ = ["TEST_MASTER_KEY", "TEST_NOW", "Clock", "Demo", "RunningBot", "make_settings"]  # older imports
@@ -41,6 +41,26 @@ IN_CI = bool(os.environ.get("CI"))
 # Under pytest-xdist (`make test`) each worker is a process of its own with its own session fixtures:
 # its databases carry its name (gw0, gw1, …), beside a random part, so two workers never share one.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# Every httpx client (the sandbox client, each bot's Zalo client, …) would load the CA bundle into a
+# new SSL context: 40-90 ms of CPU each, several a test, a second of wall time on a loaded machine,
+# for clients that only ever speak http:// to 127.0.0.1. One verifying context serves them all.
+_new_ssl_context = httpx_transports.create_ssl_context
+
+
+@functools.cache
+def _verifying_ssl_context(trust_env: bool) -> Any:
+    return _new_ssl_context(True, None, trust_env)
+
+
+def _shared_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+    if verify is True and cert is None:
+        return _verifying_ssl_context(trust_env)
+    return _new_ssl_context(verify, cert, trust_env)
+
+
+httpx_transports.create_ssl_context = _shared_ssl_context
 
 
 # ------------------------------------------------------------------ databases
@@ -78,10 +98,10 @@ async def _pg_admin(url: str) -> asyncpg.Connection:
     )
 
 
-async def _create_pg(conn: asyncpg.Connection, name: str, template: str | None = None) -> None:
+async def _create_pg(conn: asyncpg.Connection, name: str) -> None:
     """A test database whose commits do not wait for the disk (about 7 ms each on this machine's
     PostgreSQL, 0.5 ms without): one lost in a crash of the server is made again by the next run."""
-    await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
 
 
@@ -147,63 +167,20 @@ def sqlite_demo_template(sqlite_template: Path) -> tuple[Path, list[Persona]]:
 
 
 @pytest.fixture(scope="session")
-def postgres_demo_template(postgres_url: str) -> Iterator[tuple[str, list[Persona]]]:
-    """A PostgreSQL template database holding the demo; each `demo` test gets a clone of it."""
-    name = f"{make_url(postgres_url).database}_demo"
+def postgres_demo_snapshot(postgres_url: str) -> tuple[str, list[Persona]]:
+    """The demo seeded once into the session's database and kept as a script that puts it back;
+    each `demo` test on PostgreSQL gets the database emptied and the demo restored, in one round trip."""
 
-    async def create() -> None:
-        # A database of its own, not a copy of the session's: that one holds whatever the last test left.
-        conn = await _pg_admin(TEST_POSTGRES_URL)
+    async def seed() -> tuple[str, list[Persona]]:
+        database = Database(postgres_url)
         try:
-            await _create_pg(conn, name)
+            await empty_postgres(database)
+            _, personas = await load_demo(database, authority_name=DEMO_AUTHORITY, now=TEST_NOW)
+            return await snapshot_postgres(database), personas
         finally:
-            await conn.close()
+            await database.dispose()
 
-    _run(create())
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    _run(_migrate(url))
-    personas = _run(_seed_demo(url))
-    _DROPPER.start()
-    yield url, personas
-    _USED_CLONES.put(None)
-    _DROPPER.join()
-    _run(_drop_pg(name))
-    assert not _UNDROPPED, f"test databases left behind: {_UNDROPPED}"
-
-
-def _drop_used_clones() -> None:
-    while (name := _USED_CLONES.get()) is not None:
-        try:
-            _run(_drop_pg(name))
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            _UNDROPPED.append(f"{name}: {exc}")
-
-
-# The clones the tests used, dropped one after another in a thread beside the tests, not by each
-# test: a DROP DATABASE waits for a checkpoint, 1.5–2.5 s on a busy machine.
-_USED_CLONES: queue.SimpleQueue[str | None] = queue.SimpleQueue()
-_DROPPER = threading.Thread(target=_drop_used_clones, name="drop-used-clones", daemon=True)
-_UNDROPPED: list[str] = []
-
-
-async def _drop_pg(*names: str) -> None:
-    conn = await _pg_admin(TEST_POSTGRES_URL)
-    try:
-        for name in names:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-async def _clone_pg(template_url: str) -> str:
-    template = make_url(template_url).database
-    name = f"{template}_{uuid.uuid4().hex[:8]}"
-    conn = await _pg_admin(TEST_POSTGRES_URL)
-    try:
-        await _create_pg(conn, name, template)
-    finally:
-        await conn.close()
-    return make_url(template_url).set(database=name).render_as_string(hide_password=False)
+    return _run(seed())  # type: ignore[no-any-return]
 
 
 def _wants_seeded_demo(request: pytest.FixtureRequest) -> bool:
@@ -215,7 +192,6 @@ def _wants_seeded_demo(request: pytest.FixtureRequest) -> bool:
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """An empty migrated database; for a test that takes `demo`, one that already holds the demo."""
     seeded = _wants_seeded_demo(request)
-    clone: str | None = None
     if request.param == "sqlite":
         path = tmp_path / "thidua.sqlite3"
         if seeded:
@@ -225,19 +201,16 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
             template = request.getfixturevalue("sqlite_template")
         shutil.copy(template, path)
         database = Database(f"sqlite+aiosqlite:///{path}")
-    elif seeded:
-        template_url, personas = request.getfixturevalue("postgres_demo_template")
-        request.node.stash[SEEDED_DEMO] = personas
-        url = await _clone_pg(template_url)
-        clone = make_url(url).database
-        database = Database(url)
     else:
         database = Database(request.getfixturevalue("postgres_url"))
-        await empty_postgres(database)
+        if seeded:
+            snapshot, personas = request.getfixturevalue("postgres_demo_snapshot")
+            request.node.stash[SEEDED_DEMO] = personas
+            await restore_postgres(database, snapshot)
+        else:
+            await empty_postgres(database)
     yield database
     await database.dispose()
-    if clone is not None:
-        _USED_CLONES.put(clone)
 
 
 # ------------------------------------------------------------------ the bot and the sandbox
