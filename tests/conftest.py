@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import os
 import shutil
 import uuid
@@ -18,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx._transports.default as httpx_transports
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -46,21 +46,26 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Every httpx client (the sandbox client, each bot's Zalo client, …) would load the CA bundle into a
 # new SSL context: 40-90 ms of CPU each, several a test, a second of wall time on a loaded machine,
 # for clients that only ever speak http:// to 127.0.0.1. One verifying context serves them all.
-_new_ssl_context = httpx_transports.create_ssl_context
+# A private httpx function: when a release moves it, the suite runs as before, only slower.
+_httpx_transports = importlib.import_module("httpx._transports.default")
+_new_ssl_context = getattr(_httpx_transports, "create_ssl_context", None)
 
 
 @functools.cache
 def _verifying_ssl_context(trust_env: bool) -> Any:
+    assert _new_ssl_context is not None
     return _new_ssl_context(True, None, trust_env)
 
 
 def _shared_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+    assert _new_ssl_context is not None
     if verify is True and cert is None:
         return _verifying_ssl_context(trust_env)
     return _new_ssl_context(verify, cert, trust_env)
 
 
-httpx_transports.create_ssl_context = _shared_ssl_context
+if _new_ssl_context is not None:
+    _httpx_transports.create_ssl_context = _shared_ssl_context
 
 
 # ------------------------------------------------------------------ databases
