@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from bot.services import invites, meetings, people, roster
 from handlers.meetings import BALLOT_MENU
 from models.channels import Channel
-from models.meetings import Meeting
+from models.meetings import Meeting, Poll
 from models.organisation import RoleKind, SchoolYear, Unit
 from models.registration import ScoreLine
 from tests.auxil.fuzz_world import DESK, NEWCOMER, FuzzWorld, Walk
@@ -96,6 +96,36 @@ async def _draft_ballot(world: FuzzWorld) -> str | None:
     return f"pb:{await _meeting_id(world)}:{next(iter(BALLOT_MENU))}"
 
 
+async def _open_ballot(world: FuzzWorld) -> str | None:
+    """The chair names the counting committee, drafts a ballot and opens it (a secret ballot
+    opens only with a committee)."""
+    head, now = world.person_ids["head"], world.clock()
+    meeting_id = await _meeting_id(world)
+    await meetings.set_minutes_details(
+        world.db,
+        person_id=head,
+        meeting_id=meeting_id,
+        now=now,
+        today=now.date(),
+        counting_committee=["Lê Thị Kiểm", "Phạm Văn Phiếu", "Võ Thị Ba"],
+    )
+    chair = world.who("head")
+    await world.chats.press(chair, f"pb:{meeting_id}:{next(iter(BALLOT_MENU))}")
+    async with world.db.session() as session:
+        poll = (await session.exec(select(Poll).order_by(col(Poll.id).desc()))).first()
+    assert poll is not None
+    await world.chats.press(chair, f"pd:{poll.id}:open")
+    return None
+
+
+async def _typed_ballot(world: FuzzWorld) -> str | None:
+    """A voter on Zalo (no buttons) opens the ballot to answer it by typing."""
+    async with world.db.session() as session:
+        poll = (await session.exec(select(Poll).order_by(col(Poll.id).desc()))).first()
+    assert poll is not None
+    return f"vz:{poll.ref}"
+
+
 async def _minutes(world: FuzzWorld) -> str | None:
     """The school's paper vote: the minutes uploaded as a PDF."""
     who = world.who("rep")
@@ -151,6 +181,26 @@ WALKS: tuple[Walk, ...] = (
         (
             "/dienhinh",
             ">nm:k:person",
+            ">nm:t:cstd_city",
+            "Nguyễn Văn An",
+            "Giáo viên",
+            "5",
+            "Tóm tắt thành tích",
+            "Sáng kiến cấp thành phố",
+            CONTACT,
+            ">nm:ev",
+            _minutes,
+            ">nm:send",
+        ),
+    ),
+    # The desk accepts it; the council's ballot on it asks who is absent.
+    Walk(DESK, ("/hosodienhinh", ">nm:o:", ">nm:a:", "/hoidong", ">cvo")),
+    # Another nomination, sent to the desk again: the desk returns it, the unit opens it to fix.
+    Walk(
+        "rep",
+        (
+            "/dienhinh",
+            ">nm:k:person",
             ">nm:t:",
             "Nguyễn Văn An",
             "Giáo viên",
@@ -170,6 +220,8 @@ WALKS: tuple[Walk, ...] = (
     # The chair marks a unit present by hand; the chair's ballot draft by typed title and list.
     Walk("head", (_absent_unit,)),
     Walk("head", (_draft_ballot, ">pe:|:title", "Bầu đơn vị xuất sắc", ">pe:|:list")),
+    # A ballot opened at the meeting, answered by typing on Zalo by a unit checked in.
+    Walk("deputy", (_open_ballot, _typed_ballot), Channel.ZALO),
     # Someone new opens an invite: asked the name, then the phone.
     Walk(NEWCOMER, (_invite, _start_invite, "Nguyễn Văn Mới")),
 )
