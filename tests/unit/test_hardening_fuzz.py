@@ -139,6 +139,30 @@ def _sweep(items: list[object], db: Database, every: int = 4) -> list[object]:
     return items if not _on_postgres(db) else items[::every]
 
 
+# What the fuzz found broken, kept: (conversation, step, what was typed there).
+REGRESSIONS = (
+    ("nomination", "years", "²"),  # isdigit() took it, int() did not: models/nominations.parse_years
+    ("typed_ballot", "answer", "²"),  # the same in a typed ballot's answer: models/ballot_state
+    ("typed_ballot", "answer", "１; ٢"),  # full-width and Arabic-Indic digits are not numbers here
+    ("joining", "phone", "0²²²²²²²²²"),  # kept as a phone number: bot/services/people.clean_phone
+)
+
+
+async def test_what_the_fuzz_found_stays_fixed(world: FuzzWorld, steps: list[Step]) -> None:
+    """Each is refused (a crash before, or odd digits taken as a number), and changes nothing."""
+    at = {(s.conversation, s.step): s for s in steps}
+    for conversation, name, text in REGRESSIONS:
+        step = at[conversation, name]
+        broken = await _try(
+            world, step, step.role, step.channel, lambda who, text=text: world.chats.typed(who, text)
+        )
+        assert broken is None, broken
+        who = world.who(step.role, step.channel)
+        await put_at(world, who, step.state)
+        replies = await world.chats.take(who, world.chats.typed(who, text))
+        assert replies and is_refusal(replies[0].text), (conversation, name, text, replies)
+
+
 # At every step: the longest text with open HTML and an overflowing number, then a turn of the other
 # odd texts, files and ids (each step its own slice, so every one is tried somewhere on a walk of
 # a few steps): cheaper than every input everywhere, which the random search below complements.
