@@ -13,11 +13,11 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from bot.services import invites, meetings, people, roster
-from handlers.meetings import BALLOT_MENU
 from models.channels import Channel
 from models.meetings import Meeting, Poll
 from models.organisation import RoleKind, SchoolYear, Unit
 from models.registration import ScoreLine
+from models.vote_rules import BALLOT_MENU
 from tests.auxil.fuzz_world import DESK, NEWCOMER, FuzzWorld, Walk
 from tests.auxil.scale_chat import SCALE_ROWS, pasted
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import TypeVar
 
 import pytest
 import pytest_asyncio
@@ -167,10 +168,11 @@ async def test_what_the_fuzz_found_stays_fixed(world: FuzzWorld, steps: list[Ste
 # odd texts, files and ids (each step its own slice, so every one is tried somewhere on a walk of
 # a few steps): cheaper than every input everywhere, which the random search below complements.
 ALWAYS = (NASTY_TEXT[4], "1e309")
+T = TypeVar("T")
 TEXTS_EACH, FILES_EACH = 5, 2
 
 
-def _turn(items: tuple[object, ...] | list[object], index: int, count: int) -> list[object]:
+def _turn(items: Sequence[T], index: int, count: int) -> list[T]:
     return [items[(index * count + k) % len(items)] for k in range(count)]
 
 
@@ -185,7 +187,7 @@ async def test_every_step_takes_odd_text_and_files(world: FuzzWorld, steps: list
                 world, step, step.role, step.channel, lambda who, text=text: chats.typed(who, text)
             )
             assert broken is None, broken
-        for name, data, mime, photo in _turn(attachments, index, FILES_EACH):  # type: ignore[misc]
+        for name, data, mime, photo in _turn(attachments, index, FILES_EACH):
             broken = await _try(
                 world,
                 step,
@@ -204,7 +206,7 @@ async def test_every_step_takes_odd_text_and_files(world: FuzzWorld, steps: list
                     step,
                     step.role,
                     step.channel,
-                    lambda who, d=prefix + str(odd): chats.pressed(who, d[:64]),
+                    lambda who, d=prefix + odd: chats.pressed(who, d[:64]),
                 )
                 assert broken is None, broken
 
