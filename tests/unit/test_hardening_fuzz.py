@@ -96,12 +96,14 @@ async def world(db: Database, clock: Clock) -> FuzzWorld:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def steps(world: FuzzWorld) -> list[Step]:
-    """Every step the explorer finds by itself, then the ones the scripted walks reach."""
-    found = await explore(world, EXPLORERS, budget=8)
+    """Every step the explorer finds by itself, then the ones the scripted walks reach. PostgreSQL
+    gets its slice from the walks alone: the explorer's few hundred messages cost most there."""
+    found = [] if _on_postgres(world.db) else await explore(world, EXPLORERS, budget=8)
     found += await walk(world, WALKS, found)
     return found
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # the same walk on both: checked once
 async def test_every_waiting_step_is_reached(world: FuzzWorld, steps: list[Step]) -> None:
     reached = {(s.conversation, s.step) for s in steps}
     waiting = waiting_steps(world.router)
@@ -148,10 +150,12 @@ REGRESSIONS = (
     ("typed_ballot", "answer", "１; ٢", True),  # full-width and Arabic-Indic digits are not numbers here
     ("joining", "phone", "0²²²²²²²²²", True),  # was kept as a phone number: people.clean_phone
     ("nomination_desk", "card", "press:nm:e١", False),  # int() of the tail: handlers/nominations
+    # Notes past 2,000 characters: PostgreSQL refused the step's row (conversation_state, now TEXT).
+    ("school_vote", "name", "Đ" * 2500, False),
 )
 
 
-def test_a_typed_nul_is_dropped() -> None:
+async def test_a_typed_nul_is_dropped() -> None:
     """PostgreSQL refuses NUL in text: one typed at a registration target failed the confirmation."""
     assert as_typed("Mục\x00 tiêu\0") == "Mục tiêu"
 
