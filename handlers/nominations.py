@@ -26,6 +26,7 @@ from bot.services.school_vote import SchoolBallot
 from handlers.school_vote import outcome
 from models.channels import Channel
 from models.nominations import TITLE_NAMES, Action, NomineeKind, Title, VoteKind, parse_years
+from models.numbers import parse_id
 
 S_KIND, S_TITLE, S_NAME, S_POSITION, S_YEARS = "kind", "title", "name", "position", "years"
 S_SUMMARY, S_ACHIEVEMENTS, S_CONTACT, S_EVIDENCE, S_VOTE, S_FIX = (
@@ -470,7 +471,8 @@ async def choose_export(turn: Turn) -> str | None:
         turn.data["picked"] = [n.id for n in chosen]
     else:  # nm:s:<id> ticks or unticks one
         picked = set(turn.data.get("picked", []))
-        nomination_id = int((turn.incoming.choice or "nm:s:0").removeprefix("nm:s:") or 0)
+        # Any press data under nm:e… comes here: "nm:e١" crashed int() (found by the fuzz).
+        nomination_id = parse_id((turn.incoming.choice or "").removeprefix("nm:s:")) or 0
         picked ^= {nomination_id} & {n.id for n in chosen}
         turn.data["picked"] = sorted(picked)
     picked = set(turn.data["picked"])

@@ -249,7 +249,8 @@ def _parse_approval(shape: Shape, reply: str) -> str | Refusal:
 
 def _parse_selection(shape: Shape, reply: str) -> str | Refusal:
     tokens = [token for token in _SEPARATORS.split(reply) if token]
-    if not tokens or not all(token.isdigit() for token in tokens):
+    # ASCII digits only: "²" passes isdigit() and fails int() (a crash found by the fuzz).
+    if not tokens or not all(token.isascii() and token.isdigit() for token in tokens):
         return Refusal("unreadable")
     numbers = [int(token) for token in tokens]
     if numbers == [0]:

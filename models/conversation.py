@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
 
@@ -10,4 +11,5 @@ class ConversationState(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)  # the ConversationHandler's name
     key: str = Field(primary_key=True, max_length=128)  # JSON of PTB's key tuple (chat id, user id)
-    state: str = Field(max_length=2000)  # JSON of the state value
+    # JSON of the step and its notes, which hold what was typed (a nominee's achievements in full).
+    state: str = Field(sa_type=Text)

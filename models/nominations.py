@@ -21,6 +21,7 @@ from enum import StrEnum
 from sqlalchemy import Index, Text, text
 from sqlmodel import Field, SQLModel
 
+from models.numbers import parse_int
 from models.text import name_key, nfc
 from models.types import UTCDateTime, utcnow
 from models.vote_rules import RuleSet, higher_title_rules, ordinary_title_rules
@@ -215,8 +216,6 @@ def problems(draft: Draft, already: Iterable[str]) -> list[Problem]:
 
 def parse_years(text_: str) -> int | None:
     """Years of teaching, "12" or "12 năm"; None when it is not a whole number 0–60."""
-    digits = nfc(text_).strip().split()
-    if not digits or not digits[0].isdigit():
-        return None
-    years = int(digits[0])
-    return years if 0 <= years <= 60 else None
+    # ASCII digits only: "²" passes isdigit() and fails int() (a crash found by the fuzz).
+    words = nfc(text_).strip().split()
+    return parse_int(words[0], minimum=0, maximum=60) if words else None

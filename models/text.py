@@ -20,8 +20,10 @@ def nfc(text: str) -> str:
 
 def as_typed(text: str) -> str:
     """A message as the person typed it, NFC-normalised: its lines and tabs kept (a pasted
-    table or list), only the ends trimmed. Services clean each line or cell themselves."""
-    return unicodedata.normalize("NFC", text).strip()
+    table or list), only the ends trimmed. Services clean each line or cell themselves.
+    NUL characters are dropped: PostgreSQL refuses them in any text column (the fuzz saved one
+    in a registration target, and the confirmation then failed)."""
+    return unicodedata.normalize("NFC", text.replace("\0", "")).strip()
 
 
 def nfc_lines(text: str) -> str:

@@ -506,7 +506,7 @@ def clean_phone(text: str) -> str | None:
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
-    if digits.isdigit() and digits.startswith("0") and len(digits) in (10, 11):
+    if digits.isascii() and digits.isdigit() and digits.startswith("0") and len(digits) in (10, 11):
         return digits
     return None
 

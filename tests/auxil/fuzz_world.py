@@ -10,6 +10,7 @@ so a fuzz test can put a person back at any step and try anything there.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -34,6 +35,10 @@ from tests.auxil.clock import Clock
 from tests.auxil.scoring import score_all
 
 ADMIN_ID = 4_200_000_777  # a Telegram account named an administrator in the settings
+# Beyond the matrix's roles, for the walks: someone who writes first with an invite, and a person
+# of the authority's emulation desk (nominations, the conference).
+NEWCOMER, DESK = "newcomer", "desk"
+EXTRA_IDS = {"admin": ADMIN_ID, NEWCOMER: 4_200_000_888, DESK: 4_200_000_999}
 AUTHORITY = "Sở Giáo dục và Đào tạo thành phố Cần Thơ"
 
 # The roles of the authorization matrix, in the order the README lists them.
@@ -59,13 +64,14 @@ class FuzzWorld:
     people: dict[str, Persona]
     person_ids: dict[str, int] = field(default_factory=dict)
     rows: dict[str, list[str]] | None = None  # every row, as the last refused input left them
+    invite: str = ""  # the newcomer's invite token, once a walk issued it
 
     @property
     def today(self) -> date:
         return self.clock().date()
 
     def who(self, role: str, channel: Channel = Channel.TELEGRAM) -> Who:
-        user_id = ADMIN_ID if role == "admin" else self.people[role].user_id
+        user_id = EXTRA_IDS.get(role) or self.people[role].user_id
         account = str(user_id) if channel is Channel.TELEGRAM else f"z{user_id}"
         return Who(channel, account, name=f"Người thử {role}")
 
@@ -289,6 +295,71 @@ async def explore(
                     frontier = next_frontier
                 await put_at(world, who, None)
     return list(steps.values())
+
+
+# ------------------------------------------------------------------ the steps that wait
+def waiting_steps(router: Router) -> set[tuple[str, str]]:
+    """Every (conversation, step) that waits for typed text or a file, as the handlers declare it:
+    the ones the fuzz must reach (a new one that no walk reaches fails the test that checks)."""
+    waits = {InKind.TEXT, InKind.FILE, InKind.PHOTO}
+    return {
+        (conversation.name, step)
+        for conversation in router.conversations.values()
+        for step, takes in conversation.steps.items()
+        if waits & set(takes)
+    }
+
+
+# A walk's action: "/command args" is typed, ">prefix" presses the first button shown whose data
+# starts with it (">prefix|suffix": and ends with that; ">?prefix": if there is one), a callable sets something up (returning press data to press, or None), anything
+# else is typed as an answer.
+SetUp = Callable[[FuzzWorld], Awaitable[str | None]]
+Action = str | SetUp
+
+
+@dataclass(frozen=True)
+class Walk:
+    role: str
+    actions: tuple[Action, ...]
+    channel: Channel = Channel.TELEGRAM
+
+
+async def walk(world: FuzzWorld, walks: tuple[Walk, ...], known: list[Step]) -> list[Step]:
+    """The steps the scripted walks reach beyond `known` (the steps the explorer could not reach:
+    the ones behind an invite, a proposal, a ballot, another person's sheet)."""
+    import json
+
+    seen = {(s.conversation, s.step, s.channel) for s in known}
+    found: list[Step] = []
+    for script in walks:
+        who = world.who(script.role, script.channel)
+        await put_at(world, who, None)
+        shown: list[str] = []
+        for action in script.actions:
+            if callable(action):
+                data = await action(world)
+                replies = [] if data is None else await world.chats.press(who, data)
+            elif action.startswith(">"):
+                wanted = action.removeprefix(">?")
+                start, _, end = wanted.removeprefix(">").partition("|")
+                data = next((d for d in shown if d.startswith(start) and d.endswith(end)), None)
+                if data is None and wanted != action:
+                    continue  # an optional press (">?"): the screen the walk hoped to pass is not there
+                assert data is not None, f"{script.role}: no button {action[1:]!r} among {shown}"
+                replies = await world.chats.press(who, data)
+            else:
+                replies = await world.chats.say(who, action)
+            shown = _buttons(replies) or shown
+            state = await where(world, who)
+            if state is None:
+                continue
+            saved = json.loads(state)
+            key = (saved["c"], saved["s"], who.channel)
+            if key not in seen:
+                seen.add(key)
+                found.append(Step(script.role, who.channel, saved["c"], saved["s"], state))
+        await put_at(world, who, None)
+    return found
 
 
 def describe(steps: list[Step]) -> list[str]:
