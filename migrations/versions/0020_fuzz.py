@@ -2,7 +2,7 @@
 in full, a pasted list), past the 2,000 characters PostgreSQL enforced (found by the fuzz)
 
 Revision ID: 0020_fuzz
-Revises: 0019_minutes
+Revises: 0020_council_receipts
 """
 
 from collections.abc import Sequence
