@@ -15,6 +15,7 @@ ids are the builder's own).
 
 from __future__ import annotations
 
+import atexit
 import copy
 import shutil
 import tempfile
@@ -58,6 +59,7 @@ def _sqlite_path(db: Database) -> Path | None:
 def _folder() -> Path:
     if not _FOLDER:
         _FOLDER.append(Path(tempfile.mkdtemp(prefix="thidua-worlds-")))
+        atexit.register(shutil.rmtree, _FOLDER[0], ignore_errors=True)
     return _FOLDER[0]
 
 
