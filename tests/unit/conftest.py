@@ -43,5 +43,5 @@ def one_conversion_per_document(monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
 @pytest.fixture
 async def bloc2(db: Database, clock: Clock) -> Bloc2:
     """Bloc 2 of the demo ready for its meeting (tests.auxil.ballots), built once per session and
-    backend (tests.auxil.world_cache): about 70 tests start from it."""
+    backend (tests.auxil.world_cache): some 60 tests start from it."""
     return await once("bloc2", db, clock, make_bloc2)
