@@ -90,6 +90,10 @@ class Bloc2:
 
 @pytest.fixture
 async def bloc2(db: Database, clock: Clock) -> Bloc2:
+    return await make_bloc2(db, clock)
+
+
+async def make_bloc2(db: Database, clock: Clock) -> Bloc2:
     _, personas = await load_demo(db, authority_name="Sở GD&ĐT", now=clock())
     assert await load_demo_progress(db, bloc_number=2, now=clock()) == 13  # registered and signed: eligible
     return Bloc2(db, clock, personas)

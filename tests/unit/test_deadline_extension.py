@@ -20,6 +20,7 @@ from models.channels import OutboxMessage
 from models.registration import ChangeHistory, DeadlineExtension, PactSignature, Registration, Task
 from tests.auxil.clock import Clock
 from tests.auxil.world import HEAD, SCALE, World, make_world, register_unit
+from tests.auxil.world_cache import once
 
 pytestmark = pytest.mark.registration
 
@@ -28,7 +29,7 @@ SECRETARIAT = "Bộ phận Thường trực — Khối thi đua số 2"
 
 @pytest.fixture
 async def world(db: Database, clock: Clock) -> World:
-    return await make_world(db, clock)
+    return await once("make_world", db, clock, make_world)
 
 
 async def numbered(w: World) -> dict[str, int]:

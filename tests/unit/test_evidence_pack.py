@@ -36,6 +36,7 @@ from models.registration import ScaleCriterion, ScoreEvidence, ScoreLine, ScoreS
 from tests.auxil.clock import Clock
 from tests.auxil.people import person_id_of
 from tests.auxil.world import HEAD, SCALE, World, make_world
+from tests.auxil.world_cache import once
 
 pytestmark = pytest.mark.export
 
@@ -147,7 +148,7 @@ async def make_packed(db: Database, clock: Clock) -> Packed:
 
 @pytest.fixture
 async def packed(db: Database, clock: Clock) -> Packed:
-    return await make_packed(db, clock)
+    return await once("evidence_pack.packed", db, clock, make_packed)
 
 
 async def pack(p: Packed, scope: Scope | None = None, **options: int) -> tuple[list[ExportFile], PackStats]:

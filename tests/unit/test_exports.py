@@ -34,13 +34,14 @@ from tests.auxil.clock import Clock
 from tests.auxil.dossier import Dossier, _context, build, files_of, one
 from tests.auxil.people import person_id_of
 from tests.auxil.world import HEAD, make_world
+from tests.auxil.world_cache import once
 
 pytestmark = pytest.mark.export
 
 
 @pytest.fixture
 async def dossier(db: Database, clock: Clock) -> Dossier:
-    return await build(db, clock)
+    return await once("exports.dossier", db, clock, build)
 
 
 def docx_text(data: bytes) -> str:

@@ -18,13 +18,14 @@ from bot.services.registration import Refused
 from models.registration import ChangeHistory, Eligibility, Registration, Task
 from tests.auxil.clock import Clock
 from tests.auxil.world import HEAD, SCALE, World, make_world, register_unit
+from tests.auxil.world_cache import once
 
 pytestmark = pytest.mark.registration
 
 
 @pytest.fixture
 async def world(db: Database, clock: Clock) -> World:
-    return await make_world(db, clock)
+    return await once("make_world", db, clock, make_world)
 
 
 async def test_register_amend_and_history(world: World) -> None:

@@ -18,6 +18,7 @@ from models.vote_rules import Choice
 from tests.auxil.clock import Clock
 from tests.auxil.exemplars import people_without_chat
 from tests.auxil.world import World, make_world
+from tests.auxil.world_cache import once
 
 pytestmark = pytest.mark.exemplars
 UNIT = "Trường THCS&THPT Nguyễn Bình Khiêm"
@@ -26,7 +27,7 @@ KEY = parse_master_key(new_master_key())
 
 @pytest.fixture
 async def world(db: Database, clock: Clock) -> World:
-    return await make_world(db, clock)
+    return await once("make_world", db, clock, make_world)
 
 
 async def _open(w: World, members: int, present: int, name: str = "Lê Thị Hoa") -> school_vote.Opened:

@@ -20,13 +20,14 @@ from models.scoring_rules import rank
 from tests.auxil.clock import Clock
 from tests.auxil.scoring import SECRETARIAT, UNIT, publish, score_all
 from tests.auxil.world import HEAD, World, make_world
+from tests.auxil.world_cache import once
 
 pytestmark = pytest.mark.scoring
 
 
 @pytest.fixture
 async def world(db: Database, clock: Clock) -> World:
-    return await make_world(db, clock)
+    return await once("make_world", db, clock, make_world)
 
 
 async def test_bad_scores_are_refused_and_nothing_is_saved(world: World) -> None:
