@@ -9,8 +9,7 @@ builder returned, pointed at that database and clock. Every test still owns its 
 change it as it likes.
 
 SQLite keeps the built file (byte for byte); PostgreSQL keeps the rows of every table and the value
-of every sequence, put back in one transaction (DELETE-emptied databases restart at id 1, so the
-ids are the builder's own).
+of every sequence as one script (tests/auxil/databases.py), put back in one transaction.
 """
 
 from __future__ import annotations
@@ -25,15 +24,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from bot.db import Database
 from tests.auxil.clock import Clock
+from tests.auxil.databases import restore_postgres, snapshot_postgres
 
 T = TypeVar("T")
-_SEQUENCES = "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
 
 
 @dataclass
@@ -43,8 +42,7 @@ class _Kept:
     clock: Clock
     ended_at: datetime  # the clock when the builder was done
     sqlite_file: Path | None = None
-    rows: dict[str, list[dict[str, Any]]] | None = None
-    sequences: dict[str, tuple[int, bool]] | None = None
+    snapshot: str | None = None  # PostgreSQL: the rows and sequences, as restore_postgres takes them
 
 
 _KEPT: dict[tuple[str, str, datetime], _Kept] = {}
@@ -78,7 +76,7 @@ async def once(key: str, db: Database, clock: Clock, build: Callable[[Database, 
             kept.sqlite_file = _folder() / f"{len(_KEPT)}.sqlite3"
             _copy_sqlite(path, kept.sqlite_file)
         else:
-            kept.rows, kept.sequences = await _read(db)
+            kept.snapshot = await snapshot_postgres(db)
         _KEPT[slot] = kept
         return built
     leftover = await _tables_with_rows(db)
@@ -88,7 +86,8 @@ async def once(key: str, db: Database, clock: Clock, build: Callable[[Database, 
         await db.dispose()
         _copy_sqlite(kept.sqlite_file, path)
     else:
-        await _write(db, kept)
+        assert kept.snapshot is not None
+        await restore_postgres(db, kept.snapshot)
     clock.now = kept.ended_at
     return copy.deepcopy(kept.built, {id(kept.db): db, id(kept.clock): clock})
 
@@ -109,28 +108,3 @@ async def _tables_with_rows(db: Database) -> list[str]:
             for table in SQLModel.metadata.sorted_tables
             if (await conn.execute(select(table).limit(1))).first() is not None
         ]
-
-
-async def _read(db: Database) -> tuple[dict[str, list[dict[str, Any]]], dict[str, tuple[int, bool]]]:
-    rows: dict[str, list[dict[str, Any]]] = {}
-    sequences: dict[str, tuple[int, bool]] = {}
-    async with db.engine.connect() as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            rows[table.name] = [dict(row) for row in (await conn.execute(select(table))).mappings()]
-        for (name,) in (await conn.execute(text(_SEQUENCES))).all():
-            value, called = (await conn.execute(text(f'SELECT last_value, is_called FROM "{name}"'))).one()
-            sequences[name] = (value, called)
-    return rows, sequences
-
-
-async def _write(db: Database, kept: _Kept) -> None:
-    """The kept rows into the test's empty PostgreSQL database, foreign keys unchecked meanwhile
-    (the rows were consistent when read), and every sequence where the builder left it."""
-    assert kept.rows is not None and kept.sequences is not None
-    async with db.engine.begin() as conn:
-        await conn.execute(text("SET LOCAL session_replication_role = replica"))
-        for table in SQLModel.metadata.sorted_tables:
-            if kept.rows[table.name]:
-                await conn.execute(table.insert(), kept.rows[table.name])
-        for name, (value, called) in kept.sequences.items():
-            await conn.execute(text(f"SELECT setval('\"{name}\"', {int(value)}, {bool(called)})"))
