@@ -377,7 +377,7 @@ async def score_book(db: Database, scope: Scope, context: Context, *, history: b
         )
         wanted = {m[0] for m in members}
         evidence: dict[int, list[str]] = defaultdict(list)
-        for row in await session.execute(
+        for row in await session.exec(  # type: ignore[call-overload]  # SQLAlchemy's select of many columns
             select_columns(
                 col(ScoreEvidence.line_id),
                 col(ScoreEvidence.kind),
@@ -393,7 +393,7 @@ async def score_book(db: Database, scope: Scope, context: Context, *, history: b
             evidence[row.line_id].append(_evidence_text(row))
         statuses: dict[int, str] = {}
         cells: dict[int, dict[str, ScoreCell]] = defaultdict(dict)
-        for row in await session.execute(
+        for row in await session.exec(  # type: ignore[call-overload]  # SQLAlchemy's select of many columns
             select_columns(
                 col(ScoreSheet.unit_id),
                 col(ScoreSheet.status),
@@ -420,7 +420,7 @@ async def score_book(db: Database, scope: Scope, context: Context, *, history: b
             )
         changes: dict[int, list[HistoryRow]] = defaultdict(list)
         if history:
-            for change in await session.execute(
+            for change in await session.exec(  # type: ignore[call-overload]  # SQLAlchemy's select of many columns
                 select_columns(
                     col(ChangeHistory.unit_id),
                     col(ChangeHistory.at),
