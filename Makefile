@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install migrate run test lint bench clean
+.PHONY: install bytecode migrate run test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,14 +12,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	# matplotlib builds its font cache on first import: at install, not at the first chart export.
 	$(BIN)/python -c "import matplotlib.font_manager"
+	$(MAKE) bytecode
 	touch $(STAMP)
+
+# The project's own modules as bytecode, written here: with PYTHONDONTWRITEBYTECODE (set in the
+# image, and in some shells) Python would otherwise compile all of them again at every start,
+# a fifth of the start-up. Stale files are only recompiled in memory, so this never misleads.
+bytecode:
+	$(BIN)/python -m compileall -q bot handlers models migrations
 
 install: $(STAMP)
 
 migrate: install
 	$(BIN)/thidua migrate
 
-run: migrate
+run: migrate bytecode
 	$(BIN)/thidua run
 
 lint: install
@@ -30,11 +37,11 @@ lint: install
 
 # One pytest worker per core (pytest-xdist), each test module on one worker: its module fixtures
 # (a LibreOffice conversion, a browser) made once. A bare `pytest FILE` runs in one process as ever.
-test: migrate lint
+test: migrate bytecode lint
 	$(BIN)/thidua check
 	$(BIN)/pytest -n auto --dist loadfile
 
-bench: migrate
+bench: migrate bytecode
 	$(BIN)/python -m bench
 
 clean:

@@ -38,7 +38,8 @@ LINE_HEIGHT = 15.75  # points per line of 12 pt text
 def points_format(value: Decimal | float | int | None) -> str:
     if value is None:
         return POINTS_FORMAT
-    return WHOLE_FORMAT if Decimal(value) == Decimal(value).to_integral_value() else POINTS_FORMAT
+    exact = value if isinstance(value, Decimal) else Decimal(value)
+    return WHOLE_FORMAT if exact == exact.to_integral_value() else POINTS_FORMAT
 
 
 def sheet_title(text: str, taken: set[str]) -> str:
@@ -80,6 +81,9 @@ class Book:
         self.workbook.formats[0].set_font_name(FONT)
         self.workbook.formats[0].set_font_size(12)
         self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
+        # A workbook of 1,000 units writes 80,000 cells: each asks for its cell style by these
+        # four words, looked up here rather than rebuilt from a sorted dict every time.
+        self._cells: dict[tuple[bool, str | None, bool, bool], Format] = {}
 
     def fmt(self, **props: Any) -> Format:
         key = tuple(sorted(props.items()))
@@ -93,6 +97,10 @@ class Book:
     def cell(
         self, *, bold: bool = False, num: str | None = None, wrap: bool = True, center: bool = False
     ) -> Format:
+        key = (bold, num, wrap, center)
+        found = self._cells.get(key)
+        if found is not None:
+            return found
         props: dict[str, Any] = {"border": 1, "valign": "top", "text_wrap": wrap}
         if bold:
             props["bold"] = True
@@ -100,7 +108,8 @@ class Book:
             props["num_format"] = num
         if center:
             props["align"] = "center"
-        return self.fmt(**props)
+        found = self._cells[key] = self.fmt(**props)
+        return found
 
     def header(self) -> Format:
         return self.fmt(
