@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import ballot_crypto
 from bot.chat import Screen
 from bot.db import Database
-from bot.services import audit, eligibility, minutes_details, outbox, people
+from bot.services import audit, ballot_sheets, eligibility, minutes_details, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MemberUnit, Recipient, members_of, representatives
 from models.ballot_state import MAX_CANDIDATES, MAX_LABEL, MAX_TITLE
@@ -188,11 +188,16 @@ def _open_counts_query() -> Any:
     )
 
 
-async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
+async def _poll_view(session: AsyncSession, poll: Poll, *, counts: bool = True) -> PollView:
+    """The poll as its screens show it. Without `counts` (a voter's ballot, which shows neither),
+    an open poll's turnout and group chat are not read when its frozen parts are known: then
+    `voted` is 0 and `group_chat_id` None."""
     assert poll.id is not None
     frozen = _open_views.get((poll.ref, poll.public_key)) if poll.status == PollStatus.OPEN else None
     if frozen is not None:
         bloc_id, candidates, voters = frozen
+        if not counts:
+            return _view(poll, bloc_id, candidates, (), int(voters), 0, None)
         params = {"poll_id": poll.id, "bloc_id": bloc_id}
         voted, chat_id = (await session.exec(_open_counts_query(), params=params)).one()
         return _view(poll, bloc_id, candidates, (), int(voters), int(voted), chat_id)
@@ -861,7 +866,7 @@ class CastResult:
 class VoterBallot:
     """What one voter's ballot screen needs (nothing about anybody's choice)."""
 
-    poll: PollView
+    poll: PollView  # read without counts (`_poll_view`): its `voted` and group chat are not read
     unit_id: int | None
     unit_name: str | None
     own_position: int | None  # the voter's own unit on the ballot
@@ -927,24 +932,41 @@ async def _standing(session: AsyncSession, poll_ref: str, person_id: int) -> _St
 
 async def ballot_for(db: Database, *, poll_ref: str, person_id: int) -> VoterBallot | None:
     async with db.session() as session:
-        standing = await _standing(session, poll_ref, person_id)
-        if standing is not None:
-            view = await _poll_view(session, standing.poll)
-            own = next((c.position for c in view.on_ballot if c.unit_id == standing.unit_id), None)
-            return VoterBallot(
-                view,
-                standing.unit_id,
-                standing.unit_name,
-                own,
-                standing.voted,
-                person_id=person_id,
-                sealing_key=standing.poll.public_key,
-            )
-        poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
-        if poll is None:
-            return None
-        # Not entitled (or not a representative): the poll, without a unit.
-        return VoterBallot(await _poll_view(session, poll), None, None, None, False)
+        return await _ballot_in(session, poll_ref, person_id)
+
+
+async def ballot_and_sheet(
+    db: Database, *, poll_ref: str, person_id: int, token: str
+) -> tuple[VoterBallot | None, ballot_sheets.Sheet | None]:
+    """A press's reads in one read transaction: the voter's ballot (`ballot_for`) and, when the
+    press names one, their sheet under `token` (`ballot_sheets.load`)."""
+    async with db.session() as session:
+        voter = await _ballot_in(session, poll_ref, person_id)
+        if voter is None or voter.unit_id is None or not token:
+            return voter, None
+        sheet = await ballot_sheets.load_in(session, poll_ref=poll_ref, person_id=person_id, token=token)
+        return voter, sheet
+
+
+async def _ballot_in(session: AsyncSession, poll_ref: str, person_id: int) -> VoterBallot | None:
+    standing = await _standing(session, poll_ref, person_id)
+    if standing is not None:
+        view = await _poll_view(session, standing.poll, counts=False)
+        own = next((c.position for c in view.on_ballot if c.unit_id == standing.unit_id), None)
+        return VoterBallot(
+            view,
+            standing.unit_id,
+            standing.unit_name,
+            own,
+            standing.voted,
+            person_id=person_id,
+            sealing_key=standing.poll.public_key,
+        )
+    poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
+    if poll is None:
+        return None
+    # Not entitled (or not a representative): the poll, without a unit.
+    return VoterBallot(await _poll_view(session, poll, counts=False), None, None, None, False)
 
 
 # An open poll's rules and candidates are frozen: read once per poll, not once per cast. Keyed
@@ -1037,6 +1059,7 @@ async def cast(
     now: datetime,
     voter: VoterBallot | None = None,
     master_key: bytes | None = None,
+    sheet_token: str | None = None,
 ) -> CastResult:
     """Record one unit's ballot: sealed, counted once, answered only after the commit.
 
@@ -1044,11 +1067,13 @@ async def cast(
     (this person's ballot as `ballot_for` has just read it) or from one read that does not wait
     for the writer. The ballot is checked and sealed before the write begins; the write is three
     statements: who voted (inserted only while the poll is open: the check and the insert are
-    one statement), the sealed ballot, the audit entry (its chain's head read by the primary key).
+    one statement), the sealed ballot, the audit entry (written after the chain's head this process
+    last wrote, checked in the same statement: bot/services/audit.py).
     The UNIQUE (poll, unit) row keeps the one-vote rule however many casts race, whatever was
     read before; on PostgreSQL the audit chain's lock is taken after that row, so casts queue on
     it for as short a time as possible. With the master key, the unit's tracker is kept for it,
-    encrypted, on its participation row (bot/services/receipts.py)."""
+    encrypted, on its participation row (bot/services/receipts.py). The voter's unfinished
+    sheet under `sheet_token` goes in the same transaction: it has no use once the ballot is in."""
     casting = _from_ballot(voter, poll_ref, person_id, now) or await _read_casting(
         db, poll_ref, person_id, now
     )
@@ -1095,6 +1120,10 @@ async def cast(
                 at=now,
                 details={"unit": casting.unit_id},
             )
+            if sheet_token:
+                await ballot_sheets.forget_in(
+                    session, poll_ref=poll_ref, person_id=person_id, token=sheet_token
+                )
             await session.flush()
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)
