@@ -46,13 +46,22 @@ async def load(db: Database, *, poll_ref: str, person_id: int, token: str) -> Sh
 
 
 async def load_in(session: AsyncSession, *, poll_ref: str, person_id: int, token: str) -> Sheet | None:
-    """`load`, in the caller's session: a press reads the ballot and the sheet in one go."""
+    """`load`, in the caller's session."""
     if not token or len(token) > 32:
         return None
     row = await session.get(ConversationState, (SHEETS, _key(poll_ref, token, person_id)))
-    if row is None:
-        return None
-    plain = ballot_crypto.open_sheet(token, _context(poll_ref, person_id), row.state)
+    return None if row is None else opened(poll_ref, person_id, token, row.state)
+
+
+def row_key(poll_ref: str, token: str, person_id: int) -> str:
+    """The key of the sheet under `token` (for a caller that reads the row in a query of its own:
+    a press reads it with the voter's ballot); "" for a token no sheet can have."""
+    return _key(poll_ref, token, person_id) if token and len(token) <= 32 else ""
+
+
+def opened(poll_ref: str, person_id: int, token: str, sealed: str) -> Sheet | None:
+    """The sheet sealed in a row read under `row_key`; None when `token` does not open it."""
+    plain = ballot_crypto.open_sheet(token, _context(poll_ref, person_id), sealed)
     if plain is None:
         return None
     saved = json.loads(plain)

@@ -886,16 +886,27 @@ class _Standing:
     unit_name: str
     voted: bool
     own_position: int | None
+    sheet: str | None = None  # the sealed sheet under the press's key, when it asked for one
 
 
 @cache
 def _standing_query() -> Any:
     """`_standing`'s one query, built once (building it cost more than running it)."""
+    from models.conversation import ConversationState
     from models.organisation import Unit
 
-    # sqlmodel types select() for up to four columns; this one reads five in one round trip.
+    # The press's sheet, read in the same round trip (a row the key alone finds; NULL for none).
+    sheet = (
+        select(ConversationState.state)
+        .where(
+            col(ConversationState.name) == ballot_sheets.SHEETS,
+            col(ConversationState.key) == bindparam("sheet_key", type_=String),
+        )
+        .scalar_subquery()
+    )
+    # sqlmodel types select() for up to four columns; this one reads six in one round trip.
     return (
-        select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)  # type: ignore[call-overload]
+        select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position, sheet)  # type: ignore[call-overload]
         .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
         .join(Unit, col(Unit.id) == PollVoter.unit_id)
         .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
@@ -918,42 +929,48 @@ def _standing_query() -> Any:
     )
 
 
-async def _standing(session: AsyncSession, poll_ref: str, person_id: int) -> _Standing | None:
+async def _standing(
+    session: AsyncSession, poll_ref: str, person_id: int, sheet_key: str = ""
+) -> _Standing | None:
     """The poll, the unit this person votes for in it (one they represent on the entitled list,
-    the lowest id as _voter_unit), whether that unit has voted, and its own place on the ballot:
-    one round trip. None when any of it is missing (then the slower reads say which)."""
+    the lowest id as _voter_unit), whether that unit has voted, its own place on the ballot and
+    the sealed sheet kept under `sheet_key`: one round trip. None when any of it is missing
+    (then the slower reads say which)."""
 
-    row = (await session.exec(_standing_query(), params={"ref": poll_ref, "person_id": person_id})).first()
+    params = {"ref": poll_ref, "person_id": person_id, "sheet_key": sheet_key}
+    row = (await session.exec(_standing_query(), params=params)).first()
     if row is None:
         return None
-    poll, unit_id, unit_name, participation, own = row
-    return _Standing(poll, unit_id, unit_name, participation is not None, own)
+    poll, unit_id, unit_name, participation, own, sheet = row
+    return _Standing(poll, unit_id, unit_name, participation is not None, own, sheet)
 
 
 async def ballot_for(db: Database, *, poll_ref: str, person_id: int) -> VoterBallot | None:
     async with db.session() as session:
-        return await _ballot_in(session, poll_ref, person_id)
+        return (await _ballot_in(session, poll_ref, person_id))[0]
 
 
 async def ballot_and_sheet(
     db: Database, *, poll_ref: str, person_id: int, token: str
 ) -> tuple[VoterBallot | None, ballot_sheets.Sheet | None]:
-    """A press's reads in one read transaction: the voter's ballot (`ballot_for`) and, when the
-    press names one, their sheet under `token` (`ballot_sheets.load`)."""
+    """A press's read: the voter's ballot (`ballot_for`) and, when the press names one, their
+    sheet under `token` (`ballot_sheets.load`), in the same query."""
+    key = ballot_sheets.row_key(poll_ref, token, person_id) if token else ""
     async with db.session() as session:
-        voter = await _ballot_in(session, poll_ref, person_id)
-        if voter is None or voter.unit_id is None or not token:
-            return voter, None
-        sheet = await ballot_sheets.load_in(session, poll_ref=poll_ref, person_id=person_id, token=token)
-        return voter, sheet
+        voter, sealed = await _ballot_in(session, poll_ref, person_id, key)
+    if voter is None or voter.unit_id is None or sealed is None:
+        return voter, None
+    return voter, ballot_sheets.opened(poll_ref, person_id, token, sealed)
 
 
-async def _ballot_in(session: AsyncSession, poll_ref: str, person_id: int) -> VoterBallot | None:
-    standing = await _standing(session, poll_ref, person_id)
+async def _ballot_in(
+    session: AsyncSession, poll_ref: str, person_id: int, sheet_key: str = ""
+) -> tuple[VoterBallot | None, str | None]:
+    standing = await _standing(session, poll_ref, person_id, sheet_key)
     if standing is not None:
         view = await _poll_view(session, standing.poll, counts=False)
         own = next((c.position for c in view.on_ballot if c.unit_id == standing.unit_id), None)
-        return VoterBallot(
+        voter = VoterBallot(
             view,
             standing.unit_id,
             standing.unit_name,
@@ -962,11 +979,12 @@ async def _ballot_in(session: AsyncSession, poll_ref: str, person_id: int) -> Vo
             person_id=person_id,
             sealing_key=standing.poll.public_key,
         )
+        return voter, standing.sheet
     poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
     if poll is None:
-        return None
+        return None, None
     # Not entitled (or not a representative): the poll, without a unit.
-    return VoterBallot(await _poll_view(session, poll, counts=False), None, None, None, False)
+    return VoterBallot(await _poll_view(session, poll, counts=False), None, None, None, False), None
 
 
 # An open poll's rules and candidates are frozen: read once per poll, not once per cast. Keyed
