@@ -230,37 +230,43 @@ def outbox_ballot(voter: VoterBallot, lang: str, absentee: bool, channel: str | 
 # ------------------------------------------------------------------ a voter's press
 async def _voter(turn: Turn, ref: str, *, any_op: bool = False) -> VoterBallot | None:
     """The voter's ballot if they may still vote in it; otherwise answered here, and None."""
+    return (await _voter_and_sheet(turn, ref, "", any_op=any_op))[0]
+
+
+async def _voter_and_sheet(
+    turn: Turn, ref: str, token: str, *, any_op: bool = False
+) -> tuple[VoterBallot | None, ballot_sheets.Sheet | None]:
+    """`_voter`, and the sheet under `token` read with it (one read for both)."""
     lang = turn.lang
-    voter = await ballots.ballot_for(turn.deps.db, poll_ref=ref, person_id=turn.person_id)
+    voter, loaded = await ballots.ballot_and_sheet(
+        turn.deps.db, poll_ref=ref, person_id=turn.person_id, token=token
+    )
     if voter is None:
         await turn.alert(t(lang, "error.stale_button"))
-        return None
+        return None, None
     if voter.unit_id is None:
         await turn.alert(t(lang, "vote.not_entitled"))
-        return None
+        return None, None
     if voter.poll.status.value != "open":
         await turn.alert(t(lang, "vote.closed"))
         if turn.caps.edits and turn.incoming.kind is InKind.CHOICE:
             await turn.show(t(lang, "vote.closed"))
-        return None
+        return None, None
     if voter.already_voted and not any_op:
         await turn.alert(t(lang, "vote.already", unit=voter.unit_name or ""))
-        return None
-    return voter
+        return None, None
+    return voter, loaded
 
 
-async def _sheet(turn: Turn, voter: VoterBallot, token: str) -> ballot_sheets.Sheet | None:
+def _sheet(voter: VoterBallot, token: str, loaded: ballot_sheets.Sheet | None) -> ballot_sheets.Sheet | None:
     """The voter's sheet under `token` (a fresh, unsaved one for no token); None when forged or
-    gone, or when what it holds no longer fits the ballot."""
+    gone (`loaded` is None), or when what it holds no longer fits the ballot."""
     shape = shape_of(voter)
     if not token:
         return ballot_sheets.Sheet("", ballot_state.empty_state(shape), 0, 0)
-    sheet = await ballot_sheets.load(
-        turn.deps.db, poll_ref=voter.poll.ref, person_id=turn.person_id, token=token
-    )
-    if sheet is None or not ballot_state.valid_state(shape, sheet.state):
+    if loaded is None or not ballot_state.valid_state(shape, loaded.state):
         return None
-    return sheet
+    return loaded
 
 
 async def _keep(
@@ -284,14 +290,14 @@ async def vote_press(turn: Turn) -> str | None:
         await turn.alert(t(lang, "error.stale_button"))
         return END
     _, ref, op, token = parts
-    voter = await _voter(turn, ref, any_op=op == "n")
+    voter, loaded = await _voter_and_sheet(turn, ref, token, any_op=op == "n")
     if voter is None:
         return END
     shape = shape_of(voter)
     if op == "e" and not turn.caps.buttons:
         await _show_typed(turn, voter)
         return "answer"
-    sheet = await _sheet(turn, voter, token)
+    sheet = _sheet(voter, token, loaded)
     if sheet is None:
         await turn.alert(t(lang, "error.stale_button"))
         return END
@@ -371,12 +377,9 @@ async def cast(turn: Turn, voter: VoterBallot, sheet: ballot_sheets.Sheet) -> No
         now=turn.deps.clock(),
         master_key=turn.deps.master_key,
         voter=voter,  # read by this press already: not read again
+        sheet_token=sheet.token,  # the choice has no use once cast: the sheet goes with the commit
     )
     if result.status is CastStatus.RECORDED and result.tracker:
-        # The choice has no use any more: the sheet goes (what is sealed in the poll stays).
-        await ballot_sheets.forget(
-            turn.deps.db, poll_ref=voter.poll.ref, person_id=turn.person_id, token=sheet.token
-        )
         # Only now, after the commit, does the voter hear "recorded".
         code = ballot_crypto.short_code(result.tracker)
         text = t(lang, "vote.recorded", unit=result.unit_name or "", title=voter.poll.title, code=code)

@@ -11,9 +11,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import String, bindparam, func, insert, text
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -68,29 +70,69 @@ async def add(
     actor_person_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """The next entry, added to the session but not flushed: the caller's flush writes it with
-    its own rows. Only the head's number and hash are read (by the primary key's index)."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    """The next entry, written at once inside the caller's transaction.
+
+    The chain's head is remembered from this process's last append, and the entry is inserted
+    only if the head is still that one: the check and the write are one statement, nothing read
+    first. A head that moved (another process, a rolled-back transaction) inserts nothing; then
+    the head is read (by the primary key's index) and the entry written after it. Appends are
+    serialised all the same (SQLite's one writer; PostgreSQL's advisory lock), so the check
+    cannot be overtaken between its read and its write."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
         await session.exec(text(f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})"))  # type: ignore[call-overload]
-    last = (
-        await session.exec(
-            select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
-        )
-    ).first()
-    prev_hash = last[1] if last else GENESIS
+    where = str(getattr(bind, "url", ""))
     entry = AuditEntry(
-        seq=(last[0] + 1) if last else 1,
+        seq=0,
         at=at,
         actor_person_id=actor_person_id,
         action=action,
         subject=subject,
         details=json.dumps(details or {}, sort_keys=True, ensure_ascii=False),
-        prev_hash=prev_hash,
+        prev_hash="",
         hash="",
     )
-    entry.hash = entry_hash(prev_hash, entry)
-    session.add(entry)
+    known = _heads.get(where)
+    if known is not None and await _insert_after(session, entry, *known):
+        _heads[where] = (entry.seq, entry.hash)
+        return entry
+    seq, prev_hash = await head(session)
+    written = await _insert_after(session, entry, seq, prev_hash)
+    assert written, "the audit chain's head moved while its append held the lock"
+    if len(_heads) > 64:  # one per database this process writes to; tests make many
+        _heads.clear()
+    _heads[where] = (entry.seq, entry.hash)
     return entry
+
+
+# The chain's head (number, hash) as this process last wrote it, per database URL: a guess that
+# every append checks against the table in the same statement that writes.
+_heads: dict[str, tuple[int, str]] = {}
+
+
+async def _insert_after(session: AsyncSession, entry: AuditEntry, seq: int, prev_hash: str) -> bool:
+    """Write `entry` as the one after (`seq`, `prev_hash`) if that is still the chain's head."""
+    entry.seq, entry.prev_hash = seq + 1, prev_hash
+    entry.hash = entry_hash(prev_hash, entry)
+    values = {name: getattr(entry, name) for name in _COLUMNS}
+    done = await session.exec(_append_if_head(), params={**values, "head": prev_hash})
+    return bool(done.rowcount == 1)
+
+
+_COLUMNS = ("seq", "at", "actor_person_id", "action", "subject", "details", "prev_hash", "hash")
+
+
+@cache
+def _append_if_head() -> Any:
+    """INSERT the entry only while the chain's head hash is `head` (GENESIS for an empty chain):
+    built once, it costs more to build than to run."""
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    newest = core_select(table.c.hash).order_by(table.c.seq.desc()).limit(1).scalar_subquery()
+    values = [bindparam(name, type_=table.c[name].type) for name in _COLUMNS]
+    return insert(table).from_select(
+        list(_COLUMNS),
+        core_select(*values).where(func.coalesce(newest, GENESIS) == bindparam("head", type_=String)),
+    )
 
 
 @dataclass(frozen=True)

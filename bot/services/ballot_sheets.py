@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ballot_crypto
 from bot.db import Database
@@ -40,10 +42,26 @@ async def load(db: Database, *, poll_ref: str, person_id: int, token: str) -> Sh
     if not token or len(token) > 32:
         return None
     async with db.session() as session:
-        row = await session.get(ConversationState, (SHEETS, _key(poll_ref, token, person_id)))
-    if row is None:
+        return await load_in(session, poll_ref=poll_ref, person_id=person_id, token=token)
+
+
+async def load_in(session: AsyncSession, *, poll_ref: str, person_id: int, token: str) -> Sheet | None:
+    """`load`, in the caller's session."""
+    if not token or len(token) > 32:
         return None
-    plain = ballot_crypto.open_sheet(token, _context(poll_ref, person_id), row.state)
+    row = await session.get(ConversationState, (SHEETS, _key(poll_ref, token, person_id)))
+    return None if row is None else opened(poll_ref, person_id, token, row.state)
+
+
+def row_key(poll_ref: str, token: str, person_id: int) -> str:
+    """The key of the sheet under `token` (for a caller that reads the row in a query of its own:
+    a press reads it with the voter's ballot); "" for a token no sheet can have."""
+    return _key(poll_ref, token, person_id) if token and len(token) <= 32 else ""
+
+
+def opened(poll_ref: str, person_id: int, token: str, sealed: str) -> Sheet | None:
+    """The sheet sealed in a row read under `row_key`; None when `token` does not open it."""
+    plain = ballot_crypto.open_sheet(token, _context(poll_ref, person_id), sealed)
     if plain is None:
         return None
     saved = json.loads(plain)
@@ -54,42 +72,72 @@ async def save(
     db: Database, *, poll_ref: str, person_id: int, token: str | None, state: str, page: int, version: int
 ) -> Sheet:
     """Keep the sheet (a new one, with a new token, when `token` is None), one version on."""
+    known = bool(token)
     token = token or ballot_crypto.new_sheet_token()
     sheet = Sheet(token, state, page, version + 1)
     plain = json.dumps({"s": state, "p": page, "v": sheet.version}).encode()
     sealed = ballot_crypto.seal_sheet(token, _context(poll_ref, person_id), plain)
     key = _key(poll_ref, token, person_id)
+    table = ConversationState.__table__  # type: ignore[attr-defined]
     async with db.transaction() as session:
-        row = await session.get(ConversationState, (SHEETS, key))
-        if row is None:
-            row = ConversationState(name=SHEETS, key=key, state=sealed)
-        else:
-            row.state = sealed
-        session.add(row)
+        # Written, not read first: a new token's row cannot exist yet; a known one's is updated
+        # (and made again if it went meanwhile, as the ballot job drops closed polls' sheets).
+        done = None
+        if known:
+            done = await session.exec(
+                update(table).where(table.c.name == SHEETS, table.c.key == key).values(state=sealed)
+            )
+        if done is None or done.rowcount != 1:
+            await session.exec(insert(table).values(name=SHEETS, key=key, state=sealed))
     return sheet
 
 
 async def forget(db: Database, *, poll_ref: str, person_id: int, token: str) -> None:
     """Drop a sheet once its ballot is cast."""
     async with db.transaction() as session:
-        row = await session.get(ConversationState, (SHEETS, _key(poll_ref, token, person_id)))
-        if row is not None:
-            await session.delete(row)
+        await forget_in(session, poll_ref=poll_ref, person_id=person_id, token=token)
+
+
+async def forget_in(session: AsyncSession, *, poll_ref: str, person_id: int, token: str) -> None:
+    """`forget`, inside the caller's transaction (the cast's own: the sheet goes with its commit),
+    one DELETE by the key, nothing read first."""
+    if not token:
+        return
+    key = _key(poll_ref, token, person_id)
+    await session.exec(
+        delete(ConversationState).where(
+            col(ConversationState.name) == SHEETS, col(ConversationState.key) == key
+        )
+    )
 
 
 async def forget_closed(db: Database) -> int:
-    """Drop the sheets of polls no longer open; how many."""
-    async with db.transaction() as session:
-        rows = list(await session.exec(select(ConversationState).where(ConversationState.name == SHEETS)))
-        if not rows:
+    """Drop the sheets of polls no longer open; how many.
+
+    Run by the ballot job while votes come in: the keys are read without the write lock, and
+    the lock is taken only when a poll's sheets are to go (one DELETE per such poll)."""
+    async with db.session() as session:
+        keys = list(await session.exec(select(ConversationState.key).where(ConversationState.name == SHEETS)))
+        if not keys:
             return 0
-        refs = {row.key.split(":", 1)[0] for row in rows}
+        refs = {key.split(":", 1)[0] for key in keys}
         still_open = set(
             await session.exec(
                 select(Poll.ref).where(col(Poll.ref).in_(refs), Poll.status == PollStatus.OPEN)
             )
         )
-        gone = [row for row in rows if row.key.split(":", 1)[0] not in still_open]
-        for row in gone:
-            await session.delete(row)
-        return len(gone)
+    gone = refs - still_open
+    if not gone:
+        return 0
+    dropped = 0
+    async with db.transaction() as session:
+        for ref in sorted(gone):
+            prefix = f"{ref}:"
+            done = await session.exec(
+                delete(ConversationState).where(
+                    col(ConversationState.name) == SHEETS,
+                    func.substr(col(ConversationState.key), 1, len(prefix)) == prefix,
+                )
+            )
+            dropped += done.rowcount
+    return dropped

@@ -26,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import ballot_crypto
 from bot.chat import Screen
 from bot.db import Database
-from bot.services import audit, counting, eligibility, minutes_details, outbox, people
+from bot.services import audit, ballot_sheets, counting, eligibility, minutes_details, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MemberUnit, Recipient, members_of, representatives
 from models.ballot_state import MAX_CANDIDATES, MAX_LABEL, MAX_TITLE
@@ -185,11 +185,16 @@ def _open_counts_query() -> Any:
     )
 
 
-async def _poll_view(session: AsyncSession, poll: Poll) -> PollView:
+async def _poll_view(session: AsyncSession, poll: Poll, *, counts: bool = True) -> PollView:
+    """The poll as its screens show it. Without `counts` (a voter's ballot, which shows neither),
+    an open poll's turnout and group chat are not read when its frozen parts are known: then
+    `voted` is 0 and `group_chat_id` None."""
     assert poll.id is not None
     frozen = _open_views.get((poll.ref, poll.public_key)) if poll.status == PollStatus.OPEN else None
     if frozen is not None:
         bloc_id, candidates, voters = frozen
+        if not counts:
+            return _view(poll, bloc_id, candidates, (), int(voters), 0, None)
         params = {"poll_id": poll.id, "bloc_id": bloc_id}
         voted, chat_id = (await session.exec(_open_counts_query(), params=params)).one()
         return _view(poll, bloc_id, candidates, (), int(voters), int(voted), chat_id)
@@ -858,7 +863,7 @@ class CastResult:
 class VoterBallot:
     """What one voter's ballot screen needs (nothing about anybody's choice)."""
 
-    poll: PollView
+    poll: PollView  # read without counts (`_poll_view`): its `voted` and group chat are not read
     unit_id: int | None
     unit_name: str | None
     own_position: int | None  # the voter's own unit on the ballot
@@ -878,16 +883,27 @@ class _Standing:
     unit_name: str
     voted: bool
     own_position: int | None
+    sheet: str | None = None  # the sealed sheet under the press's key, when it asked for one
 
 
 @cache
 def _standing_query() -> Any:
     """`_standing`'s one query, built once (building it cost more than running it)."""
+    from models.conversation import ConversationState
     from models.organisation import Unit
 
-    # sqlmodel types select() for up to four columns; this one reads five in one round trip.
+    # The press's sheet, read in the same round trip (a row the key alone finds; NULL for none).
+    sheet = (
+        select(ConversationState.state)
+        .where(
+            col(ConversationState.name) == ballot_sheets.SHEETS,
+            col(ConversationState.key) == bindparam("sheet_key", type_=String),
+        )
+        .scalar_subquery()
+    )
+    # sqlmodel types select() for up to four columns; this one reads six in one round trip.
     return (
-        select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position)  # type: ignore[call-overload]
+        select(Poll, Unit.id, Unit.name, Participation.id, PollCandidate.position, sheet)  # type: ignore[call-overload]
         .join(PollVoter, col(PollVoter.poll_id) == Poll.id)
         .join(Unit, col(Unit.id) == PollVoter.unit_id)
         .join(PersonRole, col(PersonRole.unit_id) == Unit.id)
@@ -910,38 +926,62 @@ def _standing_query() -> Any:
     )
 
 
-async def _standing(session: AsyncSession, poll_ref: str, person_id: int) -> _Standing | None:
+async def _standing(
+    session: AsyncSession, poll_ref: str, person_id: int, sheet_key: str = ""
+) -> _Standing | None:
     """The poll, the unit this person votes for in it (one they represent on the entitled list,
-    the lowest id as _voter_unit), whether that unit has voted, and its own place on the ballot:
-    one round trip. None when any of it is missing (then the slower reads say which)."""
+    the lowest id as _voter_unit), whether that unit has voted, its own place on the ballot and
+    the sealed sheet kept under `sheet_key`: one round trip. None when any of it is missing
+    (then the slower reads say which)."""
 
-    row = (await session.exec(_standing_query(), params={"ref": poll_ref, "person_id": person_id})).first()
+    params = {"ref": poll_ref, "person_id": person_id, "sheet_key": sheet_key}
+    row = (await session.exec(_standing_query(), params=params)).first()
     if row is None:
         return None
-    poll, unit_id, unit_name, participation, own = row
-    return _Standing(poll, unit_id, unit_name, participation is not None, own)
+    poll, unit_id, unit_name, participation, own, sheet = row
+    return _Standing(poll, unit_id, unit_name, participation is not None, own, sheet)
 
 
 async def ballot_for(db: Database, *, poll_ref: str, person_id: int) -> VoterBallot | None:
     async with db.session() as session:
-        standing = await _standing(session, poll_ref, person_id)
-        if standing is not None:
-            view = await _poll_view(session, standing.poll)
-            own = next((c.position for c in view.on_ballot if c.unit_id == standing.unit_id), None)
-            return VoterBallot(
-                view,
-                standing.unit_id,
-                standing.unit_name,
-                own,
-                standing.voted,
-                person_id=person_id,
-                sealing_key=standing.poll.public_key,
-            )
-        poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
-        if poll is None:
-            return None
-        # Not entitled (or not a representative): the poll, without a unit.
-        return VoterBallot(await _poll_view(session, poll), None, None, None, False)
+        return (await _ballot_in(session, poll_ref, person_id))[0]
+
+
+async def ballot_and_sheet(
+    db: Database, *, poll_ref: str, person_id: int, token: str
+) -> tuple[VoterBallot | None, ballot_sheets.Sheet | None]:
+    """A press's read: the voter's ballot (`ballot_for`) and, when the press names one, their
+    sheet under `token` (`ballot_sheets.load`), in the same query."""
+    key = ballot_sheets.row_key(poll_ref, token, person_id) if token else ""
+    async with db.session() as session:
+        voter, sealed = await _ballot_in(session, poll_ref, person_id, key)
+    if voter is None or voter.unit_id is None or sealed is None:
+        return voter, None
+    return voter, ballot_sheets.opened(poll_ref, person_id, token, sealed)
+
+
+async def _ballot_in(
+    session: AsyncSession, poll_ref: str, person_id: int, sheet_key: str = ""
+) -> tuple[VoterBallot | None, str | None]:
+    standing = await _standing(session, poll_ref, person_id, sheet_key)
+    if standing is not None:
+        view = await _poll_view(session, standing.poll, counts=False)
+        own = next((c.position for c in view.on_ballot if c.unit_id == standing.unit_id), None)
+        voter = VoterBallot(
+            view,
+            standing.unit_id,
+            standing.unit_name,
+            own,
+            standing.voted,
+            person_id=person_id,
+            sealing_key=standing.poll.public_key,
+        )
+        return voter, standing.sheet
+    poll = (await session.exec(select(Poll).where(Poll.ref == poll_ref))).first()
+    if poll is None:
+        return None, None
+    # Not entitled (or not a representative): the poll, without a unit.
+    return VoterBallot(await _poll_view(session, poll, counts=False), None, None, None, False), None
 
 
 # An open poll's rules and candidates are frozen: read once per poll, not once per cast. Keyed
@@ -1034,6 +1074,7 @@ async def cast(
     now: datetime,
     voter: VoterBallot | None = None,
     master_key: bytes | None = None,
+    sheet_token: str | None = None,
 ) -> CastResult:
     """Record one unit's ballot: sealed, counted once, answered only after the commit.
 
@@ -1041,11 +1082,13 @@ async def cast(
     (this person's ballot as `ballot_for` has just read it) or from one read that does not wait
     for the writer. The ballot is checked and sealed before the write begins; the write is three
     statements: who voted (inserted only while the poll is open: the check and the insert are
-    one statement), the sealed ballot, the audit entry (its chain's head read by the primary key).
+    one statement), the sealed ballot, the audit entry (written after the chain's head this process
+    last wrote, checked in the same statement: bot/services/audit.py).
     The UNIQUE (poll, unit) row keeps the one-vote rule however many casts race, whatever was
     read before; on PostgreSQL the audit chain's lock is taken after that row, so casts queue on
     it for as short a time as possible. With the master key, the unit's tracker is kept for it,
-    encrypted, on its participation row (bot/services/receipts.py)."""
+    encrypted, on its participation row (bot/services/receipts.py). The voter's unfinished
+    sheet under `sheet_token` goes in the same transaction: it has no use once the ballot is in."""
     casting = _from_ballot(voter, poll_ref, person_id, now) or await _read_casting(
         db, poll_ref, person_id, now
     )
@@ -1092,6 +1135,10 @@ async def cast(
                 at=now,
                 details={"unit": casting.unit_id},
             )
+            if sheet_token:
+                await ballot_sheets.forget_in(
+                    session, poll_ref=poll_ref, person_id=person_id, token=sheet_token
+                )
             await session.flush()
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)

@@ -10,14 +10,16 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from bot import ballot_crypto
+from bot.db import Database
 from bot.services import audit, ballots, meetings
 from bot.services.ballots import CastStatus, OpenRefusal, Purpose
-from models.meetings import Poll, SealedBallot
+from models.meetings import AuditEntry, Poll, SealedBallot
 from models.vote_rules import Choice
 from tests.auxil.ballots import MASTER, Bloc2
+from tests.auxil.clock import Clock
 from tests.auxil.people import pid
 
 pytestmark = pytest.mark.ballot
@@ -371,6 +373,33 @@ async def test_the_audit_log_detects_an_edited_or_deleted_row(bloc2: Bloc2) -> N
         await conn.execute(text("DELETE FROM audit_entry WHERE seq = 8"))
     deleted = await audit.verify(bloc2.db)
     assert any(p.seq == 9 for p in deleted.problems)
+
+
+async def test_an_audit_append_after_a_head_it_did_not_write_still_extends_the_chain(
+    db: Database, clock: Clock
+) -> None:
+    """Appends check the head this process remembers in the statement that writes; a head moved
+    by another process, or remembered from a transaction rolled back, costs a read, not a fork."""
+
+    async def append(action: str) -> None:
+        async with db.transaction() as session:
+            await audit.append(session, action=action, subject="poll:1", at=clock())
+
+    await append("test.first")
+    behind = dict(audit._heads)  # what another process would still remember
+    await append("test.second")
+    audit._heads.update(behind)
+    await append("test.third")
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session:
+            await audit.append(session, action="test.undone", subject="poll:1", at=clock())
+            raise RuntimeError("rolled back after the append")
+    await append("test.fourth")
+    check = await audit.verify(db)
+    assert check.ok and check.entries == 4 and check.head_seq == 4
+    async with db.session() as session:
+        actions = list(await session.exec(select(AuditEntry.action).order_by(col(AuditEntry.seq))))
+    assert actions == ["test.first", "test.second", "test.third", "test.fourth"]
 
 
 async def test_a_deadline_chosen_in_the_draft_starts_when_the_poll_opens(bloc2: Bloc2) -> None:
