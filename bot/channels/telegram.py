@@ -8,6 +8,7 @@ handlers of the capabilities not yet moved onto the chat layer (see docs/channel
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -295,6 +296,9 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
             raise
         except updates.Replayed:
             log.info("update %s was handled elsewhere meanwhile; its write is undone", update.update_id)
+        except asyncio.CancelledError:
+            handled = False  # stopped midway (the bot stopping): a delivery again handles it
+            raise
         except Exception as error:
             # Handled here, so that no PTB handler of a later group answers the same update again.
             outage = is_outage(error)

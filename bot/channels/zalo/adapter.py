@@ -300,6 +300,9 @@ class ZaloChannel:
                         await self.router.run(route, turn)
         except updates.Replayed:
             log.info("Zalo message %s was handled elsewhere meanwhile; its write is undone", label)
+        except asyncio.CancelledError:
+            handled = False  # stopped midway (the bot stopping): a delivery again handles it
+            raise
         except Exception as error:
             outage = is_outage(error)
             if outage:
