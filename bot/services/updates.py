@@ -183,6 +183,8 @@ def _later(ledger: Ledger) -> None:
     ledger.timer = None
     if ledger.flushing is None or ledger.flushing.done():
         ledger.flushing = asyncio.ensure_future(_flush(ledger))
+    else:  # one is under way: look again later rather than run two at once
+        ledger.timer = asyncio.get_running_loop().call_later(FLUSH_AFTER, _later, ledger)
 
 
 async def flush(db: Database) -> None:
