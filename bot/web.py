@@ -98,9 +98,9 @@ def telegram_webhook(application: Application, secret: str | None) -> Route:  # 
 
     Answered 200 only once the update is handled (its writes and its ledger mark committed,
     bot/services/updates.py): a bot that dies first never answers, and Telegram delivers the
-    update again. So the update does not go through PTB's queue (whose fetcher would answer at
-    once) but straight to the application's update processor, which keeps each person's updates
-    in order and bounds how many run at once, as it does for polled updates."""
+    update again. So the update does not go through PTB's queue (put there, it would be answered
+    before it is handled) but straight to the application's update processor, which keeps each
+    person's updates in order and bounds how many run at once, as it does for polled updates."""
     from telegram import Update
 
     async def handle(request: web.Request) -> web.Response:
