@@ -1,4 +1,4 @@
-"""Each platform update handled once: marked done in the same commit as what it changed.
+"""Each platform update handled once: its mark committed with what it changed.
 
 A platform delivers an update again when it did not hear that the bot got it: a webhook POST
 that timed out or was never answered, a long poll whose confirming offset never went out because
@@ -7,16 +7,17 @@ twice. A row per (channel, update id) says the update was handled:
 
 - An update that writes carries its row into its own first write transaction
   (`Database.transaction()` asks the `Mark` carried for the update, bot/db.py): the step and its
-  "done" commit together or not at all. A bot killed before that commit handles the update again
-  after the restart (nothing of it was kept); killed after, it finds the row and changes nothing.
-  Only the first write carries the mark: a step that writes again later (its conversation state)
-  is not written twice, and at worst that later write is lost with the crash, like the reply.
+  row commit together or not at all, with no transaction of the ledger's own before it. Once the
+  answer is out, the row is set done. Delivered again: done changes nothing; a row not done (the
+  bot died between the commit and the answer) is handled again so that the person hears, as
+  before (a cast meets its UNIQUE row and says "already voted", with the way to the tracker).
+  A bot killed before the commit kept nothing of the update and handles it afresh.
 - An update that only read (a /whoami, a page of a list) is marked in batches, a few at a time
   in one transaction: a crash before its batch is written answers the read once more.
 - In this process, an update in hand or lately handled is known from memory, without SQL.
 
-So the per-update path costs one primary-key SELECT in the update's read transaction and no
-transaction of its own: on SQLite, no extra turn at the single writer (issue 16).
+So a read-only update costs one primary-key SELECT in its own read transaction and no write;
+an update that writes, one INSERT in its own commit and one UPDATE after its answer (issue 16).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database, carrying
@@ -83,7 +84,7 @@ class Mark:
                     channel=self.channel,
                     update_id=self.update_id,
                     process=PROCESS,
-                    done=True,
+                    done=False,  # done once answered (finish)
                     taken_at=self.at,
                 )
             )
@@ -135,19 +136,22 @@ def hold(db: Database, channel: str, update_id: int, now: datetime) -> Mark | No
 
 
 async def handled_before(db: Database, mark: Mark) -> bool:
-    """Whether the ledger holds the update (one SELECT by primary key: inside `db.reading()` it
-    shares the update's read transaction). If so, the mark is as good as written."""
+    """Whether the update was handled and answered (one SELECT by primary key: inside
+    `db.reading()` it shares the update's read transaction). A row not yet done is an update whose
+    write committed but whose process died before answering: it is handled again (its writes are
+    in, so the mark rides nothing), so the person hears (a cast meets its UNIQUE row and says
+    "already voted", with the way to the tracker)."""
     async with db.session() as session:
         found = (
             await session.exec(
-                select(HandledUpdate.update_id).where(
+                select(HandledUpdate.done).where(
                     HandledUpdate.channel == mark.channel, HandledUpdate.update_id == mark.update_id
                 )
             )
         ).first()
     if found is not None:
         mark.written = True
-    return found is not None
+    return bool(found)
 
 
 @contextlib.contextmanager
@@ -170,6 +174,8 @@ async def release(db: Database, mark: Mark, *, handled: bool = True) -> None:
     ledger.marks += 1
     ledger.last_at = mark.at
     if mark.written:
+        if handled:  # answered: done (a kill before this has the update handled again)
+            await finish(db, mark.channel, mark.update_id)
         ledger.remember(key)
     else:
         ledger.reads[key] = mark.at
@@ -229,6 +235,15 @@ async def _flush(ledger: Ledger) -> None:
         return
     for key in reads:
         ledger.remember(key)
+
+
+async def finish(db: Database, channel: str, update_id: int) -> None:
+    async with db.transaction() as session:
+        await session.exec(
+            update(HandledUpdate)
+            .where(col(HandledUpdate.channel) == channel, col(HandledUpdate.update_id) == update_id)
+            .values(done=True)
+        )
 
 
 async def prune(db: Database, now: datetime) -> None:
