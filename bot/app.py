@@ -21,6 +21,7 @@ from bot.channels.zalo.client import ZaloBot
 from bot.chat.router import Router
 from bot.deps import Deps
 from bot.jobs import Periodic
+from bot.services import updates
 from bot.transport import AiohttpRequest
 
 
@@ -216,4 +217,6 @@ async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
         await application.updater.stop()
     if application.running:
         await application.stop()
+    # The marks of read-only updates still waiting for their batch (bot/services/updates.py).
+    await updates.flush(application.bot_data["deps"].db)
     await application.shutdown()

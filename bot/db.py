@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
@@ -58,6 +58,34 @@ _SHARED_READ: ContextVar[_SharedRead | None] = ContextVar("shared_read", default
 _HOLDING_WRITE_TURN: ContextVar[bool] = ContextVar(
     "holding_write_turn", default=False
 )  # an execution option: this connection only reads
+
+
+class Rider(Protocol):
+    """Rows that join the next write transaction of the task carrying them: the ledger's "this
+    update was handled" (bot/services/updates.py), committed with the update's own first write."""
+
+    def board(self) -> bool:
+        """True when this transaction is to carry it (it is not written nor carried already)."""
+        ...
+
+    async def ride(self, session: AsyncSession) -> None:
+        """Add its rows, after the transaction's own work, before the commit."""
+        ...
+
+    def arrived(self, committed: bool) -> None: ...
+
+
+_RIDER: ContextVar[Rider | None] = ContextVar("commit_rider", default=None)
+
+
+@contextmanager
+def carrying(rider: Rider) -> Iterator[None]:
+    """Write transactions opened here (and in tasks started here) offer themselves to `rider`."""
+    token = _RIDER.set(rider)
+    try:
+        yield
+    finally:
+        _RIDER.reset(token)
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -122,24 +150,41 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any exception."""
-        if self._write_turn is None:
-            async with self._sessions() as session, session.begin():
-                yield session
-            return
-        if _HOLDING_WRITE_TURN.get():
-            # A transaction opened inside another (or by a task it started): queueing here
-            # would wait for ourselves. SQLite's own lock and busy timeout decide, as before.
-            async with self._sessions() as session, session.begin():
+        """A session whose work is committed on success and rolled back on any exception.
+
+        A `Rider` carried by this task (`carrying`) that boards adds its rows just before the
+        commit: they and this work are kept together or not at all."""
+        if self._write_turn is None or _HOLDING_WRITE_TURN.get():
+            # (On SQLite, a transaction opened inside another, or by a task it started: queueing
+            # for the turn would wait for ourselves. SQLite's own lock and busy timeout decide.)
+            async with self._committing() as session:
                 yield session
             return
         async with self._write_turn:
             token = _HOLDING_WRITE_TURN.set(True)
             try:
-                async with self._sessions() as session, session.begin():
+                async with self._committing() as session:
                     yield session
             finally:
                 _HOLDING_WRITE_TURN.reset(token)
+
+    @asynccontextmanager
+    async def _committing(self) -> AsyncIterator[AsyncSession]:
+        rider = _RIDER.get()
+        boarded = rider is not None and rider.board()
+        committed = False
+        try:
+            async with self._sessions() as session:
+                async with session.begin():
+                    yield session
+                    if boarded:
+                        assert rider is not None
+                        await rider.ride(session)
+                committed = True
+        finally:
+            if boarded:
+                assert rider is not None
+                rider.arrived(committed)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

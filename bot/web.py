@@ -94,8 +94,13 @@ async def read_limited(request: web.Request, limit: int) -> bytes:
 
 
 def telegram_webhook(application: Application, secret: str | None) -> Route:  # type: ignore[type-arg]
-    """Telegram's webhook, fed to PTB's update queue (as PTB's custom-webhook example does), so
-    the one web server answers it beside the health routes."""
+    """Telegram's webhook, on the one web server beside the health routes.
+
+    Answered 200 only once the update is handled (its writes and its ledger mark committed,
+    bot/services/updates.py): a bot that dies first never answers, and Telegram delivers the
+    update again. So the update does not go through PTB's queue (put there, it would be answered
+    before it is handled) but straight to the application's update processor, which keeps each
+    person's updates in order and bounds how many run at once, as it does for polled updates."""
     from telegram import Update
 
     async def handle(request: web.Request) -> web.Response:
@@ -112,7 +117,7 @@ def telegram_webhook(application: Application, secret: str | None) -> Route:  # 
             raise web.HTTPBadRequest() from None
         if update is None:
             raise web.HTTPBadRequest()
-        await application.update_queue.put(update)
+        await application.update_processor.process_update(update, application.process_update(update))
         return web.Response()
 
     return Route("POST", TELEGRAM_PATH, handle)

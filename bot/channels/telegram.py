@@ -8,6 +8,7 @@ handlers of the capabilities not yet moved onto the chat layer (see docs/channel
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -36,7 +37,6 @@ from bot.deps import Deps
 from bot.i18n import LANGUAGES, normalise_language, t
 from bot.render import split_message
 from bot.services import people, updates
-from bot.services.updates import Taking
 from models.channels import Channel
 from models.permissions import PUBLIC_COMMANDS
 from models.text import as_typed, nfc, vietnamese_full_name
@@ -256,18 +256,20 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
         if incoming is None:
             return
         deps: Deps = context.application.bot_data["deps"]
+        # The same update delivered again (a retried webhook, a poll not confirmed before a
+        # crash) changes nothing (bot/services/updates.py): in hand or lately handled here is
+        # known from memory; handled before a restart, from the ledger, read below.
+        mark = updates.hold(deps.db, Channel.TELEGRAM.value, update.update_id, deps.clock())
+        if mark is None:
+            raise ApplicationHandlerStop
         outlet = TelegramOutlet(deliverer_of(context.application), update)
-        taken = False
+        handled = True
         try:
-            # The same update delivered again (a retried webhook, a poll not confirmed before a
-            # crash) finds it done and changes nothing (bot/services/updates.py).
-            taking = await updates.take(deps.db, Channel.TELEGRAM.value, update.update_id, deps.clock())
-            if taking in (Taking.DONE, Taking.BUSY):
-                raise ApplicationHandlerStop
-            taken = True
-            # The route, the step and the person in one read transaction, ended before the
-            # handler runs (it must see its own writes).
+            # The ledger, the route, the step and the person in one read transaction, ended
+            # before the handler runs (it must see its own writes).
             async with deps.db.reading():
+                if await updates.handled_before(deps.db, mark):
+                    raise ApplicationHandlerStop
                 found = await router.resolve(deps.db, incoming)
                 fallback = router.fallback_route()
                 if found is None and fallback is None:
@@ -286,23 +288,32 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
                     now=deps.clock(),
                 )
             turn = Turn(incoming=incoming, profile=profile, deps=deps, outlet=outlet, data=data)
-            await router.run(route, turn)
+            with updates.handling(mark):  # the handler's first write commits the update's mark
+                await router.run(route, turn)
             if incoming.kind is InKind.CHOICE and not turn.answered:
                 await outlet.acknowledge(incoming)
         except ApplicationHandlerStop:
             raise
+        except updates.Replayed:
+            log.info("update %s was handled elsewhere meanwhile; its write is undone", update.update_id)
+        except asyncio.CancelledError:
+            handled = False  # stopped midway (the bot stopping): a delivery again handles it
+            raise
         except Exception as error:
             # Handled here, so that no PTB handler of a later group answers the same update again.
-            if is_outage(error):
+            outage = is_outage(error)
+            if outage:
+                # Not marked: delivered again once the database is back, it is handled then.
+                handled = False
                 log.warning(
                     "update %s: the database is unreachable (%s)", update.update_id, type(error).__name__
                 )
             else:
                 log.exception("update %s failed", update.update_id)
-            await apologise(outlet, incoming, outage=is_outage(error))
-        if taken:
-            with contextlib.suppress(Exception):  # a database gone now: the update comes back as abandoned
-                await updates.finish(deps.db, Channel.TELEGRAM.value, update.update_id)
+            await apologise(outlet, incoming, outage=outage)
+        finally:
+            with contextlib.suppress(Exception):  # a database gone now: a delivery again handles it
+                await updates.release(deps.db, mark, handled=handled)
         raise ApplicationHandlerStop
 
     return TypeHandler(Update, dispatch)

@@ -1,47 +1,345 @@
 """Issue 15: each update handled once and none dropped.
 
-Long polling confirms an update only once it is handled (bot/channels/telegram_polling.py), and
-the ledger of handled updates (bot/services/updates.py) tells a new update from one delivered
-again, and one a dead process left unfinished from one this process has in hand.
+Long polling confirms an update only once it is handled (bot/channels/telegram_polling.py); the
+ledger of handled updates (bot/services/updates.py) is written in the same commit as the update's
+own first write, so a bot killed at any moment either kept the update's step and its mark, or
+neither; the webhook answers Telegram only once the update is handled; Zalo's events go through
+the same ledger.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
+from sqlmodel import select
+from telegram import Update
 
 from bot.app import build_application
+from bot.channels.zalo.adapter import ZaloChannel
+from bot.channels.zalo.client import ZaloBot
+from bot.chat.router import Router, Turn
 from bot.db import Database
 from bot.deps import Deps
 from bot.sandbox.core import Limits, Sandbox
 from bot.sandbox.request import SandboxRequest
+from bot.sandbox.zalo import InProcessTransport
 from bot.services import updates
-from bot.services.updates import Taking
+from bot.web import SECRET_HEADER, WebServer, build_web_app, telegram_webhook
+from models.channels import HandledUpdate
+from models.conversation import ConversationState
 from tests.auxil.bot import make_settings
 from tests.auxil.clock import Clock
 
 pytestmark = pytest.mark.hardening
 
+NOTE = "ghi-test"  # the rows the test command writes (a table every schema has)
 
-async def test_an_update_is_taken_once_and_a_dead_processs_unfinished_one_is_taken_over(
-    db: Database, clock: Clock
+
+class Boom(Exception):
+    pass
+
+
+async def _notes(db: Database) -> list[str]:
+    async with db.session() as session:
+        rows = (await session.exec(select(ConversationState).where(ConversationState.name == NOTE))).all()
+    return sorted(row.state for row in rows)
+
+
+async def _ledger(db: Database) -> list[tuple[str, int]]:
+    async with db.session() as session:
+        rows = (await session.exec(select(HandledUpdate))).all()
+    return sorted((row.channel, row.update_id) for row in rows)
+
+
+@pytest.fixture
+async def afresh(db: Database) -> AsyncIterator[Callable[[], Database]]:
+    """The same database as a process started afresh sees it: its own engine, its own ledger."""
+    made: list[Database] = []
+
+    def make() -> Database:
+        made.append(Database(db.url))
+        return made[-1]
+
+    yield make
+    for other in made:
+        await other.dispose()
+
+
+async def _write(db: Database, key: str, text: str) -> None:
+    async with db.transaction() as session:
+        session.add(ConversationState(name=NOTE, key=key, state=text))
+
+
+async def test_the_done_mark_commits_with_the_update_s_first_write_or_not_at_all(
+    db: Database, clock: Clock, afresh: Callable[[], Database]
 ) -> None:
     now = clock()
-    assert await updates.take(db, "telegram", 41, now, process="a") is Taking.NEW
-    assert await updates.take(db, "telegram", 41, now, process="a") is Taking.BUSY  # in hand here
-    assert await updates.take(db, "zalo", 41, now, process="a") is Taking.NEW  # another channel's 41
-    # Process "a" dies before finishing 41; "b", started after it, gets 41 again and takes it over.
-    assert await updates.take(db, "telegram", 41, now, process="b") is Taking.ABANDONED
-    await updates.finish(db, "telegram", 41)
-    for process in ("a", "b", "c"):
-        assert await updates.take(db, "telegram", 41, now, process=process) is Taking.DONE
-    # Rows older than the keeping time go; the rest stay.
+    mark = updates.hold(db, "telegram", 41, now)
+    assert mark is not None
+    assert updates.hold(db, "telegram", 41, now) is None  # in hand in this process
+    # The process dies inside the step's write: neither the step nor the mark is kept.
+    with updates.handling(mark), pytest.raises(Boom):
+        async with db.transaction() as session:
+            session.add(ConversationState(name=NOTE, key="41", state="first try"))
+            raise Boom
+    assert await _notes(db) == [] and await _ledger(db) == []
+    await updates.release(db, mark, handled=False)  # (the process's own bookkeeping)
+    # Delivered again, handled: the step and the mark in one commit; a later write carries nothing.
+    mark = updates.hold(db, "telegram", 41, now)
+    assert mark is not None and not await updates.handled_before(db, mark)
+    with updates.handling(mark):
+        await _write(db, "41", "handled")
+        assert await _ledger(db) == [("telegram", 41)]  # committed with the step, not after it
+        await _write(db, "41b", "its conversation state")
+    await updates.release(db, mark)
+    assert await _notes(db) == ["handled", "its conversation state"]
+    # Killed right after that commit: a process started afresh finds the update handled.
+    other = afresh()
+    again = updates.hold(other, "telegram", 41, now)
+    assert again is not None and await updates.handled_before(other, again)
+    await updates.release(other, again)
+    assert updates.hold(other, "telegram", 41, now) is None  # now known without SQL
+    assert updates.hold(db, "zalo", 41, now) is not None  # another channel's 41 is another update
+
+
+async def test_a_read_only_update_is_marked_in_a_batch_and_a_double_delivery_rolls_back(
+    db: Database, clock: Clock, afresh: Callable[[], Database]
+) -> None:
+    now = clock()
+    read = updates.hold(db, "telegram", 7, now)
+    assert read is not None
+    await updates.release(db, read)  # it wrote nothing
+    assert updates.hold(db, "telegram", 7, now) is None  # known here at once
+    assert await _ledger(db) == []  # its mark waits for its batch
+    await updates.flush(db)
+    assert await _ledger(db) == [("telegram", 7)]
+    # The same update in two processes at once (a webhook retried to another one): the first
+    # commit wins; the second's write finds the mark and is rolled back with it.
+    other = afresh()
+    here, there = updates.hold(db, "telegram", 8, now), updates.hold(other, "telegram", 8, now)
+    assert here is not None and there is not None
+    with updates.handling(here):
+        await _write(db, "8", "here")
+    with updates.handling(there), pytest.raises(updates.Replayed):
+        await _write(other, "8'", "there")
+    assert await _notes(db) == ["here"]
+    # Rows older than the keeping time go at a prune; the rest stay.
     clock.advance(days=4)
-    assert await updates.take(db, "telegram", 42, clock(), process="c") is Taking.NEW
+    newer = updates.hold(db, "telegram", 9, clock())
+    assert newer is not None
+    with updates.handling(newer):
+        await _write(db, "9", "later")
     await updates.prune(db, clock())
-    assert await updates.take(db, "telegram", 41, clock(), process="c") is Taking.NEW
-    assert await updates.take(db, "telegram", 42, clock(), process="d") is Taking.ABANDONED
+    assert await _ledger(db) == [("telegram", 9)]
+
+
+def _command_router(
+    calls: list[str],
+    gate: asyncio.Event | None = None,
+    committed: asyncio.Event | None = None,
+    started: asyncio.Event | None = None,
+) -> Router:
+    """/ghi writes a note (the step) and answers; it signals `started`, may wait at `gate` before
+    writing, and signal `committed` after (then hang, as a bot killed right there would)."""
+
+    async def ghi(turn: Turn) -> str | None:
+        calls.append(turn.incoming.text or "")
+        if started is not None:
+            started.set()
+        if gate is not None:
+            await gate.wait()
+        await _write(turn.deps.db, f"{turn.incoming.chat.chat_id}:{len(calls)}", turn.incoming.text or "")
+        if committed is not None:
+            committed.set()
+            await asyncio.Event().wait()  # killed here, before anything else happens
+        await turn.say("Đã ghi")
+        return None
+
+    async def xem(turn: Turn) -> str | None:
+        calls.append(turn.incoming.text or "")
+        await turn.say("Chỉ xem")
+        return None
+
+    router = Router()
+    router.command("ghi", ghi)
+    router.command("xem", xem)
+    return router
+
+
+def _telegram(db: Database, clock: Clock, sandbox: Sandbox, router: Router) -> Any:
+    return build_application(
+        Deps(settings=make_settings(db), db=db, clock=clock),
+        token=sandbox.token,
+        request=SandboxRequest(sandbox),
+        rate_limiter=False,
+        router=router,
+    )
+
+
+def _answers(sandbox: Sandbox, chat_id: int) -> list[str]:
+    return [str(m.get("text")) for m in sandbox.transcript(chat_id) if m["from"].get("is_bot")]
+
+
+async def test_a_bot_killed_before_or_after_a_step_s_commit_handles_it_so_the_person_hears(
+    db: Database, clock: Clock, afresh: Callable[[], Database]
+) -> None:
+    sandbox = Sandbox(limits=Limits(enabled=False))
+    sandbox.add_user(5001, "An")
+    calls: list[str] = []
+    committed = asyncio.Event()
+    await sandbox.user_sends(5001, "/ghi một")
+    raw = sandbox.updates.pop()
+    async with _telegram(db, clock, sandbox, _command_router(calls, committed=committed)) as application:
+        task = asyncio.create_task(application.process_update(Update.de_json(dict(raw), application.bot)))
+        await asyncio.wait_for(committed.wait(), 10)
+        task.cancel()  # the kill: right after the step's commit
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert await _notes(db) == ["/ghi một"]
+    # Started afresh, Telegram delivers the update again (the poll's offset never went out).
+    other = afresh()
+    async with _telegram(other, clock, sandbox, _command_router(calls)) as application:
+        await application.process_update(Update.de_json(dict(raw), application.bot))
+    # Its write is in but nobody heard: handled again (a cast meets its UNIQUE row and says
+    # "already voted"), this time answered and marked done.
+    assert calls == ["/ghi một", "/ghi một"] and _answers(sandbox, 5001) == ["Đã ghi"]
+    other = afresh()
+    async with _telegram(other, clock, sandbox, _command_router(calls)) as application:
+        await application.process_update(Update.de_json(dict(raw), application.bot))
+    assert calls == ["/ghi một", "/ghi một"]  # answered and done: never again
+
+    # Killed before the step's commit instead: nothing of it was kept, and it is handled afresh.
+    gate = asyncio.Event()
+    started = asyncio.Event()
+    await sandbox.user_sends(5001, "/ghi hai")
+    raw = sandbox.updates.pop()
+    async with _telegram(
+        db, clock, sandbox, _command_router(calls, gate=gate, started=started)
+    ) as application:
+        task = asyncio.create_task(application.process_update(Update.de_json(dict(raw), application.bot)))
+        await asyncio.wait_for(started.wait(), 10)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    other = afresh()
+    async with _telegram(other, clock, sandbox, _command_router(calls)) as application:
+        await application.process_update(Update.de_json(dict(raw), application.bot))
+        await application.process_update(Update.de_json(dict(raw), application.bot))  # and once more
+    assert calls == ["/ghi một", "/ghi một", "/ghi hai", "/ghi hai"]
+    assert await _notes(db) == ["/ghi hai", "/ghi một", "/ghi một"]
+    assert _answers(sandbox, 5001) == ["Đã ghi", "Đã ghi"]
+
+
+async def test_the_webhook_answers_only_once_the_update_is_handled(
+    db: Database, clock: Clock, afresh: Callable[[], Database]
+) -> None:
+    sandbox = Sandbox(limits=Limits(enabled=False))
+    sandbox.add_user(5002, "Bình")
+    calls: list[str] = []
+    gate = asyncio.Event()
+    started = asyncio.Event()
+    await sandbox.user_sends(5002, "/ghi ba")
+    raw = sandbox.updates.pop()
+    headers = {SECRET_HEADER: "s3cret"}
+
+    async def serve(application: Any, database: Database) -> WebServer:
+        app = build_web_app(
+            Deps(settings=make_settings(database), db=database), [telegram_webhook(application, "s3cret")]
+        )
+        server = WebServer(app, "127.0.0.1", 0)
+        await server.start()
+        return server
+
+    async with (
+        httpx.AsyncClient(timeout=15) as http,
+        _telegram(db, clock, sandbox, _command_router(calls, gate=gate, started=started)) as first,
+    ):
+        server = await serve(first, db)
+        try:
+            post = asyncio.create_task(http.post(f"{server.url}/telegram", json=raw, headers=headers))
+            await asyncio.wait_for(started.wait(), 10)
+            await asyncio.sleep(0.2)
+            assert not post.done()  # in hand, not handled: no answer yet (a crash now: Telegram retries)
+            assert await _ledger(db) == []
+            gate.set()
+            assert (await post).status_code == 200
+            # By the time Telegram hears 200, the step, its mark and the answer are there.
+            assert await _notes(db) == ["/ghi ba"] and await _ledger(db) == [
+                ("telegram", int(raw["update_id"]))
+            ]
+            assert _answers(sandbox, 5002) == ["Đã ghi"]
+            # Telegram, not having heard (a timeout), posts it again: 200, nothing changes.
+            assert (await http.post(f"{server.url}/telegram", json=raw, headers=headers)).status_code == 200
+        finally:
+            await server.stop()
+    other = afresh()
+    async with (
+        httpx.AsyncClient(timeout=15) as http,
+        _telegram(other, clock, sandbox, _command_router(calls)) as again,
+    ):
+        server = await serve(again, other)
+        try:  # and to a process started afresh
+            assert (await http.post(f"{server.url}/telegram", json=raw, headers=headers)).status_code == 200
+        finally:
+            await server.stop()
+    assert calls == ["/ghi ba"]
+    assert await _notes(db) == ["/ghi ba"] and _answers(sandbox, 5002) == ["Đã ghi"]
+
+
+async def test_a_zalo_event_delivered_again_changes_nothing(
+    db: Database, clock: Clock, afresh: Callable[[], Database]
+) -> None:
+    sandbox = Sandbox(limits=Limits(enabled=False))
+    sandbox.zalo.add_user("zl1", "Lan")
+    calls: list[str] = []
+    channels: list[ZaloChannel] = []
+
+    def channel(database: Database) -> ZaloChannel:
+        http = httpx.AsyncClient(transport=InProcessTransport(sandbox))
+        made = ZaloChannel(
+            Deps(settings=make_settings(database), db=database, clock=clock),
+            _command_router(calls),
+            ZaloBot(sandbox.zalo.token, "http://sandbox/zalo", http),
+        )
+        channels.append(made)
+        return made
+
+    async def poll(into: ZaloChannel) -> None:
+        event = await into.bot.get_updates(timeout=0)
+        assert event is not None
+        await into.handle(event)
+
+    def answers() -> list[str]:
+        return [str(m.get("text")) for m in sandbox.zalo.transcript("zl1") if m["from"].get("is_bot")]
+
+    try:
+        bot = channel(db)
+        written = await sandbox.zalo.user_sends("zl1", "/ghi bốn")
+        await poll(bot)
+        read = await sandbox.zalo.user_sends("zl1", "/xem")
+        await poll(bot)
+        assert calls == ["/ghi bốn", "/xem"] and answers() == ["Đã ghi", "Chỉ xem"]
+        # Zalo posts each again (it heard no answer): in this process, known from memory.
+        sandbox.zalo.pending += [dict(written), dict(read)]
+        await poll(bot)
+        await poll(bot)
+        await bot.close()  # a clean stop writes the read's mark too
+        # And to a process started afresh: known from the ledger.
+        fresh = channel(afresh())
+        sandbox.zalo.pending += [dict(written), dict(read)]
+        await poll(fresh)
+        await poll(fresh)
+        assert calls == ["/ghi bốn", "/xem"] and answers() == ["Đã ghi", "Chỉ xem"]
+        assert await _notes(db) == ["/ghi bốn"]
+        assert [channel for channel, _ in await _ledger(db)] == ["zalo", "zalo"]
+    finally:
+        for made in channels:
+            await made.close()
+            await made.bot.http.aclose()
 
 
 async def test_long_polling_confirms_only_what_was_handled(db: Database, clock: Clock) -> None:

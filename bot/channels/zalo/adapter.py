@@ -17,7 +17,6 @@ import contextlib
 import html
 import logging
 import re
-from collections import OrderedDict
 from typing import Any
 
 import httpx
@@ -40,7 +39,7 @@ from bot.deps import Deps
 from bot.files import LINK_TTL_SECONDS, signed_path
 from bot.i18n import t
 from bot.render import split_message
-from bot.services import chat_menus, people, upload_links
+from bot.services import chat_menus, people, updates, upload_links
 from models.channels import Channel
 from models.text import as_typed, nfc
 
@@ -50,7 +49,6 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # an invite token (bot.services.
 MAX_WEBHOOK_BODY = 64 * 1024  # a Zalo event is small; anything larger is refused unread
 STORE_REF = "store:"  # an attachment already in the bot's file store (an upload page's file)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # the upload readers' own limit (bot/services/uploads.py)
-SEEN_EVENTS = 2048  # Zalo retries a webhook POST: the same message is handled once
 
 
 def incoming_from_event(event: ZaloEvent) -> Incoming:
@@ -241,25 +239,15 @@ class ZaloChannel:
         self.bot = bot
         self.deliverer = ZaloDeliverer(bot, deps)
         deps.channels[Channel.ZALO] = self.deliverer
-        self._seen: OrderedDict[str, None] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self._locks: dict[str, asyncio.Lock] = {}
         self._slots = asyncio.Semaphore(deps.settings.concurrent_updates)
         self._running: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------ intake
-    def _first_time(self, event: ZaloEvent) -> bool:
-        key = f"{event.chat_id}:{event.message_id}"
-        if key in self._seen:
-            return False
-        self._seen[key] = None
-        while len(self._seen) > SEEN_EVENTS:
-            self._seen.popitem(last=False)
-        return True
-
     async def handle(self, event: ZaloEvent) -> None:
         """One event, start to finish; a chat's events are handled one at a time, in order."""
-        if event.sender_is_bot or not self._first_time(event):
+        if event.sender_is_bot:
             return
         # One lock per chat, kept (a few bytes per chat; dropping one while a task waits on it
         # would let two of that chat's events run at once).
@@ -267,15 +255,29 @@ class ZaloChannel:
             await self._handle(event)
 
     async def _handle(self, event: ZaloEvent) -> None:
-        await self._take(incoming_from_event(event), event.message_id)
+        # A webhook POST retried after a restart (Zalo heard no answer) finds the event in the
+        # ledger of handled updates (bot/services/updates.py), as Telegram's updates do. Zalo's
+        # ids are strings: the ledger keys the event by a number made from its chat and message id.
+        mark = updates.hold(
+            self.deps.db,
+            Channel.ZALO.value,
+            updates.event_number(event.chat_id, event.message_id),
+            self.deps.clock(),
+        )
+        if mark is None:
+            return
+        await self._take(incoming_from_event(event), event.message_id, mark)
 
-    async def _take(self, incoming: Incoming, label: str) -> None:
+    async def _take(self, incoming: Incoming, label: str, mark: updates.Mark | None = None) -> None:
         outlet: ZaloOutlet | None = None
+        handled = True
         try:
             deps = self.deps
-            # The person, the menu shown and the route in one read transaction, ended before
-            # the handler runs (it must see its own writes).
+            # The ledger, the person, the menu shown and the route in one read transaction,
+            # ended before the handler runs (it must see its own writes).
             async with deps.db.reading():
+                if mark is not None and await updates.handled_before(deps.db, mark):
+                    return
                 profile = await people.identify_account(
                     deps.db,
                     Channel.ZALO,
@@ -291,10 +293,20 @@ class ZaloChannel:
             if routed is not None:
                 incoming, route, data = routed
                 turn = Turn(incoming=incoming, profile=profile, deps=deps, outlet=outlet, data=data)
-                await self.router.run(route, turn)
+                if mark is None:
+                    await self.router.run(route, turn)
+                else:
+                    with updates.handling(mark):  # the first write commits the event's mark
+                        await self.router.run(route, turn)
+        except updates.Replayed:
+            log.info("Zalo message %s was handled elsewhere meanwhile; its write is undone", label)
+        except asyncio.CancelledError:
+            handled = False  # stopped midway (the bot stopping): a delivery again handles it
+            raise
         except Exception as error:
             outage = is_outage(error)
             if outage:
+                handled = False  # not marked: delivered again once the database is back
                 log.warning("Zalo message %s: the database is unreachable (%s)", label, type(error).__name__)
             else:
                 log.exception("Zalo message %s failed", label)
@@ -306,6 +318,10 @@ class ZaloChannel:
                 )
             except Exception:
                 log.warning("could not send the apology")
+        finally:
+            if mark is not None:
+                with contextlib.suppress(Exception):  # a database gone now: a delivery again handles it
+                    await updates.release(self.deps.db, mark, handled=handled)
 
     async def _route(
         self, incoming: Incoming, profile: people.Profile, outlet: ZaloOutlet
@@ -378,6 +394,8 @@ class ZaloChannel:
 
     async def close(self) -> None:
         await self.stop()
+        with contextlib.suppress(Exception):  # the marks of read-only events still waiting
+            await updates.flush(self.deps.db)
         await self.bot.aclose()
 
     # ------------------------------------------------------------ upload pages
