@@ -268,8 +268,11 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
             # The ledger, the route, the step and the person in one read transaction, ended
             # before the handler runs (it must see its own writes).
             async with deps.db.reading():
-                if await updates.handled_before(deps.db, mark):
+                seen = await updates.handled_before(deps.db, mark)
+                if seen is updates.Seen.DONE:
                     raise ApplicationHandlerStop
+                if updates.must_not_repeat(seen, incoming.kind):
+                    raise updates.SavedUnanswered
                 found = await router.resolve(deps.db, incoming)
                 fallback = router.fallback_route()
                 if found is None and fallback is None:
@@ -296,6 +299,14 @@ def dispatcher(router: Router) -> TypeHandler:  # type: ignore[type-arg]
             raise
         except updates.Replayed:
             log.info("update %s was handled elsewhere meanwhile; its write is undone", update.update_id)
+        except updates.SavedUnanswered:
+            log.info(
+                "update %s was saved before a restart and not answered: the person is told", update.update_id
+            )
+            try:
+                await outlet.send(incoming.chat, Screen(t(incoming.language, "error.saved_unanswered")))
+            except Exception:
+                log.warning("could not send the notice")
         except asyncio.CancelledError:
             handled = False  # stopped midway (the bot stopping): a delivery again handles it
             raise

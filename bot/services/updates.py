@@ -32,6 +32,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -40,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chat import InKind
 from bot.db import Database, carrying
 from models.channels import HandledUpdate
 
@@ -135,12 +137,33 @@ def hold(db: Database, channel: str, update_id: int, now: datetime) -> Mark | No
     return Mark(channel, update_id, now)
 
 
-async def handled_before(db: Database, mark: Mark) -> bool:
-    """Whether the update was handled and answered (one SELECT by primary key: inside
-    `db.reading()` it shares the update's read transaction). A row not yet done is an update whose
-    write committed but whose process died before answering: it is handled again (its writes are
-    in, so the mark rides nothing), so the person hears (a cast meets its UNIQUE row and says
-    "already voted", with the way to the tracker)."""
+class SavedUnanswered(Exception):
+    """Raised by a channel for an update that `must_not_repeat`: it answers with the notice."""
+
+
+class Seen(StrEnum):
+    NEW = "new"
+    DONE = "done"  # handled and answered: delivered again, it changes nothing
+    UNANSWERED = "unanswered"  # its write committed, then the process died before answering
+
+
+# What a typed message or a file feeds: the step that waited for it. Handled again after its step
+# committed, it would feed the step after (a target typed once, saved twice).
+STEP_INPUTS = frozenset({InKind.TEXT, InKind.PHOTO, InKind.FILE})
+
+
+def must_not_repeat(seen: Seen, kind: InKind) -> bool:
+    """An update whose write is in but whose person never heard back: a press or a command is
+    handled again so that they hear (a cast meets its UNIQUE row and says "already voted", with
+    the way to the tracker; a page or a sheet is shown as it stands); a typed answer is not — the
+    person is told it was saved instead (`error.saved_unanswered`)."""
+    return seen is Seen.UNANSWERED and kind in STEP_INPUTS
+
+
+async def handled_before(db: Database, mark: Mark) -> Seen:
+    """Whether the ledger holds the update, and whether it was answered (one SELECT by primary
+    key: inside `db.reading()` it shares the update's read transaction). Held, its writes are in,
+    so the mark rides nothing."""
     async with db.session() as session:
         found = (
             await session.exec(
@@ -149,9 +172,10 @@ async def handled_before(db: Database, mark: Mark) -> bool:
                 )
             )
         ).first()
-    if found is not None:
-        mark.written = True
-    return bool(found)
+    if found is None:
+        return Seen.NEW
+    mark.written = True
+    return Seen.DONE if found else Seen.UNANSWERED
 
 
 @contextlib.contextmanager

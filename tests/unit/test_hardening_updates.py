@@ -24,6 +24,7 @@ from bot.channels.zalo.client import ZaloBot
 from bot.chat.router import Router, Turn
 from bot.db import Database
 from bot.deps import Deps
+from bot.i18n import t
 from bot.sandbox.core import Limits, Sandbox
 from bot.sandbox.request import SandboxRequest
 from bot.sandbox.zalo import InProcessTransport
@@ -90,7 +91,7 @@ async def test_the_done_mark_commits_with_the_update_s_first_write_or_not_at_all
     await updates.release(db, mark, handled=False)  # (the process's own bookkeeping)
     # Delivered again, handled: the step and the mark in one commit; a later write carries nothing.
     mark = updates.hold(db, "telegram", 41, now)
-    assert mark is not None and not await updates.handled_before(db, mark)
+    assert mark is not None and await updates.handled_before(db, mark) is updates.Seen.NEW
     with updates.handling(mark):
         await _write(db, "41", "handled")
         assert await _ledger(db) == [("telegram", 41)]  # committed with the step, not after it
@@ -100,7 +101,7 @@ async def test_the_done_mark_commits_with_the_update_s_first_write_or_not_at_all
     # Killed right after that commit: a process started afresh finds the update handled.
     other = afresh()
     again = updates.hold(other, "telegram", 41, now)
-    assert again is not None and await updates.handled_before(other, again)
+    assert again is not None and await updates.handled_before(other, again) is updates.Seen.DONE
     await updates.release(other, again)
     assert updates.hold(other, "telegram", 41, now) is None  # now known without SQL
     assert updates.hold(db, "zalo", 41, now) is not None  # another channel's 41 is another update
@@ -232,6 +233,37 @@ async def test_a_bot_killed_before_or_after_a_step_s_commit_handles_it_so_the_pe
     assert calls == ["/ghi một", "/ghi một", "/ghi hai", "/ghi hai"]
     assert await _notes(db) == ["/ghi hai", "/ghi một", "/ghi một"]
     assert _answers(sandbox, 5001) == ["Đã ghi", "Đã ghi"]
+
+
+async def test_a_typed_answer_saved_before_a_kill_is_not_fed_to_the_next_step(
+    db: Database, clock: Clock, afresh: Callable[[], Database]
+) -> None:
+    """A typed answer feeds the step that waited for it: handled again after its commit, it would
+    feed the step after. Delivered again, it is not handled; the person is told it was saved."""
+    sandbox = Sandbox(limits=Limits(enabled=False))
+    sandbox.add_user(5002, "Bình")
+    calls: list[str] = []
+    committed = asyncio.Event()
+
+    def typed_router(**signals: asyncio.Event) -> Router:
+        router = _command_router(calls, **signals)
+        router.fallback = router.commands["ghi"][0].handler  # plain text goes where /ghi goes
+        return router
+
+    await sandbox.user_sends(5002, "mười lăm")
+    raw = sandbox.updates.pop()
+    async with _telegram(db, clock, sandbox, typed_router(committed=committed)) as application:
+        task = asyncio.create_task(application.process_update(Update.de_json(dict(raw), application.bot)))
+        await asyncio.wait_for(committed.wait(), 10)
+        task.cancel()  # the kill: right after the step's commit, before the answer
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    for _ in range(2):  # delivered again after a restart, and once more
+        other = afresh()
+        async with _telegram(other, clock, sandbox, typed_router()) as application:
+            await application.process_update(Update.de_json(dict(raw), application.bot))
+    assert calls == ["mười lăm"] and await _notes(db) == ["mười lăm"]
+    assert _answers(sandbox, 5002) == [t("vi", "error.saved_unanswered")]
 
 
 async def test_the_webhook_answers_only_once_the_update_is_handled(

@@ -276,8 +276,12 @@ class ZaloChannel:
             # The ledger, the person, the menu shown and the route in one read transaction,
             # ended before the handler runs (it must see its own writes).
             async with deps.db.reading():
-                if mark is not None and await updates.handled_before(deps.db, mark):
-                    return
+                if mark is not None:
+                    seen = await updates.handled_before(deps.db, mark)
+                    if seen is updates.Seen.DONE:
+                        return
+                    if updates.must_not_repeat(seen, incoming.kind):
+                        raise updates.SavedUnanswered
                 profile = await people.identify_account(
                     deps.db,
                     Channel.ZALO,
@@ -300,6 +304,13 @@ class ZaloChannel:
                         await self.router.run(route, turn)
         except updates.Replayed:
             log.info("Zalo message %s was handled elsewhere meanwhile; its write is undone", label)
+        except updates.SavedUnanswered:
+            log.info("Zalo message %s was saved before a restart and not answered: the person is told", label)
+            outlet = outlet or ZaloOutlet(self.deliverer, self.deps.settings.default_language)
+            try:
+                await outlet.alert(incoming, t(outlet.lang, "error.saved_unanswered"))
+            except Exception:
+                log.warning("could not send the notice")
         except asyncio.CancelledError:
             handled = False  # stopped midway (the bot stopping): a delivery again handles it
             raise

@@ -60,6 +60,10 @@ VI: dict[str, str] = {
         "Hệ thống tạm thời không truy cập được dữ liệu; thao tác vừa rồi có thể chưa được ghi nhận. "
         "Xin thử lại sau ít phút."
     ),
+    "error.saved_unanswered": (
+        "Tin nhắn trước của bạn đã được lưu, nhưng bot khởi động lại trước khi kịp trả lời. "
+        "Không cần gửi lại; gõ /help để tiếp tục."
+    ),
     "error.generic": (
         "Xin lỗi, đã có lỗi khi xử lý yêu cầu của bạn. "
         "Lỗi đã được ghi lại để khắc phục. "
@@ -132,6 +136,10 @@ EN: dict[str, str] = {
     "error.unavailable": (
         "The bot cannot reach its data just now; your last action may not have been saved. "
         "Please try again in a few minutes."
+    ),
+    "error.saved_unanswered": (
+        "Your last message was saved, but the bot restarted before it could answer. "
+        "No need to send it again; type /help to go on."
     ),
     "error.generic": (
         "Sorry, something went wrong while handling your request. "
