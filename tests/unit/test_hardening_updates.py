@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from sqlmodel import select
 from telegram import Update
 
 from bot.app import build_application
+from bot.channels.telegram_polling import BATCH, REFILL_BELOW, HeldOffsetBot, PollLedger
 from bot.channels.zalo.adapter import ZaloChannel
 from bot.channels.zalo.client import ZaloBot
 from bot.chat.router import Router, Turn
@@ -405,3 +407,33 @@ async def test_long_polling_confirms_only_what_was_handled(db: Database, clock: 
     async with again:
         fresh: Any = again.updater.bot
         assert [u.update_id for u in await fresh.get_updates(timeout=0)] == [ids[2]]
+
+
+async def test_long_polling_asks_again_only_once_fewer_than_half_a_batch_are_in_hand() -> None:
+    """Each getUpdates brings back, from the held offset, the updates still in hand: asked after
+    every finished update, a burst re-read its backlog hundreds of times (issue 16's profile)."""
+
+    @dataclass(frozen=True)
+    class Tap:
+        update_id: int
+
+    asked: list[int] = []
+
+    class Telegram:  # what getUpdates returns from an offset: the next BATCH of 300 taps
+        async def get_updates(self, *, offset: int, **_: Any) -> tuple[Tap, ...]:
+            asked.append(offset)
+            return tuple(Tap(i) for i in range(max(offset, 1), min(max(offset, 1) + BATCH, 301)))
+
+    ledger = PollLedger()
+    polling = HeldOffsetBot(Telegram(), ledger)
+    first = await polling.get_updates(timeout=5)
+    assert [u.update_id for u in first] == list(range(1, 101)) and asked == [0]
+    asking = asyncio.create_task(polling.get_updates(timeout=5))
+    for update_id in range(1, 100 - REFILL_BELOW + 1):  # finished in order, one by one
+        ledger.done(update_id)
+        await asyncio.sleep(0)
+    assert not asking.done() and asked == [0]  # half a batch still in hand: not asked
+    ledger.done(100 - REFILL_BELOW + 1)
+    fresh = await asyncio.wait_for(asking, 5)
+    assert asked == [0, 100 - REFILL_BELOW + 2]  # asked once, from the lowest in hand
+    assert [u.update_id for u in fresh] == list(range(101, 100 - REFILL_BELOW + 2 + BATCH))
