@@ -138,6 +138,14 @@ class ThiduaApplication(Application):  # type: ignore[type-arg]
             if self.poll_ledger is not None and number is not None:
                 self.poll_ledger.done(number)
 
+    async def shutdown(self) -> None:
+        # The marks still waiting for their batch (bot/services/updates.py), however the
+        # application is stopped: by stop_bot or by leaving `async with application`.
+        deps = self.bot_data.get("deps")
+        if deps is not None:
+            await updates.flush(deps.db)
+        await super().shutdown()
+
 
 def build_router() -> Router:
     return handlers.build_router()
@@ -217,6 +225,4 @@ async def stop_bot(application: Application) -> None:  # type: ignore[type-arg]
         await application.updater.stop()
     if application.running:
         await application.stop()
-    # The marks of read-only updates still waiting for their batch (bot/services/updates.py).
-    await updates.flush(application.bot_data["deps"].db)
-    await application.shutdown()
+    await application.shutdown()  # (which writes the ledger's waiting marks)

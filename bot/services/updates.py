@@ -8,16 +8,19 @@ twice. A row per (channel, update id) says the update was handled:
 - An update that writes carries its row into its own first write transaction
   (`Database.transaction()` asks the `Mark` carried for the update, bot/db.py): the step and its
   row commit together or not at all, with no transaction of the ledger's own before it. Once the
-  answer is out, the row is set done. Delivered again: done changes nothing; a row not done (the
-  bot died between the commit and the answer) is handled again so that the person hears, as
-  before (a cast meets its UNIQUE row and says "already voted", with the way to the tracker).
+  answer is out, the row is set done, in the next batch of marks. Delivered again: done changes
+  nothing; a row not done (the bot died between the commit and the answer, or before the batch)
+  is handled again so that the person hears if it was a press or a command (a cast meets its
+  UNIQUE row and says "already voted", with the way to the tracker), while a typed answer or a
+  file is not handled again (it would feed the next step): the person is told it was saved.
   A bot killed before the commit kept nothing of the update and handles it afresh.
 - An update that only read (a /whoami, a page of a list) is marked in batches, a few at a time
   in one transaction: a crash before its batch is written answers the read once more.
 - In this process, an update in hand or lately handled is known from memory, without SQL.
 
 So a read-only update costs one primary-key SELECT in its own read transaction and no write;
-an update that writes, one INSERT in its own commit and one UPDATE after its answer (issue 16).
+an update that writes, one INSERT in its own commit; the "done" marks go a hundred to a statement
+(issue 16).
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ log = logging.getLogger(__name__)
 
 KEEP = timedelta(days=3)  # Telegram reuses ids only after a week without updates
 PRUNE_EVERY = 500  # marks between two prunes of old rows, per process
-READ_BATCH = 100  # read-only updates' marks written together
-FLUSH_AFTER = 2.0  # seconds a read-only update's mark may wait for its batch
+READ_BATCH = 100  # marks written together: read-only updates' rows, answered updates' "done"
+FLUSH_AFTER = 2.0  # seconds a mark may wait for its batch
 RECENT = 4096  # updates remembered as handled, per process (a retry comes within minutes)
 
 # This process, as the rows name it (which process handled an update, when one asks).
@@ -106,6 +109,9 @@ class Ledger:
     in_hand: set[tuple[str, int]] = field(default_factory=set)
     recent: OrderedDict[tuple[str, int], None] = field(default_factory=OrderedDict)
     reads: dict[tuple[str, int], datetime] = field(default_factory=dict)  # marks not yet written
+    # Written with their step, answered, not yet set done: on SQLite each "done" of its own was one
+    # more turn at the single writer (and one more flush to disk) per vote.
+    answered: set[tuple[str, int]] = field(default_factory=set)
     marks: int = 0
     last_at: datetime | None = None
     flushing: asyncio.Task[None] | None = None
@@ -198,14 +204,14 @@ async def release(db: Database, mark: Mark, *, handled: bool = True) -> None:
     ledger.marks += 1
     ledger.last_at = mark.at
     if mark.written:
-        if handled:  # answered: done (a kill before this has the update handled again)
-            await finish(db, mark.channel, mark.update_id)
+        if handled:  # answered: done in the next batch (a kill before it: handled again, so heard)
+            ledger.answered.add(key)
         ledger.remember(key)
     else:
         ledger.reads[key] = mark.at
-    if len(ledger.reads) >= READ_BATCH or ledger.marks >= PRUNE_EVERY:
+    if len(ledger.reads) + len(ledger.answered) >= READ_BATCH or ledger.marks >= PRUNE_EVERY:
         await _flush(ledger)
-    elif ledger.reads and ledger.timer is None:
+    elif (ledger.reads or ledger.answered) and ledger.timer is None:
         ledger.timer = asyncio.get_running_loop().call_later(FLUSH_AFTER, _later, ledger)
 
 
@@ -228,10 +234,11 @@ async def flush(db: Database) -> None:
 
 async def _flush(ledger: Ledger) -> None:
     reads, ledger.reads = ledger.reads, {}
+    answered, ledger.answered = ledger.answered, set()
     prune_now = ledger.marks >= PRUNE_EVERY
     if prune_now:
         ledger.marks = 0
-    if not reads and not prune_now:
+    if not reads and not answered and not prune_now:
         return
     db = ledger.db
     try:
@@ -250,24 +257,24 @@ async def _flush(ledger: Ledger) -> None:
                 # Another delivery may have written one of them meanwhile: that row stands.
                 maker = pg_insert if db.backend == "postgresql" else sqlite_insert
                 await session.exec(maker(HandledUpdate).values(rows).on_conflict_do_nothing())
+            for channel in {channel for channel, _ in answered}:
+                await session.exec(
+                    update(HandledUpdate)
+                    .where(
+                        col(HandledUpdate.channel) == channel,
+                        col(HandledUpdate.update_id).in_([u for c, u in answered if c == channel]),
+                    )
+                    .values(done=True)
+                )
             if prune_now and ledger.last_at is not None:
                 cutoff = ledger.last_at - KEEP
                 await session.exec(delete(HandledUpdate).where(col(HandledUpdate.taken_at) < cutoff))
     except Exception:
         # Best effort: a read not marked is at worst answered again after a crash.
-        log.warning("could not write %d marks of read-only updates", len(reads), exc_info=True)
+        log.warning("could not write %d marks of updates", len(reads) + len(answered), exc_info=True)
         return
     for key in reads:
         ledger.remember(key)
-
-
-async def finish(db: Database, channel: str, update_id: int) -> None:
-    async with db.transaction() as session:
-        await session.exec(
-            update(HandledUpdate)
-            .where(col(HandledUpdate.channel) == channel, col(HandledUpdate.update_id) == update_id)
-            .values(done=True)
-        )
 
 
 async def prune(db: Database, now: datetime) -> None:

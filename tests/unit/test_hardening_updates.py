@@ -100,7 +100,13 @@ async def test_the_done_mark_commits_with_the_update_s_first_write_or_not_at_all
         await _write(db, "41b", "its conversation state")
     await updates.release(db, mark)
     assert await _notes(db) == ["handled", "its conversation state"]
-    # Killed right after that commit: a process started afresh finds the update handled.
+    # Answered, but its "done" waits for the next batch of marks: killed now, a process started
+    # afresh finds it written and not answered; once the batch is out, done.
+    other = afresh()
+    again = updates.hold(other, "telegram", 41, now)
+    assert again is not None and await updates.handled_before(other, again) is updates.Seen.UNANSWERED
+    await updates.release(other, again, handled=False)
+    await updates.flush(db)
     other = afresh()
     again = updates.hold(other, "telegram", 41, now)
     assert again is not None and await updates.handled_before(other, again) is updates.Seen.DONE
