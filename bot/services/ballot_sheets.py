@@ -38,18 +38,13 @@ def _key(poll_ref: str, token: str, person_id: int) -> str:
 
 
 async def load(db: Database, *, poll_ref: str, person_id: int, token: str) -> Sheet | None:
-    """The voter's sheet under `token`; None for a token that is not theirs (forged, or gone)."""
-    if not token or len(token) > 32:
+    """The voter's sheet under `token`; None for a token that is not theirs (forged, or gone).
+    (A press reads its sheet with the voter's ballot instead: `ballots.ballot_and_sheet`.)"""
+    key = row_key(poll_ref, token, person_id)
+    if not key:
         return None
     async with db.session() as session:
-        return await load_in(session, poll_ref=poll_ref, person_id=person_id, token=token)
-
-
-async def load_in(session: AsyncSession, *, poll_ref: str, person_id: int, token: str) -> Sheet | None:
-    """`load`, in the caller's session."""
-    if not token or len(token) > 32:
-        return None
-    row = await session.get(ConversationState, (SHEETS, _key(poll_ref, token, person_id)))
+        row = await session.get(ConversationState, (SHEETS, key))
     return None if row is None else opened(poll_ref, person_id, token, row.state)
 
 
@@ -92,15 +87,9 @@ async def save(
     return sheet
 
 
-async def forget(db: Database, *, poll_ref: str, person_id: int, token: str) -> None:
-    """Drop a sheet once its ballot is cast."""
-    async with db.transaction() as session:
-        await forget_in(session, poll_ref=poll_ref, person_id=person_id, token=token)
-
-
-async def forget_in(session: AsyncSession, *, poll_ref: str, person_id: int, token: str) -> None:
-    """`forget`, inside the caller's transaction (the cast's own: the sheet goes with its commit),
-    one DELETE by the key, nothing read first."""
+async def forget(session: AsyncSession, *, poll_ref: str, person_id: int, token: str) -> None:
+    """Drop a sheet once its ballot is cast, inside the cast's own transaction (the sheet goes with
+    its commit): one DELETE by the key, nothing read first."""
     if not token:
         return
     key = _key(poll_ref, token, person_id)

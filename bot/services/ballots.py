@@ -952,7 +952,7 @@ async def ballot_and_sheet(
 ) -> tuple[VoterBallot | None, ballot_sheets.Sheet | None]:
     """A press's read: the voter's ballot (`ballot_for`) and, when the press names one, their
     sheet under `token` (`ballot_sheets.load`), in the same query."""
-    key = ballot_sheets.row_key(poll_ref, token, person_id) if token else ""
+    key = ballot_sheets.row_key(poll_ref, token, person_id)
     async with db.session() as session:
         voter, sealed = await _ballot_in(session, poll_ref, person_id, key)
     if voter is None or voter.unit_id is None or sealed is None:
@@ -1136,9 +1136,7 @@ async def cast(
                 details={"unit": casting.unit_id},
             )
             if sheet_token:
-                await ballot_sheets.forget_in(
-                    session, poll_ref=poll_ref, person_id=person_id, token=sheet_token
-                )
+                await ballot_sheets.forget(session, poll_ref=poll_ref, person_id=person_id, token=sheet_token)
             await session.flush()
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)

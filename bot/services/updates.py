@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -89,7 +90,7 @@ class Mark:
                     channel=self.channel,
                     update_id=self.update_id,
                     process=PROCESS,
-                    done=False,  # done once answered (finish)
+                    done=False,  # set done in the batch of marks after its answer
                     taken_at=self.at,
                 )
             )
@@ -267,10 +268,10 @@ async def _flush(ledger: Ledger) -> None:
                     .values(done=True)
                 )
             if prune_now and ledger.last_at is not None:
-                cutoff = ledger.last_at - KEEP
-                await session.exec(delete(HandledUpdate).where(col(HandledUpdate.taken_at) < cutoff))
+                await session.exec(_older_than_kept(ledger.last_at))
     except Exception:
-        # Best effort: a read not marked is at worst answered again after a crash.
+        # Best effort: a mark not written is at worst an update handled again after a crash (a
+        # read answered again, a press or a command answered again, a typed answer told "saved").
         log.warning("could not write %d marks of updates", len(reads) + len(answered), exc_info=True)
         return
     for key in reads:
@@ -279,7 +280,11 @@ async def _flush(ledger: Ledger) -> None:
 
 async def prune(db: Database, now: datetime) -> None:
     async with db.transaction() as session:
-        await session.exec(delete(HandledUpdate).where(col(HandledUpdate.taken_at) < now - KEEP))
+        await session.exec(_older_than_kept(now))
+
+
+def _older_than_kept(now: datetime) -> Any:
+    return delete(HandledUpdate).where(col(HandledUpdate.taken_at) < now - KEEP)
 
 
 def event_number(*parts: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlmodel import select
 
@@ -28,7 +29,13 @@ async def desk_on(
     external = str(uid) if channel == "telegram" else f"z{uid}"
     desk_id = await people.person_of_account(db, Channel(channel), external)
     assert desk_id is not None
-    rep = await people.profile_of(db, await person_id(db, demo, UNIT), clock().date())
+    await appoint_desk(db, desk_id, await person_id(db, demo, UNIT), clock().date())
+    return desk
+
+
+async def appoint_desk(db: Database, desk_id: int, rep_id: int, today: date) -> None:
+    """`desk_id` named the emulation desk of the authority over the unit `rep_id` represents."""
+    rep = await people.profile_of(db, rep_id, today)
     assert rep is not None
     async with db.session() as session:
         unit = await session.get(Unit, rep.roles[0].unit_id)
@@ -43,7 +50,6 @@ async def desk_on(
         authority_id=unit.authority_id,
         school_year_id=year.id,
     )
-    return desk
 
 
 async def files_from(person: Anyone, client: SandboxClient, until: str) -> dict[str, bytes]:

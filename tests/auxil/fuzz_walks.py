@@ -12,13 +12,13 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from bot.services import invites, meetings, people, roster
+from bot.services import invites, meetings, people
 from models.channels import Channel
 from models.meetings import Meeting, Poll
-from models.organisation import RoleKind, SchoolYear, Unit
 from models.registration import ScoreLine
 from models.vote_rules import BALLOT_MENU
-from tests.auxil.fuzz_world import DESK, NEWCOMER, FuzzWorld, Walk
+from tests.auxil.exemplars import appoint_desk
+from tests.auxil.fuzz_world import DESK, NEWCOMER, Action, FuzzWorld, Walk
 from tests.auxil.scale_chat import SCALE_ROWS, pasted
 
 CONTACT = "0912345678"
@@ -49,21 +49,8 @@ async def _appoint_desk(world: FuzzWorld) -> str | None:
     """The desk writes first, then is named the authority's emulation desk in the roster."""
     await world.chats.say(world.who(DESK), "/start")
     desk = await people.person_of_account(world.db, Channel.TELEGRAM, world.who(DESK).account_id)
-    rep = await people.profile_of(world.db, world.person_ids["rep"], world.today)
-    assert desk is not None and rep is not None
-    async with world.db.session() as session:
-        unit = await session.get(Unit, rep.roles[0].unit_id)
-        year = (
-            await session.exec(select(SchoolYear).where(SchoolYear.name == rep.roles[0].school_year))
-        ).one()
-    assert unit is not None and year.id is not None
-    await roster.appoint(
-        world.db,
-        person_id=desk,
-        kind=RoleKind.EMULATION_DESK,
-        authority_id=unit.authority_id,
-        school_year_id=year.id,
-    )
+    assert desk is not None
+    await appoint_desk(world.db, desk, world.person_ids["rep"], world.today)
     world.person_ids[DESK] = desk
     return None
 
@@ -135,6 +122,25 @@ async def _minutes(world: FuzzWorld) -> str | None:
     return None
 
 
+def _nomination(title: str) -> tuple[Action, ...]:
+    """A person's nomination, from its kind to the school's vote (the minutes), sent to the desk;
+    `title` the title pressed ("" for the first offered)."""
+    return (
+        "/dienhinh",
+        ">nm:k:person",
+        f">nm:t:{title}",
+        "Nguyễn Văn An",
+        "Giáo viên",
+        "5",
+        "Tóm tắt thành tích",
+        "Sáng kiến cấp thành phố",
+        CONTACT,
+        ">nm:ev",
+        _minutes,
+        ">nm:send",
+    )
+
+
 WALKS: tuple[Walk, ...] = (
     # The head publishes a new scale: upload, then the preview that takes another table.
     Walk("head", ("/tieuchi", pasted(SCALE_ROWS))),
@@ -176,43 +182,11 @@ WALKS: tuple[Walk, ...] = (
     ),
     Walk(DESK, ("/hoinghi", ">cf:q", _quotas)),
     # A nomination from kind to the school's vote (the minutes), sent to the desk.
-    Walk(
-        "rep",
-        (
-            "/dienhinh",
-            ">nm:k:person",
-            ">nm:t:cstd_city",
-            "Nguyễn Văn An",
-            "Giáo viên",
-            "5",
-            "Tóm tắt thành tích",
-            "Sáng kiến cấp thành phố",
-            CONTACT,
-            ">nm:ev",
-            _minutes,
-            ">nm:send",
-        ),
-    ),
+    Walk("rep", _nomination("cstd_city")),
     # The desk accepts it; the council's ballot on it asks who is absent.
     Walk(DESK, ("/hosodienhinh", ">nm:o:", ">nm:a:", "/hoidong", ">cvo")),
     # Another nomination, sent to the desk again: the desk returns it, the unit opens it to fix.
-    Walk(
-        "rep",
-        (
-            "/dienhinh",
-            ">nm:k:person",
-            ">nm:t:",
-            "Nguyễn Văn An",
-            "Giáo viên",
-            "5",
-            "Tóm tắt thành tích",
-            "Sáng kiến cấp thành phố",
-            CONTACT,
-            ">nm:ev",
-            _minutes,
-            ">nm:send",
-        ),
-    ),
+    Walk("rep", _nomination("")),
     Walk("rep", ("/daibieu",)),
     # The desk returns the nomination with a reason; the unit opens it to fix.
     Walk(DESK, ("/hosodienhinh", ">nm:o:", ">nm:R:", "Thiếu biên bản họp xét")),

@@ -189,6 +189,19 @@ def _telegram(db: Database, clock: Clock, sandbox: Sandbox, router: Router) -> A
     )
 
 
+async def _deliver(application: Any, raw: dict[str, Any]) -> None:
+    await application.process_update(Update.de_json(dict(raw), application.bot))
+
+
+async def _killed_when(application: Any, raw: dict[str, Any], reached: asyncio.Event) -> None:
+    """The update handled until `reached`, then the process killed there (its task cancelled)."""
+    task = asyncio.create_task(_deliver(application, raw))
+    await asyncio.wait_for(reached.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 def _answers(sandbox: Sandbox, chat_id: int) -> list[str]:
     return [str(m.get("text")) for m in sandbox.transcript(chat_id) if m["from"].get("is_bot")]
 
@@ -203,22 +216,18 @@ async def test_a_bot_killed_before_or_after_a_step_s_commit_handles_it_so_the_pe
     await sandbox.user_sends(5001, "/ghi một")
     raw = sandbox.updates.pop()
     async with _telegram(db, clock, sandbox, _command_router(calls, committed=committed)) as application:
-        task = asyncio.create_task(application.process_update(Update.de_json(dict(raw), application.bot)))
-        await asyncio.wait_for(committed.wait(), 10)
-        task.cancel()  # the kill: right after the step's commit
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await _killed_when(application, raw, committed)  # the kill: right after the step's commit
     assert await _notes(db) == ["/ghi một"]
     # Started afresh, Telegram delivers the update again (the poll's offset never went out).
     other = afresh()
     async with _telegram(other, clock, sandbox, _command_router(calls)) as application:
-        await application.process_update(Update.de_json(dict(raw), application.bot))
+        await _deliver(application, raw)
     # Its write is in but nobody heard: handled again (a cast meets its UNIQUE row and says
     # "already voted"), this time answered and marked done.
     assert calls == ["/ghi một", "/ghi một"] and _answers(sandbox, 5001) == ["Đã ghi"]
     other = afresh()
     async with _telegram(other, clock, sandbox, _command_router(calls)) as application:
-        await application.process_update(Update.de_json(dict(raw), application.bot))
+        await _deliver(application, raw)
     assert calls == ["/ghi một", "/ghi một"]  # answered and done: never again
 
     # Killed before the step's commit instead: nothing of it was kept, and it is handled afresh.
@@ -229,15 +238,11 @@ async def test_a_bot_killed_before_or_after_a_step_s_commit_handles_it_so_the_pe
     async with _telegram(
         db, clock, sandbox, _command_router(calls, gate=gate, started=started)
     ) as application:
-        task = asyncio.create_task(application.process_update(Update.de_json(dict(raw), application.bot)))
-        await asyncio.wait_for(started.wait(), 10)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await _killed_when(application, raw, started)
     other = afresh()
     async with _telegram(other, clock, sandbox, _command_router(calls)) as application:
-        await application.process_update(Update.de_json(dict(raw), application.bot))
-        await application.process_update(Update.de_json(dict(raw), application.bot))  # and once more
+        await _deliver(application, raw)
+        await _deliver(application, raw)  # and once more
     assert calls == ["/ghi một", "/ghi một", "/ghi hai", "/ghi hai"]
     assert await _notes(db) == ["/ghi hai", "/ghi một", "/ghi một"]
     assert _answers(sandbox, 5001) == ["Đã ghi", "Đã ghi"]
@@ -261,15 +266,13 @@ async def test_a_typed_answer_saved_before_a_kill_is_not_fed_to_the_next_step(
     await sandbox.user_sends(5002, "mười lăm")
     raw = sandbox.updates.pop()
     async with _telegram(db, clock, sandbox, typed_router(committed=committed)) as application:
-        task = asyncio.create_task(application.process_update(Update.de_json(dict(raw), application.bot)))
-        await asyncio.wait_for(committed.wait(), 10)
-        task.cancel()  # the kill: right after the step's commit, before the answer
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await _killed_when(
+            application, raw, committed
+        )  # the kill: right after the step's commit, before the answer
     for _ in range(2):  # delivered again after a restart, and once more
         other = afresh()
         async with _telegram(other, clock, sandbox, typed_router()) as application:
-            await application.process_update(Update.de_json(dict(raw), application.bot))
+            await _deliver(application, raw)
     assert calls == ["mười lăm"] and await _notes(db) == ["mười lăm"]
     assert _answers(sandbox, 5002) == [t("vi", "error.saved_unanswered")]
 
