@@ -49,7 +49,9 @@ async def test_a_statement_is_one_trip_to_the_driver_s_thread(
 
 async def test_rows_counts_and_errors_read_as_the_stock_adapter_gives_them(sqlite_db: Database) -> None:
     async with sqlite_db.engine.begin() as conn:
-        inserted = await conn.execute(text("INSERT INTO item (name) VALUES (:n)"), [{"n": "An"}, {"n": "Bình"}])
+        inserted = await conn.execute(
+            text("INSERT INTO item (name) VALUES (:n)"), [{"n": "An"}, {"n": "Bình"}]
+        )
         assert inserted.rowcount == 2  # executemany
         one = await conn.execute(text("INSERT INTO item (name) VALUES ('Chi')"))
         assert one.lastrowid == 3
