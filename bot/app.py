@@ -184,16 +184,16 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(max_retries=8))
     if base_url is not None:
         builder = builder.base_url(f"{base_url}/bot").base_file_url(f"{base_url}/file/bot")
+    # Long polling confirms an update only once it is handled (bot/channels/telegram_polling.py).
+    ledger = PollLedger()
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     else:
         builder = builder.request(AiohttpRequest()).get_updates_request(
-            AiohttpRequest(connection_pool_size=1)
+            AiohttpRequest(connection_pool_size=1, results=ledger.unseen)
         )
     quiet_library_logs()
     application = builder.build()
-    # Long polling confirms an update only once it is handled (bot/channels/telegram_polling.py).
-    ledger = PollLedger()
     application.poll_ledger = ledger
     application.updater = Updater(
         bot=HeldOffsetBot(application.bot, ledger),  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ a file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -27,7 +28,9 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
+        results: Callable[[list[Any]], list[Any]] | None = None,
     ) -> None:
+        self._results = results
         self._pool_size = connection_pool_size
         self._read = read_timeout
         self._write = write_timeout
@@ -52,6 +55,14 @@ class AiohttpRequest(BaseRequest):
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:
+        """The answer's JSON; a list result passes through `results` first, before PTB turns each
+        element into an object (long polling drops there the updates it holds already)."""
+        data: dict[str, Any] = super().parse_json_payload(payload)
+        if self._results is not None and isinstance(data.get("result"), list):
+            data["result"] = self._results(data["result"])
+        return data
 
     @staticmethod
     def _value(given: Any, default: float | None) -> float | None:

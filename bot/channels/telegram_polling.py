@@ -34,6 +34,15 @@ class PollLedger:
         self.finished: set[int] = set()
         self.highest = 0
         self.changed = asyncio.Event()
+        self.fetched: int | None = None  # how many the last getUpdates brought, `unseen` counted
+
+    def unseen(self, raw: list[Any]) -> list[Any]:
+        """Of a getUpdates answer's raw updates, those not in hand nor finished: run by the HTTP
+        client before PTB parses them, so each update is parsed once, not on every fetch that
+        brings it back while the offset waits for a slower one."""
+        self.fetched = len(raw)
+        known = self.pending | self.finished
+        return [u for u in raw if not (isinstance(u, dict) and u.get("update_id") in known)]
 
     @property
     def offset(self) -> int:
@@ -96,8 +105,12 @@ class HeldOffsetBot:
                 except TimeoutError:
                     return ()  # a long poll's worth of waiting: the Updater asks again
                 continue
+            ledger.fetched = None
             updates = await self._bot.get_updates(*args, offset=ledger.offset, timeout=timeout, **kwargs)
-            if not updates:
+            # Through a client that drops the updates in hand (`unseen`), an empty answer may
+            # still mean that Telegram sent some: only those in hand.
+            fetched = len(updates) if ledger.fetched is None else ledger.fetched
+            if not fetched:
                 return updates
             fresh = ledger.fresh(list(updates))
             if fresh:
@@ -107,6 +120,6 @@ class HeldOffsetBot:
             # updates behind a short batch, instead of asking again at once.
             if not wait:
                 return ()
-            pause = wait if len(updates) >= BATCH else min(wait, NEWCOMER_WAIT)
+            pause = wait if fetched >= BATCH else min(wait, NEWCOMER_WAIT)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(ledger.changed.wait(), pause)

@@ -10,6 +10,7 @@ the same ledger.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from sqlmodel import select
 from telegram import Update
 
 from bot.app import build_application
-from bot.channels.telegram_polling import BATCH, REFILL_BELOW, HeldOffsetBot, PollLedger
+from bot.channels.telegram_polling import BATCH, NEWCOMER_WAIT, REFILL_BELOW, HeldOffsetBot, PollLedger
 from bot.channels.zalo.adapter import ZaloChannel
 from bot.channels.zalo.client import ZaloBot
 from bot.chat.router import Router, Turn
@@ -31,6 +32,7 @@ from bot.sandbox.core import Limits, Sandbox
 from bot.sandbox.request import SandboxRequest
 from bot.sandbox.zalo import InProcessTransport
 from bot.services import updates
+from bot.transport import AiohttpRequest
 from bot.web import SECRET_HEADER, WebServer, build_web_app, telegram_webhook
 from models.channels import HandledUpdate
 from models.conversation import ConversationState
@@ -446,3 +448,63 @@ async def test_long_polling_asks_again_only_once_fewer_than_half_a_batch_are_in_
     fresh = await asyncio.wait_for(asking, 5)
     assert asked == [0, 100 - REFILL_BELOW + 2]  # asked once, from the lowest in hand
     assert [u.update_id for u in fresh] == list(range(101, 100 - REFILL_BELOW + 2 + BATCH))
+
+
+async def test_long_polling_parses_each_update_once_however_often_it_comes_back() -> None:
+    """The HTTP client drops the updates in hand before PTB parses them (`PollLedger.unseen`): a
+    burst finished out of order brings each update back many times, and it used to be parsed
+    every time (issue 16's profile)."""
+
+    @dataclass(frozen=True)
+    class Tap:
+        update_id: int
+
+    parsed: Counter[int] = Counter()
+    asked: list[int] = []
+
+    class Telegram:  # getUpdates from an offset, through a client that filters like AiohttpRequest
+        async def get_updates(self, *, offset: int, **_: Any) -> tuple[Tap, ...]:
+            asked.append(offset)
+            start = max(offset, 1)
+            raw = [{"update_id": i} for i in range(start, min(start + BATCH, 301))]
+            kept = ledger.unseen(raw)
+            parsed.update(u["update_id"] for u in kept)
+            return tuple(Tap(u["update_id"]) for u in kept)
+
+    ledger = PollLedger()
+    polling = HeldOffsetBot(Telegram(), ledger)
+    got: list[int] = []
+    slow: list[int] = []
+    while len(got) < 300:
+        batch = [u.update_id for u in await polling.get_updates(timeout=0)]
+        got += batch
+        for update_id in reversed(batch[1:]):  # all but the first of a batch finish at once,
+            ledger.done(update_id)
+        for update_id in slow:  # the first finishes a fetch later: the offset waited for it
+            ledger.done(update_id)
+        slow = batch[:1] or slow
+    assert sorted(got) == list(range(1, 301)) and max(parsed.values()) == 1
+
+    # Only updates in hand come back (the last slow one holds the offset): nothing is parsed,
+    # and the poller waits between asks instead of asking again at once.
+    fetches = len(asked)
+    polling_on = asyncio.create_task(polling.get_updates(timeout=5))
+    await asyncio.sleep(0.6)
+    assert not polling_on.done() and 1 <= len(asked) - fetches <= 0.6 / NEWCOMER_WAIT + 1
+    polling_on.cancel()
+    assert max(parsed.values()) == 1
+
+
+def test_the_http_client_filters_a_list_result_and_nothing_else() -> None:
+    seen: list[list[Any]] = []
+
+    def keep_odd(raw: list[Any]) -> list[Any]:
+        seen.append(raw)
+        return [u for u in raw if u["update_id"] % 2]
+
+    client = AiohttpRequest(results=keep_odd)
+    data = client.parse_json_payload(b'{"ok": true, "result": [{"update_id": 1}, {"update_id": 2}]}')
+    assert data["result"] == [{"update_id": 1}]
+    assert client.parse_json_payload(b'{"ok": true, "result": {"id": 5}}')["result"] == {"id": 5}
+    assert AiohttpRequest().parse_json_payload(b'{"ok": true, "result": [{"update_id": 2}]}')["result"]
+    assert len(seen) == 1
