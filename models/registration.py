@@ -34,12 +34,17 @@ class DecimalString(TypeDecorator[Decimal]):
         return format(Decimal(value), "f")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        try:
-            return Decimal(str(value))
-        except InvalidOperation as exc:  # a hand-edited row; refuse rather than guess
-            raise ValueError(f"not a decimal in the database: {value!r}") from exc
+        return stored_decimal(value)
+
+
+def stored_decimal(value: Any) -> Decimal | None:
+    """A DecimalString column's value as read back (for queries that read its text as text)."""
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:  # a hand-edited row; refuse rather than guess
+        raise ValueError(f"not a decimal in the database: {value!r}") from exc
 
 
 class Task(StrEnum):

@@ -21,6 +21,7 @@ from bot.exports.xlsx_layout import (
     DATETIME_FORMAT,
     LINE_HEIGHT,
     Book,
+    Sheet,
     header_row,
     heading,
     lines_needed,
@@ -101,9 +102,8 @@ def _number(
     if value is None:
         sheet.write_blank(row, column, None, book.cell(bold=bold))
     else:
-        sheet.write_number(
-            row, column, float(value), book.cell(bold=bold, num=points_format(value), center=True)
-        )
+        number, style = book.points(value, bold=bold)
+        sheet.write_number(row, column, number, style)
 
 
 def _formula(
@@ -117,11 +117,17 @@ def _formula(
     bold: bool = False,
     num: str | None = None,
 ) -> None:
-    style = book.cell(bold=bold, num=num or points_format(value), center=True)
-    sheet.write_formula(row, column, formula, style, float(value) if isinstance(value, Decimal) else value)
+    if num is None and isinstance(value, Decimal):
+        number, style = book.points(value, bold=bold)
+        sheet.write_formula(row, column, formula, style, number)
+    else:
+        style = book.cell(bold=bold, num=num or points_format(value), center=True)
+        sheet.write_formula(
+            row, column, formula, style, float(value) if isinstance(value, Decimal) else value
+        )
 
 
-def _matrix(book: Book, sheet: Worksheet, data: ScoreBook, *, final: bool, title: list[str]) -> None:
+def _matrix(book: Book, sheet: Sheet, data: ScoreBook, *, final: bool, title: list[str]) -> None:
     codes = [c.code for c in data.criteria]
     total_title = "Tổng điểm" if final else "Tổng tự chấm"
     extra = ["Tổng tự chấm", "Điều chỉnh", "Xếp hạng"] if final else []
@@ -145,28 +151,38 @@ def _matrix(book: Book, sheet: Worksheet, data: ScoreBook, *, final: bool, title
     ranked_last = FIRST_ROW + sum(1 for u in data.units if u.rank is not None) - 1
     plain = book.cell(center=True)
     name_style = book.cell()
+    # The 40 score cells of a row are the bulk of the file: their loop asks for nothing twice.
+    columns = list(enumerate(codes, start=FIXED))
+    write_number, write_blank = sheet.cell_writers()
+    points = book.points
+    self_letter = xl_col_to_name(total_col + 1)
     for offset, unit in enumerate(data.units):
         row = FIRST_ROW - 1 + offset
         excel_row = row + 1
         sheet.write_number(row, 0, offset + 1, plain)
         sheet.write_string(row, 1, unit.unit_name, name_style)
         sheet.write_string(row, 2, STATUS_WORDS.get(unit.status, unit.status or ""), name_style)
-        for index, criterion in enumerate(data.criteria, start=FIXED):
-            found = unit.cells.get(criterion.code)
+        cells = unit.cells
+        for index, code in columns:
+            found = cells.get(code)
             value = None if found is None else (found.final if final else found.self_score)
-            _number(sheet, book, row, index, value)
-        total = unit.final_total if final else unit.self_total
+            if value is None:
+                write_blank(row, index, None, name_style)
+            else:
+                number, style = points(value)
+                write_number(row, index, number, style)
+        self_total = unit.self_total  # each a sum over the unit's cells: summed once
+        total = unit.final_total if final else self_total
         _formula(sheet, book, row, total_col, f"=SUM({first}{excel_row}:{last}{excel_row})", total, bold=True)
         if final:
-            self_letter = xl_col_to_name(total_col + 1)
-            _formula(sheet, book, row, total_col + 1, f"='{SELF}'!{total_letter}{excel_row}", unit.self_total)
+            _formula(sheet, book, row, total_col + 1, f"='{SELF}'!{total_letter}{excel_row}", self_total)
             _formula(
                 sheet,
                 book,
                 row,
                 total_col + 2,
                 f"={total_letter}{excel_row}-{self_letter}{excel_row}",
-                unit.final_total - unit.self_total,
+                total - self_total,
             )
             if unit.rank is not None:
                 span = f"${total_letter}${FIRST_ROW}:${total_letter}${ranked_last}"

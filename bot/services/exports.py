@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import String, type_coerce
 from sqlalchemy import select as select_columns
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -73,6 +74,7 @@ from models.registration import (
     ScoreLine,
     ScoreSheet,
     SheetStatus,
+    stored_decimal,
 )
 from models.school_year import school_year_of
 from models.scoring_rules import rank
@@ -256,12 +258,13 @@ async def _issuer(session: AsyncSession, scope: Scope, context: Context) -> Issu
 async def _members(session: AsyncSession, scope: Scope) -> list[tuple[int, str, str]]:
     """(unit id, name, position) of the bloc's units this year, in roster order."""
     rows = await session.exec(
-        select(BlocMembership, Unit)
+        select(Unit.id, Unit.name, BlocMembership.position)
+        .select_from(BlocMembership)
         .join(Unit, col(Unit.id) == BlocMembership.unit_id)
         .where(BlocMembership.bloc_id == scope.bloc_id, BlocMembership.school_year_id == scope.school_year_id)
         .order_by(col(BlocMembership.id))
     )
-    return [(unit.id, unit.name, membership.position) for membership, unit in rows if unit.id is not None]
+    return [(unit_id, name, position) for unit_id, name, position in rows if unit_id is not None]
 
 
 def _moment(values: list[datetime | None], fallback: date) -> datetime:
@@ -362,8 +365,10 @@ async def score_book(db: Database, scope: Scope, context: Context, *, history: b
     """The latest scale's sheets of the bloc, read in a handful of queries (not one per sheet).
 
     A bloc of 1,000 units has 40,000 score lines: they are read as plain rows of the columns the
-    book shows (one query for sheets and lines together), not as ORM objects, which cost several
-    times the query itself to build."""
+    book shows (one query for sheets and lines together) through the connection, not as ORM
+    objects nor through the ORM's result handling, which cost several times the query itself.
+    Lines take few distinct values (scores in steps, mostly no notes), so the scores are read as
+    their stored text and each distinct line becomes one Decimal-valued (frozen) cell, shared."""
     async with db.session() as session:
         issuer = await _issuer(session, scope, context)
         members = [m for m in await _members(session, scope) if scope.unit_id in (None, m[0])]
@@ -376,8 +381,9 @@ async def score_book(db: Database, scope: Scope, context: Context, *, history: b
             for c in scale.criteria
         )
         wanted = {m[0] for m in members}
+        connection = await session.connection()
         evidence: dict[int, list[str]] = defaultdict(list)
-        for row in await session.exec(  # type: ignore[call-overload]  # SQLAlchemy's select of many columns
+        for row in await connection.execute(
             select_columns(
                 col(ScoreEvidence.line_id),
                 col(ScoreEvidence.kind),
@@ -393,34 +399,49 @@ async def score_book(db: Database, scope: Scope, context: Context, *, history: b
             evidence[row.line_id].append(_evidence_text(row))
         statuses: dict[int, str] = {}
         cells: dict[int, dict[str, ScoreCell]] = defaultdict(dict)
-        for row in await session.exec(  # type: ignore[call-overload]  # SQLAlchemy's select of many columns
+        shared: dict[tuple[str | None, ...], ScoreCell] = {}
+        lines = (
             select_columns(
                 col(ScoreSheet.unit_id),
                 col(ScoreSheet.status),
                 col(ScoreLine.id),
                 col(ScoreLine.criterion_code),
-                col(ScoreLine.self_score),
-                col(ScoreLine.proposed_score),
+                type_coerce(col(ScoreLine.self_score), String),
+                type_coerce(col(ScoreLine.proposed_score), String),
                 col(ScoreLine.proposed_reason),
                 col(ScoreLine.unit_answer),
-                col(ScoreLine.final_score),
+                type_coerce(col(ScoreLine.final_score), String),
                 col(ScoreLine.review),
             )
             .join(ScoreLine, col(ScoreLine.sheet_id) == ScoreSheet.id, isouter=True)
             .where(col(ScoreSheet.scale_id) == scale.scale_id)
-        ):
-            unit_id, status, line_id, code = row[0], row[1], row[2], row[3]
+        )
+        for unit_id, status, line_id, code, *shown in await connection.execute(lines):
             if unit_id not in wanted:
                 continue
             statuses[unit_id] = status
             if line_id is None:
                 continue  # a sheet without lines yet
-            cells[unit_id][code] = ScoreCell(
-                row[4], row[5], row[6], row[7], row[8], row[9], tuple(evidence.get(line_id, ()))
-            )
+            files = evidence.get(line_id)
+            key = tuple(shown)
+            cell = None if files else shared.get(key)
+            if cell is None:
+                self_score, proposed, reason, answer, final, review = key
+                cell = ScoreCell(
+                    stored_decimal(self_score),
+                    stored_decimal(proposed),
+                    reason,
+                    answer,
+                    stored_decimal(final),
+                    review,
+                    tuple(files or ()),
+                )
+                if not files:
+                    shared[key] = cell
+            cells[unit_id][code] = cell
         changes: dict[int, list[HistoryRow]] = defaultdict(list)
         if history:
-            for change in await session.exec(  # type: ignore[call-overload]  # SQLAlchemy's select of many columns
+            for change in await connection.execute(
                 select_columns(
                     col(ChangeHistory.unit_id),
                     col(ChangeHistory.at),
