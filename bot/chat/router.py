@@ -10,6 +10,7 @@ starts a conversation drops whatever step the person was at before (they asked f
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -18,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam, select
+
 from bot.chat import Caps, ChatRef, Incoming, InKind, OutFile, Outlet, Screen
-from bot.db import Database
+from bot.db import Database, run_core
 from bot.deps import Deps
 from bot.i18n import t
 from bot.services import upload_links
@@ -156,6 +159,13 @@ def state_key(incoming: Incoming) -> str:
     return f"{incoming.channel.value}:{incoming.chat.chat_id}:{incoming.account_id}"
 
 
+@functools.cache
+def _state_query() -> Any:
+    """A chat's saved step, built once: every update asks it."""
+    table = ConversationState.__table__  # type: ignore[attr-defined]
+    return select(table.c.state).where(table.c.name == bindparam("name"), table.c.key == bindparam("key"))
+
+
 class Router:
     def __init__(self) -> None:
         self.commands: dict[str, list[Command]] = {}
@@ -191,11 +201,13 @@ class Router:
     ) -> tuple[Conversation, str, dict[str, Any]] | None:
         key = state_key(incoming)
         async with db.session() as session:
-            row = await session.get(ConversationState, (STATE_TABLE_NAME, key))
-        _LOADED.set((key, None if row is None else row.state))
-        if row is None:
+            params = {"name": STATE_TABLE_NAME, "key": key}
+            row = (await run_core(session, _state_query(), params)).first()
+        state: str | None = None if row is None else row[0]
+        _LOADED.set((key, state))
+        if state is None:
             return None
-        saved = json.loads(row.state)
+        saved = json.loads(state)
         conversation = self.conversations.get(saved.get("c", ""))
         if conversation is None or saved.get("s") not in conversation.steps:
             return None  # a conversation or step that no longer exists: start afresh

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import Database
+from bot.db import Database, run_core
 from models.channels import Channel, ChannelAccount
 from models.organisation import (
     AUTHORITY_ROLES,
@@ -278,9 +278,18 @@ def _roles_query() -> Any:
 
 @cache
 def _account_query() -> Any:
-    """The person behind a chat account, and when it was last seen: built once."""
+    """The person behind a chat account (the columns a Profile takes), and when it was last seen:
+    built once."""
     return (
-        select(Person, ChannelAccount.last_seen_at)
+        select(  # type: ignore[call-overload]
+            Person.id,
+            Person.telegram_id,
+            Person.full_name,
+            Person.phone,
+            Person.language,
+            Person.is_admin,
+            ChannelAccount.last_seen_at,
+        )
         .join(ChannelAccount, col(ChannelAccount.person_id) == Person.id)
         .where(
             col(ChannelAccount.channel) == bindparam("channel"),
@@ -294,7 +303,7 @@ async def all_roles_of(
 ) -> tuple[tuple[RoleView, ...], tuple[AuthorityRole, ...]]:
     """`roles_of` and `authority_roles_of` in one round trip, columns only (no ORM rows to
     build): every update resolves its person's roles, so this is on every update's path."""
-    rows = (await session.exec(_roles_query(), params={"person_id": person_id, "today": today})).all()
+    rows = (await run_core(session, _roles_query(), {"person_id": person_id, "today": today})).all()
     bloc_rows = [row for row in rows if RoleKind(row[0]) not in AUTHORITY_ROLES]
     desk_rows = [row for row in rows if RoleKind(row[0]) in AUTHORITY_ROLES and row[9] is not None]
     views: list[RoleView] = []
@@ -405,11 +414,21 @@ async def identify_account(
     SQLite, never waits for the single writer); when it was last seen is written once an hour."""
     async with db.session() as session:
         params = {"channel": channel.value, "external_id": external_id}
-        known = (await session.exec(_account_query(), params=params)).first()
+        known = (await run_core(session, _account_query(), params)).first()
         if known is not None:
-            person, last_seen_at = known
-            if person.is_admin or not admin:
-                found = await _profile(session, person, today)
+            person_id, telegram_id, full_name, phone, person_language, is_admin, last_seen_at = known
+            if is_admin or not admin:
+                roles, authority_roles = await all_roles_of(session, person_id, today)
+                found = Profile(
+                    person_id=person_id,
+                    telegram_id=telegram_id,
+                    full_name=full_name,
+                    phone=phone,
+                    language=person_language,
+                    is_admin=is_admin,
+                    roles=roles,
+                    authority_roles=authority_roles,
+                )
                 if now is not None and last_seen_at < now - SEEN_GRANULARITY:
                     await _seen(db, channel, external_id, now)
                 return found

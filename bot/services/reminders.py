@@ -37,7 +37,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import Button, Screen
-from bot.db import Database
+from bot.db import Database, run_core
 from bot.i18n import Raw
 from bot.services import people, progress
 from bot.services.notices import Notice
@@ -841,11 +841,11 @@ async def mark_reachable(db: Database, channel: Channel, external_id: str) -> bo
     else:
         params["zalo_id"] = external_id
     async with db.session() as session:
-        found = (await session.exec(_unreachable_query(legacy_telegram), params=params)).first()
-    if found is None:
+        row = (await run_core(session, _unreachable_query(legacy_telegram), params)).first()
+    if row is None:
         return False
     async with db.transaction() as session:
-        await session.exec(delete(PersonReach).where(col(PersonReach.person_id) == found))
+        await session.exec(delete(PersonReach).where(col(PersonReach.person_id) == row[0]))
     return True
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import secrets
@@ -38,15 +39,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, delete, select, update
+from sqlmodel import col, delete, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import InKind
-from bot.db import Database, carrying
+from bot.db import Database, carrying, run_core
 from models.channels import HandledUpdate
 
 log = logging.getLogger(__name__)
@@ -85,14 +87,16 @@ class Mark:
 
     async def ride(self, session: AsyncSession) -> None:
         try:
-            await session.exec(
-                insert(HandledUpdate).values(
-                    channel=self.channel,
-                    update_id=self.update_id,
-                    process=PROCESS,
-                    done=False,  # set done in the batch of marks after its answer
-                    taken_at=self.at,
-                )
+            await run_core(
+                session,
+                _taken_insert(),
+                {
+                    "channel": self.channel,
+                    "update_id": self.update_id,
+                    "process": PROCESS,
+                    "done": False,  # set done in the batch of marks after its answer
+                    "taken_at": self.at,
+                },
             )
         except IntegrityError:
             raise Replayed(f"{self.channel} update {self.update_id}") from None
@@ -172,17 +176,26 @@ async def handled_before(db: Database, mark: Mark) -> Seen:
     key: inside `db.reading()` it shares the update's read transaction). Held, its writes are in,
     so the mark rides nothing."""
     async with db.session() as session:
-        found = (
-            await session.exec(
-                select(HandledUpdate.done).where(
-                    HandledUpdate.channel == mark.channel, HandledUpdate.update_id == mark.update_id
-                )
-            )
-        ).first()
+        params = {"channel": mark.channel, "update_id": mark.update_id}
+        found = (await run_core(session, _done_query(), params)).first()
     if found is None:
         return Seen.NEW
     mark.written = True
-    return Seen.DONE if found else Seen.UNANSWERED
+    return Seen.DONE if found[0] else Seen.UNANSWERED
+
+
+@functools.cache
+def _done_query() -> Any:
+    """Built once: every update asks it."""
+    table = HandledUpdate.__table__  # type: ignore[attr-defined]
+    return core_select(table.c.done).where(
+        table.c.channel == bindparam("channel"), table.c.update_id == bindparam("update_id")
+    )
+
+
+@functools.cache
+def _taken_insert() -> Any:
+    return insert(HandledUpdate.__table__)  # type: ignore[attr-defined]
 
 
 @contextlib.contextmanager
