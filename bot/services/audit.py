@@ -19,7 +19,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.db import Database
+from bot.db import Database, run_core
 from models.meetings import AuditEntry
 
 GENESIS = hashlib.sha256(b"thidua-audit-genesis").hexdigest()
@@ -80,7 +80,7 @@ async def add(
     cannot be overtaken between its read and its write."""
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
-        await session.exec(text(f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})"))  # type: ignore[call-overload]
+        await run_core(session, text(f"SELECT pg_advisory_xact_lock({_PG_AUDIT_LOCK})"))
     where = str(getattr(bind, "url", ""))
     entry = AuditEntry(
         seq=0,
@@ -115,7 +115,7 @@ async def _insert_after(session: AsyncSession, entry: AuditEntry, seq: int, prev
     entry.seq, entry.prev_hash = seq + 1, prev_hash
     entry.hash = entry_hash(prev_hash, entry)
     values = {name: getattr(entry, name) for name in _COLUMNS}
-    done = await session.exec(_append_if_head(), params={**values, "head": prev_hash})
+    done = await run_core(session, _append_if_head(), {**values, "head": prev_hash})
     return bool(done.rowcount == 1)
 
 

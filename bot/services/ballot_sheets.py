@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import bindparam, delete, func, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ballot_crypto
-from bot.db import Database
+from bot.db import Database, run_core
 from models.conversation import ConversationState
 from models.meetings import Poll, PollStatus
 
@@ -72,19 +74,33 @@ async def save(
     sheet = Sheet(token, state, page, version + 1)
     plain = json.dumps({"s": state, "p": page, "v": sheet.version}).encode()
     sealed = ballot_crypto.seal_sheet(token, _context(poll_ref, person_id), plain)
-    key = _key(poll_ref, token, person_id)
-    table = ConversationState.__table__  # type: ignore[attr-defined]
+    row = {"name": SHEETS, "key": _key(poll_ref, token, person_id), "state": sealed}
     async with db.transaction() as session:
         # Written, not read first: a new token's row cannot exist yet; a known one's is updated
         # (and made again if it went meanwhile, as the ballot job drops closed polls' sheets).
         done = None
         if known:
-            done = await session.exec(
-                update(table).where(table.c.name == SHEETS, table.c.key == key).values(state=sealed)
+            done = await run_core(
+                session, _sheet_update(), {"at_name": SHEETS, "at_key": row["key"], "sealed": sealed}
             )
         if done is None or done.rowcount != 1:
-            await session.exec(insert(table).values(name=SHEETS, key=key, state=sealed))
+            await run_core(session, _sheet_insert(), row)
     return sheet
+
+
+@cache
+def _sheet_update() -> Any:
+    table = ConversationState.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.name == bindparam("at_name"), table.c.key == bindparam("at_key"))
+        .values(state=bindparam("sealed"))
+    )
+
+
+@cache
+def _sheet_insert() -> Any:
+    return insert(ConversationState.__table__)  # type: ignore[attr-defined]
 
 
 async def forget(session: AsyncSession, *, poll_ref: str, person_id: int, token: str) -> None:
@@ -92,12 +108,13 @@ async def forget(session: AsyncSession, *, poll_ref: str, person_id: int, token:
     its commit): one DELETE by the key, nothing read first."""
     if not token:
         return
-    key = _key(poll_ref, token, person_id)
-    await session.exec(
-        delete(ConversationState).where(
-            col(ConversationState.name) == SHEETS, col(ConversationState.key) == key
-        )
-    )
+    await run_core(session, _sheet_delete(), {"key": _key(poll_ref, token, person_id)})
+
+
+@cache
+def _sheet_delete() -> Any:
+    table = ConversationState.__table__  # type: ignore[attr-defined]
+    return delete(table).where(table.c.name == SHEETS, table.c.key == bindparam("key"))
 
 
 async def forget_closed(db: Database) -> int:

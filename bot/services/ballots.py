@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import ballot_crypto
 from bot.chat import Screen
-from bot.db import Database
+from bot.db import Database, run_core
 from bot.services import audit, ballot_sheets, counting, eligibility, minutes_details, outbox, people
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MemberUnit, Recipient, members_of, representatives
@@ -1111,9 +1111,10 @@ async def cast(
     try:
         async with db.transaction() as session:
             # Closed (by the chair or its deadline) since the read: nothing is written.
-            who = await session.exec(
+            who = await run_core(
+                session,
                 _participation_if_open(),
-                params={
+                {
                     "id": random_id(),
                     "poll_id": poll_id,
                     "unit_id": casting.unit_id,
@@ -1123,10 +1124,10 @@ async def cast(
             )
             if who.rowcount != 1:
                 return CastResult(CastStatus.CLOSED)
-            await session.exec(
-                insert(_table(SealedBallot)).values(
-                    id=random_id(), poll_id=poll_id, sealed=sealed, tracker=tracker
-                )
+            await run_core(
+                session,
+                _sealed_insert(),
+                {"id": random_id(), "poll_id": poll_id, "sealed": sealed, "tracker": tracker},
             )
             await audit.add(
                 session,
@@ -1141,6 +1142,11 @@ async def cast(
     except IntegrityError:
         return CastResult(CastStatus.ALREADY)
     return CastResult(CastStatus.RECORDED, tracker=tracker, unit_name=casting.unit_name)
+
+
+@cache
+def _sealed_insert() -> Any:
+    return insert(_table(SealedBallot))
 
 
 def _table(model: type[SQLModel]) -> Table:
