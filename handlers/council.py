@@ -143,6 +143,9 @@ async def desk_menu(turn: Turn) -> str | None:
 
 async def ask_absent(turn: Turn) -> str | None:
     waiting = await council.agenda(turn.deps.db, turn.person_id, today=turn.today)
+    if not waiting.members:  # nobody to ask about: the ballot could not be opened either
+        await turn.say(t(turn.lang, "council.refused.no_members"))
+        return END
     names = ", ".join(name for _, name in waiting.members)
     await turn.say(t(turn.lang, "council.ask_absent", count=len(waiting.members), names=names))
     return S_ABSENT
