@@ -772,14 +772,11 @@ async def verify(turn: Turn) -> None:
         await own_trackers(turn)
         return None
     try:
-        found = [
-            (m.poll_title, m.tracker, m.counted, m.chain_head)
-            for m in await ballots.verify_tracker(turn.deps.db, code)
-        ]
         # The council's (and schools', conference's) published lists too: /kiemtra alone shows their trackers.
-        found += [
+        found = [
             (m.title, m.tracker, m.counted, m.chain_head)
-            for m in await council.verify_tracker(turn.deps.db, code)
+            for m in await ballots.verify_tracker(turn.deps.db, code)
+            + await council.verify_tracker(turn.deps.db, code)
         ]
     except ValueError:
         found = []

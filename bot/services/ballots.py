@@ -27,6 +27,7 @@ from bot import ballot_crypto
 from bot.chat import Screen
 from bot.db import Database, run_core
 from bot.services import audit, ballot_sheets, counting, eligibility, minutes_details, outbox, people
+from bot.services.counting import TrackerMatch
 from bot.services.invites import NotAllowedError, NotFoundError
 from bot.services.meetings import MemberUnit, Recipient, members_of, representatives
 from models.ballot_state import MAX_CANDIDATES, MAX_LABEL, MAX_TITLE
@@ -1405,23 +1406,10 @@ async def start_runoff(db: Database, *, person_id: int, poll_id: int, now: datet
         return await _poll_view(session, runoff)
 
 
-@dataclass(frozen=True)
-class TrackerMatch:
-    poll_title: str
-    tracker: str
-    chain_head: str
-    counted: int
-
-
 async def verify_tracker(db: Database, code: str) -> list[TrackerMatch]:
     """Find a tracker (or its short code) in the published lists of closed polls."""
-    matches: list[TrackerMatch] = []
     async with db.session() as session:
-        for poll in await session.exec(select(Poll).where(Poll.status == PollStatus.CLOSED)):
-            published = json.loads(poll.trackers or "[]")
-            for found in ballot_crypto.match_short_code(code, published):
-                matches.append(TrackerMatch(poll.title, found, poll.chain_head or "", len(published)))
-    return matches
+        return await counting.published_matches(session, Poll, code)
 
 
 # ------------------------------------------------------------------ tamper check

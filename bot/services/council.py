@@ -25,6 +25,7 @@ from bot.chat import Button, Screen
 from bot.db import Database
 from bot.i18n import t
 from bot.services import audit, counting, outbox, people
+from bot.services.counting import TrackerMatch
 from bot.services.nominations import desk_of
 from bot.services.registration import Refused
 from bot.services.roster import holders
@@ -400,25 +401,12 @@ async def open_ballots(db: Database, person_id: int, *, today: date) -> list[Cou
         return [await _view(session, row) for row in rows]
 
 
-@dataclass(frozen=True)
-class TrackerMatch:
-    title: str
-    tracker: str
-    chain_head: str
-    counted: int
-
-
 async def verify_tracker(db: Database, code: str) -> list[TrackerMatch]:
     """Find a member's tracker (or its short code) in the published lists of closed council
     ballots, as /kiemtra does for the blocs'. ValueError when the code is not one."""
     ballot_crypto.normalise_code(code)
-    matches: list[TrackerMatch] = []
     async with db.session() as session:
-        for poll in await session.exec(select(CouncilPoll).where(CouncilPoll.status == PollStatus.CLOSED)):
-            published = json.loads(poll.trackers or "[]")
-            for found in ballot_crypto.match_short_code(code, published):
-                matches.append(TrackerMatch(poll.title, found, poll.chain_head or "", len(published)))
-    return matches
+        return await counting.published_matches(session, CouncilPoll, code)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import Table, delete, insert
 from sqlmodel import SQLModel, func, select
@@ -22,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import ballot_crypto
 from bot.ballot_crypto import PollId
 from models.council import CouncilParticipation, CouncilSealedBallot, CouncilVoter
-from models.meetings import Participation, PollVoter, SealedBallot, random_id
+from models.meetings import Participation, PollStatus, PollVoter, SealedBallot, random_id
 from models.vote_rules import CandidateId, RuleSet, TallyResult, decode_ballot, tally
 
 
@@ -178,3 +179,29 @@ def result_json(result: TallyResult) -> str:
         },
         sort_keys=True,
     )
+
+
+# ------------------------------------------------------------------ is my ballot counted?
+@dataclass(frozen=True)
+class TrackerMatch:
+    """A tracker found in a closed poll's published list: the poll, how many were counted, and
+    the chain head that list rebuilds."""
+
+    title: str
+    tracker: str
+    chain_head: str
+    counted: int
+
+
+async def published_matches(
+    session: AsyncSession, poll_table: type[SQLModel], code: str
+) -> list[TrackerMatch]:
+    """A tracker (or its short code) in the published lists of the closed polls of `poll_table`
+    (the blocs' Poll or the council's CouncilPoll: both publish `trackers` and `chain_head`)."""
+    table: Any = poll_table
+    matches: list[TrackerMatch] = []
+    for poll in await session.exec(select(table).where(table.status == PollStatus.CLOSED)):
+        published = json.loads(poll.trackers or "[]")
+        for found in ballot_crypto.match_short_code(code, published):
+            matches.append(TrackerMatch(poll.title, found, poll.chain_head or "", len(published)))
+    return matches
