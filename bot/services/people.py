@@ -352,17 +352,19 @@ async def all_roles_of(
 
 async def _profile(session: AsyncSession, person: Person, today: date) -> Profile:
     assert person.id is not None
-    roles, authority_roles = await all_roles_of(session, person.id, today)
-    return Profile(
-        person_id=person.id,
-        telegram_id=person.telegram_id,
-        full_name=person.full_name,
-        phone=person.phone,
-        language=person.language,
-        is_admin=person.is_admin,
-        roles=roles,
-        authority_roles=authority_roles,
+    return await _profile_of_columns(
+        session,
+        today,
+        (person.id, person.telegram_id, person.full_name, person.phone, person.language, person.is_admin),
     )
+
+
+async def _profile_of_columns(session: AsyncSession, today: date, columns: tuple[Any, ...]) -> Profile:
+    """The profile of a person read as columns (id, telegram id, name, phone, language, admin),
+    with their roles."""
+    person_id, telegram_id, full_name, phone, language, is_admin = columns
+    roles, authority_roles = await all_roles_of(session, person_id, today)
+    return Profile(person_id, telegram_id, full_name, phone, language, is_admin, roles, authority_roles)
 
 
 async def profile(db: Database, telegram_id: int, today: date) -> Profile | None:
@@ -416,19 +418,9 @@ async def identify_account(
         params = {"channel": channel.value, "external_id": external_id}
         known = (await run_core(session, _account_query(), params)).first()
         if known is not None:
-            person_id, telegram_id, full_name, phone, person_language, is_admin, last_seen_at = known
-            if is_admin or not admin:
-                roles, authority_roles = await all_roles_of(session, person_id, today)
-                found = Profile(
-                    person_id=person_id,
-                    telegram_id=telegram_id,
-                    full_name=full_name,
-                    phone=phone,
-                    language=person_language,
-                    is_admin=is_admin,
-                    roles=roles,
-                    authority_roles=authority_roles,
-                )
+            *person, last_seen_at = known  # the profile's columns, then when it was last seen
+            if known.is_admin or not admin:  # not made an admin by this message
+                found = await _profile_of_columns(session, today, tuple(person))
                 if now is not None and last_seen_at < now - SEEN_GRANULARITY:
                     await _seen(db, channel, external_id, now)
                 return found

@@ -37,6 +37,32 @@ def channel(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+async def accepted_nomination(db: Database, rep_id: int, desk_id: int, name: str, clock: Clock) -> int:
+    """A nomination for the city title, submitted by a unit and accepted by the desk: its id."""
+    sent = await nominations.submit(
+        db,
+        rep_id,
+        Submission(
+            kind=NomineeKind.PERSON,
+            title=Title.CSTD_CITY,
+            full_name=name,
+            position="Giáo viên",
+            teaching_years=10,
+            summary="Chiến sĩ thi đua cơ sở ba năm liền",
+            achievements="Chiến sĩ thi đua cơ sở 2021, 2022, 2023",
+            phone=None,
+            email=None,
+            vote_kind=VoteKind.PAPER,
+            minutes_key="ab" * 32,
+            minutes_name="bien-ban.jpg",
+        ),
+        today=clock().date(),
+        now=clock(),
+    )
+    await nominations.decide(db, desk_id, sent.id, Action.ACCEPT, today=clock().date(), now=clock())
+    return sent.id
+
+
 async def vote_in_chat(person: Anyone, letters: str, *, absentee: bool) -> str:
     """Open the ballot from its notice, answer each candidate, review, cast."""
     notice = await person.expect("Hội đồng Thi đua – Khen thưởng bỏ phiếu kín")
@@ -66,30 +92,8 @@ async def test_the_councils_ballot_on_three_people_passes_at_90_percent_of_all_m
 
     # Three accepted nominations for the city title.
     rep_id = await person_id(db, demo, UNIT)
-    chosen = []
     for name in CANDIDATES:
-        sent = await nominations.submit(
-            db,
-            rep_id,
-            Submission(
-                kind=NomineeKind.PERSON,
-                title=Title.CSTD_CITY,
-                full_name=name,
-                position="Giáo viên",
-                teaching_years=10,
-                summary="Chiến sĩ thi đua cơ sở ba năm liền",
-                achievements="Chiến sĩ thi đua cơ sở 2021, 2022, 2023",
-                phone=None,
-                email=None,
-                vote_kind=VoteKind.PAPER,
-                minutes_key="ab" * 32,
-                minutes_name="bien-ban.jpg",
-            ),
-            today=clock().date(),
-            now=clock(),
-        )
-        await nominations.decide(db, desk_id, sent.id, Action.ACCEPT, today=clock().date(), now=clock())
-        chosen.append(sent.id)
+        await accepted_nomination(db, rep_id, desk_id, name, clock)
 
     # 21 council members: three in the chat (two absent), eighteen more in the roster.
     absent_1, absent_1_id = await member_on(channel, client, db, 591001, "Vắng Một")
@@ -202,28 +206,7 @@ async def test_a_council_with_no_members_is_told_so_before_anyone_is_asked_who_i
     desk = await desk_on("telegram", client, db, demo, clock, 592000)
     desk_id = await people.person_of_account(db, Channel.TELEGRAM, "592000")
     assert desk_id is not None
-    rep_id = await person_id(db, demo, UNIT)
-    sent = await nominations.submit(
-        db,
-        rep_id,
-        Submission(
-            kind=NomineeKind.PERSON,
-            title=Title.CSTD_CITY,
-            full_name=CANDIDATES[0],
-            position="Giáo viên",
-            teaching_years=10,
-            summary="Chiến sĩ thi đua cơ sở ba năm liền",
-            achievements="Chiến sĩ thi đua cơ sở 2021, 2022, 2023",
-            phone=None,
-            email=None,
-            vote_kind=VoteKind.PAPER,
-            minutes_key="cd" * 32,
-            minutes_name="bien-ban.jpg",
-        ),
-        today=clock().date(),
-        now=clock(),
-    )
-    await nominations.decide(db, desk_id, sent.id, Action.ACCEPT, today=clock().date(), now=clock())
+    await accepted_nomination(db, await person_id(db, demo, UNIT), desk_id, CANDIDATES[0], clock)
     bot.deps.poke_delivery()
     await desk.expect("Hồ sơ điển hình mới", CANDIDATES[0])
 
