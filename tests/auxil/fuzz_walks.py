@@ -12,9 +12,10 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from bot.services import invites, meetings, people
+from bot.services import invites, meetings, people, roster
 from models.channels import Channel
 from models.meetings import Meeting, Poll
+from models.organisation import RoleKind
 from models.registration import ScoreLine
 from models.vote_rules import BALLOT_MENU
 from tests.auxil.exemplars import appoint_desk
@@ -52,6 +53,22 @@ async def _appoint_desk(world: FuzzWorld) -> str | None:
     assert desk is not None
     await appoint_desk(world.db, desk, world.person_ids["rep"], world.today)
     world.person_ids[DESK] = desk
+    return None
+
+
+async def _council_of_one(world: FuzzWorld) -> str | None:
+    """The desk is named the authority's one council member, so that a ballot has someone to ask
+    about (a council of none is refused before the absent step)."""
+    desk = await people.profile_of(world.db, world.person_ids[DESK], world.today)
+    assert desk is not None and desk.authority_roles
+    seat = desk.authority_roles[0]
+    await roster.appoint(
+        world.db,
+        person_id=desk.person_id,
+        kind=RoleKind.COUNCIL_MEMBER,
+        authority_id=seat.authority_id,
+        school_year_id=seat.school_year_id,
+    )
     return None
 
 
@@ -184,7 +201,7 @@ WALKS: tuple[Walk, ...] = (
     # A nomination from kind to the school's vote (the minutes), sent to the desk.
     Walk("rep", _nomination("cstd_city")),
     # The desk accepts it; the council's ballot on it asks who is absent.
-    Walk(DESK, ("/hosodienhinh", ">nm:o:", ">nm:a:", "/hoidong", ">cvo")),
+    Walk(DESK, (_council_of_one, "/hosodienhinh", ">nm:o:", ">nm:a:", "/hoidong", ">cvo")),
     # Another nomination, sent to the desk again: the desk returns it, the unit opens it to fix.
     Walk("rep", _nomination("")),
     Walk("rep", ("/daibieu",)),
