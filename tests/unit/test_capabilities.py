@@ -1,8 +1,10 @@
-"""What start-up leaves to first use stays correct: the router's list of handler modules says what
-each registers, and each table module can be loaded alone (issue 16)."""
+"""What start-up leaves to first use stays correct (issue 16): the router's list of handler
+modules says what each registers, each table module can be loaded alone, and the Zalo client
+skips only what plain HTTP never uses."""
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +56,15 @@ def test_a_table_module_loaded_alone_resolves_its_foreign_keys(name: str) -> Non
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_zalo_client_verifies_certificates_over_https_only_skips_the_bundle_over_http() -> None:
+    from bot.channels.zalo.client import ZALO_API_URL, ZaloBot
+
+    def verify_mode(bot: ZaloBot) -> ssl.VerifyMode:
+        return bot.http._transport._pool._ssl_context.verify_mode  # type: ignore[attr-defined,no-any-return]
+
+    assert ZALO_API_URL.startswith("https://")
+    assert verify_mode(ZaloBot("t")) is ssl.CERT_REQUIRED
+    assert verify_mode(ZaloBot("t", "https://zalo.example")) is ssl.CERT_REQUIRED
+    assert verify_mode(ZaloBot("t", "http://127.0.0.1:8081/zalo")) is ssl.CERT_NONE
