@@ -68,3 +68,12 @@ def test_the_zalo_client_verifies_certificates_over_https_only_skips_the_bundle_
     assert verify_mode(ZaloBot("t")) is ssl.CERT_REQUIRED
     assert verify_mode(ZaloBot("t", "https://zalo.example")) is ssl.CERT_REQUIRED
     assert verify_mode(ZaloBot("t", "http://127.0.0.1:8081/zalo")) is ssl.CERT_NONE
+
+
+def test_the_every_message_check_names_the_reach_table_as_its_model_does() -> None:
+    from bot.services.reach import PERSON_REACH
+    from models.reminders import PersonReach
+
+    mapped = PersonReach.__table__  # type: ignore[attr-defined]
+    assert PERSON_REACH.name == mapped.name
+    assert set(PERSON_REACH.c.keys()) <= set(mapped.c.keys())
