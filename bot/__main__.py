@@ -61,13 +61,20 @@ async def refuse_an_older_schema(db: Database) -> None:
         )
 
 
+async def _reminder_sweep(deps: Deps) -> object:
+    # The sweep's modules load at its first run (a tick after start), not before the first answer.
+    from bot.reminders_job import run_sweep
+
+    return await run_sweep(deps)
+
+
 async def run(settings: Settings) -> None:
     """Start the bot on every platform it has a token for (Telegram, Zalo, or both, one process and
     one database); with neither, against the offline sandbox, which stands in for both, with demo data."""
     from bot.app import build_application, build_jobs, build_router, build_zalo, start_bot, stop_bot
     from bot.channels.telegram import set_default_menu
     from bot.delivery import DeliveryJob
-    from bot.reminders_job import ReminderJob
+    from bot.jobs import Periodic
     from bot.web import TELEGRAM_PATH, Route, WebServer, build_web_app, telegram_webhook
 
     db = Database(settings.database_url)
@@ -184,7 +191,7 @@ async def run(settings: Settings) -> None:
     deps.poke_delivery = delivery.poke
     delivery.start()
     # Deadline pings through whichever channels run (Telegram, Zalo or both), not PTB's JobQueue.
-    reminder_job = ReminderJob(deps, settings.reminder_sweep_seconds)
+    reminder_job = Periodic("reminders", settings.reminder_sweep_seconds, _reminder_sweep, deps)
     reminder_job.start()
     jobs = build_jobs(deps)
     for job in jobs:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-import models  # noqa: F401  (registers every table on SQLModel.metadata)
+import models
 from bot import sqlite_driver
 from bot.settings import ROOT, async_database_url
 from models.numbers import is_id
@@ -329,6 +329,8 @@ def _upgrade_head(connection: Connection) -> None:
 def _compare(connection: Connection) -> list[Any]:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
+
+    models.load_all()  # a table not loaded would look dropped
 
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "render_as_batch": connection.dialect.name == "sqlite"}

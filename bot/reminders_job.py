@@ -4,7 +4,8 @@ A ping goes to the app its person wrote from last, of the running ones (as the o
 bot.delivery), through that channel's deliverer: buttons on Telegram, a numbered list on Zalo.
 The sweep keeps its own outbox semantics (claims, at least once, quiet hours, the head told once
 per sweep about people who blocked the bot); this module only says how one ping is sent.
-Started from bot/__main__.py run() in every mode, so pings go out with only Zalo running too.
+Run every REMINDER_SWEEP_SECONDS by bot/__main__.py run() in every mode, so pings go out with only Zalo
+running too; this module loads at the first sweep.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import weakref
 from bot.chat import Unreachable
 from bot.db import Database
 from bot.deps import Deps
-from bot.jobs import Periodic
 from bot.services import people, reminders
 from bot.services.reminders import Delivery, Outcome, Outgoing, Sender
 from models.channels import Channel
@@ -24,7 +24,6 @@ from models.organisation import Person
 
 log = logging.getLogger("thidua.reminders")
 
-SWEEP_SECONDS = 30.0  # how often due pings are looked for; a ping is at most this late
 # Longer than the outbox's: Telegram's rate limiter may hold a ping while a broadcast drains.
 SEND_TIMEOUT_SECONDS = 120.0
 
@@ -90,10 +89,3 @@ def _finished(task: asyncio.Task[reminders.SweepReport]) -> None:
     _soon.discard(task)
     if not task.cancelled() and task.exception() is not None:
         log.error("reminders sweep failed", exc_info=task.exception())
-
-
-class ReminderJob(Periodic):
-    """Runs the sweep every SWEEP_SECONDS in every mode (Telegram, Zalo, both, the sandbox)."""
-
-    def __init__(self, deps: Deps, interval: float = SWEEP_SECONDS) -> None:
-        super().__init__("reminders", interval, run_sweep, deps)

@@ -6,7 +6,6 @@ from bot.chat import Button
 from bot.chat.router import Router, Turn
 from bot.i18n import LANGUAGES, Raw, t
 from bot.services import people
-from bot.services.next_step import next_step
 from bot.services.people import Profile
 from handlers.menu import help_text, refresh_menu
 from models.organisation import RoleKind
@@ -50,6 +49,10 @@ async def start(turn: Turn) -> None:
     buttons: tuple[tuple[Button, ...], ...] = ()
     if profile.roles or profile.is_admin:
         text = t(turn.lang, "start.member", name=profile.full_name, roles=Raw(roles_text(profile)))
+        # Imported here: it brings the registration and scoring services and their tables, which
+        # /whoami, /help and /language (this module's other commands) never need.
+        from bot.services.next_step import next_step
+
         step = await next_step(turn.deps.db, turn.person_id, today=turn.today)
         if step is not None:  # what to do now, for this role at this time of the year
             text += "\n\n" + t(turn.lang, step.key, count=step.count)

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.chat import Button, Incoming, InKind
+from bot.chat import Button, InKind
 from bot.chat.router import END, Conversation, Router, Turn
-from bot.db import Database
 from bot.i18n import Raw, format_date, format_datetime, t
 from bot.reminders_job import sweep_soon
 from bot.services import reminders, timetable
@@ -326,15 +325,8 @@ async def draft_button(turn: Turn) -> str | None:
     return END
 
 
-async def reachable_again(db: Database, incoming: Incoming) -> None:
-    """A person who had blocked the bot writes again, on any of their apps: their pings resume."""
-    if incoming.chat.private:
-        await reminders.mark_reachable(db, incoming.channel, incoming.account_id)
-
-
 def register(router: Router) -> None:
-    """Add this capability's routes."""
-    router.watch(reachable_again)
+    """Add this capability's routes (the check that a person writes again: handlers.reachable)."""
     router.conversation(
         Conversation(
             name="timetable_import",

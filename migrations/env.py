@@ -13,8 +13,9 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import models  # noqa: F401  (every table must be imported, or autogenerate drops the rest)
+import models
 
+models.load_all()  # every table, or autogenerate drops the rest
 target_metadata = SQLModel.metadata
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
+from models import organisation  # noqa: F401  (the tables its foreign keys name)
 from models.types import UTCDateTime, utcnow
 
 

@@ -19,6 +19,7 @@ from fractions import Fraction
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models import organisation  # noqa: F401  (the tables its foreign keys name)
 from models.text import name_key
 from models.types import UTCDateTime, utcnow
 from models.vote_rules import BallotKind, RuleSet, ThresholdBase

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models import conference, nominations, organisation  # noqa: F401  (the tables its foreign keys name)
 from models.meetings import PollStatus, random_id
 from models.types import UTCDateTime
 

@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from sqlmodel import Field, SQLModel
 
+from models import organisation  # noqa: F401  (the tables its foreign keys name)
 from models.types import UTCDateTime, utcnow
 
 DIGEST_AT = time(16, 0)  # "one digest a day at 16:00", where the bloc is

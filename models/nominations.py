@@ -21,6 +21,7 @@ from enum import StrEnum
 from sqlalchemy import Index, Text, text
 from sqlmodel import Field, SQLModel
 
+from models import council, organisation  # noqa: F401  (the tables its foreign keys name)
 from models.numbers import parse_int
 from models.text import name_key, nfc
 from models.types import UTCDateTime, utcnow

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from models import organisation  # noqa: F401  (the tables its foreign keys name)
 from models.types import UTCDateTime, utcnow
 
 

@@ -22,6 +22,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+import models
 from bot.db import Database
 from bot.deps import Deps
 from bot.sandbox.client import SandboxClient
@@ -34,6 +35,9 @@ from tests.auxil.clock import TEST_NOW, Clock
 from tests.auxil.databases import empty_postgres, restore_postgres, snapshot_postgres
 
 pytest_plugins = ["tests.auxil.ballots"]  # its fixture `bloc2`
+# The tests read and empty every table (tests/auxil/databases.py): all of them on the metadata.
+models.load_all()
+
 __all__ = ["TEST_MASTER_KEY", "TEST_NOW", "Clock", "Demo", "RunningBot", "make_settings"]  # older imports
 
 TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

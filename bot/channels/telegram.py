@@ -356,8 +356,12 @@ def install(application: Application, router: Router) -> None:  # type: ignore[t
 
 
 async def set_default_menu(bot: Bot) -> None:
-    """What a stranger sees, in each catalogue language (Telegram picks by the user's app language)."""
-    for language in LANGUAGES:
+    """What a stranger sees, in each catalogue language (Telegram picks by the user's app language).
+    The languages are asked side by side: one round trip to Telegram before polling starts, not one each."""
+
+    async def publish(language: str) -> None:
         commands = [BotCommand(name, t(language, f"cmd.{name}")) for name in PUBLIC_COMMANDS]
         code = None if language == "vi" else language
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+
+    await asyncio.gather(*(publish(language) for language in LANGUAGES))

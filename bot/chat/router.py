@@ -11,9 +11,10 @@ starts a conversation drops whatever step the person was at before (they asked f
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
@@ -149,6 +150,43 @@ class Command:
     needs_args: bool | None = None
 
 
+@dataclass(frozen=True)
+class Capability:
+    """A handler module by name, and what it answers: the router imports it, and calls its
+    `register`, the first time a message needs it (the bot answers its first message sooner).
+    Its `register` stays the truth; `Capability.of` reads the rest from it, and a test keeps
+    handlers.CAPABILITIES equal to what that reads."""
+
+    module: str
+    commands: frozenset[str] = frozenset()
+    prefixes: frozenset[str] = frozenset()  # the press data it takes start with one of these
+    conversations: frozenset[str] = frozenset()
+    watches: bool = False  # it sees every message (Router.watch): loaded at the first
+    fallback: bool = False  # it answers what nothing else takes
+
+    @classmethod
+    def of(cls, module: str) -> Capability:
+        router = Router()
+        _register(router, module)
+        # What a conversation takes at its steps, its fallbacks included, is not claimed: a
+        # person at one of its steps has it loaded (step_of).
+        prefixes = {prefix for prefix, _ in router.choices}
+        for conversation in router.conversations.values():
+            prefixes |= set(conversation.entry_choices)
+        return cls(
+            module,
+            frozenset(router.known_commands()),
+            frozenset(prefixes),
+            frozenset(router.conversations),
+            bool(router.watchers),
+            router.fallback is not None,
+        )
+
+
+def _register(router: Router, module: str) -> None:
+    importlib.import_module(module).register(router)
+
+
 # The conversation state this update's resolution read (key, stored value or None for no row),
 # so that `save_step` writes nothing when the handler left it as it was. Each update is handled
 # in a task of its own, resolved then run in that task, so the variable is the update's.
@@ -167,13 +205,35 @@ def _state_query() -> Any:
 
 
 class Router:
-    def __init__(self) -> None:
+    def __init__(self, capabilities: Sequence[Capability] = ()) -> None:
         self.commands: dict[str, list[Command]] = {}
         self.choices: list[tuple[str, Handler]] = []
         self.conversations: dict[str, Conversation] = {}
         self.watchers: list[Watcher] = []
         # What answers a message no route takes (handlers.errors): an unknown command, a stale press.
         self.fallback: Handler | None = None
+        # Handler modules registered when first needed, in this order (see Capability).
+        self.capabilities = list(capabilities)
+        self._loaded: set[str] = set()
+
+    # ------------------------------------------------------------ capabilities loaded on first use
+    def _need(self, wanted: Iterable[Capability]) -> None:
+        missing = {c.module for c in wanted} - self._loaded
+        if not missing:
+            return
+        for module in sorted(missing):
+            importlib.import_module(module)  # first, so that a failure leaves the router as it was
+        self._loaded |= missing
+        # Registered again from scratch in the capabilities' order, as if all had been loaded at
+        # start: where two take the same command, the same one wins. (No await in here: no other
+        # update sees a half-built router.)
+        self.commands, self.choices, self.conversations, self.watchers, self.fallback = {}, [], {}, [], None
+        for capability in self.capabilities:
+            if capability.module in self._loaded:
+                _register(self, capability.module)
+
+    def load_all(self) -> None:
+        self._need(self.capabilities)
 
     # ------------------------------------------------------------ registration
     def command(self, names: str | list[str], handler: Handler, *, needs_args: bool | None = None) -> None:
@@ -190,6 +250,7 @@ class Router:
         self.watchers.append(watcher)
 
     def known_commands(self) -> set[str]:
+        self.load_all()
         names = set(self.commands)
         for conversation in self.conversations.values():
             names |= set(conversation.entry)
@@ -208,6 +269,7 @@ class Router:
         if state is None:
             return None
         saved = json.loads(state)
+        self._need(c for c in self.capabilities if saved.get("c", "") in c.conversations)
         conversation = self.conversations.get(saved.get("c", ""))
         if conversation is None or saved.get("s") not in conversation.steps:
             return None  # a conversation or step that no longer exists: start afresh
@@ -248,6 +310,7 @@ class Router:
     async def resolve(self, db: Database, incoming: Incoming) -> tuple[Route, dict[str, Any]] | None:
         """The route this message takes, or None when no channel-neutral conversation takes it."""
         _LOADED.set(None)
+        self._need(c for c in self.capabilities if c.watches)
         for watcher in self.watchers:  # every adapter resolves every message once
             try:
                 await watcher(db, incoming)
@@ -256,6 +319,7 @@ class Router:
         active = await self.step_of(db, incoming)
         if incoming.kind is InKind.COMMAND:
             name = incoming.command or ""
+            self._need(c for c in self.capabilities if name in c.commands)
             for conversation in self.conversations.values():
                 if name in conversation.entry and _args_fit(conversation.entry_needs_args, incoming):
                     return Route(conversation.entry[name], conversation), {}
@@ -267,6 +331,7 @@ class Router:
             return None
         if incoming.kind is InKind.CHOICE:
             data = incoming.choice or ""
+            self._need(c for c in self.capabilities if any(data.startswith(p) for p in c.prefixes))
             for conversation in self.conversations.values():
                 handler = _by_prefix(conversation.entry_choices, data)
                 if handler is not None:
@@ -291,6 +356,7 @@ class Router:
         return None
 
     def fallback_route(self) -> Route | None:
+        self._need(c for c in self.capabilities if c.fallback)
         return None if self.fallback is None else Route(self.fallback)
 
     async def run(self, route: Route, turn: Turn) -> None:

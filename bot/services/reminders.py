@@ -27,23 +27,23 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import Button, Screen
-from bot.db import Database, run_core
+from bot.db import Database
 from bot.i18n import Raw
 from bot.services import people, progress
 from bot.services.notices import Notice
 from bot.services.progress import Task, task_button_data
+from bot.services.reach import mark_reachable as mark_reachable  # where it was
 from bot.services.timetable import HEADS, UNITS, audiences_for, blocs_of_year, schedule_of
-from models.channels import Channel, ChannelAccount
+from models.channels import ChannelAccount
 from models.numbers import is_id
 from models.organisation import Bloc, BlocMembership, Person, PersonRole, Position, RoleKind, SchoolYear, Unit
 from models.registration import DeadlineExtension, TaskDeadline
@@ -826,45 +826,6 @@ async def _record_unreachable(db: Database, item: _Claimed, detail: str, now: da
                 )
     except IntegrityError:
         pass  # a parallel sweep recorded it first
-
-
-async def mark_reachable(db: Database, channel: Channel, external_id: str) -> bool:
-    """The person wrote to the bot again from this account: pings may go to them again.
-
-    Pings go to the app the person wrote from last, so a message on any of their apps makes
-    them reachable, on that app. One read per message when nobody is unreachable; the write
-    only when this person was marked unreachable."""
-    legacy_telegram = channel is Channel.TELEGRAM and external_id.lstrip("-").isdigit()
-    params: dict[str, Any] = {"channel": channel.value, "external_id": external_id}
-    if legacy_telegram:
-        params["telegram_id"] = int(external_id)
-    else:
-        params["zalo_id"] = external_id
-    async with db.session() as session:
-        row = (await run_core(session, _unreachable_query(legacy_telegram), params)).first()
-    if row is None:
-        return False
-    async with db.transaction() as session:
-        await session.exec(delete(PersonReach).where(col(PersonReach.person_id) == row[0]))
-    return True
-
-
-@cache
-def _unreachable_query(legacy_telegram: bool) -> Any:
-    """The person behind an account, if marked unreachable: built once, not on every message
-    (building the statement cost more than running it)."""
-    account = select(ChannelAccount.person_id).where(
-        col(ChannelAccount.channel) == bindparam("channel"),
-        col(ChannelAccount.external_id) == bindparam("external_id"),
-    )
-    # People known before channel accounts existed (and the demo's) are found by their app's id.
-    if legacy_telegram:
-        legacy = select(Person.id).where(Person.telegram_id == bindparam("telegram_id"))
-    else:
-        legacy = select(Person.id).where(Person.zalo_id == bindparam("zalo_id"))
-    return select(PersonReach.person_id).where(
-        or_(col(PersonReach.person_id).in_(account), col(PersonReach.person_id).in_(legacy))
-    )
 
 
 # --------------------------------------------------------------------------- rendering

@@ -100,7 +100,7 @@ async def build_world(db: Database, clock: Clock, *, meeting: bool = True) -> Fu
     await load_demo_progress(db, bloc_number=2, now=clock())
     settings = make_settings(db, admin_telegram_ids=[ADMIN_ID])
     deps = Deps(settings=settings, db=db, clock=clock, master_key=master_key(settings))
-    router = build_router()
+    router = build_router(lazy=False)  # the walks read its routes
     world = FuzzWorld(db, clock, deps, router, Chats(deps, router), _pick(personas))
     async with db.transaction() as session:
         for role, persona in world.people.items():

@@ -30,6 +30,8 @@ BLOC4_UNIT = "Trường Trung học phổ thông Thới Lai"
 
 def _registration_handles_task(bot: RunningBot) -> bool:
     """Whether issue 4's registration conversation answers `task:register` yet."""
+    if bot.zalo is not None:
+        bot.zalo.router.load_all()  # its handler modules load on first use
     if bot.zalo is not None and any(
         "task:register".startswith(prefix)
         for conversation in bot.zalo.router.conversations.values()
