@@ -35,11 +35,12 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# One pytest worker per core (pytest-xdist), each test module on one worker: its module fixtures
-# (a LibreOffice conversion, a browser) made once. A bare `pytest FILE` runs in one process as ever.
+# One pytest worker per core (pytest-xdist). Work goes out heaviest first, most tests one by one,
+# the modules with costly module fixtures (a LibreOffice conversion, a browser) each on one worker:
+# tests/conftest.py says which. A bare `pytest FILE` runs in one process as ever.
 test: migrate bytecode lint
 	$(BIN)/thidua check
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadgroup --no-loadscope-reorder
 
 bench: migrate bytecode
 	$(BIN)/python -m bench

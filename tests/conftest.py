@@ -21,6 +21,7 @@ from typing import Any
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
+from xdist.scheduler import LoadScopeScheduling
 
 import models
 from bot.db import Database
@@ -266,3 +267,88 @@ async def demo(request: pytest.FixtureRequest, db: Database, client: SandboxClie
     if personas is None:
         _, personas = await load_demo(db, authority_name=DEMO_AUTHORITY, now=clock())
     return Demo(client, personas)
+
+
+# ------------------------------------------------------------------ scheduling under pytest-xdist
+# `make test` runs `--dist loadgroup --no-loadscope-reorder` with the scheduler below: a worker is
+# handed the next unit of work when it is almost out, in the order set here, heaviest first, so no
+# worker is left finishing a long module alone at the end. (`--dist loadfile` handed modules out by
+# their number of tests: test_meeting.py's four tests, two of them 50 s, came last on one worker.)
+# Most tests are a unit of their own. Kept together on one worker: a module whose module fixtures
+# are costly (made again on each worker that runs one of its tests), one whose documents are
+# converted to PDF once per worker (tests/unit/conftest.py), the browser tests (one `thidua run` a
+# worker, one Chromium a module), and the fuzz module once per backend (a world per backend).
+# A bare `pytest` (no xdist, or another --dist) runs in collection order as before.
+TOGETHER = (
+    "tests/browser/",
+    "tests/unit/test_timetable.py",
+    "tests/unit/test_ballot_crypto.py",
+    "tests/unit/test_hardening_uploads.py",
+    "tests/unit/test_documents.py",
+    "tests/unit/test_exports.py",
+    "tests/unit/test_secrecy.py",
+    "tests/unit/test_web.py",
+)
+TOGETHER_PER_BACKEND = ("tests/unit/test_hardening_fuzz.py",)
+# Measured heaviest first (seconds, each backend: `pytest --durations`); the rest follow in
+# collection order. A test missing here only starts later.
+HEAVY_FIRST = (
+    "tests/e2e/test_meeting.py::test_bloc_2_year_end_meeting",  # 50-65
+    "tests/unit/test_hardening_fuzz.py",  # 60 on SQLite (walks and explorer), 30 on PostgreSQL
+    "tests/browser/",  # 22 to start, then the chats
+    "tests/e2e/test_backup.py::test_a_backup_restores_onto_an_empty_database_with_its_closed_poll",  # 20-30
+    "tests/e2e/test_meeting_channels.py::test_a_meeting_with_a_secret_ballot_of_each_kind",  # 12-26
+    "tests/e2e/test_ballot_crash.py::test_a_200_voter_burst_survives_kills_at_random_moments",  # 22-26
+    "tests/e2e/test_reminders.py::test_a_broadcast_to_500_within_the_flood_limits_reaches_everyone_once",
+    "tests/e2e/test_school_vote.py::test_a_school_votes_in_the_bot_and_attaches_the_vote_to_its_nomination",
+    "tests/unit/test_hardening_render.py",  # 20
+    "tests/unit/test_documents.py",  # 25
+    "tests/unit/test_hardening_authz.py",  # 10 each
+    "tests/e2e/test_meeting_channels.py",
+    "tests/e2e/test_run_offline.py",
+    "tests/e2e/test_restart.py",
+    "tests/e2e/test_exports.py",
+    "tests/e2e/test_exemplars.py",
+    "tests/e2e/test_reminders_channels.py",
+    "tests/e2e/test_scoring.py",
+    "tests/e2e/test_meeting_minutes_details.py",
+    "tests/unit/test_secrecy.py",
+    "tests/unit/test_demo.py",
+    "tests/e2e/",
+)
+
+
+def _unit_of_work(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    together = next((prefix for prefix in TOGETHER if path.startswith(prefix)), None)
+    if together is not None:
+        return together
+    if path in TOGETHER_PER_BACKEND:
+        backend = next((name for name in ("sqlite", "postgres") if f"[{name}" in nodeid), "")
+        return f"{path}[{backend}]"
+    return nodeid
+
+
+def _heaviness(item: pytest.Item) -> int:
+    return next(
+        (rank for rank, prefix in enumerate(HEAVY_FIRST) if item.nodeid.startswith(prefix)), len(HEAVY_FIRST)
+    )
+
+
+class _UnitsOfWork(LoadScopeScheduling):
+    """xdist's scheduler by scope, with our units of work as its scopes. (xdist's own loadgroup
+    marks no test of pytest 9: it renames `item._nodeid`, which pytest 9 no longer reads.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return _unit_of_work(nodeid)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScopeScheduling | None:
+    return _UnitsOfWork(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On each worker (xdist has put its `dist` back to "no" and set `loadgroup`): the order in
+    which the controller hands the units out. Stable: a unit's tests keep their order."""
+    if getattr(config.option, "loadgroup", False):
+        items.sort(key=_heaviness)
