@@ -41,7 +41,6 @@ from bot.i18n import Raw
 from bot.services import people, progress
 from bot.services.notices import Notice
 from bot.services.progress import Task, task_button_data
-from bot.services.reach import mark_reachable as mark_reachable  # where it was
 from bot.services.timetable import HEADS, UNITS, audiences_for, blocs_of_year, schedule_of
 from models.channels import ChannelAccount
 from models.numbers import is_id

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from bot.db import Database
-from bot.services import progress, reminders, timetable
+from bot.services import progress, reach, reminders, timetable
 from bot.services.progress import Task
 from models.channels import Channel
 from models.organisation import Bloc, BlocMembership, Person, Unit
@@ -288,7 +288,7 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_reported_to_the_head_o
     # Writing to the bot again (unblocking) lets the pings through.
     async with db.session() as session:
         telegram_id = (await session.get(Person, blocked)).telegram_id  # type: ignore[union-attr]
-    assert await reminders.mark_reachable(db, Channel.TELEGRAM, str(telegram_id))
+    assert await reach.mark_reachable(db, Channel.TELEGRAM, str(telegram_id))
     clock.now = local(7, 12, 2026, 8, 0)
     await sweep(db, fake, clock)
     assert fake.chats()[blocked] == 1

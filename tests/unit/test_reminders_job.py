@@ -95,8 +95,8 @@ async def test_with_only_zalo_running_pings_go_to_zalo_accounts_and_wait_for_the
     assert waiting.status == SendStatus.PENDING and waiting.not_before > clock() and waiting.attempts == 1
 
     # The blocked person writes again on Zalo: their pings resume.
-    from bot.services import reminders
+    from bot.services.reach import mark_reachable
 
-    assert await reminders.mark_reachable(db, Channel.ZALO, "z1")
+    assert await mark_reachable(db, Channel.ZALO, "z1")
     async with db.session() as session:
         assert await session.get(PersonReach, blocked) is None

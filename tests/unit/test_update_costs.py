@@ -21,7 +21,7 @@ from bot.chat import ChatRef, Incoming, InKind
 from bot.chat.router import END, Conversation, Router, Turn
 from bot.db import Database
 from bot.deps import Deps
-from bot.services import people, reminders
+from bot.services import people, reach
 from models.channels import Channel
 from models.conversation import ConversationState
 from models.meetings import Participation, SealedBallot
@@ -113,17 +113,17 @@ async def test_reachable_is_written_only_when_the_person_was_unreachable(db: Dat
     )
     counting = Statements(db)
     with counting as words:
-        assert await reminders.mark_reachable(db, Channel.ZALO, ANNA) is False
+        assert await reach.mark_reachable(db, Channel.ZALO, ANNA) is False
     assert not WRITES & words.keys() and "BEGIN IMMEDIATE" not in words
     async with db.transaction() as session:
         session.add(PersonReach(person_id=profile.person_id, unreachable_since=clock(), reason="zalo"))
     with counting as words:
-        assert await reminders.mark_reachable(db, Channel.ZALO, ANNA) is True
+        assert await reach.mark_reachable(db, Channel.ZALO, ANNA) is True
     assert words["DELETE"] == 1
     async with db.session() as session:
         assert (await session.get(PersonReach, profile.person_id)) is None
     with counting as words:
-        assert await reminders.mark_reachable(db, Channel.ZALO, ANNA) is False
+        assert await reach.mark_reachable(db, Channel.ZALO, ANNA) is False
     assert not WRITES & words.keys()
 
 
