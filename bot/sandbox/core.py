@@ -13,6 +13,7 @@ until the webhook answers 2xx), while getUpdates answers 409 Conflict.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 import json
 import math
@@ -219,6 +220,9 @@ class Sandbox:
         self._file_ids = itertools.count(1)
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.events: list[dict[str, Any]] = []
+        # Each chat's events too, in order: a reader waiting on its chat looks only there, from
+        # its cursor on (a test of 500 people otherwise scanned the whole log on every wake).
+        self._chat_events: dict[int | str, list[dict[str, Any]]] = {}
         self._event_seq = itertools.count(1)
         self._changed: asyncio.Condition | None = None
         self._buckets: dict[Any, _Bucket] = {}
@@ -259,7 +263,9 @@ class Sandbox:
         return int(self.wall_clock())
 
     def _event(self, chat_id: int, kind: str, **payload: Any) -> None:
-        self.events.append({"seq": next(self._event_seq), "chat_id": chat_id, "type": kind, **payload})
+        event = {"seq": next(self._event_seq), "chat_id": chat_id, "type": kind, **payload}
+        self.events.append(event)
+        self._chat_events.setdefault(chat_id, []).append(event)
 
     def _push_update(self, body: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
@@ -1051,9 +1057,8 @@ class Sandbox:
         """Events after `after` (for one chat, or all), waiting up to `wait_seconds` for one."""
 
         def pending() -> list[dict[str, Any]]:
-            return [
-                e for e in self.events if e["seq"] > after and (chat_id is None or e["chat_id"] == chat_id)
-            ]
+            events = self.events if chat_id is None else self._chat_events.get(chat_id, [])
+            return events[bisect.bisect_right(events, after, key=lambda e: e["seq"]) :]
 
         found = pending()
         if found or wait_seconds <= 0:

@@ -224,19 +224,19 @@ def bot_says(event: dict[str, Any]) -> str:
 
 async def answer_after(sandbox: Sandbox, chat_id: int, after: int, wait: float) -> tuple[str, int] | None:
     """The first answer in this chat after event `after`, and its place; None after `wait` seconds."""
-    deadline = asyncio.get_running_loop().time() + wait
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
     while True:
-        for event in sandbox.events:
-            if event["seq"] > after and event["chat_id"] == chat_id:
-                text = bot_says(event)
-                if text:
-                    return text, int(event["seq"])
-        if asyncio.get_running_loop().time() > deadline:
+        for event in await sandbox.wait_events(chat_id, after, max(deadline - loop.time(), 0.0)):
+            after = int(event["seq"])
+            text = bot_says(event)
+            if text:
+                return text, after
+        if loop.time() >= deadline:
             return None
-        await asyncio.sleep(0.05)
 
 
-async def tracker_of(sandbox: Sandbox, user_id: int, *, tries: int = 10, wait: float = 6.0) -> str | None:
+async def tracker_of(sandbox: Sandbox, user_id: int, *, tries: int = 10, wait: float = 2.0) -> str | None:
     """/kiemtra with no code, again until its answer arrives: the voter's code, or None."""
     for _ in range(tries):
         after = sandbox.last_seq()
@@ -253,10 +253,12 @@ async def tracker_of(sandbox: Sandbox, user_id: int, *, tries: int = 10, wait: f
 
 
 async def vote_until_told(
-    sandbox: Sandbox, user_id: int, message_id: int, data: str, *, tries: int = 8, wait: float = 4.0
+    sandbox: Sandbox, user_id: int, message_id: int, data: str, *, tries: int = 8, wait: float = 2.0
 ) -> tuple[str, str | None]:
     """A voter who taps "cast" until the bot says something about it: ("recorded", code),
-    ("already", None) or ("silent", None) when nothing ever came back."""
+    ("already", None) or ("silent", None) when nothing ever came back. They tap again after
+    `wait` seconds of silence (a reply lost to the flaky network never comes); a tap again too soon
+    only meets "already voted", which the voter follows with /kiemtra."""
     for _ in range(tries):
         after = sandbox.last_seq()
         await sandbox.user_presses(user_id, message_id, data=data, forge=True)
