@@ -29,7 +29,7 @@ from bot.deps import Deps
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.core import Limits, Sandbox
 from bot.sandbox.server import SandboxServer
-from bot.services.demo import Persona, load_demo
+from bot.services.demo import Persona, load_demo, load_demo_progress
 from bot.settings import master_key
 from tests.auxil.bot import TEST_MASTER_KEY, Demo, RunningBot, make_settings
 from tests.auxil.clock import TEST_NOW, Clock
@@ -154,6 +154,8 @@ _truncate_all = empty_postgres  # the name older tests import
 DEMO_AUTHORITY = "Sở Giáo dục và Đào tạo thành phố Cần Thơ"
 # The personas a test's `demo` finds already in its database (seeded into the template it was copied from).
 SEEDED_DEMO = pytest.StashKey[list[Persona]]()
+# Set when bloc 2's progress (`bloc2_progress`) came with the template too.
+SEEDED_PROGRESS = pytest.StashKey[bool]()
 
 
 async def _seed_demo(url: str) -> list[Persona]:
@@ -193,6 +195,42 @@ def postgres_demo_snapshot(postgres_url: str) -> tuple[str, list[Persona]]:
     return _run(seed())  # type: ignore[no-any-return]
 
 
+async def _seed_progress(url: str) -> None:
+    database = Database(url)
+    try:
+        await load_demo_progress(database, bloc_number=2, now=TEST_NOW)
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_progress_template(sqlite_demo_template: tuple[Path, list[Persona]]) -> Path:
+    """The demo template with bloc 2 brought to the end of the year, for `bloc2_progress`."""
+    template, _ = sqlite_demo_template
+    path = template.with_name("progress.sqlite3")
+    shutil.copy(template, path)
+    _run(_seed_progress(f"sqlite+aiosqlite:///{path}"))
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_progress_snapshot(postgres_url: str, postgres_demo_snapshot: tuple[str, list[Persona]]) -> str:
+    """The demo snapshot with bloc 2 brought to the end of the year, for `bloc2_progress`."""
+
+    async def seed() -> str:
+        database = Database(postgres_url)
+        try:
+            await restore_postgres(database, postgres_demo_snapshot[0])
+            await load_demo_progress(database, bloc_number=2, now=TEST_NOW)
+            return await snapshot_postgres(database)
+        finally:
+            await database.dispose()
+
+    return _run(seed())  # type: ignore[no-any-return]
+
+
 def _wants_seeded_demo(request: pytest.FixtureRequest) -> bool:
     # The template was seeded at TEST_NOW; a test whose clock starts elsewhere seeds its own.
     return "demo" in request.fixturenames and request.getfixturevalue("clock")() == TEST_NOW
@@ -202,11 +240,15 @@ def _wants_seeded_demo(request: pytest.FixtureRequest) -> bool:
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """An empty migrated database; for a test that takes `demo`, one that already holds the demo."""
     seeded = _wants_seeded_demo(request)
+    progressed = seeded and "bloc2_progress" in request.fixturenames
+    request.node.stash[SEEDED_PROGRESS] = progressed
     if request.param == "sqlite":
         path = tmp_path / "thidua.sqlite3"
         if seeded:
             template, personas = request.getfixturevalue("sqlite_demo_template")
             request.node.stash[SEEDED_DEMO] = personas
+            if progressed:
+                template = request.getfixturevalue("sqlite_progress_template")
         else:
             template = request.getfixturevalue("sqlite_template")
         shutil.copy(template, path)
@@ -216,6 +258,8 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         if seeded:
             snapshot, personas = request.getfixturevalue("postgres_demo_snapshot")
             request.node.stash[SEEDED_DEMO] = personas
+            if progressed:
+                snapshot = request.getfixturevalue("postgres_progress_snapshot")
             await restore_postgres(database, snapshot)
         else:
             await empty_postgres(database)
@@ -267,6 +311,15 @@ async def demo(request: pytest.FixtureRequest, db: Database, client: SandboxClie
     if personas is None:
         _, personas = await load_demo(db, authority_name=DEMO_AUTHORITY, now=clock())
     return Demo(client, personas)
+
+
+@pytest.fixture
+async def bloc2_progress(request: pytest.FixtureRequest, db: Database, demo: Demo, clock: Clock) -> None:
+    """Bloc 2 at the end of the year (`load_demo_progress`): the scale published, every unit
+    registered and signed the pact. Seeded once into a template when the clock is the tests' own
+    (0.7 s of CPU a test otherwise, in some fifty tests)."""
+    if not request.node.stash.get(SEEDED_PROGRESS, False):
+        await load_demo_progress(db, bloc_number=2, now=clock())
 
 
 # ------------------------------------------------------------------ scheduling under pytest-xdist

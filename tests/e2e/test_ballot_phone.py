@@ -13,7 +13,7 @@ from bot import ballot_crypto
 from bot.db import Database
 from bot.sandbox.client import SandboxClient, ZaloPerson
 from bot.services import ballots, meetings
-from bot.services.demo import Persona, load_demo_progress
+from bot.services.demo import Persona
 from models.meetings import MeetingKind, Poll
 from tests.auxil.ballot_screens import answer_lines, check_fits_telegram, tap
 from tests.auxil.ballots import name_counting_committee
@@ -32,9 +32,9 @@ def channel(request: pytest.FixtureRequest) -> str:
 
 
 async def meeting_of_ten(db: Database, demo: Demo, clock: Clock) -> tuple[list[Persona], int]:
-    """Bloc 2's year-end meeting running, its first ten units checked in (13 members)."""
+    """Bloc 2's year-end meeting running, its first ten units checked in (13 members); the test
+    takes `bloc2_progress` (every unit registered and signed)."""
     now = clock()
-    await load_demo_progress(db, bloc_number=2, now=now)
     reps = [p for p in demo.personas if p.group == "Khối thi đua số 2"]
     head = await pid(db, reps[0].user_id)
     today = now.date()
@@ -83,7 +83,13 @@ async def close(db: Database, poll: ballots.PollView, chair: Persona, now: datet
 
 
 async def test_agree_to_all_and_two_exceptions_on_13_candidates(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    channel: str,
+    bloc2_progress: None,
 ) -> None:
     reps, _ = await meeting_of_ten(db, demo, clock)
     people = [await on(client, db, channel, rep) for rep in reps[:10]]
@@ -150,7 +156,7 @@ async def test_agree_to_all_and_two_exceptions_on_13_candidates(
 
 
 async def test_a_paged_ballot_of_47_typed_candidates(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, bloc2_progress: None
 ) -> None:
     reps, _ = await meeting_of_ten(db, demo, clock)
     people = [await client.person(p.user_id, p.first_name, last_name=p.last_name) for p in reps[:4]]
@@ -232,7 +238,7 @@ async def test_a_paged_ballot_of_47_typed_candidates(
 
 
 async def test_a_long_ballot_on_zalo_is_paged_and_answered_in_one_message(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, bloc2_progress: None
 ) -> None:
     reps, _ = await meeting_of_ten(db, demo, clock)
     chair, first, second = [await on(client, db, "zalo", rep) for rep in reps[:3]]

@@ -15,7 +15,6 @@ from sqlmodel import col, func, select
 from bot.db import Database
 from bot.sandbox.client import BotMessage, Person, SandboxClient
 from bot.services import criteria, eligibility, registration
-from bot.services.demo import load_demo_progress
 from bot.services.registration import Person as Individual
 from models.meetings import Poll, PollCandidate
 from models.organisation import Person as PersonRow
@@ -256,9 +255,8 @@ async def test_deadline_refuses_late_submissions_until_the_head_reopens(
 # ------------------------------------------------------------------ 3. eligibility marks and the ballot
 @pytest.mark.ballot
 async def test_marked_units_are_not_offered_on_the_year_end_ballot_and_the_head_sees_why(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, bloc2_progress: None
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())  # every unit registered and signed
     reps = [p for p in demo.personas if p.group == BLOC]
     units = [p.label.split(" — ")[-1] for p in reps]
     people = [await client.person(p.user_id, p.first_name, last_name=p.last_name) for p in reps]

@@ -15,7 +15,6 @@ import pytest
 
 from bot.db import Database
 from bot.sandbox.client import BotMessage, Person, SandboxClient
-from bot.services.demo import load_demo_progress
 from tests.auxil.ballot_screens import answer_lines
 from tests.auxil.ballots import name_counting_committee
 from tests.auxil.bot import Demo, RunningBot
@@ -114,8 +113,9 @@ class Meeting:
 
 
 @pytest.fixture
-async def meeting(bot: RunningBot, client: SandboxClient, demo: Demo, db: Database, clock: Clock) -> Meeting:
-    await load_demo_progress(db, bloc_number=2, now=clock())  # every unit registered and signed the pact
+async def meeting(
+    bot: RunningBot, client: SandboxClient, demo: Demo, db: Database, clock: Clock, bloc2_progress: None
+) -> Meeting:
     played = Meeting(client, demo, db, clock)
     await played.setup()
     return played

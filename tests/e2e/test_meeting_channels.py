@@ -23,7 +23,6 @@ from sqlmodel import SQLModel, func, select
 from bot.db import Database
 from bot.sandbox.client import SandboxClient, ZaloPerson
 from bot.services import invites, outbox, people
-from bot.services.demo import load_demo_progress
 from models.channels import Channel
 from models.meetings import Participation, Poll, SealedBallot
 from tests.auxil.ballot_screens import answer_lines
@@ -99,9 +98,14 @@ def votes(post: str) -> dict[str, int]:
 
 
 async def test_a_meeting_with_a_secret_ballot_of_each_kind(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    bloc2_progress: None,
+    channel: str,
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())  # every unit registered and signed
     room = Room(client, db, demo, channel)
     await room.setup(10)
     chair, people, units = room.chair, room.people, room.units
@@ -181,9 +185,8 @@ async def test_a_meeting_with_a_secret_ballot_of_each_kind(
 
 
 async def test_a_zalo_ballot_reply_that_breaks_a_rule_changes_nothing(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, bloc2_progress: None
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())
     room = Room(client, db, demo, "zalo")
     await room.setup(9)
     chair, people, units = room.chair, room.people, room.units
@@ -268,11 +271,10 @@ async def _start_meeting(room: Room) -> str:
 
 
 async def test_one_ballot_per_unit_on_zalo_and_across_a_persons_two_apps(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, bloc2_progress: None
 ) -> None:
     """Five Zalo representatives of one school confirm at once, each several times; then a person
     linked on Telegram and Zalo casts on both at once. One ballot per unit, each time."""
-    await load_demo_progress(db, bloc_number=2, now=clock())
     reps = [p for p in demo.personas if p.group == "Khối thi đua số 2"]
     now = clock()
     school = reps[4].label
@@ -343,6 +345,7 @@ async def test_a_zalo_voters_choice_under_review_is_in_no_table_and_no_log(
     db: Database,
     demo: Demo,
     clock: Clock,
+    bloc2_progress: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """While a Zalo voter reviews a typed ballot, its choice lives in that one exchange: no row of
@@ -350,7 +353,6 @@ async def test_a_zalo_voters_choice_under_review_is_in_no_table_and_no_log(
     cast it, nor the typed ballot."""
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="thidua")
-    await load_demo_progress(db, bloc_number=2, now=clock())
     room = Room(client, db, demo, "zalo")
     await room.setup(9)
     code = await _start_meeting(room)
@@ -384,12 +386,17 @@ async def test_a_zalo_voters_choice_under_review_is_in_no_table_and_no_log(
 
 
 async def test_an_unreachable_voter_stops_nobody_and_the_chair_resends_its_ballot(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    bloc2_progress: None,
+    channel: str,
 ) -> None:
     """Ballots go out through the outbox: one representative who blocked the bot is marked
     unreachable and the others get theirs; once it is back, the chair sends its unit's ballot
     again, and it votes."""
-    await load_demo_progress(db, bloc_number=2, now=clock())
     room = Room(client, db, demo, channel)
     await room.setup(9)
     away = await client.person(

@@ -21,7 +21,6 @@ from sqlmodel import select
 
 from bot.db import Database
 from bot.sandbox.client import Person, SandboxClient, ZaloPerson
-from bot.services.demo import load_demo_progress
 from models.meetings import Meeting, Poll
 from models.organisation import Person as PersonRow
 from tests.auxil.bot import Demo, RunningBot
@@ -61,9 +60,14 @@ async def meeting_row(db: Database) -> Meeting:
 
 @pytest.mark.parametrize("channel", CHANNELS)
 async def test_the_chair_describes_the_meeting_and_the_minutes_say_so(
-    channel: str, bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+    channel: str,
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    bloc2_progress: None,
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())  # every unit registered and signed
     head = demo.persona(HEAD)
     chair = await on(channel, demo, client, HEAD, head.user_id)
     reps = [p for p in demo.personas if p.group == "Khối thi đua số 2" and p.user_id != head.user_id]

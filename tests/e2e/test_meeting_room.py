@@ -17,7 +17,6 @@ from sqlmodel import col, select
 from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.services import meetings
-from bot.services.demo import load_demo_progress
 from models.meetings import AuditEntry, CheckinAttempt, MeetingKind, Poll, PollStatus
 from models.organisation import Unit
 from tests.auxil.ballots import name_counting_committee
@@ -36,9 +35,8 @@ def channel(request: pytest.FixtureRequest) -> str:
 
 
 async def test_a_code_typed_in_the_group_is_refused_and_replaced_at_once(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, bloc2_progress: None
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())
     room = Room(client, db, demo, "telegram")
     await room.setup(3)
     await client.group(GROUP, "Khối thi đua số 2", [p.user_id for p in room.reps[:3]])
@@ -68,9 +66,14 @@ async def test_a_code_typed_in_the_group_is_refused_and_replaced_at_once(
 
 
 async def test_a_rotated_code_another_blocs_code_and_an_ended_meetings_code_are_refused(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    bloc2_progress: None,
+    channel: str,
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())
     room = Room(client, db, demo, channel)
     await room.setup(3)
     old = await room.start()
@@ -115,9 +118,14 @@ async def test_a_rotated_code_another_blocs_code_and_an_ended_meetings_code_are_
 
 
 async def test_wrong_codes_make_a_person_wait_and_the_sixth_is_not_even_checked(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    bloc2_progress: None,
+    channel: str,
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())
     room = Room(client, db, demo, channel)
     await room.setup(3)
     code = await room.start()
@@ -154,9 +162,14 @@ async def test_wrong_codes_make_a_person_wait_and_the_sixth_is_not_even_checked(
 
 
 async def test_the_chair_checks_a_unit_in_and_out_by_hand_with_the_reason_audited(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    bloc2_progress: None,
+    channel: str,
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())
     room = Room(client, db, demo, channel)
     await room.setup(1)
     await room.start()
@@ -198,9 +211,14 @@ async def test_the_chair_checks_a_unit_in_and_out_by_hand_with_the_reason_audite
 
 
 async def test_the_card_shows_turnout_and_closing_asks_first_and_the_group_line_ends_final(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    bloc2_progress: None,
+    channel: str,
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())
     room = Room(client, db, demo, channel)
     await room.setup(9)
     group = None
@@ -248,9 +266,14 @@ async def test_the_card_shows_turnout_and_closing_asks_first_and_the_group_line_
 
 
 async def test_a_ninety_unit_blocs_card_fits_the_channel(
-    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, channel: str
+    bot: RunningBot,
+    client: SandboxClient,
+    db: Database,
+    demo: Demo,
+    clock: Clock,
+    bloc2_progress: None,
+    channel: str,
 ) -> None:
-    await load_demo_progress(db, bloc_number=2, now=clock())
     room = Room(client, db, demo, channel)
     await room.setup(2)
     added = await grow_bloc(db, "Khối thi đua số 2", "2026-2027", 90 - len(room.reps))
