@@ -100,8 +100,11 @@ class _Reader:
                     return event
             remaining = deadline - loop.time()
             if remaining <= 0:
+                # The last things the bot said here: what a flaky wait needs to be understood.
+                said = [getattr(m, "text", "")[:80] for m in getattr(self, "seen", [])[-4:]]
                 raise SandboxTimeoutError(
-                    f"no {kinds} from the bot in chat {self.chat_id} within {wait_seconds}s"
+                    f"no {kinds} from the bot in chat {self.chat_id} within {wait_seconds}s; "
+                    f"the last it said here: {said!r}"
                 )
             self.ahead = [e for e in await self.events(min(remaining, 10.0)) if e["seq"] > self.cursor]
 
