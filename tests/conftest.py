@@ -343,23 +343,20 @@ TOGETHER = (
     "tests/unit/test_web.py",
 )
 TOGETHER_PER_BACKEND = ("tests/unit/test_hardening_fuzz.py",)
-# Measured heaviest first (seconds, `pytest --durations` on CI), a test that mostly waits (a flood-
-# limited broadcast, a bot process killed and started again) next to one that computes, so that
-# the two workers do not both wait at once; the rest follow in collection order. A test missing
-# here only starts later.
+# Measured heaviest first (seconds, each backend: `pytest --durations`); the rest follow in
+# collection order. A test missing here only starts later.
 HEAVY_FIRST = (
-    "tests/e2e/test_reminders.py::test_a_broadcast_to_500_within_the_flood_limits_reaches_everyone_once[sqlite]",  # 17, waits
-    "tests/unit/test_hardening_fuzz.py",  # 30 on SQLite (walks and explorer), 10 on PostgreSQL
-    "tests/e2e/test_reminders.py::test_a_broadcast_to_500_within_the_flood_limits_reaches_everyone_once[postgres]",
-    "tests/e2e/test_ballot_crash.py::test_a_200_voter_burst_survives_kills_at_random_moments",  # 15, half waits
-    "tests/unit/test_documents.py",  # 15 (LibreOffice)
-    "tests/browser/",  # 6 to start, then the chats
-    "tests/e2e/test_meeting.py::test_bloc_2_year_end_meeting",  # 6
-    "tests/e2e/test_backup.py::test_a_backup_restores_onto_an_empty_database_with_its_closed_poll",  # 5-6
-    "tests/e2e/test_meeting_channels.py::test_a_meeting_with_a_secret_ballot_of_each_kind",
+    "tests/e2e/test_meeting.py::test_bloc_2_year_end_meeting",  # 50-65
+    "tests/unit/test_hardening_fuzz.py",  # 60 on SQLite (walks and explorer), 30 on PostgreSQL
+    "tests/browser/",  # 22 to start, then the chats
+    "tests/e2e/test_backup.py::test_a_backup_restores_onto_an_empty_database_with_its_closed_poll",  # 20-30
+    "tests/e2e/test_meeting_channels.py::test_a_meeting_with_a_secret_ballot_of_each_kind",  # 12-26
+    "tests/e2e/test_ballot_crash.py::test_a_200_voter_burst_survives_kills_at_random_moments",  # 22-26
+    "tests/e2e/test_reminders.py::test_a_broadcast_to_500_within_the_flood_limits_reaches_everyone_once",
     "tests/e2e/test_school_vote.py::test_a_school_votes_in_the_bot_and_attaches_the_vote_to_its_nomination",
-    "tests/unit/test_hardening_render.py",
-    "tests/unit/test_hardening_authz.py",
+    "tests/unit/test_hardening_render.py",  # 20
+    "tests/unit/test_documents.py",  # 25
+    "tests/unit/test_hardening_authz.py",  # 10 each
     "tests/e2e/test_meeting_channels.py",
     "tests/e2e/test_run_offline.py",
     "tests/e2e/test_restart.py",
