@@ -317,3 +317,48 @@ async def test_a_failed_delivery_is_retried_in_order_and_reported(tg: Bot, box: 
     finally:
         await box.close()
         await receiver.stop()
+
+
+# ------------------------------------------------------------------ reading a chat's events
+async def test_a_chat_reader_gets_only_its_chats_events_after_its_cursor(tg: Bot, box: Sandbox) -> None:
+    box.limits.enabled = False
+    box.add_user(43, "Minh")
+    await tg.send_message(42, "một")
+    cursor = box.last_seq()
+    await tg.send_message(43, "cho Minh")
+    await tg.send_message(42, "hai")
+    await tg.send_message(42, "ba")
+    texts = [e["message"]["text"] for e in await box.wait_events(42, cursor, 0)]
+    assert texts == ["hai", "ba"]
+    assert [e["message"]["text"] for e in await box.wait_events(43, 0, 0)] == ["cho Minh"]
+    assert len(await box.wait_events(None, cursor, 0)) == 3  # every chat's, for the web chat
+
+    # A waiting reader wakes for its own chat's message, not for another chat's.
+    waiting = asyncio.create_task(box.wait_events(43, box.last_seq(), 5))
+    await tg.send_message(42, "bốn")
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    await tg.send_message(43, "năm")
+    assert [e["message"]["text"] for e in await asyncio.wait_for(waiting, 5)] == ["năm"]
+
+
+async def test_the_client_reads_every_message_of_one_fetch_in_order_and_keeps_file_names() -> None:
+    from bot.sandbox.client import SandboxClient
+    from bot.sandbox.server import SandboxServer
+
+    server = SandboxServer(Sandbox(limits=Limits(enabled=False)), "127.0.0.1", 0)
+    await server.start()
+    try:
+        async with SandboxClient(server.url) as client:
+            lan = await client.person(42, "Lan")
+            request = SandboxRequest(server.sandbox)
+            async with Bot(server.sandbox.token, request=request) as bot:
+                for text in ("một", "hai", "ba"):  # all three in the log before the reader asks
+                    await bot.send_message(42, text)
+            assert [(await lan.next_message()).text for _ in range(3)] == ["một", "hai", "ba"]
+
+            await lan.upload("Báo cáo tổng kết.pdf", b"%PDF-1.4 x", mime="application/pdf")
+            [update] = server.sandbox.updates
+            assert update["message"]["document"]["file_name"] == "Báo cáo tổng kết.pdf"
+    finally:
+        await server.stop()
