@@ -68,6 +68,7 @@ class _Reader:
     chat_id: int | str
     cursor: int
     ahead: list[dict[str, Any]]  # fetched past the cursor, not read yet
+    seen: list[Any]  # the bot's messages read here (BotMessage or ZaloBotMessage)
     channel: str = "telegram"
 
     def _query(self, **extra: Any) -> dict[str, Any]:
@@ -101,7 +102,7 @@ class _Reader:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 # The last things the bot said here: what a flaky wait needs to be understood.
-                said = [getattr(m, "text", "")[:80] for m in getattr(self, "seen", [])[-4:]]
+                said = [message.text[:80] for message in self.seen[-4:]]
                 raise SandboxTimeoutError(
                     f"no {kinds} from the bot in chat {self.chat_id} within {wait_seconds}s; "
                     f"the last it said here: {said!r}"
