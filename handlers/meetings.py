@@ -367,13 +367,19 @@ async def refresh_card(deps: Deps, view: MeetingView, lang: str) -> None:
     """Keep the chair's card live: edited in place when someone checks in, is locked out, or votes
     (Telegram; on Zalo, which cannot edit, the chair asks for it again with «Cập nhật»)."""
     telegram = deps.channels.get(Channel.TELEGRAM)
-    if view.card_chat_id is None or view.card_message_id is None or telegram is None:
+    chat_id, message_id = view.card_chat_id, view.card_message_id
+    if chat_id is None or message_id is None or telegram is None:
         return
-    try:
-        screen = card(view, lang, deps, await card_extras(deps, view), max_text=telegram.caps.max_text)
-        await telegram.edit(str(view.card_chat_id), str(view.card_message_id), screen)
-    except Exception as error:  # the check-in is recorded; a card that cannot be edited is not news
-        log.warning("meeting %s: card not updated (%s)", view.id, type(error).__name__)
+    async with deps.message_locks[chat_id, message_id]:
+        # Read again under the lock: since `view` was read, the chair may have pressed the card
+        # into a question (leave_card), which this edit must not overwrite.
+        if not await meetings.is_card(deps.db, chat_id, message_id):
+            return
+        try:
+            screen = card(view, lang, deps, await card_extras(deps, view), max_text=telegram.caps.max_text)
+            await telegram.edit(str(chat_id), str(message_id), screen)
+        except Exception as error:  # the check-in is recorded; a card that cannot be edited is not news
+            log.warning("meeting %s: card not updated (%s)", view.id, type(error).__name__)
 
 
 async def show_card(turn: Turn, view: MeetingView) -> None:
@@ -411,7 +417,8 @@ async def leave_card(turn: Turn) -> None:
         and message_id.isdigit()
         and chat_id.lstrip("-").isdigit()
     ):
-        await meetings.forget_card(turn.deps.db, int(chat_id), int(message_id))
+        async with turn.deps.message_locks[int(chat_id), int(message_id)]:  # after a live edit under way
+            await meetings.forget_card(turn.deps.db, int(chat_id), int(message_id))
 
 
 async def acknowledge(turn: Turn) -> None:

@@ -391,6 +391,15 @@ async def forget_card(db: Database, chat_id: int, message_id: int) -> None:
             session.add(meeting)
 
 
+async def is_card(db: Database, chat_id: int, message_id: int) -> bool:
+    """Whether this message is still some meeting's live card (forget_card not called since)."""
+    async with db.session() as session:
+        found = await session.exec(
+            select(Meeting.id).where(Meeting.card_chat_id == chat_id, Meeting.card_message_id == message_id)
+        )
+        return found.first() is not None
+
+
 async def remember_card(db: Database, meeting_id: int, chat_id: int, message_id: int) -> None:
     async with db.transaction() as session:
         meeting = await session.get(Meeting, meeting_id)

@@ -8,6 +8,7 @@ turnout; the group's line stayed behind the result; a 90-unit bloc's card was to
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -17,6 +18,7 @@ from sqlmodel import col, select
 from bot.db import Database
 from bot.sandbox.client import SandboxClient
 from bot.services import meetings
+from handlers.meetings import refresh_card
 from models.meetings import AuditEntry, CheckinAttempt, MeetingKind, Poll, PollStatus
 from models.organisation import Unit
 from tests.auxil.ballots import name_counting_committee
@@ -263,6 +265,40 @@ async def test_the_card_shows_turnout_and_closing_asks_first_and_the_group_line_
             ).one()
         lines = [m for m in group.seen if m.id == message_id]
         assert lines and "đã đóng phiếu — 8/9 đơn vị đã bỏ phiếu" in lines[-1].text
+
+
+async def test_a_voters_late_card_update_does_not_undo_the_chairs_close_question(
+    bot: RunningBot, client: SandboxClient, db: Database, demo: Demo, clock: Clock, bloc2_progress: None
+) -> None:
+    """A vote's live edit of the card, read before the chair pressed "close" and sent after, used
+    to turn the question back into the card: "Có, đóng" was gone under the chair's thumb."""
+    room = Room(client, db, demo, "telegram")
+    await room.setup(9)
+    code = await room.start()
+    await room.check_in(room.people, code)
+    await name_counting_committee(db, clock)
+    card = await room.card("Có mặt 9/13")
+    await press(room.chair, card, "Mở phiếu")
+    await press(room.chair, await room.chair.expect("Mở phiếu nào?"), "Bầu Khối phó")
+    await press(room.chair, await room.chair.expect("bản nháp"), "🗳 Mở phiếu")
+    await room.chair.expect("Đã mở phiếu")
+    title = "Khối phó năm học tới"
+    await room.vote(room.people[1], title, room.units[2])
+    card = await room.card(f"{title}: đã bỏ phiếu 1/9")
+    meeting_id = await room.meeting_id()
+    as_a_voter_read_it = await meetings.view(db, meeting_id)
+    for _ in range(100):  # the card is remembered just after it is shown
+        if as_a_voter_read_it.card_message_id == card.id:
+            break
+        await asyncio.sleep(0.02)
+        as_a_voter_read_it = await meetings.view(db, meeting_id)
+    assert as_a_voter_read_it.card_message_id == card.id
+
+    await press(room.chair, card, f"Đóng phiếu và kiểm phiếu: {title}")
+    question = await room.chair.expect("1/9 đã bỏ phiếu. Đóng phiếu bây giờ?")
+    await refresh_card(bot.deps, as_a_voter_read_it, "vi")  # the voter's edit, arriving late
+    await press(room.chair, question, "Có, đóng")
+    await room.chair.expect("Kết quả:", title)
 
 
 async def test_a_ninety_unit_blocs_card_fits_the_channel(
