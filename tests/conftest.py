@@ -372,6 +372,22 @@ HEAVY_FIRST = (
 )
 
 
+# Tests that mostly wait, on a clock or on another process: a broadcast paced at Telegram's 30 a
+# second, bots killed and started again, a network that drops requests, two bots side by side.
+# Under `make test` they have a worker of their own beside the one per core (while they wait, the
+# cores work for the rest); when none is left it stops, and a core worker that runs out of other
+# work takes them too. Their CPU (a third of their time) shares the cores.
+WAITING = (
+    "tests/e2e/test_reminders.py::test_a_broadcast_to_500_within_the_flood_limits_reaches_everyone_once",
+    "tests/e2e/test_ballot_crash.py",
+    "tests/e2e/test_hardening_resilience.py",
+    "tests/e2e/test_restart.py",
+    "tests/e2e/test_two_bot_processes.py",
+    "tests/e2e/test_two_processes.py",
+)
+WAITING_WORKER = pytest.StashKey[bool]()
+
+
 def _unit_of_work(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
     together = next((prefix for prefix in TOGETHER if path.startswith(prefix)), None)
@@ -389,16 +405,52 @@ def _heaviness(item: pytest.Item) -> int:
     )
 
 
+def _waits(scope: str) -> bool:
+    return scope.startswith(WAITING)
+
+
 class _UnitsOfWork(LoadScopeScheduling):
-    """xdist's scheduler by scope, with our units of work as its scopes. (xdist's own loadgroup
-    marks no test of pytest 9: it renames `item._nodeid`, which pytest 9 no longer reads.)"""
+    """xdist's scheduler by scope, with our units of work as its scopes, and the waiting tests on
+    a worker of their own. (xdist's own loadgroup marks no test of pytest 9: it renames
+    `item._nodeid`, which pytest 9 no longer reads.)"""
+
+    waiter: Any = None  # the worker for the waiting tests, if there is one
 
     def _split_scope(self, nodeid: str) -> str:
         return _unit_of_work(nodeid)
 
+    def schedule(self) -> None:
+        if self.collection is None and self.config.stash.get(WAITING_WORKER, False) and len(self.nodes) > 2:
+            self.waiter = self.nodes[-1]  # the one pytest_xdist_auto_num_workers added
+        super().schedule()
+
+    def _assign_work_unit(self, node: Any) -> None:
+        scopes = list(self.workqueue)
+        if node is self.waiter:
+            chosen = next((scope for scope in scopes if _waits(scope)), None)
+            if chosen is None:  # none left to wait for: the waiter stops when its last one ends
+                if not self._pending_of(self.assigned_work[node]):
+                    node.shutdown()
+                return
+        else:
+            chosen = next((scope for scope in scopes if not _waits(scope)), scopes[0])
+        self.workqueue.move_to_end(chosen, last=False)
+        super()._assign_work_unit(node)
+
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScopeScheduling | None:
     return _UnitsOfWork(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` under `make test`: one worker per core, and one for the tests that wait."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2:
+        return cores
+    config.stash[WAITING_WORKER] = True
+    return cores + 1
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
