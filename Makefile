@@ -39,9 +39,10 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# One pytest worker per core (pytest-xdist). Work goes out heaviest first, most tests one by one,
-# the modules with costly module fixtures (a LibreOffice conversion, a browser) each on one worker:
-# tests/conftest.py says which. A bare `pytest FILE` runs in one process as ever.
+# One pytest worker per core (pytest-xdist), and one for the tests that mostly wait. Work goes out
+# heaviest first, most tests one by one, the modules with costly module fixtures (a LibreOffice
+# conversion, a browser) each on one worker: tests/conftest.py says which. A bare `pytest FILE`
+# runs in one process as ever.
 test: migrate bytecode lint
 	$(BIN)/thidua check
 	$(BIN)/pytest -n auto --dist loadgroup --no-loadscope-reorder
