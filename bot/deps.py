@@ -33,8 +33,9 @@ class Deps:
     channels: dict[Channel, Deliverer] = field(default_factory=dict)
     # Wakes the delivery job (bot.delivery) right after a commit that put messages in the outbox.
     poke_delivery: Callable[[], None] = field(default=lambda: None)
-    # One message edited from different people's updates, one edit at a time (a chair's live card:
-    # a voter's update must not turn it back into the card after the chair made it a question).
+    # One message edited from different people's updates in this process, one edit at a time
+    # (a chair's live card: a voter's update must not turn it back into the card after the chair
+    # made it a question).
     message_locks: defaultdict[tuple[int, int], asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
